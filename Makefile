@@ -1,0 +1,32 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test seed bench lint screenshots clean
+
+$(INSTALLED): requirements.txt requirements-test.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-test.txt
+	touch $@
+
+## run: install, create and seed the database if it is empty, serve on http://localhost:8501
+run: $(INSTALLED)
+	$(PY) -m services.seed --if-empty
+	$(PY) -m streamlit run dashboard.py --server.port 8501
+
+## test: install, then the whole suite (SQLite always; PostgreSQL and Chromium when present)
+test: $(INSTALLED)
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+seed: $(INSTALLED)
+	$(PY) -m services.seed --if-empty
+
+bench: $(INSTALLED)
+	$(PY) -m bench.run_all
+
+clean:
+	rm -rf $(VENV) data/metrology.db* tests/artifacts

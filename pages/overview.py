@@ -1,0 +1,80 @@
+"""Tổng quan — the network at a glance for leadership."""
+
+import streamlit as st
+
+from services.coverage import coverage_gaps, coverage_grid
+from services.kpis import kpi_with_year_ago
+from services.overview import center_points, recent_changes
+from ui import charts
+from ui.components import chart_with_data, csv_download, empty_state, kpi_cards, page_header
+from ui.data import cached
+from ui.filters import current_filters
+from ui.i18n import day, lang, num, pct, t
+
+page_header("page.overview", "overview.subtitle")
+filters = current_filters()
+now, year_ago = cached(kpi_with_year_ago, filters)
+
+if now.centers == 0:
+    empty_state("empty.no_centers")
+    st.stop()
+
+
+def delta(current: float, before: float, as_share: bool = False) -> str | None:
+    change = current - before
+    if change == 0:
+        return None
+    text = t("overview.points", value=num(change * 100, 1)) if as_share else num(change)
+    return ("+" if change > 0 else "") + text + " " + t("overview.vs_year_ago")
+
+
+kpi_cards([
+    (t("kpi.centers"), num(now.centers), delta(now.centers, year_ago.centers), "normal"),
+    (t("kpi.equipment"), num(now.equipment), delta(now.equipment, year_ago.equipment), "normal"),
+    (t("kpi.in_date_share"), pct(now.in_date_share, 1),
+     delta(now.in_date_share, year_ago.in_date_share, as_share=True), "normal"),
+    (t("kpi.overdue"), num(now.overdue), delta(now.overdue, year_ago.overdue), "inverse"),
+])
+kpi_cards([
+    (t("kpi.capabilities"), num(now.capabilities), delta(now.capabilities, year_ago.capabilities), "normal"),
+    (t("kpi.gaps"), num(now.gaps), delta(now.gaps, year_ago.gaps), "inverse"),
+    (t("kpi.agreements_signed"), num(now.agreements_signed),
+     delta(now.agreements_signed, year_ago.agreements_signed), "normal"),
+    (t("kpi.due_soon", days=filters.due_window_days), num(now.due_soon), None, "off"),
+])
+st.caption(t("overview.as_of", date=day(filters.as_of)))
+
+left, right = st.columns([3, 2])
+with left:
+    points = cached(center_points, filters)
+    chart_with_data(charts.centers_map(points, lang()), points, filters, name="centers-map")
+with right:
+    st.subheader(t("overview.largest_gaps"))
+    gaps = cached(coverage_gaps, filters).head(5)
+    if gaps.empty:
+        empty_state("empty.no_gaps")
+    else:
+        shown = gaps.rename(columns={f"region_name_{lang()}": t("label.province"),
+                                     f"type_name_{lang()}": t("label.instrument_type"),
+                                     "nearest_center": t("label.nearest_center"),
+                                     "distance_km": t("label.distance_km")})
+        st.dataframe(shown[[t("label.province"), t("label.instrument_type"), t("label.nearest_center"),
+                            t("label.distance_km")]], hide_index=True, width="stretch")
+        csv_download(gaps, filters, "largest-gaps", key="csv-gaps")
+    st.subheader(t("overview.recent"))
+    recent = cached(recent_changes, filters)
+    if recent.empty:
+        empty_state("empty.no_recent")
+    else:
+        for change in recent.head(8).itertuples():
+            detail = getattr(change, f"detail_{lang()}")
+            if change.kind == "stage":
+                detail = t(f"stage.{detail}")
+            st.markdown(t(f"recent.{change.kind}", date=day(change.on), center=change.center_code,
+                          count=num(change.count), detail=detail))
+
+grid = cached(coverage_grid, filters)
+if grid.empty:
+    empty_state("empty.no_coverage")
+else:
+    chart_with_data(charts.coverage_heatmap(grid, lang()), grid, filters, name="coverage-grid")

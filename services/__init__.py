@@ -1,0 +1,1 @@
+"""Domain logic and database access; importable without Streamlit."""

@@ -1,0 +1,136 @@
+"""Calibration status of equipment as of a date: in date, due soon, overdue, never calibrated."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from enum import StrEnum
+
+import pandas as pd
+from sqlalchemy import ColumnElement, Select, Subquery, case, func, literal, select, text
+from sqlmodel import Session
+
+from services.filters import Filters
+from services.models import CalibrationRecord, Equipment, EquipmentStatus, Quantity
+from services.network import center_ids_in_scope, centers_frame
+
+
+class CalibrationStatus(StrEnum):
+    OVERDUE = "overdue"
+    DUE_SOON = "due_soon"
+    IN_DATE = "in_date"
+    NEVER = "never"
+
+
+STATUS_ORDER = [s.value for s in CalibrationStatus]
+
+
+def _due_columns(session: Session, as_of: date) -> tuple[ColumnElement, ColumnElement, Subquery | None]:
+    """The due date and last calibration in force on ``as_of``, and the subquery they need.
+
+    Equipment.next_due_on is the due date of the latest certificate; it answers for any date on
+    or after the newest certificate in the database. Earlier dates need the history.
+    """
+    newest = session.exec(select(func.max(CalibrationRecord.calibrated_on))).one()[0]  # type: ignore[call-overload]
+    if newest is None or newest <= as_of:
+        return Equipment.next_due_on, Equipment.last_calibrated_on, None  # type: ignore[return-value]
+    ranked = (
+        select(
+            CalibrationRecord.equipment_id,
+            CalibrationRecord.due_on,
+            CalibrationRecord.calibrated_on,
+            func.row_number()
+            .over(
+                partition_by=CalibrationRecord.equipment_id,
+                order_by=(CalibrationRecord.calibrated_on.desc(), CalibrationRecord.id.desc()),  # type: ignore[union-attr]
+            )
+            .label("rank"),
+        )
+        .where(CalibrationRecord.calibrated_on <= as_of)
+        .subquery()
+    )
+    latest = (
+        select(ranked.c.equipment_id, ranked.c.due_on, ranked.c.calibrated_on)
+        .where(ranked.c.rank == 1)
+        .subquery()
+    )
+    return latest.c.due_on, latest.c.calibrated_on, latest
+
+
+ColumnPicker = Callable[[ColumnElement, ColumnElement, ColumnElement], list[ColumnElement]]
+
+
+def _status_query(session: Session, filters: Filters, columns: ColumnPicker) -> Select:
+    """Equipment in scope on ``as_of`` with ``columns(status, due_on, last_calibrated_on)``."""
+    due, last_on, latest = _due_columns(session, filters.as_of)
+    soon = filters.as_of + timedelta(days=filters.due_window_days)
+    status = case(
+        (due.is_(None), literal(CalibrationStatus.NEVER.value)),
+        (due < filters.as_of, literal(CalibrationStatus.OVERDUE.value)),
+        (due <= soon, literal(CalibrationStatus.DUE_SOON.value)),
+        else_=literal(CalibrationStatus.IN_DATE.value),
+    ).label("calibration_status")
+    query = select(*columns(status, due, last_on)).select_from(Equipment)
+    if latest is not None:
+        query = query.outerjoin(latest, latest.c.equipment_id == Equipment.id)
+    query = query.where(
+        Equipment.acquired_on <= filters.as_of,
+        Equipment.status != EquipmentStatus.RETIRED.value,
+    )
+    if filters.field:
+        query = query.join(Quantity, Quantity.code == Equipment.quantity_code).where(
+            Quantity.field_code == filters.field
+        )
+    if filters.instrument_type:
+        query = query.where(Equipment.instrument_type_code == filters.instrument_type)
+    scope = center_ids_in_scope(centers_frame(session, filters), filters)
+    if scope is not None:
+        query = query.where(Equipment.center_id.in_(scope))  # type: ignore[attr-defined]
+    return query
+
+
+def status_counts(session: Session, filters: Filters) -> pd.DataFrame:
+    """Equipment per center and status (center = the one answering for it on the date)."""
+    query = _status_query(
+        session, filters, lambda status, _due, _last: [Equipment.center_id, status, func.count()]
+    )
+    query = query.group_by(Equipment.center_id, text("calibration_status"))
+    rows = pd.DataFrame(session.exec(query).all(), columns=["center_id", "status", "equipment"])  # type: ignore[call-overload]
+    centers = centers_frame(session, filters)
+    rows["center_id"] = rows["center_id"].map(centers.set_index("id")["effective_id"])
+    counts = rows.groupby(["center_id", "status"], as_index=False)["equipment"].sum()
+    info = centers[["id", "code", "name_vi", "name_en", "region_code", "region_name_vi", "region_name_en"]]
+    return counts.merge(info, left_on="center_id", right_on="id").drop(columns="id")
+
+
+def equipment_status(session: Session, filters: Filters) -> pd.DataFrame:
+    """One row per equipment in scope with its due date and status, most urgent first."""
+    query = _status_query(
+        session,
+        filters,
+        lambda status, due, last_on: [
+            Equipment.id,
+            Equipment.center_id,
+            Equipment.name,
+            Equipment.serial_no,
+            Equipment.quantity_code,
+            Equipment.instrument_type_code,
+            Equipment.is_reference_standard,
+            last_on.label("last_calibrated_on"),
+            due.label("due_on"),
+            status,
+        ],
+    )
+    columns = [
+        "equipment_id", "center_id", "name", "serial_no", "quantity_code", "instrument_type_code",
+        "is_reference_standard", "last_calibrated_on", "due_on", "status",
+    ]
+    frame = pd.DataFrame(session.exec(query).all(), columns=columns)  # type: ignore[call-overload]
+    centers = centers_frame(session, filters).set_index("id")
+    frame["center_id"] = frame["center_id"].map(centers["effective_id"])
+    frame["center_code"] = frame["center_id"].map(centers["code"])
+    frame["days_to_due"] = frame["due_on"].map(
+        lambda due: (due - filters.as_of).days if pd.notna(due) else None
+    )
+    frame["status"] = pd.Categorical(frame["status"], categories=STATUS_ORDER, ordered=True)
+    return frame.sort_values(["status", "due_on", "center_code"], na_position="last").reset_index(drop=True)

@@ -1,0 +1,48 @@
+"""The choices the filters offer: regions, centers, fields, instrument types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlmodel import Session, select
+
+from services.filters import Filters
+from services.models import InstrumentType, MeasurementField, Quantity
+from services.network import centers_frame, regions
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    regions: pd.DataFrame  # code, name_vi, name_en
+    centers: pd.DataFrame  # code, name_vi, name_en, region_code (active on the date)
+    fields: pd.DataFrame  # code, name_vi, name_en
+    instrument_types: pd.DataFrame  # code, name_vi, name_en, field_code, legally_controlled
+
+
+def filter_options(session: Session, filters: Filters) -> FilterOptions:
+    centers = centers_frame(session, filters)
+    centers = centers[centers["active"]]
+    fields = pd.DataFrame(
+        [f.model_dump() for f in session.exec(select(MeasurementField).order_by(MeasurementField.sort_order))],
+        columns=["code", "name_vi", "name_en", "sort_order"],
+    )
+    types = pd.DataFrame(
+        session.exec(  # type: ignore[call-overload]
+            select(
+                InstrumentType.code,
+                InstrumentType.name_vi,
+                InstrumentType.name_en,
+                Quantity.field_code,
+                InstrumentType.legally_controlled,
+            ).join(Quantity, Quantity.code == InstrumentType.quantity_code)
+        ).all(),
+        columns=["code", "name_vi", "name_en", "field_code", "legally_controlled"],
+    ).sort_values("name_vi")
+    region_frame = regions(session, filters)
+    return FilterOptions(
+        regions=region_frame[["code", "name_vi", "name_en"]],
+        centers=centers[["code", "name_vi", "name_en", "region_code"]].sort_values("code"),
+        fields=fields,
+        instrument_types=types,
+    )

@@ -1,0 +1,153 @@
+"""Which services each region can get locally, and the gaps in legally controlled instruments."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from services.filters import Filters
+from services.models import Capability, InstrumentType, Quantity, Service
+from services.network import centers_frame, great_circle_km, regions
+
+
+def capabilities_by_center(session: Session, filters: Filters) -> pd.DataFrame:
+    """Capabilities of the centers active on ``as_of`` (closed centers count at their successor)."""
+    query = (
+        select(
+            Capability.center_id,
+            Capability.instrument_type_code,
+            Capability.service,
+            func.count().label("capabilities"),
+        )
+        .join(InstrumentType, InstrumentType.code == Capability.instrument_type_code)
+        .group_by(Capability.center_id, Capability.instrument_type_code, Capability.service)
+    )
+    if filters.field:
+        query = query.join(Quantity, Quantity.code == InstrumentType.quantity_code).where(
+            Quantity.field_code == filters.field
+        )
+    if filters.instrument_type:
+        query = query.where(Capability.instrument_type_code == filters.instrument_type)
+    if filters.service:
+        query = query.where(Capability.service == filters.service)
+    rows = pd.DataFrame(
+        session.exec(query).all(),  # type: ignore[call-overload]
+        columns=["center_id", "instrument_type_code", "service", "capabilities"],
+    )
+    centers = centers_frame(session, filters).set_index("id")
+    rows["center_id"] = rows["center_id"].map(centers["effective_id"])
+    rows = rows.drop_duplicates(["center_id", "instrument_type_code", "service"])
+    for column in ("code", "region_code", "lat", "lon"):
+        rows[column if column != "code" else "center_code"] = rows["center_id"].map(centers[column])
+    if filters.center:
+        rows = rows[rows["center_code"] == filters.center]
+    return rows.reset_index(drop=True)
+
+
+def coverage_matrix(session: Session, filters: Filters) -> pd.DataFrame:
+    """Region × instrument type × service → number of local centers able to serve it."""
+    capable = capabilities_by_center(session, filters)
+    matrix = (
+        capable.groupby(["region_code", "instrument_type_code", "service"], as_index=False)["center_id"]
+        .nunique()
+        .rename(columns={"center_id": "centers"})
+    )
+    if filters.province:
+        matrix = matrix[matrix["region_code"] == filters.province]
+    return matrix.reset_index(drop=True)
+
+
+def coverage_gaps(session: Session, filters: Filters) -> pd.DataFrame:
+    """Legally controlled types a region cannot get verified locally, with the nearest center that can.
+
+    Only verification is legally required for Group 2 instruments, so only it makes a gap.
+    """
+    legal = pd.DataFrame(
+        session.exec(  # type: ignore[call-overload]
+            select(InstrumentType.code, InstrumentType.name_vi, InstrumentType.name_en, Quantity.field_code)
+            .join(Quantity, Quantity.code == InstrumentType.quantity_code)
+            .where(InstrumentType.legally_controlled)
+        ).all(),
+        columns=["instrument_type_code", "type_name_vi", "type_name_en", "field_code"],
+    )
+    if filters.field:
+        legal = legal[legal["field_code"] == filters.field]
+    if filters.instrument_type:
+        legal = legal[legal["instrument_type_code"] == filters.instrument_type]
+    area = regions(session, filters)
+    if filters.province:
+        area = area[area["code"] == filters.province]
+    unrestricted = Filters(
+        as_of=filters.as_of, boundaries=filters.boundaries, service=Service.VERIFICATION.value
+    )
+    capable = capabilities_by_center(session, unrestricted)
+    served = set(zip(capable["region_code"], capable["instrument_type_code"], strict=True))
+    gaps = []
+    for region in area.itertuples():
+        for instrument in legal.itertuples():
+            if (region.code, instrument.instrument_type_code) in served:
+                continue
+            options = capable[capable["instrument_type_code"] == instrument.instrument_type_code]
+            nearest_code, nearest_km = None, None
+            if not options.empty:
+                distances = options.apply(
+                    lambda c, r=region: great_circle_km(r.lat, r.lon, c["lat"], c["lon"]), axis=1
+                )
+                best = distances.idxmin()
+                nearest_code, nearest_km = options.loc[best, "center_code"], round(float(distances[best]), 1)
+            gaps.append(
+                {
+                    "region_code": region.code,
+                    "region_name_vi": region.name_vi,
+                    "region_name_en": region.name_en,
+                    "population_thousands": region.population_thousands,
+                    "instrument_type_code": instrument.instrument_type_code,
+                    "type_name_vi": instrument.type_name_vi,
+                    "type_name_en": instrument.type_name_en,
+                    "nearest_center": nearest_code,
+                    "distance_km": nearest_km,
+                }
+            )
+    columns = [
+        "region_code", "region_name_vi", "region_name_en", "population_thousands",
+        "instrument_type_code", "type_name_vi", "type_name_en", "nearest_center", "distance_km",
+    ]
+    frame = pd.DataFrame(gaps, columns=columns)
+    # the largest gaps: most people affected, farthest to travel
+    return frame.sort_values(
+        ["population_thousands", "distance_km"], ascending=[False, False], na_position="first"
+    ).reset_index(drop=True)
+
+
+def coverage_grid(session: Session, filters: Filters, *, legally_controlled_only: bool = True) -> pd.DataFrame:
+    """Every region × instrument type cell with its count of local centers (zeros included)."""
+    types = pd.DataFrame(
+        session.exec(  # type: ignore[call-overload]
+            select(InstrumentType.code, InstrumentType.name_vi, InstrumentType.name_en,
+                   InstrumentType.legally_controlled, Quantity.field_code)
+            .join(Quantity, Quantity.code == InstrumentType.quantity_code)
+        ).all(),
+        columns=["instrument_type_code", "type_vi", "type_en", "legally_controlled", "field_code"],
+    )
+    if legally_controlled_only:
+        types = types[types["legally_controlled"]]
+    if filters.field:
+        types = types[types["field_code"] == filters.field]
+    if filters.instrument_type:
+        types = types[types["instrument_type_code"] == filters.instrument_type]
+    area = regions(session, filters)[["code", "name_vi", "name_en"]].rename(
+        columns={"code": "region_code", "name_vi": "region_vi", "name_en": "region_en"}
+    )
+    if filters.province:
+        area = area[area["region_code"] == filters.province]
+    grid = area.merge(types.drop(columns=["legally_controlled", "field_code"]), how="cross")
+    counts = (
+        capabilities_by_center(session, filters)
+        .groupby(["region_code", "instrument_type_code"], as_index=False)["center_id"]
+        .nunique()
+        .rename(columns={"center_id": "centers"})
+    )
+    grid = grid.merge(counts, on=["region_code", "instrument_type_code"], how="left")
+    grid["centers"] = grid["centers"].fillna(0).astype(int)
+    return grid

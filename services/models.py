@@ -1,0 +1,265 @@
+"""SQLModel tables of the metrology network: who holds what, who serves what, who agreed to what."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel, UniqueConstraint
+
+
+class CenterKind(StrEnum):
+    NATIONAL_INSTITUTE = "national_institute"
+    PROVINCIAL_CENTER = "provincial_center"
+    LAB = "lab"
+
+
+class EquipmentStatus(StrEnum):
+    IN_SERVICE = "in_service"
+    REPAIR = "repair"
+    RETIRED = "retired"
+
+
+class CalibrationResult(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    LIMITED = "limited"
+
+
+class Service(StrEnum):
+    VERIFICATION = "verification"  # kiểm định
+    CALIBRATION = "calibration"  # hiệu chuẩn
+    TESTING = "testing"  # thử nghiệm
+
+
+class AgreementStage(StrEnum):
+    PROPOSED = "proposed"
+    NEGOTIATING = "negotiating"
+    SIGNED = "signed"
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+class Role(StrEnum):
+    VIEWER = "viewer"
+    CENTER_STAFF = "center_staff"
+    ADMIN = "admin"
+
+
+class Province(SQLModel, table=True):
+    """A province as it was between valid_from and valid_to; merged ones point to their successor.
+
+    The 2025 merger reused official codes for new provinces, so the code alone is not a key.
+    """
+
+    __table_args__ = (UniqueConstraint("code", "valid_from"),)
+
+    key: str = Field(primary_key=True, max_length=16)
+    code: str = Field(index=True, max_length=8)
+    name_vi: str
+    name_en: str
+    capital_vi: str
+    lat: float
+    lon: float
+    population_thousands: int
+    valid_from: date | None = Field(default=None, index=True)
+    valid_to: date | None = Field(default=None, index=True)
+    successor_key: str | None = Field(default=None, foreign_key="province.key", index=True)
+
+
+class Center(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, index=True, max_length=32)
+    name_vi: str
+    name_en: str
+    kind: str = Field(index=True, max_length=32)
+    province_key: str = Field(foreign_key="province.key", index=True)
+    lat: float
+    lon: float
+    accreditation_no: str | None = None
+    active_to: date | None = None
+    successor_id: int | None = Field(default=None, foreign_key="center.id", index=True)
+
+
+class MeasurementField(SQLModel, table=True):
+    __tablename__ = "measurement_field"
+
+    code: str = Field(primary_key=True, max_length=8)
+    name_vi: str
+    name_en: str
+    sort_order: int = 0
+
+
+class Quantity(SQLModel, table=True):
+    code: str = Field(primary_key=True, max_length=40)
+    field_code: str = Field(foreign_key="measurement_field.code", index=True)
+    name_vi: str
+    name_en: str
+    si_unit: str
+
+
+class InstrumentType(SQLModel, table=True):
+    __tablename__ = "instrument_type"
+
+    code: str = Field(primary_key=True, max_length=40)
+    quantity_code: str = Field(foreign_key="quantity.code", index=True)
+    name_vi: str
+    name_en: str
+    legally_controlled: bool = Field(default=False, index=True)
+    verification_interval_months: int | None = None
+    # Circular 03/2024 lengthened some intervals from 15/10/2024; older records keep the old rule.
+    interval_before_20241015: int | None = None
+    weight: int = 1
+
+
+class Equipment(SQLModel, table=True):
+    """A standard or piece of equipment a center holds, with its range as entered and in SI."""
+
+    __table_args__ = (UniqueConstraint("center_id", "serial_no"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    center_id: int = Field(foreign_key="center.id", index=True)
+    quantity_code: str = Field(foreign_key="quantity.code", index=True)
+    instrument_type_code: str | None = Field(
+        default=None, foreign_key="instrument_type.code", index=True
+    )
+    name: str
+    manufacturer: str
+    model: str
+    serial_no: str = Field(max_length=64)
+    range_min: float
+    range_max: float
+    range_unit: str
+    range_min_si: float
+    range_max_si: float
+    uncertainty_value: float | None = None
+    uncertainty_unit: str | None = None
+    uncertainty_relative: bool = False
+    is_reference_standard: bool = Field(default=False, index=True)
+    acquired_on: date = Field(index=True)
+    status: str = Field(default=EquipmentStatus.IN_SERVICE, index=True, max_length=16)
+    calibration_interval_months: int = 12
+    # Denormalised from CalibrationRecord in the same transaction: today's status reads these
+    # columns (about 70x faster than finding each latest record, see DESIGN.md).
+    last_calibrated_on: date | None = Field(default=None, index=True)
+    next_due_on: date | None = Field(default=None, index=True)
+
+
+class CalibrationRecord(SQLModel, table=True):
+    """One certificate: immutable once written, superseded by newer ones, never erased."""
+
+    __tablename__ = "calibration_record"
+    __table_args__ = (UniqueConstraint("provider_name", "certificate_no"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    equipment_id: int = Field(foreign_key="equipment.id", index=True)
+    calibrated_on: date = Field(index=True)
+    due_on: date = Field(index=True)
+    provider_center_id: int | None = Field(default=None, foreign_key="center.id", index=True)
+    provider_name: str = Field(max_length=120)
+    standard_used_id: int | None = Field(default=None, foreign_key="equipment.id", index=True)
+    certificate_no: str = Field(max_length=64)
+    result: str = Field(default=CalibrationResult.PASS, max_length=16, index=True)
+    measured_error: float | None = None
+    uncertainty: float | None = None
+
+
+class Capability(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("center_id", "instrument_type_code", "service"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    center_id: int = Field(foreign_key="center.id", index=True)
+    instrument_type_code: str = Field(foreign_key="instrument_type.code", index=True)
+    service: str = Field(index=True, max_length=16)
+    range_text: str
+    range_min_si: float
+    range_max_si: float
+    uncertainty_value: float
+    uncertainty_unit: str
+    uncertainty_relative: bool = False
+    annual_capacity: int = 0
+    accredited: bool = False
+
+
+class ServiceVolume(SQLModel, table=True):
+    __tablename__ = "service_volume"
+    __table_args__ = (UniqueConstraint("center_id", "instrument_type_code", "service", "month"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    center_id: int = Field(foreign_key="center.id", index=True)
+    instrument_type_code: str = Field(foreign_key="instrument_type.code", index=True)
+    service: str = Field(index=True, max_length=16)
+    month: date = Field(index=True)
+    count: int
+
+
+class Agreement(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    institute_id: int = Field(foreign_key="center.id", index=True)
+    center_id: int = Field(foreign_key="center.id", index=True)
+    title_vi: str
+    title_en: str
+    stage: str = Field(index=True, max_length=16)
+    proposed_on: date
+    signed_on: date | None = None
+    expires_on: date | None = None
+    scope_fields: str = ""  # comma-separated MeasurementField codes
+    source: str = ""
+    is_demo: bool = True
+
+
+class AgreementEvent(SQLModel, table=True):
+    """Stage history: one row per change of stage."""
+
+    __tablename__ = "agreement_event"
+    __table_args__ = (UniqueConstraint("agreement_id", "stage"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    agreement_id: int = Field(foreign_key="agreement.id", index=True)
+    stage: str = Field(max_length=16)
+    changed_on: date = Field(index=True)
+    note: str = ""
+
+
+class Event(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    held_on: date = Field(index=True)
+    place_vi: str
+    place_en: str
+    title_vi: str
+    title_en: str
+    kind: str = Field(max_length=16)  # conference / signing / training / audit
+    summary_vi: str = ""
+    summary_en: str = ""
+    source: str = ""
+    is_demo: bool = True
+
+
+class EventParticipant(SQLModel, table=True):
+    __tablename__ = "event_participant"
+
+    event_id: int = Field(foreign_key="event.id", primary_key=True)
+    center_id: int = Field(foreign_key="center.id", primary_key=True, index=True)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, index=True, max_length=64)
+    role: str = Field(default=Role.VIEWER, max_length=16)
+    center_id: int | None = Field(default=None, foreign_key="center.id", index=True)
+
+
+class AuditLog(SQLModel, table=True):
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    username: str
+    table_name: str = Field(index=True)
+    row_id: str
+    action: str
+    before: str | None = None
+    after: str | None = None

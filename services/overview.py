@@ -1,0 +1,75 @@
+"""What the overview page combines: centers on the map and what changed lately."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from services.calibration import status_counts
+from services.cooperation import agreements, events, stage_history
+from services.filters import Filters
+from services.models import CalibrationRecord, Equipment
+from services.network import center_ids_in_scope, centers_frame
+
+RECENT_DAYS = 30
+
+
+def center_points(session: Session, filters: Filters) -> pd.DataFrame:
+    """One point per center active on the date: where, how much equipment, cooperation stage."""
+    centers = centers_frame(session, filters)
+    scope = center_ids_in_scope(centers, filters)
+    active = centers[centers["active"]]
+    if scope is not None:
+        active = active[active["id"].isin(scope)]
+    equipment = status_counts(session, filters).groupby("center_id")["equipment"].sum()
+    stages = agreements(session, filters).set_index("center_id")["stage"].astype(str)
+    provinces = active.set_index("id")
+    points = pd.DataFrame(
+        {
+            "center_id": active["id"].to_numpy(),
+            "code": active["code"].to_numpy(),
+            "name_vi": active["name_vi"].to_numpy(),
+            "name_en": active["name_en"].to_numpy(),
+            "kind": active["kind"].to_numpy(),
+            "lat": active["lat"].to_numpy(),
+            "lon": active["lon"].to_numpy(),
+            "province_vi": provinces["region_name_vi"].to_numpy(),
+            "province_en": provinces["region_name_en"].to_numpy(),
+        }
+    )
+    points["equipment"] = points["center_id"].map(equipment).fillna(0).astype(int)
+    points["stage"] = points["center_id"].map(stages)
+    return points
+
+
+def recent_changes(session: Session, filters: Filters) -> pd.DataFrame:
+    """Dated happenings of the last 30 days up to ``as_of``: certificates, stage changes, events."""
+    since = filters.as_of - timedelta(days=RECENT_DAYS)
+    centers = centers_frame(session, filters)
+    scope = center_ids_in_scope(centers, filters)
+    rows: list[dict[str, object]] = []
+    calibrations = (
+        select(Equipment.center_id, func.count(), func.max(CalibrationRecord.calibrated_on))
+        .join(Equipment, Equipment.id == CalibrationRecord.equipment_id)
+        .where(CalibrationRecord.calibrated_on > since, CalibrationRecord.calibrated_on <= filters.as_of)
+        .group_by(Equipment.center_id)
+    )
+    if scope is not None:
+        calibrations = calibrations.where(Equipment.center_id.in_(scope))  # type: ignore[attr-defined]
+    codes = centers.set_index("id")["effective_code"]
+    for center_id, count, latest in session.exec(calibrations).all():  # type: ignore[call-overload]
+        rows.append({"on": latest, "kind": "calibrations", "center_code": codes[center_id], "count": count,
+                     "detail_vi": "", "detail_en": ""})
+    history = stage_history(session, filters)
+    for change in history[history["changed_on"] > since].itertuples():
+        rows.append({"on": change.changed_on, "kind": "stage", "center_code": change.center_code, "count": 1,
+                     "detail_vi": change.stage, "detail_en": change.stage})
+    happened = events(session, filters)
+    for event in happened[happened["held_on"] > since].itertuples():
+        rows.append({"on": event.held_on, "kind": "event", "center_code": "", "count": 1,
+                     "detail_vi": event.title_vi, "detail_en": event.title_en})
+    frame = pd.DataFrame(rows, columns=["on", "kind", "center_code", "count", "detail_vi", "detail_en"])
+    return frame.sort_values(["on", "center_code"], ascending=[False, True]).reset_index(drop=True)

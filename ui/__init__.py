@@ -1,0 +1,1 @@
+"""What pages share that touches Streamlit: language, filters, cached data, charts, widgets."""

@@ -1,0 +1,157 @@
+"""Chart builders: pure functions from aggregated rows to Altair charts, titled and translated.
+
+Every builder takes the rows a service returned (already aggregated: one row per bar, cell or
+point) and the language, so tests can call them without Streamlit and inspect ``to_dict()``.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from services.calibration import STATUS_ORDER
+from services.cooperation import STAGE_ORDER
+from services.i18n import translate
+
+FONT = "Source Sans Pro, Be Vietnam Pro, Arial, sans-serif"
+MAX_CHART_ROWS = 5000  # Altair's own guard does not fire inside st.altair_chart; we keep it ourselves
+
+# One meaning, one color, on every page; labels carry an icon so color is never the only cue.
+STATUS_COLORS = {"overdue": "#C62828", "due_soon": "#EF8F00", "in_date": "#2E7D32", "never": "#78909C"}
+STATUS_ICONS = {"overdue": "⛔", "due_soon": "⚠️", "in_date": "✅", "never": "○"}
+STAGE_COLORS = {
+    "proposed": "#90A4AE", "negotiating": "#F2B705", "signed": "#1E88E5",
+    "active": "#2E7D32", "expired": "#8D6E63", "cancelled": "#C62828",
+}
+SERVICE_COLORS = {"verification": "#0B5394", "calibration": "#3D85C6", "testing": "#9FC5E8"}
+
+
+@alt.theme.register("metrology", enable=True)
+def _theme() -> alt.theme.ThemeConfig:
+    return {
+        "config": {
+            "font": FONT,
+            "title": {"fontSize": 20, "anchor": "start", "fontWeight": 600, "color": "#1B2A41"},
+            "axis": {"labelFontSize": 14, "titleFontSize": 15, "gridColor": "#E6E9EF"},
+            "legend": {"labelFontSize": 14, "titleFontSize": 15, "orient": "bottom"},
+            "view": {"stroke": None},
+            "range": {"category": {"scheme": "tableau10"}},
+        }
+    }
+
+
+def status_label(status: str, lang: str) -> str:
+    return f"{STATUS_ICONS[status]} {translate(f'status.{status}', lang)}"
+
+
+def stage_label(stage: str, lang: str) -> str:
+    return translate(f"stage.{stage}", lang)
+
+
+def _guard(frame: pd.DataFrame) -> pd.DataFrame:
+    if len(frame) > MAX_CHART_ROWS:
+        raise ValueError(f"A chart was handed {len(frame)} rows; aggregate before charting.")
+    return frame
+
+
+def status_by_center(counts: pd.DataFrame, lang: str) -> alt.Chart:
+    """Stacked bars: equipment per center by calibration status (rows: code, status, equipment)."""
+    data = _guard(counts).copy()
+    data["status_label"] = data["status"].map(lambda s: status_label(s, lang))
+    data["order"] = data["status"].map(STATUS_ORDER.index)
+    labels = [status_label(s, lang) for s in STATUS_ORDER]
+    return (
+        alt.Chart(data, title=translate("chart.status_by_center", lang))
+        .mark_bar()
+        .encode(
+            y=alt.Y("code:N", title=translate("label.center", lang), sort="-x"),
+            x=alt.X("sum(equipment):Q", title=translate("label.equipment_count", lang)),
+            color=alt.Color(
+                "status_label:N", title=translate("label.status", lang),
+                scale=alt.Scale(domain=labels, range=[STATUS_COLORS[s] for s in STATUS_ORDER]),
+            ),
+            order=alt.Order("order:Q"),
+            tooltip=[
+                alt.Tooltip("code:N", title=translate("label.center", lang)),
+                alt.Tooltip(f"name_{lang}:N", title=translate("label.name", lang)),
+                alt.Tooltip("status_label:N", title=translate("label.status", lang)),
+                alt.Tooltip("equipment:Q", title=translate("label.equipment_count", lang)),
+            ],
+        )
+    )
+
+
+def centers_map(points: pd.DataFrame, lang: str) -> alt.LayerChart:
+    """Centers at their province capitals, sized by equipment, colored by cooperation stage.
+
+    Drawn on a Mercator projection of the points themselves: no tiles, nothing downloaded.
+    """
+    data = _guard(points).copy()
+    data["stage_label"] = data["stage"].map(lambda s: stage_label(s, lang) if isinstance(s, str) else "—")
+    stages = [s for s in STAGE_ORDER]
+    base = alt.Chart(data, title=translate("chart.map", lang)).project(type="mercator")
+    circles = base.mark_circle(opacity=0.85, stroke="white", strokeWidth=1).encode(
+        longitude="lon:Q",
+        latitude="lat:Q",
+        size=alt.Size("equipment:Q", title=translate("label.equipment_count", lang),
+                      scale=alt.Scale(range=[60, 1600])),
+        color=alt.Color(
+            "stage_label:N", title=translate("label.stage", lang),
+            scale=alt.Scale(domain=[stage_label(s, lang) for s in stages] + ["—"],
+                            range=[STAGE_COLORS[s] for s in stages] + ["#B0BEC5"]),
+        ),
+        tooltip=[
+            alt.Tooltip("code:N", title=translate("label.center", lang)),
+            alt.Tooltip(f"name_{lang}:N", title=translate("label.name", lang)),
+            alt.Tooltip(f"province_{lang}:N", title=translate("label.province", lang)),
+            alt.Tooltip("equipment:Q", title=translate("label.equipment_count", lang), format=","),
+            alt.Tooltip("stage_label:N", title=translate("label.stage", lang)),
+        ],
+    )
+    labels = base.mark_text(dy=-12, fontSize=11, color="#37474F").encode(
+        longitude="lon:Q", latitude="lat:Q", text=f"province_{lang}:N"
+    )
+    return (circles + labels).properties(height=520)
+
+
+def coverage_heatmap(matrix: pd.DataFrame, lang: str) -> alt.Chart:
+    """Region × instrument type: how many local centers can serve (0 = a gap)."""
+    data = _guard(matrix)
+    return (
+        alt.Chart(data, title=translate("chart.coverage_heatmap", lang))
+        .mark_rect(stroke="white", strokeWidth=1)
+        .encode(
+            x=alt.X(f"type_{lang}:N", title=translate("label.instrument_type", lang),
+                    axis=alt.Axis(labelAngle=-40, labelLimit=180)),
+            y=alt.Y(f"region_{lang}:N", title=translate("label.province", lang)),
+            color=alt.Color("centers:Q", title=translate("label.local_centers", lang),
+                            scale=alt.Scale(scheme="blues", domainMin=0)),
+            tooltip=[
+                alt.Tooltip(f"region_{lang}:N", title=translate("label.province", lang)),
+                alt.Tooltip(f"type_{lang}:N", title=translate("label.instrument_type", lang)),
+                alt.Tooltip("centers:Q", title=translate("label.local_centers", lang)),
+            ],
+        )
+    )
+
+
+def pipeline_bars(pipeline: pd.DataFrame, lang: str) -> alt.Chart:
+    """Agreements per stage, in the order agreements move through them."""
+    data = _guard(pipeline).copy()
+    data["stage_label"] = data["stage"].map(lambda s: stage_label(s, lang))
+    order = [stage_label(s, lang) for s in STAGE_ORDER]
+    return (
+        alt.Chart(data, title=translate("chart.pipeline", lang))
+        .mark_bar()
+        .encode(
+            x=alt.X("stage_label:N", title=translate("label.stage", lang), sort=order,
+                    axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("agreements:Q", title=translate("label.agreements", lang), axis=alt.Axis(tickMinStep=1)),
+            color=alt.Color("stage_label:N", legend=None,
+                            scale=alt.Scale(domain=order, range=[STAGE_COLORS[s] for s in STAGE_ORDER])),
+            tooltip=[
+                alt.Tooltip("stage_label:N", title=translate("label.stage", lang)),
+                alt.Tooltip("agreements:Q", title=translate("label.agreements", lang)),
+            ],
+        )
+    )
