@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from ui.filters import language_toggle, load_url_state_once, sidebar_filters
+from ui.filters import load_url_state_once
+from ui.frame import draw_frame
 from ui.i18n import t
 
 st.set_page_config(
@@ -11,8 +12,7 @@ st.set_page_config(
     layout="wide",
     initial_sidebar_state="expanded",
 )
-load_url_state_once()
-language_toggle()
+load_url_state_once()  # the language must be known before the navigation titles are translated
 
 pages = {
     t("nav.section.network"): [
@@ -21,5 +21,5 @@ pages = {
     ],
 }
 navigation = st.navigation(pages)
-sidebar_filters()
+draw_frame()
 navigation.run()

@@ -8,11 +8,11 @@ from services.overview import center_points, recent_changes
 from ui import charts
 from ui.components import chart_with_data, csv_download, empty_state, kpi_cards, page_header
 from ui.data import cached
-from ui.filters import current_filters
+from ui.frame import page_frame
 from ui.i18n import day, lang, num, pct, t
 
+filters = page_frame()
 page_header("page.overview", "overview.subtitle")
-filters = current_filters()
 now, year_ago = cached(kpi_with_year_ago, filters)
 
 if now.centers == 0:

@@ -96,11 +96,15 @@ def status_counts(session: Session, filters: Filters) -> pd.DataFrame:
     )
     query = query.group_by(Equipment.center_id, text("calibration_status"))
     rows = pd.DataFrame(session.exec(query).all(), columns=["center_id", "status", "equipment"])  # type: ignore[call-overload]
+    columns = ["center_id", "status", "equipment", "code", "name_vi", "name_en", "region_code",
+               "region_name_vi", "region_name_en"]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
     centers = centers_frame(session, filters)
     rows["center_id"] = rows["center_id"].map(centers.set_index("id")["effective_id"])
     counts = rows.groupby(["center_id", "status"], as_index=False)["equipment"].sum()
     info = centers[["id", "code", "name_vi", "name_en", "region_code", "region_name_vi", "region_name_en"]]
-    return counts.merge(info, left_on="center_id", right_on="id").drop(columns="id")
+    return counts.merge(info, left_on="center_id", right_on="id")[columns]
 
 
 def equipment_status(session: Session, filters: Filters) -> pd.DataFrame:

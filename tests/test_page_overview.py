@@ -1,0 +1,89 @@
+"""The Overview page as a user sees it, checked against independent SQL."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.page_support import assert_no_raw_keys, open_page
+
+
+def metric(app, label: str) -> str:  # type: ignore[no-untyped-def]
+    return next(m.value for m in app.metric if m.label == label)
+
+
+def sql_equipment_counts(url: str, province: str | None = None) -> tuple[int, int]:
+    """Equipment counted on the overview, and how many are overdue today, straight from SQL."""
+    today = date.today().isoformat()
+    province_clause = ""
+    if province:
+        # after the merger a center counts in its (successor) province; closed centers pass to successors
+        province_clause = """
+          AND COALESCE(succ.province_key, c.province_key) IN (
+                SELECT key FROM province WHERE COALESCE(successor_key, key) IN (
+                    SELECT key FROM province WHERE code = :province AND valid_to IS NULL))"""
+    query = f"""
+        SELECT COUNT(*), SUM(CASE WHEN e.next_due_on < :today THEN 1 ELSE 0 END)
+        FROM equipment e
+        JOIN center c ON c.id = e.center_id
+        LEFT JOIN center succ ON succ.id = c.successor_id AND c.active_to < :today
+        WHERE e.status != 'retired' AND e.acquired_on <= :today {province_clause}
+    """
+    with create_engine(url).connect() as connection:
+        total, overdue = connection.execute(text(query), {"today": today, "province": province}).one()
+    return int(total), int(overdue or 0)
+
+
+def test_overview_shows_kpis_equal_to_independent_sql(app_database: str) -> None:
+    app = open_page()
+    total, overdue = sql_equipment_counts(app_database)
+    assert metric(app, "Thiết bị, chuẩn đo lường") == f"{total:,}".replace(",", ".")
+    assert metric(app, "Thiết bị quá hạn") == f"{overdue:,}".replace(",", ".")
+    assert_no_raw_keys(app)
+
+
+def test_overview_in_english_relabels_the_cards(app_database: str) -> None:
+    app = open_page(lang="en")
+    total, _ = sql_equipment_counts(app_database)
+    assert metric(app, "Equipment and standards") == f"{total:,}"
+    assert any("Demo data" in str(badge.proto) for badge in app.get("badge")) or any(
+        "demo data" in c.value.lower() for c in app.caption
+    )
+    assert_no_raw_keys(app)
+
+
+def test_province_filter_from_the_url_narrows_the_cards(app_database: str) -> None:
+    app = open_page(province="31")
+    total, overdue = sql_equipment_counts(app_database, province="31")
+    assert metric(app, "Thiết bị, chuẩn đo lường") == f"{total:,}".replace(",", ".")
+    assert metric(app, "Thiết bị quá hạn") == f"{overdue:,}".replace(",", ".")
+    assert app.query_params["province"] == ["31"] or app.query_params["province"] == "31"
+
+
+def test_filters_are_written_back_to_the_url(app_database: str) -> None:
+    app = open_page()
+    app.selectbox(key="field").set_value("P").run()
+    assert app.query_params["field"] in ("P", ["P"])
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_empty_database_explains_what_to_do(tmp_path, monkeypatch, lang: str) -> None:  # type: ignore[no-untyped-def]
+    import streamlit as st
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    app = open_page(lang=lang)
+    message = "Chưa có trung tâm nào" if lang == "vi" else "No center matches"
+    assert any(message in info.value for info in app.info)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def test_entry_file_routes_to_the_overview_by_default(app_database: str) -> None:
+    from tests.page_support import open_app
+
+    app = open_app(lang="en")
+    assert app.title[0].value == "Overview"
