@@ -23,8 +23,8 @@ from sqlmodel import SQLModel
 
 from services import models as m
 from services.db import is_empty, make_engine, upgrade_schema
-from services.units import ureg
 from services.units import to_si as quantity_to_si
+from services.units import ureg
 
 SPEC_DIR = Path(__file__).resolve().parent.parent / "data" / "spec"
 RANDOM_SEED = 20240614  # the Ha Long conference; any fixed number keeps runs identical

@@ -63,12 +63,12 @@ def build(session: Session) -> dict[str, int]:
     session.flush()
 
     def equipment(center: m.Center, serial: str, **extra: object) -> m.Equipment:
-        values: dict[str, object] = dict(
-            center_id=center.id, quantity_code="pressure", instrument_type_code="pressure_gauge",
-            name="Áp kế chuẩn", manufacturer="WIKA", model="CPG1500", serial_no=serial,
-            range_min=0, range_max=60, range_unit="MPa", range_min_si=0, range_max_si=60e6,
-            acquired_on=date(2020, 1, 1), calibration_interval_months=12,
-        )
+        values: dict[str, object] = {
+            "center_id": center.id, "quantity_code": "pressure", "instrument_type_code": "pressure_gauge",
+            "name": "Áp kế chuẩn", "manufacturer": "WIKA", "model": "CPG1500", "serial_no": serial,
+            "range_min": 0, "range_max": 60, "range_unit": "MPa", "range_min_si": 0, "range_max_si": 60e6,
+            "acquired_on": date(2020, 1, 1), "calibration_interval_months": 12,
+        }
         values.update(extra)
         item = m.Equipment(**values)
         session.add(item)

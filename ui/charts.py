@@ -88,7 +88,7 @@ def centers_map(points: pd.DataFrame, lang: str) -> alt.LayerChart:
     """
     data = _guard(points).copy()
     data["stage_label"] = data["stage"].map(lambda s: stage_label(s, lang) if isinstance(s, str) else "—")
-    stages = [s for s in STAGE_ORDER]
+    stages = list(STAGE_ORDER)
     base = alt.Chart(data, title=translate("chart.map", lang)).project(type="mercator")
     circles = base.mark_circle(opacity=0.85, stroke="white", strokeWidth=1).encode(
         longitude="lon:Q",
