@@ -19,8 +19,8 @@ from pathlib import Path
 from sqlmodel import Session
 
 from services.calibration import equipment_status, status_counts
-from services.coverage import coverage_gaps, coverage_grid, coverage_matrix
 from services.cooperation import pipeline_counts
+from services.coverage import coverage_gaps, coverage_grid, coverage_matrix
 from services.db import make_engine
 from services.filters import Filters
 from services.kpis import kpi_summary
