@@ -7,6 +7,7 @@ Public API
 ``ureg``                          the one shared ``pint.UnitRegistry`` (import it, make no other)
 ``parse_quantity(text, expected_unit=None) -> pint.Quantity``
 ``parse_range(text, expected_unit=None) -> MeasurementRange``
+``MeasurementRange(low, high, unit)``  frozen; ``.to_si()`` -> (low, high), ``.contains(x)``
 ``is_relative(q) -> bool``        a ratio such as ``0,5 %`` or ``2 ppm`` (a relative uncertainty)
 ``to_si(q) -> float``             magnitude in the canonical SI unit (absolute: 25 °C -> 298.15)
 ``to_si_difference(q) -> float``  same, but read as a difference (±0,05 °C -> 0.05)
@@ -30,7 +31,7 @@ applied to each number:
    is followed by exactly three digits: then it groups thousands (1500 … 2000.5).
 
 Thousands groups must have exactly three digits (``1.50.0`` is an error). A no-break or thin space
-may also group thousands (``1 500,5``).
+may also group thousands (``1 500,5``); an ordinary space may not (``1 500 kg`` is an error).
 
 Units
 -----
@@ -52,7 +53,8 @@ Canonical SI units (``to_si``): pressure Pa, temperature K, mass kg, length m, a
 m**3, flow m**3/s, mass flow kg/s, voltage V, current A, resistance ohm, energy J, power W, speed
 m/s, acceleration m/s**2, concentration (mass/volume) kg/m**3, time s, frequency Hz, force N,
 illuminance lx, ratio 1 (0,5 % -> 0.005); relative humidity stays in %RH and levels in dB; any
-other dimensionality uses pint's SI base units.
+other dimensionality uses pint's SI base units. Units built on angles keep the radian visible
+(``60 rpm`` -> 6.283 rad/s, ``30 °`` -> 0.5236 rad) because pint counts angles as dimensionless.
 """
 
 from __future__ import annotations
@@ -76,7 +78,6 @@ if "ppb" not in ureg:
 _Q = ureg.Quantity
 _U = ureg.Unit
 
-_EXAMPLES: Final = "600 bar, 0,5 %, 2 m³/h"
 _MAX_QUOTE: Final = 80
 
 # --------------------------------------------------------------------------------------------
@@ -190,7 +191,6 @@ _CASE_FIXES: Final = {
     "hz": "Hz",
     "khz": "kHz",
     "ghz": "GHz",
-    "kn": "kN",
     "mmhg": "mmHg",
     "lux": "lux",
 }
@@ -208,7 +208,8 @@ def _normalize_unit(text: str) -> str:
     s = re.sub(r"%\s*RH\b", "percent_RH", s, flags=re.IGNORECASE)
     s = re.sub(r"\bdB\s*(?:\(\s*[ACZ]\s*\)|[ACZ]\b)", "dB", s)
     s = s.replace("℃", "degC").replace("℉", "degF")
-    s = re.sub(r"(?<![^\W\d_])(?:[°º˚]\s*|độ\s+|o)([CF])\b", r"deg\1", s)
+    s = re.sub(r"[°º˚]\s*([CcFf])\b", lambda m: "deg" + m[1].upper(), s)
+    s = re.sub(r"(?<![^\W\d_])(?:độ\s+|o)([CF])\b", r"deg\1", s)
     s = s.replace("Ω", "ohm").replace("Ω", "ohm").replace("µ", "u").replace("μ", "u")
     s = re.sub(r"\s*[·⋅∙×]\s*", "*", s)
     s = re.sub(r"(?<=[A-Za-z)])\.(?=[A-Za-z(])", "*", s)
@@ -222,8 +223,6 @@ def _normalize_unit(text: str) -> str:
         return token if _is_defined(token) else _CASE_FIXES.get(token.lower(), token)
 
     return re.sub(r"[A-Za-z_]+", fix_case, s)
-
-
 
 
 def _unit_or_none(unit_text: str) -> pint.Unit | None:
@@ -285,10 +284,14 @@ def _as_delta(units: pint.Unit) -> pint.Unit:
 
 
 def _canonical(units: pint.Unit) -> pint.Unit:
+    base = ureg.get_base_units(units)[1]
     kind = _kind(units)
     if kind is not None:
-        return _U(kind[1])
-    return ureg.get_base_units(units)[1]
+        canonical = _U(kind[1])
+        # pint counts angles as dimensionless; keep them visible: rpm -> rad/s, not Hz (lx is fine)
+        if "radian" not in base._units or ureg.get_base_units(canonical)[1] == base:
+            return canonical
+    return base
 
 
 def is_relative(q: pint.Quantity | pint.Unit) -> bool:
@@ -309,10 +312,10 @@ def si_unit_of(q_or_unit: pint.Quantity | pint.Unit | str) -> str:
     units = q_or_unit.units if isinstance(q_or_unit, pint.Quantity) else _as_unit(q_or_unit)
     if _is_logarithmic(units):
         return _LEVEL[1]
-    kind = _kind(units)
-    if kind is not None:
+    canonical, kind = _canonical(units), _kind(units)
+    if kind is not None and canonical == _U(kind[1]):
         return _SI_LABEL.get(kind[1], kind[1])
-    return format(_canonical(units), "~C")
+    return format(canonical, "~C")
 
 
 def _display_unit_of(units: pint.Unit) -> str:

@@ -91,6 +91,11 @@ def messages(err: pytest.ExceptionInfo[UnitInputError]) -> tuple[str, str]:
         ("25 ºC", 298.15, "K"),
         ("25 oC", 298.15, "K"),
         ("25 độ C", 298.15, "K"),
+        ("25 °c", 298.15, "K"),
+        ("0,5 °C/min", 0.5 / 60, "K/s"),
+        ("5 mmH2O", 49.03325, "Pa"),
+        ("60 rpm", 6.283185307179586, "rad/s"),
+        ("30 °", 0.5235987755982988, "rad"),
         ("−20 °C", 253.15, "K"),
         ("300 K", 300.0, "K"),
     ],
@@ -680,3 +685,30 @@ def test_to_si_then_from_si_round_trips(value: float, unit: str) -> None:
     assert q.magnitude == value
     assert from_si(to_si(q), unit) == pytest.approx(value, rel=1e-9, abs=1e-9)
     assert from_si_difference(to_si_difference(q), unit) == pytest.approx(value, rel=1e-9, abs=1e-9)
+
+
+typed = st.lists(
+    st.sampled_from(
+        list("0123456789.,-−–…~÷±+ %°CmkMPaVgLhs/³²⁻·()≤<=eE^Ωµ")
+        + ["MPa", "kPa", "°C", "m³/h", "đến", "to", "from", "dB(A)", "%RH", "1.500", "0,5"]
+    ),
+    max_size=12,
+).map("".join)
+
+
+@FAST
+@given(text=typed)
+def test_any_typed_text_either_parses_or_raises_unit_input_error(text: str) -> None:
+    try:
+        q = parse_quantity(text)
+    except UnitInputError as err:
+        assert err.message("vi") and err.message("en")
+    else:
+        assert isinstance(to_si(q), float)
+    try:
+        r = parse_range(text)
+    except UnitInputError as err:
+        assert err.message("vi") and err.message("en")
+    else:
+        low, high = r.to_si()
+        assert low <= high
