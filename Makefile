@@ -17,10 +17,11 @@ run: $(INSTALLED)
 	$(PY) -m services.seed --if-empty
 	$(PY) -m streamlit run dashboard.py --server.port 8501
 
-## test: install, then the whole suite (SQLite always; PostgreSQL and Chromium when present)
+## test: install, then the whole suite: SQLite always; PostgreSQL when installed (a throwaway server
+## on a free loopback port, or the one DATABASE_URL names); browser journeys in /usr/bin/chromium
 test: $(INSTALLED)
 	$(PY) -m ruff check .
-	$(PY) -m pytest
+	bash .ci/with-postgres $(PY) -m pytest
 
 seed: $(INSTALLED)
 	$(PY) -m services.seed --if-empty

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui.auth import current_user
 from ui.filters import load_url_state_once
 from ui.frame import draw_frame
 from ui.i18n import t
@@ -18,8 +19,26 @@ pages = {
     t("nav.section.network"): [
         st.Page("pages/overview.py", title=t("page.overview"), icon=":material/dashboard:",
                 url_path="overview", default=True),
+        st.Page("pages/equipment.py", title=t("page.equipment"), icon=":material/precision_manufacturing:",
+                url_path="equipment"),
+        st.Page("pages/coverage.py", title=t("page.coverage"), icon=":material/grid_on:",
+                url_path="coverage"),
+        st.Page("pages/cooperation.py", title=t("page.cooperation"), icon=":material/handshake:",
+                url_path="cooperation"),
+        st.Page("pages/finder.py", title=t("page.finder"), icon=":material/manage_search:",
+                url_path="finder"),
+        st.Page("pages/profile.py", title=t("page.profile"), icon=":material/apartment:",
+                url_path="profile"),
+        st.Page("pages/presenter.py", title=t("page.presenter"), icon=":material/slideshow:",
+                url_path="presenter"),
     ],
 }
+# Data management shows as "log in" to visitors and as the page itself once someone is logged in.
+signed_in = current_user() is not None
+pages[t("data.nav.section")] = [
+    st.Page("pages/data_management.py", title=t("page.data") if signed_in else t("data.nav.login"),
+            icon=":material/edit_note:" if signed_in else ":material/login:", url_path="data"),
+]
 navigation = st.navigation(pages)
 draw_frame()
 navigation.run()

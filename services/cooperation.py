@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import case, func, literal, select, true
 from sqlmodel import Session
 from sqlmodel import select as select_models
 
 from services.filters import Filters
-from services.models import Agreement, AgreementEvent, AgreementStage, Event, EventParticipant
+from services.models import (
+    Agreement,
+    AgreementEvent,
+    AgreementStage,
+    Center,
+    Event,
+    EventParticipant,
+    MeasurementField,
+    Province,
+)
 from services.network import center_ids_in_scope, centers_frame
 
 STAGE_ORDER = [stage.value for stage in AgreementStage]
@@ -56,7 +68,8 @@ def agreements(session: Session, filters: Filters) -> pd.DataFrame:
     ]
     frame = pd.DataFrame(session.exec(query).all(), columns=columns)  # type: ignore[call-overload]
     if filters.field:
-        frame = frame[frame["scope_fields"].str.split(",").map(lambda codes: filters.field in codes)]
+        covers = frame["scope_fields"].map(lambda codes: filters.field in str(codes).split(","))
+        frame = frame[covers.astype(bool)]  # an empty map() is not boolean and would select columns
     info = centers.set_index("id")
     for column in ("code", "name_vi", "name_en", "region_code", "lat", "lon"):
         frame[f"center_{column}" if column != "region_code" else column] = frame["center_id"].map(info[column])
@@ -98,3 +111,244 @@ def events(session: Session, filters: Filters) -> pd.DataFrame:
     rows = [event.model_dump() for event in session.exec(query).all()]
     columns = list(Event.model_fields)
     return pd.DataFrame(rows, columns=columns)
+
+
+# --- the Cooperation page: stage summary, timeline, scope, details, events -------------------
+
+IN_DISCUSSION = (AgreementStage.PROPOSED.value, AgreementStage.NEGOTIATING.value)
+IN_FORCE = (AgreementStage.SIGNED.value, AgreementStage.ACTIVE.value)
+ENDED = (AgreementStage.EXPIRED.value, AgreementStage.CANCELLED.value)
+EVENT_KINDS = ("conference", "signing", "training", "audit")
+_KIND_RANK = {"national_institute": 0, "provincial_center": 1, "lab": 2}
+
+
+@dataclass(frozen=True)
+class StageSummary:
+    """Agreements on ``as_of`` grouped the way leadership asks about them."""
+
+    total: int
+    in_discussion: int  # proposed or negotiating
+    signed: int  # signed, work not started yet
+    active: int  # signed and under way
+    ended: int  # expired or cancelled
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Everything the Gantt-like timeline draws, as of one day."""
+
+    as_of: date
+    agreements: pd.DataFrame  # one row per agreement: dates, stage, where its bar ends
+    segments: pd.DataFrame  # one row per stage an agreement passed through: start_on, end_on, planned
+    events: pd.DataFrame  # one row per event: held_on, kind, title, place, is_demo
+    milestones: pd.DataFrame  # real (not demo) events, one row per day
+
+
+def _text(series: pd.Series) -> pd.Series:
+    """Strings with "" where nothing matched (a map that matched nothing comes back as floats)."""
+    return series.astype(object).where(series.notna(), "")
+
+
+def stage_summary(session: Session, filters: Filters) -> StageSummary:
+    counts = pipeline_counts(session, filters).set_index("stage")["agreements"]
+    return StageSummary(
+        total=int(counts.sum()),
+        in_discussion=int(counts[list(IN_DISCUSSION)].sum()),
+        signed=int(counts[AgreementStage.SIGNED.value]),
+        active=int(counts[AgreementStage.ACTIVE.value]),
+        ended=int(counts[list(ENDED)].sum()),
+    )
+
+
+def _center_places(session: Session) -> pd.DataFrame:
+    """Each center's own province (as it was when the center was set up), indexed by center id."""
+    query = select(Center.id, Center.code, Center.kind, Province.name_vi, Province.name_en).join(
+        Province, Province.key == Center.province_key  # type: ignore[arg-type]
+    )
+    frame = pd.DataFrame(session.exec(query).all(),  # type: ignore[call-overload]
+                         columns=["center_id", "code", "kind", "province_vi", "province_en"])
+    return frame.set_index("center_id")
+
+
+def _dated_stages(session: Session, filters: Filters, scoped: pd.DataFrame) -> pd.DataFrame:
+    """Every stage each agreement reached by ``as_of``, in order, with the expiry no event recorded."""
+    ids = [int(i) for i in scoped["agreement_id"]]
+    query = (
+        select(AgreementEvent.agreement_id, AgreementEvent.stage, AgreementEvent.changed_on)
+        .where(AgreementEvent.changed_on <= filters.as_of, AgreementEvent.agreement_id.in_(ids))  # type: ignore[attr-defined]
+        .order_by(AgreementEvent.agreement_id, AgreementEvent.changed_on, AgreementEvent.id)
+    )
+    history = pd.DataFrame(session.exec(query).all(),  # type: ignore[call-overload]
+                           columns=["agreement_id", "stage", "changed_on"])
+    # agreements() calls an agreement past its expiry "expired" even when nobody recorded it
+    recorded = set(history.loc[history["stage"] == AgreementStage.EXPIRED.value, "agreement_id"])
+    lapsed = scoped[(scoped["stage"].astype(str) == AgreementStage.EXPIRED.value)
+                    & ~scoped["agreement_id"].isin(recorded)]
+    extra = pd.DataFrame({"agreement_id": lapsed["agreement_id"].to_numpy(), "stage": AgreementStage.EXPIRED.value,
+                          "changed_on": lapsed["expires_on"].to_numpy()})
+    if not extra.empty:
+        history = pd.concat([history, extra], ignore_index=True)
+    history["step"] = range(len(history))
+    return history.sort_values(["agreement_id", "changed_on", "step"], kind="stable").drop(columns="step")
+
+
+def _agreement_rows(session: Session, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The agreements in scope, one row each with its dates as known on ``as_of``; and their history."""
+    as_of = filters.as_of
+    scoped = agreements(session, filters)
+    history = _dated_stages(session, filters, scoped)
+    places = _center_places(session)
+    rows = scoped[["agreement_id", "center_id", "center_code", "center_name_vi", "center_name_en", "title_vi",
+                   "title_en", "stage", "proposed_on", "signed_on", "expires_on", "source", "is_demo"]].copy()
+    rows["stage"] = rows["stage"].astype(str)
+    rows["is_demo"] = rows["is_demo"].astype(bool)
+    rows["province_vi"] = rows["center_id"].map(places["province_vi"])
+    rows["province_en"] = rows["center_id"].map(places["province_en"])
+    last = history.groupby("agreement_id").tail(1).set_index("agreement_id")
+    rows["stage_since"] = rows["agreement_id"].map(last["changed_on"])
+    signed = rows["signed_on"].notna() & (rows["signed_on"] <= as_of)
+    rows["signed_on"] = rows["signed_on"].where(signed, None)
+    rows["expires_on"] = rows["expires_on"].where(signed & rows["expires_on"].notna(), None)
+    ended = rows["stage"].isin(ENDED)
+    rows["ended_on"] = rows["stage_since"].where(ended, None)
+    has_expiry = rows["expires_on"].notna()
+    rows["end_on"] = rows["ended_on"].where(ended, rows["expires_on"].where(has_expiry, as_of))
+    rows["open"] = ~ended & ~has_expiry
+    rows = rows.sort_values(["proposed_on", "center_code"], kind="stable").reset_index(drop=True)
+    return scoped, rows, history
+
+
+def timeline(session: Session, filters: Filters) -> Timeline:
+    """Agreements from proposal to signing to expiry (or ``as_of`` while open), and the events around them.
+
+    Dates after ``as_of`` are unknown on that day, except the expiry written into a signed contract,
+    which is drawn as planned.
+    """
+    as_of = filters.as_of
+    _, rows, history = _agreement_rows(session, filters)
+    segments = history.copy()
+    segments["start_on"] = segments["changed_on"]
+    segments["end_on"] = segments.groupby("agreement_id")["changed_on"].shift(-1)
+    final = segments["end_on"].isna()
+    segments.loc[final & ~segments["stage"].isin(ENDED), "end_on"] = as_of
+    segments["planned"] = False
+    info = rows.set_index("agreement_id")
+    expiry = segments["agreement_id"].map(info["expires_on"])
+    still_running = final & segments["stage"].isin(IN_FORCE) & expiry.notna()
+    planned = segments[still_running & (expiry > as_of)].assign(start_on=as_of, planned=True)
+    planned["end_on"] = planned["agreement_id"].map(info["expires_on"])
+    segments = pd.concat([segments, planned], ignore_index=True)
+    segments = segments[segments["end_on"].notna() & (segments["end_on"] > segments["start_on"])]
+    for column in ("center_code", "province_vi", "province_en", "is_demo"):
+        segments[column] = segments["agreement_id"].map(info[column])
+    segments = segments[["agreement_id", "center_code", "province_vi", "province_en", "stage", "start_on",
+                         "end_on", "planned", "is_demo"]].sort_values(["agreement_id", "start_on"], kind="stable")
+
+    happened = event_list(session, filters)
+    return Timeline(
+        as_of=as_of,
+        agreements=rows,
+        segments=segments.reset_index(drop=True),
+        events=happened,
+        milestones=milestones(happened),
+    )
+
+
+def event_list(session: Session, filters: Filters) -> pd.DataFrame:
+    """Events held by ``as_of`` involving a center in scope, with who took part, oldest first."""
+    happened = events(session, filters)
+    ids = [int(i) for i in happened["id"]]
+    query = (
+        select(EventParticipant.event_id, EventParticipant.center_id)
+        .where(EventParticipant.event_id.in_(ids))  # type: ignore[attr-defined]
+    )
+    taking_part = pd.DataFrame(session.exec(query).all(), columns=["event_id", "center_id"])  # type: ignore[call-overload]
+    places = _center_places(session)
+    taking_part["rank"] = taking_part["center_id"].map(places["kind"]).map(_KIND_RANK).fillna(9)
+    taking_part["code"] = taking_part["center_id"].map(places["code"])
+    institute = taking_part["rank"] == 0
+    # a party reads as "IMTS" for an institute, as its province for a provincial center
+    for lang in ("vi", "en"):
+        taking_part[f"party_{lang}"] = taking_part["code"].where(
+            institute, taking_part["center_id"].map(places[f"province_{lang}"])
+        )
+    taking_part = taking_part.sort_values(["event_id", "rank", "code"], kind="stable")
+    grouped = taking_part.groupby("event_id")
+    frame = happened.rename(columns={"id": "event_id"})
+    frame["participants"] = frame["event_id"].map(grouped.size()).fillna(0).astype(int)
+    frame["participant_codes"] = _text(frame["event_id"].map(grouped["code"].agg(", ".join)))
+    for lang in ("vi", "en"):
+        frame[f"parties_{lang}"] = _text(frame["event_id"].map(grouped[f"party_{lang}"].agg(" – ".join)))
+    frame["is_demo"] = frame["is_demo"].astype(bool)
+    frame["kind_order"] = frame["kind"].map({kind: i for i, kind in enumerate(EVENT_KINDS)}).fillna(len(EVENT_KINDS))
+    return frame.sort_values(["held_on", "kind_order", "event_id"], kind="stable").drop(columns="kind_order") \
+        .reset_index(drop=True)
+
+
+def milestones(happened: pd.DataFrame) -> pd.DataFrame:
+    """The real (not demo) events, one row per day: where, what kinds, who signed, the source."""
+    real = happened[~happened["is_demo"].astype(bool)]
+    columns = ["held_on", "place_vi", "place_en", "kinds", "signing_parties_vi", "signing_parties_en",
+               "titles_vi", "titles_en", "source"]
+    if real.empty:
+        return pd.DataFrame(columns=columns)
+    grouped = real.groupby("held_on", sort=True)
+    signing = real[real["kind"] == "signing"].groupby("held_on")
+    frame = pd.DataFrame({
+        "held_on": list(grouped.groups),
+        "place_vi": grouped["place_vi"].first().to_numpy(),
+        "place_en": grouped["place_en"].first().to_numpy(),
+        "kinds": grouped["kind"].agg(",".join).to_numpy(),
+        "titles_vi": grouped["title_vi"].agg(" · ".join).to_numpy(),
+        "titles_en": grouped["title_en"].agg(" · ".join).to_numpy(),
+        "source": grouped["source"].agg(lambda s: "; ".join(dict.fromkeys(s))).to_numpy(),
+    })
+    for lang in ("vi", "en"):
+        frame[f"signing_parties_{lang}"] = _text(frame["held_on"].map(signing[f"parties_{lang}"].agg("; ".join)))
+    return frame[columns]
+
+
+def scope_matrix(session: Session, filters: Filters) -> pd.DataFrame:
+    """Agreement × measurement field: whether the agreement covers the field (every pair listed)."""
+    return _scope_rows(session, agreements(session, filters))
+
+
+def _scope_rows(session: Session, scoped: pd.DataFrame) -> pd.DataFrame:
+    ids = [int(i) for i in scoped["agreement_id"]]
+    padded = literal(",") + Agreement.scope_fields + literal(",")
+    covers = padded.like(literal("%,") + MeasurementField.code + literal(",%"))  # type: ignore[operator]
+    query = (
+        select(Agreement.id, MeasurementField.code, MeasurementField.name_vi, MeasurementField.name_en,
+               MeasurementField.sort_order, case((covers, 1), else_=0))
+        .select_from(Agreement)
+        .join(MeasurementField, true())
+        .where(Agreement.id.in_(ids))  # type: ignore[union-attr]
+    )
+    columns = ["agreement_id", "field_code", "field_name_vi", "field_name_en", "field_order", "in_scope"]
+    frame = pd.DataFrame(session.exec(query).all(), columns=columns)  # type: ignore[call-overload]
+    frame["in_scope"] = frame["in_scope"].astype(bool)
+    places = _center_places(session)
+    info = scoped.set_index("agreement_id")
+    frame["center_code"] = frame["agreement_id"].map(info["center_code"])
+    frame["stage"] = frame["agreement_id"].map(info["stage"].astype(str))
+    frame["is_demo"] = frame["agreement_id"].map(info["is_demo"]).astype(bool)
+    center_ids = frame["agreement_id"].map(info["center_id"])
+    frame["province_vi"] = center_ids.map(places["province_vi"])
+    frame["province_en"] = center_ids.map(places["province_en"])
+    stage_rank = frame["stage"].map({stage: i for i, stage in enumerate(STAGE_ORDER)})
+    frame = frame.assign(stage_rank=stage_rank).sort_values(["stage_rank", "center_code", "field_order"])
+    return frame.drop(columns="stage_rank").reset_index(drop=True)
+
+
+def agreement_details(session: Session, filters: Filters) -> pd.DataFrame:
+    """One row per agreement for the details table: dates as known on ``as_of`` and the fields in scope."""
+    scoped, rows, _ = _agreement_rows(session, filters)
+    scope = _scope_rows(session, scoped)
+    covered = scope[scope["in_scope"]].sort_values(["agreement_id", "field_order"])
+    grouped = covered.groupby("agreement_id")
+    rows["scope_codes"] = _text(rows["agreement_id"].map(grouped["field_code"].agg(",".join)))
+    for lang in ("vi", "en"):
+        rows[f"scope_{lang}"] = _text(rows["agreement_id"].map(grouped[f"field_name_{lang}"].agg(", ".join)))
+    stage_rank = rows["stage"].map({stage: i for i, stage in enumerate(STAGE_ORDER)})
+    return rows.assign(stage_rank=stage_rank).sort_values(["stage_rank", "proposed_on", "center_code"]) \
+        .drop(columns="stage_rank").reset_index(drop=True)

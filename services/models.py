@@ -250,6 +250,8 @@ class User(SQLModel, table=True):
     username: str = Field(unique=True, index=True, max_length=64)
     role: str = Field(default=Role.VIEWER, max_length=16)
     center_id: int | None = Field(default=None, foreign_key="center.id", index=True)
+    # "scrypt$n$r$p$salt$hash" (services.auth); None means the account cannot log in
+    password_hash: str | None = Field(default=None, max_length=256)
 
 
 class AuditLog(SQLModel, table=True):
@@ -263,3 +265,5 @@ class AuditLog(SQLModel, table=True):
     action: str
     before: str | None = None
     after: str | None = None
+    # the center whose data changed, so staff can read their own center's history
+    center_id: int | None = Field(default=None, foreign_key="center.id", index=True)

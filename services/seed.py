@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import random
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -22,6 +23,7 @@ from sqlalchemy import Engine, bindparam, insert, text, update
 from sqlmodel import SQLModel
 
 from services import models as m
+from services.auth import demo_password, demo_username, hash_password
 from services.db import is_empty, make_engine, upgrade_schema
 from services.units import to_si as quantity_to_si
 from services.units import ureg
@@ -503,7 +505,26 @@ class DemoNetwork:
         self.add_equipment(progress)
         self.add_capabilities_and_volumes()
         self.add_cooperation()
+        self.add_demo_users()
         return self.batch
+
+    # demo accounts (data-management page) ---------------------------------------------------
+    def add_demo_users(self) -> None:
+        """``admin``, a read-only ``viewer``, and one staff account per open center (``ttkt31``).
+
+        Passwords are ``<username>-demo`` (README). Salts come from the name, not the RNG, so the
+        rest of the demo network does not change and a re-seed writes identical rows.
+        """
+        def account(username: str, role: str, center_id: int | None) -> None:
+            salt = hashlib.sha256(f"demo-salt:{username}".encode()).digest()[:16]
+            self.batch.add(m.User, username=username, role=role, center_id=center_id,
+                           password_hash=hash_password(demo_password(username), salt=salt))
+
+        account("admin", m.Role.ADMIN, None)
+        account("viewer", m.Role.VIEWER, None)
+        for center in self.centers.values():
+            if center.active_to is None:
+                account(demo_username(center.code), m.Role.CENTER_STAFF, center.id)
 
 
 def _plain(value: float) -> str:
@@ -513,7 +534,7 @@ def _plain(value: float) -> str:
 INSERT_ORDER: tuple[type[SQLModel], ...] = (
     m.Province, m.MeasurementField, m.Quantity, m.InstrumentType, m.Center, m.Equipment,
     m.CalibrationRecord, m.Capability, m.ServiceVolume, m.Agreement, m.AgreementEvent,
-    m.Event, m.EventParticipant,
+    m.Event, m.EventParticipant, m.User,
 )
 
 

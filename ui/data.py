@@ -40,8 +40,11 @@ def _engine_for(url: str) -> Engine:
     return database
 
 
-def cached(service: Callable[..., T], filters: Filters, **options: Any) -> T:
-    """Call ``service(session, filters, **options)`` through the data cache."""
+def cached(service: Callable[..., T], filters: Filters, /, **options: Any) -> T:
+    """Call ``service(session, filters, **options)`` through the data cache.
+
+    Positional-only, so a service may take options named ``service`` or ``filters``.
+    """
     return _call(database_url(), service.__module__, service.__qualname__, filters, tuple(sorted(options.items())))
 
 

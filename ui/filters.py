@@ -75,6 +75,8 @@ def _write_url_state() -> None:
 def _keep_if_valid(widget_key: str, allowed: pd.Series | list) -> None:
     """A value that the options no longer offer (other boundaries, closed center) is dropped."""
     if st.session_state.get(widget_key) is not None and st.session_state[widget_key] not in list(allowed):
+        # kept so a page can say why (the profile explains a link to a center closed by the merger)
+        st.session_state[f"{widget_key}_not_offered"] = st.session_state[widget_key]
         st.session_state[widget_key] = None
 
 
@@ -87,8 +89,17 @@ def language_toggle() -> None:
         st.session_state[LANG_KEY] = "vi"
     st.sidebar.segmented_control(
         "🌐", options=list(LANGUAGES), key=LANG_KEY, format_func=lambda code: t(f"language.{code}"),
-        label_visibility="collapsed", required=True,
+        label_visibility="collapsed", required=True, on_change=_keep_values_across_languages,
     )
+
+
+def _keep_values_across_languages() -> None:
+    """The browser holds each choice as its displayed label; after a language switch that label
+    matches no option any more and Streamlit would reset the widget (field filter dropped, due
+    window back to 7 days). Writing the values back makes the server send the new labels."""
+    for widget_key in URL_STATE:
+        if widget_key != LANG_KEY and widget_key in st.session_state:
+            st.session_state[widget_key] = st.session_state[widget_key]
 
 
 def sidebar_filters() -> Filters:

@@ -1,0 +1,252 @@
+"""Quản lý dữ liệu — center staff keep their own center's data current (login required)."""
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from services import audit, editing, imports
+from services.cells import EQUIPMENT_STATUSES
+from ui.auth import current_user, log_out, login_form
+from ui.components import csv_download, empty_state, page_header
+from ui.data import forget_cached_data
+from ui.frame import page_frame
+from ui.i18n import lang, local, num, t
+from ui.live import call, database_is_empty
+
+filters = page_frame()
+page_header("page.data", "data.subtitle")
+
+if database_is_empty():
+    empty_state("data.empty_database")
+    st.stop()
+
+user = current_user()
+if user is None:
+    login_form()
+    st.stop()
+
+
+def labels(columns) -> dict:  # type: ignore[no-untyped-def]
+    """Translated headers for our column names (the data keeps its codes, so edits map back)."""
+    return {name: t(f"data.column.{name}") for name in columns}
+
+
+def translated(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.rename(columns=labels(frame.columns))
+
+
+# --- who, and which center ------------------------------------------------------------------------
+today = date.today()
+centers = call(editing.centers_for, user=user, today=today)
+who, leave = st.columns([5, 1], vertical_alignment="center")
+role = t(f"data.role.{user.role}")
+who.markdown(t("data.login.signed_in_center", user=user.username, role=role, center=user.center_code)
+             if user.center_code else t("data.login.signed_in_as", user=user.username, role=role))
+if leave.button(t("data.login.logout"), icon=":material/logout:", key="logout"):
+    log_out()
+    st.rerun()
+if centers.empty:
+    st.warning(t("data.center.no_center"))
+    st.stop()
+codes = list(centers["code"])
+names = dict(zip(centers["code"], centers.apply(lambda row: local(row, "name"), axis=1), strict=True))
+if len(codes) == 1:
+    center_code = codes[0]
+else:
+    preferred = filters.center if filters.center in codes else codes[0]
+    center_code = st.selectbox(t("data.center.pick"), codes, index=codes.index(preferred), key="data_center",
+                               format_func=lambda code: f"{code} · {names[code]}")
+center = centers[centers["code"] == center_code].iloc[0]
+center_id = int(center["id"])
+can_edit = user.can_edit(center_id)
+if not can_edit:
+    st.info(t("data.center.view_only", center=center_code), icon=":material/visibility:")
+
+
+# --- import ------------------------------------------------------------------------------------------
+WRAPPED_PROBLEMS = 30  # up to this many, a static table that wraps long messages; beyond, a scrolling grid
+
+
+def problems_table(frame: pd.DataFrame) -> None:
+    if len(frame) <= WRAPPED_PROBLEMS:
+        st.table(frame, hide_index=True)
+    else:
+        st.dataframe(frame, hide_index=True, width="stretch", height=400,
+                     column_config={t("data.column.message"): st.column_config.TextColumn(width="large")})
+
+
+def show_problems(result, kind: str, message_key: str) -> None:  # type: ignore[no-untyped-def]
+    st.error(t(message_key, count=num(len(result.problems))), icon=":material/error:")
+    frame = translated(result.problems_frame(lang()))
+    problems_table(frame)
+    csv_download(frame, filters, f"{kind}-problems", key=f"csv-problems-{kind}")
+
+
+def import_tab(kind: str) -> None:
+    service = imports.import_equipment_csv if kind == "equipment" else imports.import_calibrations_csv
+    template = imports.equipment_template if kind == "equipment" else imports.calibrations_template
+    st.markdown(t(f"data.import.{kind}_help", center=center_code))
+    left, right = st.columns([1, 2])
+    left.download_button(t("data.import.template"), data=template(), file_name=f"{kind}-template.csv",
+                         mime="text/csv", icon=":material/download:", key=f"template-{kind}")
+    with right.expander(t("data.import.codes")):
+        codes_frame = call(imports.quantity_codes)
+        shown = pd.DataFrame({
+            "quantity": codes_frame["quantity"],
+            "quantity_name": codes_frame[f"quantity_name_{lang()}"],
+            "si_unit": codes_frame["si_unit"],
+            "instrument_type": codes_frame["instrument_type"].fillna(""),
+            "type_name": codes_frame[f"type_name_{lang()}"].fillna(""),
+        })
+        st.dataframe(translated(shown), hide_index=True, height=260, width="stretch")
+    uploaded = st.file_uploader(t("data.import.upload"), type=["csv", "xlsx"], key=f"upload-{kind}")
+    if uploaded is None:
+        st.caption(t("data.import.waiting"))
+        return
+    run = {"data": uploaded.getvalue(), "center_code": center_code, "username": user.username, "today": today}
+    checked_key = f"import-checked-{kind}"
+    checked = st.session_state.get(checked_key)
+    if checked is not None and checked[0] != (uploaded.file_id, center_code):
+        checked = None  # another file or another center: check again
+    if st.button(t("data.import.validate"), icon=":material/fact_check:", key=f"validate-{kind}"):
+        checked = ((uploaded.file_id, center_code), call(service, dry_run=True, **run))
+        st.session_state[checked_key] = checked
+    if checked is None:
+        st.caption(t("data.import.check_first"))
+        return
+    result = checked[1]
+    if result.written:
+        st.success(t("data.import.done", rows=num(result.written), center=center_code), icon=":material/check_circle:")
+        return
+    if not result.ok:
+        show_problems(result, kind, "data.import.problems")
+    else:
+        st.success(t("data.import.ready", rows=num(result.rows)), icon=":material/task_alt:")
+    with st.expander(t("data.import.preview", rows=num(len(result.preview))), expanded=result.ok):
+        st.dataframe(translated(result.preview), hide_index=True, width="stretch", height=300)
+    if not result.ok:
+        return
+    if st.button(t("data.import.run", rows=num(result.rows)), type="primary", icon=":material/upload:",
+                 key=f"run-{kind}"):
+        with st.status(t("data.import.running", rows=num(result.rows))) as status:
+            final = call(service, **run)
+            if final.ok:
+                forget_cached_data()
+                status.update(label=t("data.import.done", rows=num(final.written), center=center_code),
+                              state="complete")
+            else:
+                status.update(label=t("data.import.failed", message=final.problems[0].message(lang())),
+                              state="error")
+        st.session_state[checked_key] = (checked[0], final)
+        st.rerun()
+
+
+# --- edit ------------------------------------------------------------------------------------------------
+EDITOR_ORDER = ["serial_no", "name", "status", "range", "uncertainty", "reference_standard",
+                "calibration_interval_months", "manufacturer", "model", "quantity", "instrument_type",
+                "acquired_on", "last_calibrated_on", "next_due_on"]  # what staff change most, first
+
+
+def edit_tab() -> None:
+    frame = call(editing.center_equipment, center_id=center_id)
+    if frame.empty:
+        empty_state("data.edit.empty", center=center_code)
+        return
+    st.caption(t("data.edit.help"))
+    notice = st.session_state.pop("data_edit_notice", None)
+    if notice:
+        st.success(notice, icon=":material/check_circle:")
+    version = st.session_state.setdefault("data_edit_version", 0)
+    key = f"equipment-editor-{center_code}-{version}"
+    config = {name: st.column_config.Column(label) for name, label in labels(frame.columns).items()}
+    config.update({
+        "serial_no": st.column_config.TextColumn(t("data.column.serial_no"), pinned=True),
+        "status": st.column_config.SelectboxColumn(
+            t("data.column.status"), options=EQUIPMENT_STATUSES, required=True,
+            format_func=lambda code: t(f"data.equipment_status.{code}")),
+        "reference_standard": st.column_config.CheckboxColumn(t("data.column.reference_standard")),
+        "calibration_interval_months": st.column_config.NumberColumn(
+            t("data.column.calibration_interval_months"), min_value=1, max_value=240, step=1, format="%d"),
+        "acquired_on": st.column_config.DateColumn(t("data.column.acquired_on"), format="DD/MM/YYYY"),
+        "last_calibrated_on": st.column_config.DateColumn(t("data.column.last_calibrated_on"), format="DD/MM/YYYY"),
+        "next_due_on": st.column_config.DateColumn(t("data.column.next_due_on"), format="DD/MM/YYYY"),
+    })
+    st.data_editor(
+        frame, key=key, hide_index=True, width="stretch", height=420, column_config=config,  # type: ignore[arg-type]
+        column_order=EDITOR_ORDER,
+        disabled=[name for name in frame.columns if name not in editing.EDITABLE],
+    )
+    edits = st.session_state.get(key, {}).get("edited_rows", {})
+    if not edits:
+        st.caption(t("data.edit.nothing"))
+    if st.button(t("data.edit.save"), type="primary", icon=":material/save:", disabled=not edits, key="save-edits"):
+        changes = {int(frame.iloc[int(index)]["id"]): values for index, values in edits.items()}
+        result = call(editing.save_equipment_edits, username=user.username, center_code=center_code,
+                      changes=changes)
+        if result.ok:
+            forget_cached_data()
+            st.session_state["data_edit_version"] = version + 1  # a fresh editor shows the saved rows
+            st.session_state["data_edit_notice"] = t("data.edit.saved", count=num(result.changed))
+            st.rerun()
+        st.error(t("data.edit.problems", count=num(len(result.problems))), icon=":material/error:")
+        problems_table(translated(result.problems_frame(lang())))
+
+
+# --- export and audit log --------------------------------------------------------------------------------
+def export_tab() -> None:
+    st.caption(t("data.export.help", center=center_code))
+    equipment = call(editing.center_equipment, center_id=center_id).drop(columns=["id"])
+    calibrations = call(editing.center_calibrations, center_id=center_id)
+    left, right = st.columns(2)
+    with left:
+        st.subheader(t("data.export.equipment", count=num(len(equipment))))
+        if equipment.empty:
+            empty_state("data.edit.empty", center=center_code)
+        else:
+            st.dataframe(translated(equipment), hide_index=True, height=300, width="stretch")
+            csv_download(equipment, filters, f"equipment-{center_code}", key="csv-export-equipment")
+    with right:
+        st.subheader(t("data.export.calibrations", count=num(len(calibrations))))
+        if calibrations.empty:
+            empty_state("data.export.no_calibrations", center=center_code)
+        else:
+            st.dataframe(translated(calibrations), hide_index=True, height=300, width="stretch")
+            csv_download(calibrations, filters, f"certificates-{center_code}", key="csv-export-calibrations")
+
+
+def audit_tab() -> None:
+    st.caption(t("data.audit.help", limit=num(audit.DEFAULT_LIMIT)))
+    tables = call(audit.audit_tables, center_id=center_id)
+    table = st.selectbox(t("data.audit.table"), tables, index=None, placeholder=t("data.audit.all_tables"),
+                         format_func=lambda name: t(f"data.audit.table_name.{name}"), key="audit_table")
+    log = call(audit.audit_log, center_id=center_id, table_name=table)
+    if log.empty:
+        empty_state("data.audit.empty", center=center_code)
+        return
+    log = log.drop(columns=["id"]).rename(columns={"center_code": "center"})
+    log["action"] = log["action"].map(lambda action: t(f"data.audit.action.{action}"))
+    log["table_name"] = log["table_name"].map(lambda name: t(f"data.audit.table_name.{name}"))
+    shown = translated(log)
+    st.dataframe(shown, hide_index=True, width="stretch", height=min(400, 40 + 35 * len(shown)), column_config={
+        t("data.column.at"): st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm:ss"),
+    })
+    csv_download(shown, filters, f"audit-{center_code}", key="csv-audit")
+
+
+if can_edit:
+    names_of_tabs = ["import_equipment", "import_calibrations", "edit", "export", "audit"]
+else:
+    names_of_tabs = ["export", "audit"]
+tabs = dict(zip(names_of_tabs, st.tabs([t(f"data.tab.{name}") for name in names_of_tabs]), strict=True))
+if can_edit:
+    with tabs["import_equipment"]:
+        import_tab("equipment")
+    with tabs["import_calibrations"]:
+        import_tab("calibration")
+    with tabs["edit"]:
+        edit_tab()
+with tabs["export"]:
+    export_tab()
+with tabs["audit"]:
+    audit_tab()

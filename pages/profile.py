@@ -1,0 +1,343 @@
+"""Hồ sơ trung tâm — everything about one center; every page links here with ?center=CODE."""
+
+from dataclasses import asdict, replace
+
+import pandas as pd
+import streamlit as st
+
+from services import profile, traceability
+from services.overview import center_points
+from ui import charts_profile as charts
+from ui.charts import status_label
+from ui.components import chart_with_data, csv_download, empty_state, kpi_cards, page_header
+from ui.data import cached
+from ui.frame import page_frame
+from ui.i18n import day, lang, num, pct, t
+
+STANDARD_KEY = "profile_standard"  # the reverse-traceability standard, mirrored in ?standard=
+PICK_KEY = "profile_pick"
+TABLE_HEIGHT = 520
+DATE = st.column_config.DateColumn(format="DD/MM/YYYY")
+
+filters = page_frame()
+page_header("page.profile", "profile.subtitle")
+not_offered = st.session_state.pop("center_not_offered", None)
+
+
+def profile_link(code: str, as_of: object = None) -> str:
+    """A relative link to a profile that keeps the language (and a day to view, when given)."""
+    link = f"profile?center={code}&lang={lang()}"
+    return link + (f"&as_of={as_of}" if as_of else "")
+
+
+def labelled(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """The columns a table shows, renamed to translated headers (keys: catalog keys)."""
+    return frame[list(columns)].rename(columns={column: t(key) for column, key in columns.items()})
+
+
+def table(frame: pd.DataFrame, columns: dict[str, str], *, dates: tuple[str, ...] = (), **config: object) -> None:
+    shown = labelled(frame.assign(**{c: pd.to_datetime(frame[c]) for c in dates}), columns)  # None → blank
+    column_config = {t(columns[c]): DATE for c in dates} | {t(columns[c]): v for c, v in config.items()}
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=column_config,
+                 height=min(TABLE_HEIGHT, 38 + 35 * max(len(shown), 1)))
+
+
+def choose_center() -> None:
+    """No center chosen: say how to choose one, offer a picker and the list of centers."""
+    if not_offered:
+        closed = cached(profile.center_summary, replace(filters, center=not_offered, province=None))
+        if closed is not None and not closed.active and closed.successor_code:
+            st.warning(t("profile.closed_link", code=closed.code, name=getattr(closed, f"name_{lang()}"),
+                         date=day(closed.active_to), successor=closed.successor_code,
+                         successor_name=getattr(closed, f"successor_name_{lang()}"),
+                         successor_link=profile_link(closed.successor_code),
+                         history_link=profile_link(closed.code, closed.active_to)),
+                       icon=":material/merge:")
+        else:
+            st.warning(t("profile.not_offered", code=not_offered))
+    points = cached(center_points, filters)
+    if points.empty:
+        empty_state("empty.no_centers")
+        return
+    empty_state("profile.empty.choose")
+    names = dict(zip(points["code"], points[f"name_{lang()}"], strict=True))
+
+    def pick() -> None:
+        st.session_state["center"] = st.session_state[PICK_KEY]
+
+    st.selectbox(t("profile.pick"), sorted(names), index=None, key=PICK_KEY, on_change=pick,
+                 format_func=lambda code: f"{code} · {names[code]}", placeholder=t("profile.pick_placeholder"))
+    st.subheader(t("profile.directory"))
+    directory = points.sort_values("code").assign(link=points["code"].map(profile_link))
+    table(directory, {"link": "profile.col.profile", f"name_{lang()}": "label.name",
+                      f"province_{lang()}": "profile.col.province", "equipment": "label.equipment_count"},
+          link=st.column_config.LinkColumn(display_text=r"center=([^&]*)"))
+    csv_download(points, filters, "centers", key="csv-directory")
+
+
+summary = cached(profile.center_summary, filters)
+if summary is None:
+    if "standard" in st.query_params:
+        del st.query_params["standard"]
+    choose_center()
+    st.stop()
+
+name = getattr(summary, f"name_{lang()}")
+st.header(f"{name} ({summary.code})")
+st.caption(" · ".join([t(f"profile.kind.{summary.kind}"), getattr(summary, f"province_today_name_{lang()}"),
+                       summary.accreditation_no or t("profile.fact.no_accreditation")]))
+if summary.successor_code:
+    message = "profile.closing" if summary.active else "profile.closed"
+    st.warning(t(message, date=day(summary.active_to), successor=summary.successor_code,
+                 successor_name=getattr(summary, f"successor_name_{lang()}"),
+                 link=profile_link(summary.successor_code)), icon=":material/merge:")
+if summary.predecessors:
+    merged_on = max(p.merged_on for p in summary.predecessors if p.merged_on)
+    names = ", ".join(f"[{p.code} · {getattr(p, f'name_{lang()}')}]({profile_link(p.code, p.active_to)})"
+                      for p in summary.predecessors)
+    key = "profile.predecessors_merged" if summary.predecessors_merged else "profile.predecessors_pending"
+    st.info(t(key, date=day(merged_on), centers=names), icon=":material/merge:")
+narrowing = [f"{t(label)}: {value}" for label, value in (
+    ("filters.field", filters.field), ("filters.instrument_type", filters.instrument_type),
+    ("filters.service", filters.service)) if value]
+if narrowing:
+    st.caption(t("profile.filters_note", filters="; ".join(narrowing)))
+
+tabs = st.tabs([t(f"profile.tab.{tab}") for tab in (
+    "overview", "equipment", "capabilities", "status", "traceability", "cooperation", "utilization")])
+
+with tabs[0]:
+    kpi_cards([
+        (t("profile.kpi.equipment"), num(summary.equipment), None, "off"),
+        (t("profile.kpi.reference_standards"), num(summary.reference_standards), None, "off"),
+        (t("profile.kpi.in_date_share"), pct(summary.in_date_share, 1), None, "off"),
+        (t("profile.kpi.overdue"), num(summary.overdue), None, "off"),
+    ])
+    kpi_cards([
+        (t("profile.kpi.capabilities"), num(summary.capabilities), None, "off"),
+        (t("profile.kpi.accredited"), num(summary.accredited_capabilities), None, "off"),
+        (t("profile.kpi.agreements"), num(summary.agreements), None, "off"),
+        (t("profile.kpi.due_soon", days=filters.due_window_days), num(summary.due_soon), None, "off"),
+    ])
+    st.caption(t("profile.as_of", date=day(filters.as_of)))
+    st.subheader(t("profile.facts"))
+    if summary.active_to is None:
+        state = t("profile.state.active")
+    else:
+        state = t("profile.state.closing" if summary.active else "profile.state.closed", date=day(summary.active_to))
+    facts = [
+        ("profile.fact.code", summary.code),
+        ("profile.fact.kind", t(f"profile.kind.{summary.kind}")),
+        ("profile.fact.accreditation", summary.accreditation_no or t("profile.fact.no_accreditation")),
+        ("profile.fact.province_2024", f"{getattr(summary, f'province_name_{lang()}')} ({summary.province_code})"),
+        ("profile.fact.province_2025",
+         f"{getattr(summary, f'province_today_name_{lang()}')} ({summary.province_today_code})"),
+        ("profile.fact.location", f"{num(summary.lat, 4)}, {num(summary.lon, 4)}"),
+        ("profile.fact.state", state),
+    ]
+    if summary.successor_code:
+        facts.append(("profile.fact.successor", f"{summary.successor_code} · {getattr(summary, f'successor_name_{lang()}')}"))
+    if summary.predecessors:
+        facts.append(("profile.fact.predecessors", ", ".join(p.code for p in summary.predecessors)))
+    fact_frame = pd.DataFrame({"field": [t(k) for k, _ in facts], "value": [v for _, v in facts]})
+    table(fact_frame, {"field": "profile.field", "value": "profile.value"})
+    overview_row = {k: v for k, v in asdict(summary).items() if k != "predecessors"}
+    overview_row["predecessors"] = ",".join(p.code for p in summary.predecessors)
+    csv_download(pd.DataFrame([overview_row]), filters, f"profile-{summary.code}", key="csv-summary")
+
+with tabs[1]:
+    by_field = cached(profile.equipment_by_field, filters)
+    equipment = cached(profile.equipment_list, filters)
+    if equipment.empty:
+        empty_state("profile.empty.no_equipment")
+    else:
+        chart_with_data(charts.equipment_by_field(by_field, lang()), by_field, filters,
+                        name=f"equipment-by-field-{summary.code}")
+        st.caption(t("profile.equipment.caption", count=num(len(equipment))))
+        shown = equipment.assign(
+            range=[charts.range_text(lo, hi, unit, lang()) for lo, hi, unit in
+                   zip(equipment["range_min"], equipment["range_max"], equipment["range_unit"], strict=True)],
+            uncertainty=[charts.uncertainty_text(v, u, lang()) for v, u in
+                         zip(equipment["uncertainty_value"], equipment["uncertainty_unit"], strict=True)],
+            reference=equipment["is_reference_standard"].map(lambda r: "★" if r else ""),
+            condition=equipment["equipment_status"].map(lambda s: t(f"profile.equipment_status.{s}")),
+            status_text=equipment["status"].astype(str).map(lambda s: status_label(s, lang())),
+        )
+        table(shown, {f"field_{lang()}": "profile.col.field", "name": "profile.col.name",
+                      "reference": "profile.col.reference", f"type_{lang()}": "profile.col.instrument_type",
+                      "manufacturer": "profile.col.manufacturer", "model": "profile.col.model",
+                      "serial_no": "profile.col.serial_no", "range": "profile.col.range",
+                      "uncertainty": "profile.col.uncertainty", "condition": "profile.col.equipment_status",
+                      "status_text": "label.status", "due_on": "profile.col.due_on",
+                      "holder_code": "profile.col.holder"}, dates=("due_on",))
+        csv_download(equipment, filters, f"equipment-{summary.code}", key="csv-equipment")
+
+with tabs[2]:
+    capabilities = cached(profile.center_capabilities, filters)
+    if capabilities.empty:
+        empty_state("profile.empty.no_capabilities")
+    else:
+        shown = capabilities.assign(
+            service_label=capabilities["service"].map(lambda s: t(f"service.{s}")),
+            uncertainty=[charts.uncertainty_text(v, u, lang()) for v, u in
+                         zip(capabilities["uncertainty_value"], capabilities["uncertainty_unit"], strict=True)],
+            accredited_label=capabilities["accredited"].map(lambda a: "✅ " + t("profile.yes") if a else t("profile.no")),
+            legal=capabilities["legally_controlled"].map(lambda a: t("profile.yes") if a else ""),
+        )
+        table(shown, {f"field_{lang()}": "profile.col.field", f"type_{lang()}": "label.instrument_type",
+                      "legal": "profile.col.legal", "service_label": "profile.col.service",
+                      "range_text": "profile.col.capability_range", "uncertainty": "profile.col.best_uncertainty",
+                      "annual_capacity": "profile.col.annual_capacity", "accredited_label": "profile.col.accredited",
+                      "holder_code": "profile.col.holder"})
+        csv_download(capabilities, filters, f"capabilities-{summary.code}", key="csv-capabilities")
+
+with tabs[3]:
+    counts = cached(profile.center_status_counts, filters)
+    if int(counts["equipment"].sum()) == 0:
+        empty_state("profile.empty.no_equipment")
+    else:
+        chart_with_data(charts.status_bars(counts, lang()), counts, filters, name=f"status-{summary.code}")
+        st.subheader(t("profile.attention"))
+        attention = cached(profile.equipment_needing_attention, filters)
+        if attention.empty:
+            empty_state("profile.empty.no_attention")
+        else:
+            shown = attention.assign(status_text=attention["status"].astype(str).map(lambda s: status_label(s, lang())))
+            table(shown, {"status_text": "label.status", "name": "profile.col.name",
+                          "serial_no": "profile.col.serial_no", "last_calibrated_on": "profile.col.last_calibrated_on",
+                          "due_on": "profile.col.due_on", "days_to_due": "profile.col.days_to_due",
+                          "holder_code": "profile.col.holder"}, dates=("last_calibrated_on", "due_on"))
+            csv_download(attention, filters, f"attention-{summary.code}", key="csv-attention")
+
+with tabs[4]:
+    st.subheader(t("profile.trace.title"))
+    trace = cached(traceability.traceability_overview, filters)
+    chain, links = trace.chain, trace.links
+    if chain.empty:
+        empty_state("profile.empty.no_standards")
+    else:
+        st.caption(t("profile.trace.caption", standards=num(chain["root_id"].nunique()), levels=num(chain["level"].max())))
+        st.markdown(f"**{t('profile.trace.graph')}**")
+        st.graphviz_chart(charts.traceability_dot(links, summary.code, lang()), width="stretch")
+        csv_download(links, filters, f"traceability-links-{summary.code}", key="csv-trace-links")
+        st.markdown(f"**{t('profile.trace.table')}**")
+        shown = chain.assign(
+            result_label=chain["result"].map(
+                lambda r: charts.result_label(r, lang()) if isinstance(r, str) else t("profile.result.none")),
+            provider=chain["provider_name"].fillna(t("profile.trace.no_certificate")),
+            standard=[f"{h} · {n}" if isinstance(n, str) else "" for h, n in
+                      zip(chain["standard_holder_code"], chain["standard_name"], strict=True)],
+        )
+        table(shown, {"level": "profile.col.level", "holder_code": "profile.col.holder",
+                      "equipment_name": "profile.col.standard", "serial_no": "profile.col.serial_no",
+                      "provider": "profile.col.provider", "certificate_no": "profile.col.certificate_no",
+                      "calibrated_on": "profile.col.calibrated_on", "result_label": "profile.col.result",
+                      "standard": "profile.col.provider_standard"}, dates=("calibrated_on",))
+        csv_download(chain, filters, f"traceability-{summary.code}", key="csv-trace-chain")
+
+    st.subheader(t("profile.reverse.title"))
+    choices = trace.choices
+    options = [int(i) for i in choices["equipment_id"]]
+    if STANDARD_KEY not in st.session_state:
+        raw = st.query_params.get("standard")
+        wanted = int(raw) if raw and raw.isdigit() else None
+        if raw and wanted not in options:
+            st.warning(t("filters.bad_url_value", param="standard"))
+        st.session_state[STANDARD_KEY] = wanted if wanted in options else (options[0] if options else None)
+    elif st.session_state[STANDARD_KEY] not in options:
+        st.session_state[STANDARD_KEY] = options[0] if options else None
+    labels = {
+        int(row.equipment_id): ("⛔ " if row.latest_result == "fail" else "")
+        + f"{row.holder_code} · {row.name} · {row.serial_no}"
+        + (f" ({t('profile.reverse.upstream')})" if row.upstream else "")
+        + f" · {t('profile.reverse.issued_count', count=num(row.certificates_issued))}"
+        for row in choices.itertuples()
+    }
+    standard = st.selectbox(t("profile.reverse.pick"), options, key=STANDARD_KEY,
+                            format_func=lambda i: labels.get(i, str(i)))
+    if standard is None:
+        if "standard" in st.query_params:
+            del st.query_params["standard"]
+        empty_state("profile.empty.no_standards")
+    else:
+        st.query_params["standard"] = str(standard)
+        report = cached(traceability.standard_report, filters, standard_id=int(standard))
+        verdict = report.verdict
+        if verdict.failed:
+            key = "profile.reverse.failed" if verdict.last_good_on else "profile.reverse.failed_never_good"
+            st.error(t(key, date=day(verdict.latest_on), last_good=day(verdict.last_good_on),
+                       count=num(len(report.suspect))), icon=":material/report:")
+            if not report.suspect.empty:
+                st.markdown(f"**{t('profile.reverse.suspect')}**")
+                certificate_columns = {"calibrated_on": "profile.col.calibrated_on",
+                                       "certificate_no": "profile.col.certificate_no",
+                                       "holder_code": "profile.col.holder", "equipment_name": "profile.col.name",
+                                       "serial_no": "profile.col.serial_no", "result_label": "profile.col.result"}
+                table(report.suspect.assign(result_label=report.suspect["result"].map(
+                    lambda r: charts.result_label(r, lang()))), certificate_columns, dates=("calibrated_on",))
+                csv_download(report.suspect, filters, f"suspect-{standard}", key="csv-suspect")
+        elif verdict.latest_on is None:
+            st.info(t("profile.reverse.never", count=num(len(report.calibrated))))
+        else:
+            st.success(t("profile.reverse.latest", date=day(verdict.latest_on),
+                         result=charts.result_label(verdict.latest_result, lang()),
+                         count=num(len(report.calibrated))))
+        st.markdown(f"**{t('profile.reverse.issued')}**")
+        if report.calibrated.empty:
+            empty_state("profile.empty.not_used")
+        else:
+            issued = report.calibrated.assign(result_label=report.calibrated["result"].map(
+                lambda r: charts.result_label(r, lang())))
+            table(issued, {"calibrated_on": "profile.col.calibrated_on", "certificate_no": "profile.col.certificate_no",
+                           "holder_code": "profile.col.holder", "equipment_name": "profile.col.name",
+                           "serial_no": "profile.col.serial_no", "result_label": "profile.col.result",
+                           "due_on": "profile.col.due_on"}, dates=("calibrated_on", "due_on"))
+            csv_download(report.calibrated, filters, f"calibrated-with-{standard}", key="csv-calibrated-with")
+        if report.drift.empty:
+            empty_state("profile.empty.no_drift")
+        else:
+            chart_with_data(charts.drift_chart(report.drift, report.uncertainty_unit, lang()), report.drift,
+                            filters, name=f"drift-{standard}")
+
+with tabs[5]:
+    cooperation = cached(profile.center_cooperation, filters)
+    st.subheader(t("profile.agreements"))
+    if cooperation.agreements.empty:
+        empty_state("profile.empty.no_agreements")
+    else:
+        agreements = cooperation.agreements.assign(
+            stage_label=cooperation.agreements["stage"].astype(str).map(lambda s: t(f"stage.{s}")))
+        table(agreements, {f"title_{lang()}": "profile.col.agreement", "center_code": "label.center",
+                           "stage_label": "profile.col.stage", "proposed_on": "profile.col.proposed_on",
+                           "signed_on": "profile.col.signed_on", "expires_on": "profile.col.expires_on",
+                           "scope_fields": "profile.col.scope"}, dates=("proposed_on", "signed_on", "expires_on"))
+        csv_download(cooperation.agreements, filters, f"agreements-{summary.code}", key="csv-agreements")
+        st.markdown(f"**{t('profile.stage_history')}**")
+        history = cooperation.stage_history.merge(
+            cooperation.agreements[["agreement_id", f"title_{lang()}"]], on="agreement_id")
+        history = history.assign(stage_label=history["stage"].astype(str).map(lambda s: t(f"stage.{s}")))
+        table(history, {"changed_on": "profile.col.changed_on", f"title_{lang()}": "profile.col.agreement",
+                        "stage_label": "profile.col.stage"}, dates=("changed_on",))
+        csv_download(cooperation.stage_history, filters, f"stage-history-{summary.code}", key="csv-stages")
+    st.subheader(t("profile.events"))
+    if cooperation.events.empty:
+        empty_state("profile.empty.no_events")
+    else:
+        events = cooperation.events.assign(kind_label=cooperation.events["kind"].map(
+            lambda k: t(f"profile.event_kind.{k}")))
+        table(events, {"held_on": "profile.col.held_on", f"title_{lang()}": "profile.col.event",
+                       f"place_{lang()}": "profile.col.place", "kind_label": "profile.col.event_kind"},
+              dates=("held_on",))
+        csv_download(cooperation.events, filters, f"events-{summary.code}", key="csv-events")
+
+with tabs[6]:
+    monthly = cached(profile.monthly_utilization, filters)
+    if monthly.empty:
+        empty_state("profile.empty.no_volume")
+    else:
+        chart_with_data(charts.utilization_chart(monthly, lang()), monthly, filters,
+                        name=f"utilization-{summary.code}")
+        latest = profile.latest_utilization(monthly)
+        st.caption(t("profile.utilization.caption", month=latest.month.strftime("%m/%Y"),
+                     volume=num(latest.volume), capacity=num(latest.monthly_capacity),
+                     share=pct(latest.utilization), average=pct(latest.average_12_months)))

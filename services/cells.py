@@ -1,0 +1,236 @@
+"""Reading one typed cell (a date, a yes/no, a status, a range with its unit), with a specific error.
+
+Imports and the equipment editor share these readers, so a value is accepted or refused the same
+way wherever it is typed. Every refusal is a ``CellError`` carrying a catalog key and its
+parameters (all strings), like ``services.units.UnitInputError``, whose errors pass through as
+they are.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Final
+
+from services.i18n import LANGUAGES, format_day, translate
+from services.models import CalibrationResult, EquipmentStatus
+from services.units import (
+    UnitInputError,
+    display_unit,
+    from_si_difference,
+    is_relative,
+    parse_quantity,
+    parse_range,
+    to_si_difference,
+)
+
+DATE_EXAMPLE: Final = "14/06/2024"
+MAX_INTERVAL_MONTHS: Final = 240
+_DAY_FIRST: Final = re.compile(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})")
+_ISO: Final = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?")
+_TRUE: Final = {"1", "true", "yes", "y", "x", "có", "co", "đúng", "c"}
+_FALSE: Final = {"", "0", "false", "no", "n", "không", "khong", "sai", "k"}
+_RH: Final = re.compile(r"%\s*RH\b", re.IGNORECASE)
+
+
+class CellError(ValueError):
+    """A value that cannot be read; ``key`` is a catalog key, ``params`` its placeholders."""
+
+    def __init__(self, key: str, **params: str) -> None:
+        self.key = key
+        self.params: dict[str, str] = dict(params)
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str) -> str:
+        return translate(self.key, lang, **self.params)
+
+    @classmethod
+    def from_units(cls, err: UnitInputError) -> CellError:
+        return cls(err.key, **err.params)
+
+
+def parse_day(text: str, *, today: date | None = None) -> date:
+    """``14/06/2024``, ``14-6-2024``, ``14.06.2024`` (day first, as written here) or ISO ``2024-06-14``.
+
+    With ``today``, a later date is refused: nothing can have been bought or calibrated tomorrow.
+    """
+    value = text.strip()
+    if not value:
+        raise CellError("data.error.required")
+    if match := _DAY_FIRST.fullmatch(value):
+        day_, month, year = (int(part) for part in match.groups())
+    elif match := _ISO.fullmatch(value):
+        year, month, day_ = (int(part) for part in match.groups())
+    else:
+        raise CellError("data.error.bad_date", value=value, example=DATE_EXAMPLE)
+    try:
+        parsed = date(year, month, day_)
+    except ValueError:
+        raise CellError("data.error.no_such_date", value=value) from None
+    if parsed.year < 1900:
+        raise CellError("data.error.bad_date", value=value, example=DATE_EXAMPLE)
+    if today is not None and parsed > today:
+        raise CellError("data.error.future_date", value=value, today=format_day(today))
+    return parsed
+
+
+def parse_bool(text: str) -> bool:
+    value = text.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise CellError("data.error.bad_boolean", value=text.strip())
+
+
+def parse_int(text: str, *, low: int = 1, high: int = MAX_INTERVAL_MONTHS) -> int:
+    value = text.strip()
+    try:
+        number = float(value.replace(",", "."))
+    except ValueError:
+        raise CellError("data.error.bad_integer", value=value, low=str(low), high=str(high)) from None
+    if not math.isfinite(number) or not number.is_integer() or not low <= number <= high:
+        raise CellError("data.error.bad_integer", value=value, low=str(low), high=str(high))
+    return int(number)
+
+
+def _choice(text: str, codes: list[str], label_prefix: str, error_key: str) -> str:
+    """A code, or its label in either language (``Sửa chữa`` -> ``repair``), case-insensitive."""
+    value = " ".join(text.split()).lower()
+    for code in codes:
+        labels = {code, code.replace("_", " ")} | {
+            translate(f"{label_prefix}.{code}", lang).lower() for lang in LANGUAGES
+        }
+        if value in labels:
+            return code
+    allowed = ", ".join(codes)
+    raise CellError(error_key, value=text.strip(), allowed=allowed)
+
+
+EQUIPMENT_STATUSES: Final = [status.value for status in EquipmentStatus]
+RESULTS: Final = [result.value for result in CalibrationResult]
+
+
+def parse_status(text: str) -> str:
+    if not text.strip():
+        return EquipmentStatus.IN_SERVICE.value
+    return _choice(text, EQUIPMENT_STATUSES, "data.equipment_status", "data.error.bad_status")
+
+
+def parse_result(text: str) -> str:
+    if not text.strip():
+        return CalibrationResult.PASS.value
+    return _choice(text, RESULTS, "data.result", "data.error.bad_result")
+
+
+def check_length(text: str, limit: int) -> str:
+    value = text.strip()
+    if len(value) > limit:
+        raise CellError("data.error.too_long", length=str(len(value)), limit=str(limit))
+    return value
+
+
+def _for_quantity(text: str, si_unit: str | None) -> str:
+    # Hygrometers are read against a ratio (10–95 % is 0.1–0.95); "%RH" is how their labels say it.
+    if si_unit == "dimensionless":
+        return _RH.sub("%", text)
+    return text
+
+
+def _unit_text(units: object) -> str:
+    """A unit as stored: one that pint and services.units both read back (``m³`` -> ``m**3``)."""
+    text = format(units, "~C")
+    return text or "1"
+
+
+@dataclass(frozen=True)
+class RangeValues:
+    low: float
+    high: float
+    unit: str
+    low_si: float
+    high_si: float
+
+
+def parse_range_cell(text: str, si_unit: str | None) -> RangeValues:
+    """A measuring range checked against the quantity's SI unit; both ends kept in the high end's unit."""
+    try:
+        parsed = parse_range(_for_quantity(text, si_unit), expected_unit=si_unit)
+    except UnitInputError as err:
+        raise CellError.from_units(err) from None
+    low = parsed.low.to(parsed.high.units) if parsed.low.units != parsed.high.units else parsed.low
+    low_si, high_si = parsed.to_si()
+    return RangeValues(
+        low=float(low.magnitude), high=float(parsed.high.magnitude), unit=_unit_text(parsed.high.units),
+        low_si=low_si, high_si=high_si,
+    )
+
+
+@dataclass(frozen=True)
+class UncertaintyValue:
+    value: float
+    unit: str
+    relative: bool
+
+
+def parse_uncertainty_cell(text: str, si_unit: str | None) -> UncertaintyValue:
+    """An uncertainty: relative (``0,5 %``) or absolute in the quantity's kind (``0,02 °C``)."""
+    try:
+        q = parse_quantity(_for_quantity(text, si_unit), expected_unit=si_unit)
+    except UnitInputError as err:
+        raise CellError.from_units(err) from None
+    return UncertaintyValue(value=abs(float(q.magnitude)), unit=_unit_text(q.units), relative=is_relative(q))
+
+
+def parse_amount_in(text: str, unit: str, *, relative: bool) -> float:
+    """A certificate's error or uncertainty expressed in ``unit`` (the equipment's uncertainty unit).
+
+    A bare number is already in ``unit``; a value with a unit is converted as a difference
+    (0,02 K in °C is 0,02), and must be of the same kind: relative for a relative unit.
+    """
+    try:
+        bare = parse_quantity(text)
+    except UnitInputError as err:
+        raise CellError.from_units(err) from None
+    if not bare.units._units:  # no unit typed (pint's .unitless is also true for %)
+        return float(bare.magnitude)
+    try:
+        q = parse_quantity(text, expected_unit=unit)
+    except UnitInputError as err:
+        raise CellError.from_units(err) from None
+    if is_relative(q) != relative:
+        raise CellError("data.error.amount_kind", value=text.strip(), unit=display_unit(unit))
+    return from_si_difference(to_si_difference(q), unit)
+
+
+def format_number(value: float) -> str:
+    """A plain number people and ``parse_range`` read back the same (no thousands separators)."""
+    return format(value, ".12g")
+
+
+def format_range(low: float, high: float, unit: str) -> str:
+    shown = display_unit(unit) if unit else ""
+    return f"{format_number(low)}–{format_number(high)} {shown}".strip()
+
+
+def format_uncertainty(value: float | None, unit: str | None) -> str:
+    if value is None:
+        return ""
+    return f"{format_number(value)} {display_unit(unit) if unit else ''}".strip()
+
+
+def as_text(value: object) -> str:
+    """A spreadsheet cell as the text a person would have typed (dates ISO, 24.0 -> 24)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value).strip()

@@ -1,0 +1,334 @@
+"""What the Calibration coverage page shows: service matrix, due buckets, action list, gaps, calendar.
+
+Built on the shared status and coverage services: the equipment in scope and its due date as of
+a day come from ``services.calibration`` (stored next-due column today, certificate history for
+past days), the capabilities and gaps from ``services.coverage``. Counting happens in SQL; the
+per-center rows are then moved to the center that answers for them after the 2025 merger.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+from sqlalchemy import ColumnElement, case, func, literal, select, text
+from sqlmodel import Session
+
+from services.calibration import CalibrationStatus, _status_query
+from services.coverage import coverage_gaps
+from services.filters import Filters
+from services.models import Capability, Equipment, InstrumentType, Quantity, Service
+from services.network import centers_frame
+
+SERVICES = [s.value for s in Service]
+# Planning horizons the issue asks for: due within 30, 60 and 90 days.
+HORIZON_DAYS = (60, 90)
+ACTION_STATUSES = (CalibrationStatus.OVERDUE.value, CalibrationStatus.DUE_SOON.value)
+MATRIX_CELLS = ("accredited", "offered", "none")
+
+
+@dataclass(frozen=True)
+class DueBucket:
+    """Equipment whose due date lies ``from_days``..``to_days`` days after the day viewed (inclusive)."""
+
+    code: str
+    from_days: int | None
+    to_days: int | None
+
+
+def due_buckets(window_days: int) -> list[DueBucket]:
+    """Buckets, most urgent first. The first "due" bucket is the user's due-soon window, so it
+    holds exactly the equipment the rest of the app calls due soon; 60 and 90 days follow when
+    they lie beyond it (window 30 → 0–30, 31–60, 61–90)."""
+    buckets = [DueBucket(CalibrationStatus.OVERDUE.value, None, -1),
+               DueBucket(CalibrationStatus.DUE_SOON.value, 0, window_days)]
+    start = window_days + 1
+    for horizon in HORIZON_DAYS:
+        if horizon > window_days:
+            buckets.append(DueBucket(f"due_by_{horizon}", start, horizon))
+            start = horizon + 1
+    buckets.append(DueBucket(CalibrationStatus.IN_DATE.value, start, None))
+    buckets.append(DueBucket(CalibrationStatus.NEVER.value, None, None))
+    return buckets
+
+
+def bucket_order(window_days: int) -> list[str]:
+    return [bucket.code for bucket in due_buckets(window_days)]
+
+
+def _center_info(session: Session, filters: Filters) -> pd.DataFrame:
+    centers = centers_frame(session, filters)
+    return centers[["id", "effective_id", "code", "name_vi", "name_en", "region_code", "region_name_vi",
+                    "region_name_en"]].set_index("id")
+
+
+def _to_answering_center(frame: pd.DataFrame, centers: pd.DataFrame) -> pd.DataFrame:
+    """Rows of a center closed by the merger count at its successor (the one answering on the day)."""
+    frame = frame.copy()
+    frame["center_id"] = frame["center_id"].map(centers["effective_id"]).astype(int)
+    return frame
+
+
+_CENTER_COLUMNS = {"code": "center_code", "name_vi": "center_name_vi", "name_en": "center_name_en",
+                   "region_code": "region_code", "region_name_vi": "region_name_vi",
+                   "region_name_en": "region_name_en"}
+
+
+def _add_center_columns(frame: pd.DataFrame, centers: pd.DataFrame) -> pd.DataFrame:
+    for source, target in _CENTER_COLUMNS.items():
+        frame[target] = frame["center_id"].map(centers[source])
+    return frame
+
+
+def centers_in_view(session: Session, filters: Filters) -> pd.DataFrame:
+    """Centers active on the day within the province/center filters, ordered by code."""
+    centers = centers_frame(session, filters)
+    mask = centers["active"]
+    if filters.province:
+        mask &= centers["region_code"] == filters.province
+    if filters.center:
+        mask &= centers["code"] == filters.center
+    shown = centers.loc[mask, ["id", "code", "name_vi", "name_en", "kind", "region_code", "region_name_vi",
+                               "region_name_en"]]
+    return shown.rename(columns={"id": "center_id"}).sort_values("code").reset_index(drop=True)
+
+
+def _instrument_types(session: Session, filters: Filters) -> pd.DataFrame:
+    query = select(
+        InstrumentType.code, InstrumentType.name_vi, InstrumentType.name_en, Quantity.field_code,
+        InstrumentType.legally_controlled,
+    ).join(Quantity, Quantity.code == InstrumentType.quantity_code)
+    if filters.field:
+        query = query.where(Quantity.field_code == filters.field)
+    if filters.instrument_type:
+        query = query.where(InstrumentType.code == filters.instrument_type)
+    return pd.DataFrame(
+        session.exec(query).all(),  # type: ignore[call-overload]
+        columns=["instrument_type_code", "type_name_vi", "type_name_en", "field_code", "legally_controlled"],
+    )
+
+
+def service_matrix(session: Session, filters: Filters, *, service_code: str) -> pd.DataFrame:
+    """Center × instrument type for one service: one row per cell, every cell present.
+
+    Columns are the instrument types somebody in the network offers for the service, plus, for
+    verification, every legally controlled type (an empty column there is a legal gap).
+    A cell is "accredited" (VILAS), "offered", or "none".
+    """
+    if service_code not in SERVICES:
+        raise ValueError(f"Unknown service {service_code!r}")
+    columns = ["center_id", "center_code", "center_name_vi", "center_name_en", "region_code",
+               "instrument_type_code", "type_name_vi", "type_name_en", "field_code", "legally_controlled",
+               "capabilities", "annual_capacity", "accredited", "cell"]
+    centers = centers_in_view(session, filters)
+    types = _instrument_types(session, filters)
+    if centers.empty or types.empty:
+        return pd.DataFrame(columns=columns)
+    offered = pd.DataFrame(
+        session.exec(  # type: ignore[call-overload]
+            select(
+                Capability.center_id,
+                Capability.instrument_type_code,
+                func.count().label("capabilities"),
+                func.coalesce(func.sum(Capability.annual_capacity), 0).label("annual_capacity"),
+                func.max(case((Capability.accredited, 1), else_=0)).label("accredited"),
+            )
+            .where(Capability.service == service_code)
+            .group_by(Capability.center_id, Capability.instrument_type_code)
+        ).all(),
+        columns=["center_id", "instrument_type_code", "capabilities", "annual_capacity", "accredited"],
+    )
+    wanted = set(offered["instrument_type_code"])
+    keep = types["instrument_type_code"].isin(wanted)
+    if service_code == Service.VERIFICATION.value:
+        keep |= types["legally_controlled"].astype(bool)
+    types = types[keep]
+    if types.empty:
+        return pd.DataFrame(columns=columns)
+    if not offered.empty:
+        offered = _to_answering_center(offered, _center_info(session, filters))
+        offered = offered.groupby(["center_id", "instrument_type_code"], as_index=False).agg(
+            capabilities=("capabilities", "sum"), annual_capacity=("annual_capacity", "sum"),
+            accredited=("accredited", "max"),
+        )
+    grid = centers[["center_id", "code", "name_vi", "name_en", "region_code"]].rename(
+        columns={"code": "center_code", "name_vi": "center_name_vi", "name_en": "center_name_en"}
+    ).merge(types, how="cross")
+    grid = grid.merge(offered, on=["center_id", "instrument_type_code"], how="left")
+    for column in ("capabilities", "annual_capacity", "accredited"):
+        grid[column] = grid[column].fillna(0).astype(int)
+    grid["accredited"] = grid["accredited"].astype(bool)
+    grid["legally_controlled"] = grid["legally_controlled"].astype(bool)
+    grid["cell"] = "none"
+    grid.loc[grid["capabilities"] > 0, "cell"] = "offered"
+    grid.loc[grid["accredited"], "cell"] = "accredited"
+    return grid.sort_values(["center_code", "type_name_vi"])[columns].reset_index(drop=True)
+
+
+def _bucket_case(due: ColumnElement, filters: Filters) -> ColumnElement:
+    """Bucket of a due date, comparing dates (portable: no date arithmetic in SQL)."""
+    whens = [(due.is_(None), literal(CalibrationStatus.NEVER.value))]
+    for bucket in due_buckets(filters.due_window_days):
+        if bucket.code == CalibrationStatus.NEVER.value or bucket.to_days is None:
+            continue
+        whens.append((due <= filters.as_of + timedelta(days=bucket.to_days), literal(bucket.code)))
+    return case(*whens, else_=literal(CalibrationStatus.IN_DATE.value))
+
+
+def due_bucket_counts(session: Session, filters: Filters) -> pd.DataFrame:
+    """Equipment per center and due bucket as of the day (center = the one answering for it)."""
+    columns = ["center_id", "center_code", "center_name_vi", "center_name_en", "region_code", "region_name_vi",
+               "region_name_en", "bucket", "from_days", "to_days", "order", "equipment"]
+    query = _status_query(
+        session, filters,
+        lambda _status, due, _last: [Equipment.center_id, _bucket_case(due, filters).label("due_bucket"),
+                                     func.count()],
+    ).group_by(Equipment.center_id, text("due_bucket"))
+    rows = pd.DataFrame(session.exec(query).all(), columns=["center_id", "bucket", "equipment"])  # type: ignore[call-overload]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    centers = _center_info(session, filters)
+    rows = _to_answering_center(rows, centers)
+    rows = rows.groupby(["center_id", "bucket"], as_index=False)["equipment"].sum()
+    rows = _add_center_columns(rows, centers)
+    buckets = {bucket.code: bucket for bucket in due_buckets(filters.due_window_days)}
+    order = list(buckets)
+    rows["from_days"] = rows["bucket"].map(lambda code: buckets[code].from_days).astype("Int64")
+    rows["to_days"] = rows["bucket"].map(lambda code: buckets[code].to_days).astype("Int64")
+    rows["order"] = rows["bucket"].map(order.index)
+    rows["equipment"] = rows["equipment"].astype(int)
+    return rows.sort_values(["center_code", "order"])[columns].reset_index(drop=True)
+
+
+def _type_names(session: Session) -> pd.DataFrame:
+    return pd.DataFrame(
+        session.exec(select(InstrumentType.code, InstrumentType.name_vi, InstrumentType.name_en)).all(),  # type: ignore[call-overload]
+        columns=["code", "type_name_vi", "type_name_en"],
+    ).set_index("code")
+
+
+def action_list(session: Session, filters: Filters) -> pd.DataFrame:
+    """Equipment overdue or due within the due-soon window, most urgent (earliest due) first."""
+    soon = filters.as_of + timedelta(days=filters.due_window_days)
+    picked: dict[str, ColumnElement] = {}
+
+    def pick(status: ColumnElement, due: ColumnElement, last_on: ColumnElement) -> list[ColumnElement]:
+        picked["due"] = due
+        return [Equipment.id, Equipment.center_id, Equipment.name, Equipment.serial_no,  # type: ignore[list-item]
+                Equipment.instrument_type_code, Equipment.is_reference_standard,  # type: ignore[list-item]
+                last_on.label("last_calibrated_on"), due.label("due_on"), status]
+
+    query = _status_query(session, filters, pick)
+    query = query.where(picked["due"] <= soon).order_by(picked["due"], Equipment.id)
+    columns = ["equipment_id", "center_id", "name", "serial_no", "instrument_type_code", "is_reference_standard",
+               "last_calibrated_on", "due_on", "status"]
+    frame = pd.DataFrame(session.exec(query).all(), columns=columns)  # type: ignore[call-overload]
+    out = ["equipment_id", "center_id", "center_code", "center_name_vi", "center_name_en", "region_code",
+           "name", "serial_no", "instrument_type_code", "type_name_vi", "type_name_en", "is_reference_standard",
+           "last_calibrated_on", "due_on", "days_to_due", "status"]
+    if frame.empty:
+        return pd.DataFrame(columns=out)
+    centers = _center_info(session, filters)
+    frame = _add_center_columns(_to_answering_center(frame, centers), centers)
+    names = _type_names(session)
+    frame["type_name_vi"] = frame["instrument_type_code"].map(names["type_name_vi"])
+    frame["type_name_en"] = frame["instrument_type_code"].map(names["type_name_en"])
+    frame["days_to_due"] = frame["due_on"].map(lambda due: (due - filters.as_of).days).astype(int)
+    frame["is_reference_standard"] = frame["is_reference_standard"].astype(bool)
+    frame = frame.sort_values(["due_on", "center_code", "serial_no"], kind="stable")
+    return frame[out].reset_index(drop=True)
+
+
+def gaps_with_nearest(session: Session, filters: Filters) -> pd.DataFrame:
+    """Legally controlled types a province cannot get verified locally, with the nearest center
+    able to (great-circle distance from the province capital) and its name."""
+    gaps = coverage_gaps(session, filters)
+    names = centers_frame(session, filters).set_index("code")
+    gaps["nearest_name_vi"] = gaps["nearest_center"].map(names["name_vi"])
+    gaps["nearest_name_en"] = gaps["nearest_center"].map(names["name_en"])
+    gaps["nearest_region_vi"] = gaps["nearest_center"].map(names["region_name_vi"])
+    gaps["nearest_region_en"] = gaps["nearest_center"].map(names["region_name_en"])
+    return gaps
+
+
+def month_bounds(year: int, month: int) -> tuple[date, date]:
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def due_calendar(session: Session, filters: Filters, *, year: int, month: int) -> pd.DataFrame:
+    """Equipment falling due per center and day of the month (due dates in force on the day viewed)."""
+    first, last = month_bounds(year, month)
+    picked: dict[str, ColumnElement] = {}
+
+    def pick(_status: ColumnElement, due: ColumnElement, _last: ColumnElement) -> list[ColumnElement]:
+        picked["due"] = due
+        return [Equipment.center_id, due.label("due_on"), func.count()]  # type: ignore[list-item]
+
+    query = _status_query(session, filters, pick)
+    query = query.where(picked["due"] >= first, picked["due"] <= last).group_by(
+        Equipment.center_id, picked["due"]
+    )
+    columns = ["center_id", "center_code", "center_name_vi", "center_name_en", "region_code", "due_on",
+               "equipment"]
+    rows = pd.DataFrame(session.exec(query).all(), columns=["center_id", "due_on", "equipment"])  # type: ignore[call-overload]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    centers = _center_info(session, filters)
+    rows = _to_answering_center(rows, centers)
+    rows = rows.groupby(["center_id", "due_on"], as_index=False)["equipment"].sum()
+    rows = _add_center_columns(rows, centers)
+    rows["equipment"] = rows["equipment"].astype(int)
+    return rows.sort_values(["due_on", "center_code"])[columns].reset_index(drop=True)
+
+
+def month_grid(due: pd.DataFrame, year: int, month: int) -> pd.DataFrame:
+    """Every day of the month with its weekday (0 = Monday), calendar week row and totals."""
+    first, last = month_bounds(year, month)
+    days = pd.DataFrame({"due_on": [first + timedelta(days=n) for n in range((last - first).days + 1)]})
+    days["day"] = [d.day for d in days["due_on"]]
+    days["weekday"] = [d.weekday() for d in days["due_on"]]
+    days["week"] = [(d.day - 1 + first.weekday()) // 7 + 1 for d in days["due_on"]]
+    if due.empty:
+        days["equipment"] = 0
+        days["centers"] = 0
+        days["detail"] = ""
+        return days
+    per_day = due.groupby("due_on").agg(equipment=("equipment", "sum"), centers=("center_id", "nunique"))
+    detail = (
+        due.sort_values(["due_on", "equipment", "center_code"], ascending=[True, False, True])
+        .groupby("due_on")
+        .apply(lambda rows: ", ".join(f"{c} ({n})" for c, n in zip(rows["center_code"], rows["equipment"],
+                                                                     strict=True)), include_groups=False)
+    )
+    days["equipment"] = days["due_on"].map(per_day["equipment"]).fillna(0).astype(int)
+    days["centers"] = days["due_on"].map(per_day["centers"]).fillna(0).astype(int)
+    days["detail"] = days["due_on"].map(detail).fillna("")
+    return days
+
+
+def calendar_months(as_of: date, *, before: int = 12, after: int = 24) -> list[str]:
+    """The months the calendar offers, as "YYYY-MM" (the URL form), around the day viewed."""
+    index = as_of.year * 12 + as_of.month - 1
+    return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - before, index + after + 1)]
+
+
+def parse_month(value: str) -> tuple[int, int]:
+    year, month = value.split("-")
+    return int(year), int(month)
+
+
+def bucket_table(counts: pd.DataFrame, window_days: int) -> pd.DataFrame:
+    """One row per center, one column per due bucket (most urgent first) and a total."""
+    order = bucket_order(window_days)
+    if counts.empty:
+        return pd.DataFrame(columns=["center_code", "center_name_vi", "center_name_en", *order, "total"])
+    table = counts.pivot_table(index=["center_code", "center_name_vi", "center_name_en"], columns="bucket",
+                               values="equipment", aggfunc="sum", fill_value=0)
+    table = table.reindex(columns=order, fill_value=0)
+    table["total"] = table.sum(axis=1)
+    table = table.reset_index()
+    table.columns.name = None
+    return table.sort_values(["overdue", "total", "center_code"], ascending=[False, False, True]).reset_index(
+        drop=True)

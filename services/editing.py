@@ -1,0 +1,230 @@
+"""One center's own data: read it for editing and export, and save staff's edits with an audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Final
+
+import pandas as pd
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
+
+from services import auth
+from services.audit import record_change, snapshot
+from services.cells import (
+    CellError,
+    check_length,
+    format_range,
+    format_uncertainty,
+    parse_bool,
+    parse_int,
+    parse_range_cell,
+    parse_status,
+    parse_uncertainty_cell,
+)
+from services.i18n import translate
+from services.models import CalibrationRecord, Center, Equipment, Quantity
+
+EDITABLE: Final = (
+    "name", "manufacturer", "model", "range", "uncertainty", "reference_standard", "status",
+    "calibration_interval_months",
+)
+TEXT_LENGTH: Final = 200
+EQUIPMENT_FRAME_COLUMNS: Final = [
+    "id", "serial_no", "name", "quantity", "instrument_type", "manufacturer", "model", "range",
+    "uncertainty", "reference_standard", "acquired_on", "status", "calibration_interval_months",
+    "last_calibrated_on", "next_due_on",
+]
+CALIBRATION_FRAME_COLUMNS: Final = [
+    "serial_no", "calibrated_on", "due_on", "provider", "certificate_no", "result", "measured_error",
+    "uncertainty", "standard_serial",
+]
+
+
+def centers_for(session: Session, user: auth.SignedInUser, *, today: date) -> pd.DataFrame:
+    """Centers the user may open here: staff their own; admins and viewers every open center."""
+    query = select(Center.id, Center.code, Center.name_vi, Center.name_en).order_by(Center.code)
+    if not user.is_admin and user.center_id is not None:
+        query = query.where(Center.id == user.center_id)
+    else:
+        query = query.where(or_(col(Center.active_to).is_(None), col(Center.active_to) >= today))
+    return pd.DataFrame(session.execute(query).all(), columns=["id", "code", "name_vi", "name_en"])
+
+
+def center_equipment(session: Session, *, center_id: int) -> pd.DataFrame:
+    """Every piece of equipment of one center, ranges written back as text people can edit."""
+    rows = session.execute(
+        select(Equipment).where(Equipment.center_id == center_id).order_by(Equipment.serial_no)
+    ).scalars().all()
+    return pd.DataFrame(
+        [
+            {
+                "id": item.id, "serial_no": item.serial_no, "name": item.name, "quantity": item.quantity_code,
+                "instrument_type": item.instrument_type_code or "", "manufacturer": item.manufacturer,
+                "model": item.model, "range": format_range(item.range_min, item.range_max, item.range_unit),
+                "uncertainty": format_uncertainty(item.uncertainty_value, item.uncertainty_unit),
+                "reference_standard": bool(item.is_reference_standard), "acquired_on": item.acquired_on,
+                "status": item.status, "calibration_interval_months": item.calibration_interval_months,
+                "last_calibrated_on": item.last_calibrated_on, "next_due_on": item.next_due_on,
+            }
+            for item in rows
+        ],
+        columns=EQUIPMENT_FRAME_COLUMNS,
+    )
+
+
+def center_calibrations(session: Session, *, center_id: int) -> pd.DataFrame:
+    """The certificates of one center's equipment, newest first, in the import file's columns."""
+    standard = aliased(Equipment)
+    rows = session.execute(
+        select(
+            Equipment.serial_no, CalibrationRecord.calibrated_on, CalibrationRecord.due_on,
+            CalibrationRecord.provider_name, CalibrationRecord.certificate_no, CalibrationRecord.result,
+            CalibrationRecord.measured_error, CalibrationRecord.uncertainty, standard.serial_no,
+        )
+        .join(Equipment, Equipment.id == CalibrationRecord.equipment_id)  # type: ignore[arg-type]
+        .outerjoin(standard, standard.id == CalibrationRecord.standard_used_id)  # type: ignore[arg-type]
+        .where(Equipment.center_id == center_id)
+        .order_by(col(CalibrationRecord.calibrated_on).desc(), Equipment.serial_no)
+    ).all()
+    return pd.DataFrame(rows, columns=CALIBRATION_FRAME_COLUMNS)
+
+
+@dataclass(frozen=True)
+class EditProblem:
+    serial: str
+    column: str
+    key: str
+    params: dict[str, str] = field(default_factory=dict)
+
+    def message(self, lang: str) -> str:
+        return translate(self.key, lang, **self.params)
+
+    def located(self, lang: str) -> str:
+        return translate("data.problem.equipment", lang, serial=self.serial, column=self.column,
+                         message=self.message(lang))
+
+
+@dataclass
+class EditResult:
+    changed: int = 0  # pieces of equipment changed
+    problems: list[EditProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def problems_frame(self, lang: str) -> pd.DataFrame:
+        return pd.DataFrame([(p.serial, p.column, p.message(lang)) for p in self.problems],
+                            columns=["serial_no", "column", "message"])
+
+
+def _text(limit: int):  # type: ignore[no-untyped-def]
+    def read(value: Any) -> str:
+        text = check_length("" if value is None else str(value), limit)
+        if not text:
+            raise CellError("data.error.required")
+        return text
+
+    return read
+
+
+def _optional_text(value: Any) -> str:
+    return check_length("" if value is None else str(value), TEXT_LENGTH)
+
+
+def _bool(value: Any) -> bool:
+    return value if isinstance(value, bool) else parse_bool("" if value is None else str(value))
+
+
+def _interval(value: Any) -> int:
+    return parse_int("" if value is None else str(value))
+
+
+def _new_values(item: Equipment, column: str, value: Any, si_unit: str | None) -> dict[str, Any]:
+    """The stored columns that one edited cell sets (a range sets six)."""
+    text = "" if value is None else str(value)
+    if column == "name":
+        return {"name": _text(TEXT_LENGTH)(value)}
+    if column in ("manufacturer", "model"):
+        return {column: _optional_text(value)}
+    if column == "reference_standard":
+        return {"is_reference_standard": _bool(value)}
+    if column == "status":
+        return {"status": parse_status(text)}
+    if column == "calibration_interval_months":
+        return {"calibration_interval_months": _interval(value)}
+    if column == "range":
+        if text.strip() == format_range(item.range_min, item.range_max, item.range_unit):
+            return {}
+        parsed = parse_range_cell(text, si_unit)
+        return {"range_min": parsed.low, "range_max": parsed.high, "range_unit": parsed.unit,
+                "range_min_si": parsed.low_si, "range_max_si": parsed.high_si}
+    if column == "uncertainty":
+        if not text.strip():
+            return {"uncertainty_value": None, "uncertainty_unit": None, "uncertainty_relative": False}
+        if text.strip() == format_uncertainty(item.uncertainty_value, item.uncertainty_unit):
+            return {}
+        parsed_u = parse_uncertainty_cell(text, si_unit)
+        return {"uncertainty_value": parsed_u.value, "uncertainty_unit": parsed_u.unit,
+                "uncertainty_relative": parsed_u.relative}
+    raise CellError("data.error.not_editable", column=column)
+
+
+def save_equipment_edits(
+    session: Session, *, username: str, center_code: str, changes: dict[int, dict[str, Any]]
+) -> EditResult:
+    """Apply ``{equipment id: {column: new value}}`` to one center's equipment: all edits or none.
+
+    Only ``EDITABLE`` columns change; every changed piece of equipment gets an audit row with the
+    changed columns before and after. Commits on success.
+    """
+    result = EditResult()
+    center = session.execute(select(Center).where(Center.code == center_code)).scalars().first()
+    user = auth.signed_in_user(session, username)
+    if center is None or user is None or not user.can_edit(center.id):  # type: ignore[arg-type]
+        result.problems.append(EditProblem("—", "—", "data.error.not_allowed",
+                                           {"user": username, "center": center_code}))
+        return result
+    si_units: dict[str, str] = dict(session.execute(select(Quantity.code, Quantity.si_unit)).all())  # type: ignore[arg-type]
+    updates: list[tuple[Equipment, dict[str, Any]]] = []
+    for equipment_id, columns in changes.items():
+        item = session.get(Equipment, int(equipment_id))
+        if item is None or item.center_id != center.id:
+            result.problems.append(EditProblem(str(equipment_id), "—", "data.error.not_allowed",
+                                               {"user": username, "center": center_code}))
+            continue
+        values: dict[str, Any] = {}
+        for column, value in columns.items():
+            try:
+                values.update(_new_values(item, column, value, si_units.get(item.quantity_code)))
+            except CellError as err:
+                result.problems.append(EditProblem(item.serial_no, column, err.key, dict(err.params)))
+        values = {name: value for name, value in values.items() if getattr(item, name) != value}
+        if values:
+            updates.append((item, values))
+    if result.problems:
+        session.rollback()
+        return result
+    try:
+        for item, values in updates:
+            before = snapshot(item, list(values))
+            for name, value in values.items():
+                setattr(item, name, value)
+            session.add(item)
+            record_change(session, username=username, table_name="equipment", row_id=item.id, action="update",
+                          before=before, after=snapshot(item, list(values)), center_id=center.id)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        result.problems = [EditProblem("—", "—", "data.error.conflict")]
+        return result
+    except SQLAlchemyError as err:
+        session.rollback()
+        result.problems = [EditProblem("—", "—", "data.error.write_failed", {"detail": type(err).__name__})]
+        return result
+    result.changed = len(updates)
+    return result

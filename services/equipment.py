@@ -1,0 +1,533 @@
+"""Equipment capacity: what the centers hold, by field, range, age and status, and the paged list.
+
+Counts are aggregated in SQL per raw center and mapped to the center that answers for each one
+on ``as_of`` (a center closed by the 2025 merger counts at its successor), as
+services/calibration.py does. Equipment counts when it was acquired on or before ``as_of`` and is
+not retired. The ``service`` filter does not apply: equipment is not tied to one service.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from functools import cache, lru_cache
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import ColumnElement, Select, case, func, literal, or_, select, text
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from services.calibration import _status_query
+from services.filters import Filters
+from services.i18n import format_number
+from services.models import Equipment, EquipmentStatus, InstrumentType, MeasurementField, Quantity
+from services.network import center_ids_in_scope, centers_frame
+from services.units import display_unit, from_si
+
+# Age in completed years on ``as_of``: (band, first age of the next band). The last band is open.
+AGE_BANDS: tuple[tuple[str, int | None], ...] = (
+    ("0_2", 3), ("3_5", 6), ("6_10", 11), ("11_15", 16), ("over_15", None),
+)
+AGE_BAND_ORDER = [band for band, _ in AGE_BANDS]
+OPERATING_STATUSES = [EquipmentStatus.IN_SERVICE.value, EquipmentStatus.REPAIR.value]
+
+# A log scale cannot show zero: a range starting at or below zero is drawn from this fraction of
+# its upper end (the true ends stay in the data for tooltips and downloads).
+LOG_FLOOR_FRACTION = 1e-3
+
+SortKey = Literal[
+    "center", "name", "manufacturer", "model", "serial_no", "field", "quantity", "uncertainty",
+    "is_reference_standard", "acquired_on", "status", "last_calibrated_on", "next_due_on",
+    "calibration_status",
+]
+SORT_KEYS: tuple[str, ...] = SortKey.__args__  # type: ignore[attr-defined]
+PAGE_SIZES = (25, 50, 100, 200)
+TABLE_COLUMNS = [
+    "equipment_id", "center_code", "name", "manufacturer", "model", "serial_no", "field", "quantity",
+    "range", "uncertainty", "is_reference_standard", "acquired_on", "status", "last_calibrated_on",
+    "next_due_on", "calibration_status",
+]
+
+
+# ----------------------------------------------------------------------------------------------
+# Scope shared by every query here
+# ----------------------------------------------------------------------------------------------
+def _in_scope(query: Select, filters: Filters, centers: pd.DataFrame) -> Select:
+    """Equipment held on ``as_of``, in the filtered field, type, province and center.
+
+    The query must already join Quantity (for the field).
+    """
+    query = query.where(
+        Equipment.acquired_on <= filters.as_of,
+        Equipment.status != EquipmentStatus.RETIRED.value,
+    )
+    if filters.field:
+        query = query.where(Quantity.field_code == filters.field)
+    if filters.instrument_type:
+        query = query.where(Equipment.instrument_type_code == filters.instrument_type)
+    scope = center_ids_in_scope(centers, filters)
+    if scope is not None:
+        query = query.where(Equipment.center_id.in_(scope))  # type: ignore[attr-defined]
+    return query
+
+
+def _scoped_select(filters: Filters, centers: pd.DataFrame, *columns: ColumnElement) -> Select:
+    query = select(*columns).select_from(Equipment).join(Quantity, Quantity.code == Equipment.quantity_code)
+    return _in_scope(query, filters, centers)
+
+
+def _effective(frame: pd.DataFrame, centers: pd.DataFrame) -> pd.DataFrame:
+    """Replace raw center ids by the center answering for them, with its code and names."""
+    info = centers.set_index("id")
+    effective = frame["center_id"].map(info["effective_id"]).astype(int)
+    frame = frame.assign(center_id=effective)
+    frame["center_code"] = effective.map(info["code"])
+    frame["center_name_vi"] = effective.map(info["name_vi"])
+    frame["center_name_en"] = effective.map(info["name_en"])
+    return frame
+
+
+# ----------------------------------------------------------------------------------------------
+# KPIs
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class EquipmentSummary:
+    equipment: int
+    reference_standards: int
+    fields_covered: int
+    median_age_years: float | None  # None when there is no equipment
+
+    def as_dict(self) -> dict[str, float | None]:
+        return asdict(self)
+
+
+def age_in_years(acquired_on: date, as_of: date) -> float:
+    """Age as a decimal number of years (365.25 days each), for medians and captions."""
+    return (as_of - acquired_on).days / 365.25
+
+
+def equipment_summary(session: Session, filters: Filters) -> EquipmentSummary:
+    """Equipment in scope, how many are reference standards, fields covered, median age."""
+    centers = centers_frame(session, filters)
+    if centers.empty:
+        return EquipmentSummary(0, 0, 0, None)
+    reference = func.sum(case((Equipment.is_reference_standard.is_(True), 1), else_=0))  # type: ignore[attr-defined]
+    total, references, fields = session.exec(  # type: ignore[call-overload]
+        _scoped_select(filters, centers, func.count(), reference, func.count(Quantity.field_code.distinct()))  # type: ignore[attr-defined]
+    ).one()
+    if not total:
+        return EquipmentSummary(0, 0, 0, None)
+    # The median of the acquisition dates, found in SQL without fetching every row.
+    middle = (
+        _scoped_select(filters, centers, Equipment.acquired_on)
+        .order_by(Equipment.acquired_on, Equipment.id)
+        .offset((total - 1) // 2)
+        .limit(1 if total % 2 else 2)
+    )
+    days = [row[0] for row in session.exec(middle).all()]  # type: ignore[call-overload]
+    median_age = sum(age_in_years(day, filters.as_of) for day in days) / len(days)
+    return EquipmentSummary(int(total), int(references or 0), int(fields), median_age)
+
+
+# ----------------------------------------------------------------------------------------------
+# (a) Equipment by center × field
+# ----------------------------------------------------------------------------------------------
+BY_CENTER_FIELD_COLUMNS = [
+    "center_id", "center_code", "center_name_vi", "center_name_en", "field_code", "field_name_vi",
+    "field_name_en", "field_order", "equipment",
+]
+
+
+def equipment_by_center_field(session: Session, filters: Filters) -> pd.DataFrame:
+    """One row per (center, measurement field) with the equipment count; biggest centers first."""
+    centers = centers_frame(session, filters)
+    if centers.empty:
+        return pd.DataFrame(columns=BY_CENTER_FIELD_COLUMNS)
+    query = _scoped_select(
+        filters, centers, Equipment.center_id, Quantity.field_code, func.count().label("equipment")
+    ).group_by(Equipment.center_id, Quantity.field_code)
+    rows = pd.DataFrame(session.exec(query).all(), columns=["center_id", "field_code", "equipment"])  # type: ignore[call-overload]
+    if rows.empty:
+        return pd.DataFrame(columns=BY_CENTER_FIELD_COLUMNS)
+    rows = _effective(rows, centers)
+    keys = ["center_id", "center_code", "center_name_vi", "center_name_en", "field_code"]
+    counts = rows.groupby(keys, as_index=False)["equipment"].sum()
+    fields = pd.DataFrame(
+        session.exec(  # type: ignore[call-overload]
+            select(MeasurementField.code, MeasurementField.name_vi, MeasurementField.name_en,
+                   MeasurementField.sort_order)
+        ).all(),
+        columns=["field_code", "field_name_vi", "field_name_en", "field_order"],
+    )
+    counts = counts.merge(fields, on="field_code", how="left")
+    totals = counts.groupby("center_code")["equipment"].transform("sum")
+    counts = counts.assign(_total=totals).sort_values(
+        ["_total", "center_code", "field_order"], ascending=[False, True, True]
+    )
+    counts["equipment"] = counts["equipment"].astype(int)
+    return counts[BY_CENTER_FIELD_COLUMNS].reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------------------------
+# (b) Measurement ranges, in SI, as intervals per center and quantity (or instrument type)
+# ----------------------------------------------------------------------------------------------
+RANGE_COLUMNS = [
+    "center_id", "center_code", "center_name_vi", "center_name_en", "key", "name_vi", "name_en",
+    "field_code", "field_name_vi", "field_name_en", "field_order", "si_unit", "si_unit_text", "low_si", "high_si", "unit", "units", "low", "high",
+    "equipment", "plot_low", "plot_high", "low_clamped", "drawable",
+]
+
+
+def measurement_ranges(
+    session: Session, filters: Filters, *, by: Literal["quantity", "instrument_type"] = "quantity"
+) -> pd.DataFrame:
+    """One interval per (center, quantity) -- or (center, instrument type) -- in SI units.
+
+    ``low_si``/``high_si`` are min(range_min_si) and max(range_max_si) over the equipment (SI:
+    temperatures in K). ``unit`` is the unit most of that equipment was entered in and
+    ``low``/``high`` the interval shown in it; ``units`` lists every unit entered. For a log
+    scale, ``plot_low`` is ``low_si`` or, when that is zero or negative, ``high_si`` times
+    LOG_FLOOR_FRACTION (``low_clamped``); an interval entirely at or below zero is not
+    ``drawable``.
+    """
+    centers = centers_frame(session, filters)
+    if centers.empty:
+        return pd.DataFrame(columns=RANGE_COLUMNS)
+    key_column = Equipment.quantity_code if by == "quantity" else Equipment.instrument_type_code
+    query = _scoped_select(
+        filters, centers, Equipment.center_id, key_column.label("key"), Equipment.range_unit,
+        func.min(Equipment.range_min_si), func.max(Equipment.range_max_si), func.count(),
+    ).group_by(Equipment.center_id, key_column, Equipment.range_unit)
+    if by == "instrument_type":
+        query = query.where(Equipment.instrument_type_code.is_not(None))  # type: ignore[union-attr]
+    rows = pd.DataFrame(
+        session.exec(query).all(),  # type: ignore[call-overload]
+        columns=["center_id", "key", "unit", "low_si", "high_si", "equipment"],
+    )
+    if rows.empty:
+        return pd.DataFrame(columns=RANGE_COLUMNS)
+    rows = _effective(rows, centers)
+    keys = ["center_id", "center_code", "center_name_vi", "center_name_en", "key"]
+    # the unit most equipment was entered in (ties: alphabetical) speaks for the interval
+    per_unit = rows.groupby([*keys, "unit"], as_index=False)["equipment"].sum()
+    per_unit = per_unit.sort_values([*keys, "equipment", "unit"], ascending=[True] * 5 + [False, True])
+    main_unit = per_unit.groupby(keys, as_index=False).first()[[*keys, "unit"]]
+    all_units = per_unit.groupby(keys)["unit"].agg(lambda units: ", ".join(sorted(set(units))))
+    intervals = rows.groupby(keys, as_index=False).agg(
+        low_si=("low_si", "min"), high_si=("high_si", "max"), equipment=("equipment", "sum")
+    )
+    intervals = intervals.merge(main_unit, on=keys)
+    intervals["units"] = intervals.set_index(keys).index.map(all_units)
+    intervals = intervals.merge(_range_subjects(session, by), on="key", how="left")
+    intervals["si_unit_text"] = intervals["si_unit"].map(si_unit_text)
+    intervals["low"] = [_from_si(v, u) for v, u in zip(intervals["low_si"], intervals["unit"], strict=True)]
+    intervals["high"] = [_from_si(v, u) for v, u in zip(intervals["high_si"], intervals["unit"], strict=True)]
+    intervals["drawable"] = intervals["high_si"] > 0
+    intervals["low_clamped"] = intervals["drawable"] & (intervals["low_si"] <= 0)
+    floor = intervals["high_si"] * LOG_FLOOR_FRACTION
+    intervals["plot_low"] = intervals["low_si"].where(~intervals["low_clamped"], floor)
+    intervals["plot_high"] = intervals["high_si"]
+    intervals.loc[~intervals["drawable"], ["plot_low", "plot_high"]] = np.nan
+    intervals["equipment"] = intervals["equipment"].astype(int)
+    intervals = intervals.sort_values(["field_order", "name_vi", "center_code"])
+    return intervals[RANGE_COLUMNS].reset_index(drop=True)
+
+
+def _range_subjects(session: Session, by: str) -> pd.DataFrame:
+    """Names, field and SI unit of what the intervals are grouped by."""
+    if by == "quantity":
+        query = select(Quantity.code, Quantity.name_vi, Quantity.name_en, Quantity.field_code,
+                       Quantity.si_unit)
+    else:
+        query = select(InstrumentType.code, InstrumentType.name_vi, InstrumentType.name_en,
+                       Quantity.field_code, Quantity.si_unit).join(
+            Quantity, Quantity.code == InstrumentType.quantity_code)
+    query = query.add_columns(MeasurementField.name_vi, MeasurementField.name_en, MeasurementField.sort_order).join(
+        MeasurementField, MeasurementField.code == Quantity.field_code)
+    return pd.DataFrame(
+        session.exec(query).all(),  # type: ignore[call-overload]
+        columns=["key", "name_vi", "name_en", "field_code", "si_unit", "field_name_vi", "field_name_en",
+                 "field_order"],
+    )
+
+
+def _from_si(value_si: float, unit: str) -> float:
+    offset, scale = _si_to_unit(unit)
+    return offset + scale * value_si
+
+
+@cache
+def _si_to_unit(unit: str) -> tuple[float, float]:
+    """SI -> ``unit`` is affine (°C has an offset): found once per unit, since pint is slow per value."""
+    try:
+        offset = from_si(0.0, unit)
+        return offset, from_si(1.0, unit) - offset
+    except Exception:  # noqa: BLE001 - a unit pint cannot read leaves the value unshown
+        return math.nan, math.nan
+
+
+# ----------------------------------------------------------------------------------------------
+# (c) Age profile by operating and calibration status
+# ----------------------------------------------------------------------------------------------
+AGE_PROFILE_COLUMNS = ["age_band", "band_order", "status", "calibration_status", "equipment"]
+
+
+def age_band_expression(as_of: date) -> ColumnElement[str]:
+    """The age band in SQL: under N completed years on ``as_of`` means acquired after as_of - N years."""
+    whens = [
+        (Equipment.acquired_on > as_of - relativedelta(years=next_band), literal(band))
+        for band, next_band in AGE_BANDS
+        if next_band is not None
+    ]
+    return case(*whens, else_=literal(AGE_BANDS[-1][0]))  # type: ignore[arg-type]
+
+
+def age_band_of(acquired_on: date, as_of: date) -> str:
+    """The same rule in Python, for tests and single records."""
+    completed = relativedelta(as_of, acquired_on).years
+    for band, next_band in AGE_BANDS:
+        if next_band is None or completed < next_band:
+            return band
+    return AGE_BANDS[-1][0]
+
+
+def age_profile(session: Session, filters: Filters) -> pd.DataFrame:
+    """Equipment per age band × operating status × calibration status (at most 40 rows)."""
+    band = age_band_expression(filters.as_of).label("age_band")
+    query = _status_query(
+        session, filters, lambda status, _due, _last: [band, Equipment.status, status, func.count()]
+    ).group_by(text("age_band"), Equipment.status, text("calibration_status"))
+    rows = pd.DataFrame(session.exec(query).all(), columns=AGE_PROFILE_COLUMNS[:1] + AGE_PROFILE_COLUMNS[2:])  # type: ignore[call-overload]
+    if rows.empty:
+        return pd.DataFrame(columns=AGE_PROFILE_COLUMNS)
+    rows["band_order"] = rows["age_band"].map(AGE_BAND_ORDER.index)
+    rows["equipment"] = rows["equipment"].astype(int)
+    return rows.sort_values(["band_order", "status", "calibration_status"])[AGE_PROFILE_COLUMNS].reset_index(
+        drop=True
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# (d) The equipment table: filtered, searched, sorted and paged in SQL
+# ----------------------------------------------------------------------------------------------
+def equipment_page(
+    session: Session,
+    filters: Filters,
+    *,
+    sort: str = "center",
+    descending: bool = False,
+    page: int = 1,
+    page_size: int = 50,
+    search: str | None = None,
+    lang: str = "vi",
+) -> tuple[pd.DataFrame, int]:
+    """One page of the equipment in scope (rows TABLE_COLUMNS) and how many match in all.
+
+    ``page`` counts from 1; a page past the end is empty. ``search`` matches name, manufacturer,
+    model, serial number or center code, ignoring case. Ties are broken by equipment id so pages
+    never overlap.
+    """
+    if page < 1 or page_size < 1:
+        raise ValueError("page and page_size count from 1")
+    query = _table_query(session, filters, sort=sort, descending=descending, search=search, lang=lang)
+    if query is None:
+        return _empty_table(), 0
+    total = session.exec(select(func.count()).select_from(query.order_by(None).subquery())).one()[0]  # type: ignore[call-overload]
+    rows = session.exec(query.limit(page_size).offset((page - 1) * page_size)).all()  # type: ignore[call-overload]
+    return _table_frame(rows, lang), int(total)
+
+
+def equipment_table(
+    session: Session,
+    filters: Filters,
+    *,
+    sort: str = "center",
+    descending: bool = False,
+    search: str | None = None,
+    lang: str = "vi",
+) -> pd.DataFrame:
+    """Every row ``equipment_page`` would page through, in the same order (for export)."""
+    query = _table_query(session, filters, sort=sort, descending=descending, search=search, lang=lang)
+    if query is None:
+        return _empty_table()
+    return _table_frame(session.exec(query).all(), lang)  # type: ignore[call-overload]
+
+
+def _empty_table() -> pd.DataFrame:
+    return pd.DataFrame(columns=TABLE_COLUMNS)
+
+
+_RAW_COLUMNS = [
+    "equipment_id", "center_code", "name", "manufacturer", "model", "serial_no", "field", "quantity",
+    "range_min", "range_max", "range_unit", "uncertainty_value", "uncertainty_unit", "uncertainty_relative",
+    "is_reference_standard", "acquired_on", "status", "last_calibrated_on", "next_due_on",
+    "calibration_status",
+]
+
+
+def _table_query(
+    session: Session, filters: Filters, *, sort: str, descending: bool, search: str | None, lang: str
+) -> Select | None:
+    if sort not in SORT_KEYS:
+        raise ValueError(f"unknown sort column {sort!r}; choose one of {SORT_KEYS}")
+    centers = centers_frame(session, filters)
+    if centers.empty:
+        return None
+    codes = dict(zip(centers["id"].astype(int), centers["effective_code"], strict=True))
+    center_code = case(codes, value=Equipment.center_id).label("center_code")
+    quantity = aliased(Quantity)
+    field = aliased(MeasurementField)
+    name_column = "name_en" if lang == "en" else "name_vi"
+    picked: dict[str, ColumnElement] = {}
+
+    def columns(status: ColumnElement, due: ColumnElement, last_on: ColumnElement) -> list[ColumnElement]:
+        picked.update(status=status, due=due, last_on=last_on)
+        return [
+            Equipment.id, center_code, Equipment.name, Equipment.manufacturer, Equipment.model,
+            Equipment.serial_no, getattr(field, name_column), getattr(quantity, name_column),
+            Equipment.range_min, Equipment.range_max, Equipment.range_unit, Equipment.uncertainty_value,
+            Equipment.uncertainty_unit, Equipment.uncertainty_relative, Equipment.is_reference_standard,
+            Equipment.acquired_on, Equipment.status, last_on.label("last_calibrated_on"),
+            due.label("next_due_on"), status,
+        ]
+
+    query = (
+        _status_query(session, filters, columns)
+        .join(quantity, quantity.code == Equipment.quantity_code)
+        .join(field, field.code == quantity.field_code)
+    )
+    if search and search.strip():
+        query = query.where(_matches(search.strip(), [
+            Equipment.name, Equipment.manufacturer, Equipment.model, Equipment.serial_no,
+            case(codes, value=Equipment.center_id),
+        ]))
+    due, last_on = picked["due"], picked["last_on"]
+    soon = filters.as_of + timedelta(days=filters.due_window_days)
+    sort_columns: dict[str, ColumnElement] = {
+        "center": center_code,
+        "name": Equipment.name,
+        "manufacturer": Equipment.manufacturer,
+        "model": Equipment.model,
+        "serial_no": Equipment.serial_no,
+        "field": field.sort_order,
+        "quantity": getattr(quantity, name_column),
+        "uncertainty": Equipment.uncertainty_value,
+        "is_reference_standard": Equipment.is_reference_standard,
+        "acquired_on": Equipment.acquired_on,
+        "status": Equipment.status,
+        "last_calibrated_on": last_on,
+        "next_due_on": due,
+        # overdue, due soon, in date, never: the order of urgency, not of the words
+        "calibration_status": case((due.is_(None), 3), (due < filters.as_of, 0), (due <= soon, 1), else_=2),
+    }
+    nullable = {"uncertainty": Equipment.uncertainty_value, "last_calibrated_on": last_on, "next_due_on": due}
+    ordered = [_nulls_last(nullable[sort])] if sort in nullable else []
+    ordered.append(sort_columns[sort].desc() if descending else sort_columns[sort].asc())
+    return query.order_by(*ordered, Equipment.id)
+
+
+def _nulls_last(column: ColumnElement) -> ColumnElement:
+    """0 for a value, 1 for NULL: sorts missing dates last on every engine, either direction."""
+    return case((column.is_(None), 1), else_=0)
+
+
+def _matches(term: str, columns: list[ColumnElement]) -> ColumnElement[bool]:
+    """Case-insensitive containment that also works for Vietnamese capitals on SQLite.
+
+    SQLite's lower() and LIKE fold ASCII only, so "áp kế" would miss "Áp kế"; the term is also
+    tried capitalised and upper-cased, which covers how names are written.
+    """
+    escaped = re.sub(r"([\\%_])", r"\\\1", term)
+    variants = sorted({escaped, escaped.lower(), escaped.capitalize(), escaped.upper()})
+    return or_(*(
+        condition
+        for column in columns
+        for condition in (
+            *(column.like(f"%{variant}%", escape="\\") for variant in variants),
+            func.lower(column).like(f"%{escaped.lower()}%", escape="\\"),
+        )
+    ))
+
+
+def _table_frame(rows: list, lang: str) -> pd.DataFrame:
+    raw = pd.DataFrame(rows, columns=_RAW_COLUMNS)
+    if raw.empty:
+        return _empty_table()
+    raw["range"] = [
+        range_text(low, high, unit, lang)
+        for low, high, unit in zip(raw["range_min"], raw["range_max"], raw["range_unit"], strict=True)
+    ]
+    raw["uncertainty"] = [
+        uncertainty_text(value, unit, relative, lang)
+        for value, unit, relative in zip(
+            raw["uncertainty_value"], raw["uncertainty_unit"], raw["uncertainty_relative"], strict=True
+        )
+    ]
+    raw["is_reference_standard"] = raw["is_reference_standard"].astype(bool)
+    for column in ("acquired_on", "last_calibrated_on", "next_due_on"):
+        raw[column] = raw[column].map(_as_date)
+    return raw[TABLE_COLUMNS].reset_index(drop=True)
+
+
+def _as_date(value: object) -> date | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, str):
+        return date.fromisoformat(value)
+    return value  # type: ignore[return-value]
+
+
+# ----------------------------------------------------------------------------------------------
+# Numbers and units as people read them
+# ----------------------------------------------------------------------------------------------
+_UNIT_SPELLING = {"deg": "°", "m·N": "N·m", "1": ""}
+_LITRE = re.compile(r"(?<![A-Za-zµ])([mµ]?)l(?![A-Za-z])")
+
+
+@cache
+def unit_text(unit: str | None) -> str:
+    """A stored unit as people write it: ``m**3/h`` -> ``m³/h``, ``degC`` -> ``°C``, ``L`` stays ``L``."""
+    if not unit:
+        return ""
+    try:
+        shown = display_unit(unit)
+    except Exception:  # noqa: BLE001 - an unknown unit is shown as typed
+        return unit
+    shown = _UNIT_SPELLING.get(shown, shown)
+    if "L" in unit:  # pint writes litres "l"; Vietnamese documents write "L"
+        shown = _LITRE.sub(lambda m: f"{m[1]}L", shown)
+    return shown
+
+
+@cache
+def si_unit_text(si_unit: str | None) -> str:
+    """The SI unit of a quantity for an axis label; a pure number shows as ``1``."""
+    return unit_text(si_unit) or "1"
+
+
+@lru_cache(maxsize=8192)  # equipment repeats a few catalog ranges: formatting each once saves seconds
+def plain_number(value: float | None, lang: str) -> str:
+    """A number with as many decimals as it has (up to 9), in the language's separators."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    digits = np.format_float_positional(float(value), precision=9, trim="-")
+    decimals = len(digits.split(".")[1]) if "." in digits else 0
+    return format_number(float(value), lang, decimals)
+
+
+def range_text(low: float, high: float, unit: str | None, lang: str) -> str:
+    """A range as entered: ``0–60 MPa``; a single value (low == high) as ``20 L``."""
+    shown = plain_number(high, lang) if low == high else f"{plain_number(low, lang)}–{plain_number(high, lang)}"
+    return f"{shown} {unit_text(unit)}".strip()
+
+
+def uncertainty_text(value: float | None, unit: str | None, relative: bool, lang: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    shown_unit = "%" if relative and not unit else unit_text(unit)
+    return f"{plain_number(value, lang)} {shown_unit}".strip()

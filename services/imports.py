@@ -1,0 +1,451 @@
+"""Importing a center's equipment and calibration certificates from CSV or XLSX, all or nothing.
+
+Every row is checked before anything is written, and every problem is collected (row, column,
+catalog key, parameters), so a person fixes the whole file in one pass. A file with any problem
+writes nothing; a clean file is written in one transaction with an audit row per change.
+Which files are read, and how, is services.tabular's job.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import partial
+from typing import Any, Final
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlmodel import Session, func
+
+from services import auth
+from services.audit import record_change, snapshot
+from services.cells import (
+    check_length,
+    parse_amount_in,
+    parse_bool,
+    parse_day,
+    parse_int,
+    parse_range_cell,
+    parse_result,
+    parse_status,
+    parse_uncertainty_cell,
+)
+from services.i18n import format_day
+from services.models import CalibrationRecord, Center, Equipment, InstrumentType, Quantity
+from services.records import add_calibration
+from services.tabular import Column, ImportProblem, RowReader, Table, read_table, well_formed_rows
+from services.units import display_unit, si_unit_of
+
+SERIAL_LENGTH: Final = 64
+CERTIFICATE_LENGTH: Final = 64
+PROVIDER_LENGTH: Final = 120
+DEFAULT_INTERVAL_MONTHS: Final = 12
+_IN_CHUNK: Final = 500  # values per IN (...) list: well under SQLite's bound-parameter limit
+
+
+EQUIPMENT_COLUMNS: Final = (
+    Column("serial_no", required=True),
+    Column("name", required=True),
+    Column("quantity", required=True),
+    Column("instrument_type"),
+    Column("manufacturer"),
+    Column("model"),
+    Column("range", required=True),
+    Column("uncertainty"),
+    Column("reference_standard"),
+    Column("acquired_on", required=True),
+    Column("status"),
+    Column("calibration_interval_months"),
+)
+CALIBRATION_COLUMNS: Final = (
+    Column("serial_no", required=True),
+    Column("calibrated_on", required=True),
+    Column("due_on"),
+    Column("provider", required=True),
+    Column("certificate_no", required=True),
+    Column("result"),
+    Column("measured_error"),
+    Column("uncertainty"),
+    Column("standard_serial"),
+)
+
+EQUIPMENT_EXAMPLES: Final = (
+    ("PG-2024-001", "Áp kế chuẩn pít tông", "pressure", "pressure_gauge", "WIKA", "CPB5800", "0–60 MPa",
+     "0,015 %", "có", "14/06/2024", "in_service", "24"),
+    ("TH-2024-002", "Nhiệt kế chuẩn platin", "temperature", "industrial_thermometer", "Fluke", "5615",
+     "-50 … 420 °C", "0,02 °C", "có", "2024-07-01", "in_service", "12"),
+)
+CALIBRATION_EXAMPLES: Final = (
+    ("PG-2024-001", "20/06/2024", "", "IMTS", "IMTS-2024-T001", "pass", "0,002", "0,01 %", ""),
+    ("TH-2024-002", "2024-07-05", "05/07/2025", "VMI", "VMI-2024-T002", "pass", "-0,01 °C", "0,015 °C", ""),
+)
+
+
+# --- results ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    kind: str  # "equipment" or "calibration"
+    rows: int = 0  # data rows read
+    written: int = 0  # rows written (0 unless the whole file was clean and dry_run was off)
+    problems: list[ImportProblem] = field(default_factory=list)
+    preview: pd.DataFrame = field(default_factory=pd.DataFrame)
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def problems_frame(self, lang: str) -> pd.DataFrame:
+        """Row, column, message in ``lang``: what the page shows and offers as CSV."""
+        return pd.DataFrame(
+            [("" if p.row is None else str(p.row), p.column or "", p.message(lang)) for p in self.problems],
+            columns=["row", "column", "message"],
+        )
+
+
+# --- where the rows go, and who may put them there ----------------------------------------------
+
+
+def _target_center(
+    session: Session, center_code: str, username: str, today: date
+) -> tuple[Center | None, list[ImportProblem]]:
+    if not session.execute(select(func.count()).select_from(Center)).scalar_one():
+        return None, [ImportProblem(None, None, "data.error.empty_database")]
+    center = session.execute(select(Center).where(Center.code == center_code)).scalars().first()
+    if center is None:
+        return None, [ImportProblem(None, None, "data.error.unknown_center", {"center": center_code})]
+    user = auth.signed_in_user(session, username)
+    if user is None or not user.can_edit(center.id):
+        return None, [ImportProblem(None, None, "data.error.not_allowed", {"user": username, "center": center.code})]
+    if center.active_to is not None and center.active_to < today:
+        successor = session.get(Center, center.successor_id) if center.successor_id else None
+        return None, [ImportProblem(None, None, "data.error.center_closed", {
+            "center": center.code, "closed": format_day(center.active_to),
+            "successor": successor.code if successor else "—",
+        })]
+    return center, []
+
+
+def _suggest(key: str, value: str, choices: Sequence[str]) -> tuple[str, dict[str, str]]:
+    close = difflib.get_close_matches(value.lower(), list(choices), n=1, cutoff=0.6)
+    if close:
+        return f"{key}_suggest", {"value": value, "suggestion": close[0]}
+    return key, {"value": value}
+
+
+def _in_chunks(values: Sequence[Any]) -> list[Sequence[Any]]:
+    return [values[start : start + _IN_CHUNK] for start in range(0, len(values), _IN_CHUNK)]
+
+
+def _finish(result: ImportResult, problems: list[ImportProblem]) -> ImportResult:
+    result.problems = sorted(problems, key=lambda p: (p.row or 0, p.column or ""))
+    return result
+
+
+def _write(session: Session, result: ImportResult, write: Callable[[], int]) -> ImportResult:
+    """Run ``write`` and commit, or roll everything back and say why."""
+    try:
+        result.written = write()
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        result.written = 0
+        result.problems = [ImportProblem(None, None, "data.error.conflict")]
+    except SQLAlchemyError as err:
+        session.rollback()
+        result.written = 0
+        result.problems = [ImportProblem(None, None, "data.error.write_failed", {"detail": type(err).__name__})]
+    return result
+
+
+def _preview(table: Table, rows: list[tuple[int, list[str]]], extra: dict[int, dict[str, Any]]) -> pd.DataFrame:
+    names = [name for name in table.names if name]
+    records = []
+    for number, cells in rows:
+        record: dict[str, Any] = {"row": number}
+        record.update({name: table.cell(cells, name) for name in names})
+        record.update(extra.get(number, {}))
+        records.append(record)
+    return pd.DataFrame(records)
+
+
+# --- equipment -------------------------------------------------------------------------------------
+
+
+def import_equipment_csv(
+    session: Session, data: bytes, *, center_code: str, username: str, today: date, dry_run: bool = False
+) -> ImportResult:
+    """Check every row of an equipment file; when all are right (and not ``dry_run``) add them all.
+
+    Serial numbers are unique per center (in the file and against what the center holds). Ranges
+    and uncertainties must be of the quantity's kind; they are stored as entered and in SI.
+    Commits the session on success, rolls it back on a write failure.
+    """
+    result = ImportResult(kind="equipment", dry_run=dry_run)
+    table, problems = read_table(data, EQUIPMENT_COLUMNS)
+    center, access = _target_center(session, center_code, username, today)
+    problems += access
+    if table is None or center is None:
+        return _finish(result, problems)
+    result.rows = len(table.rows)
+    rows = well_formed_rows(table, EQUIPMENT_COLUMNS, problems)
+
+    quantities: dict[str, str] = dict(session.execute(select(Quantity.code, Quantity.si_unit)).all())  # type: ignore[arg-type]
+    types = {
+        code: (quantity, interval)
+        for code, quantity, interval in session.execute(
+            select(InstrumentType.code, InstrumentType.quantity_code, InstrumentType.verification_interval_months)
+        )
+    }
+    existing = set(session.execute(select(Equipment.serial_no).where(Equipment.center_id == center.id)).scalars())
+    first_row_of_serial: dict[str, int] = {}
+    parsed: list[dict[str, Any]] = []
+    extra: dict[int, dict[str, Any]] = {}
+    for number, cells in rows:
+        row = RowReader(table, EQUIPMENT_COLUMNS, number, cells, problems)
+        serial = row.read("serial_no", lambda text: check_length(text, SERIAL_LENGTH))
+        if serial:
+            if serial in first_row_of_serial:
+                row.fail("serial_no", "data.error.duplicate_serial_in_file", value=serial,
+                         first=str(first_row_of_serial[serial]))
+            else:
+                first_row_of_serial[serial] = number
+            if serial in existing:
+                row.fail("serial_no", "data.error.duplicate_serial_existing", value=serial, center=center.code)
+        quantity = row.text("quantity").strip()
+        si_unit = quantities.get(quantity)
+        if quantity and si_unit is None:
+            key, params = _suggest("data.error.unknown_quantity", quantity, list(quantities))
+            row.fail("quantity", key, **params)
+        type_code = row.text("instrument_type").strip() or None
+        interval_default = DEFAULT_INTERVAL_MONTHS
+        if type_code:
+            if type_code not in types:
+                key, params = _suggest("data.error.unknown_instrument_type", type_code, list(types))
+                row.fail("instrument_type", key, **params)
+            else:
+                type_quantity, type_interval = types[type_code]
+                interval_default = type_interval or DEFAULT_INTERVAL_MONTHS
+                if si_unit is not None and type_quantity != quantity:
+                    row.fail("instrument_type", "data.error.type_quantity_mismatch", value=type_code,
+                             type_quantity=type_quantity, quantity=quantity)
+        # the unit is checked against the quantity's kind when the quantity is known, else on its own
+        measuring_range = row.read("range", partial(parse_range_cell, si_unit=si_unit))
+        uncertainty = row.read("uncertainty", partial(parse_uncertainty_cell, si_unit=si_unit),
+                               optional=True)
+        reference = row.read("reference_standard", parse_bool)
+        acquired_on = row.read("acquired_on", lambda text: parse_day(text, today=today))
+        status = row.read("status", parse_status)
+        interval = row.read("calibration_interval_months", parse_int, optional=True)
+        if measuring_range is not None:
+            extra[number] = {"range_min_si": measuring_range.low_si, "range_max_si": measuring_range.high_si,
+                             "si_unit": display_unit(si_unit_of(measuring_range.unit))}
+        if row.failed:
+            continue
+        parsed.append({
+            "center_id": center.id, "quantity_code": quantity, "instrument_type_code": type_code,
+            "name": row.text("name").strip(), "manufacturer": row.text("manufacturer").strip(),
+            "model": row.text("model").strip(), "serial_no": serial,
+            "range_min": measuring_range.low, "range_max": measuring_range.high,
+            "range_unit": measuring_range.unit, "range_min_si": measuring_range.low_si,
+            "range_max_si": measuring_range.high_si,
+            "uncertainty_value": uncertainty.value if uncertainty else None,
+            "uncertainty_unit": uncertainty.unit if uncertainty else None,
+            "uncertainty_relative": uncertainty.relative if uncertainty else False,
+            "is_reference_standard": reference, "acquired_on": acquired_on, "status": status,
+            "calibration_interval_months": interval or interval_default,
+        })
+    result.preview = _preview(table, table.rows, extra)
+    _finish(result, problems)
+    if problems or dry_run:
+        return result
+
+    def write() -> int:
+        items = [Equipment(**values) for values in parsed]
+        session.add_all(items)
+        session.flush()
+        for item in items:
+            record_change(session, username=username, table_name="equipment", row_id=item.id, action="insert",
+                          after=snapshot(item), center_id=center.id)
+        session.flush()
+        return len(items)
+
+    return _write(session, result, write)
+
+
+# --- calibration certificates ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Held:
+    id: int
+    uncertainty_unit: str
+    uncertainty_relative: bool
+
+
+def import_calibrations_csv(
+    session: Session, data: bytes, *, center_code: str, username: str, today: date, dry_run: bool = False
+) -> ImportResult:
+    """Check every certificate of a file for the center's own equipment (by serial); add them all or none.
+
+    Certificates go through services.records.add_calibration, so each equipment's stored last and
+    next-due dates follow its newest certificate. A certificate number is unique per provider.
+    Commits the session on success, rolls it back on a write failure.
+    """
+    result = ImportResult(kind="calibration", dry_run=dry_run)
+    table, problems = read_table(data, CALIBRATION_COLUMNS)
+    center, access = _target_center(session, center_code, username, today)
+    problems += access
+    if table is None or center is None:
+        return _finish(result, problems)
+    result.rows = len(table.rows)
+    rows = well_formed_rows(table, CALIBRATION_COLUMNS, problems)
+
+    held = {
+        serial: _Held(id_, uncertainty_unit or range_unit, bool(relative) if uncertainty_unit else False)
+        for id_, serial, uncertainty_unit, relative, range_unit in session.execute(
+            select(Equipment.id, Equipment.serial_no, Equipment.uncertainty_unit,
+                   Equipment.uncertainty_relative, Equipment.range_unit).where(Equipment.center_id == center.id)
+        )
+    }
+    centers = {code.upper(): (id_, code) for id_, code in session.execute(select(Center.id, Center.code))}
+
+    def provider_of(text: str) -> tuple[int | None, str]:
+        network = centers.get(text.strip().upper())
+        return (network[0], network[1]) if network else (None, " ".join(text.split()))
+
+    certificates = sorted({table.cell(cells, "certificate_no").strip() for _, cells in rows} - {""})
+    taken: set[tuple[str, str]] = set()
+    for chunk in _in_chunks(certificates):
+        taken.update(session.execute(
+            select(CalibrationRecord.provider_name, CalibrationRecord.certificate_no)
+            .where(CalibrationRecord.certificate_no.in_(chunk))  # type: ignore[attr-defined]
+        ))
+    wanted_standards = {
+        (provider_of(table.cell(cells, "provider"))[0], table.cell(cells, "standard_serial").strip())
+        for _, cells in rows if table.cell(cells, "standard_serial").strip()
+    }
+    standards: dict[tuple[int, str], int] = {}
+    for provider_id in {provider_id for provider_id, _ in wanted_standards if provider_id is not None}:
+        serials = sorted(serial for pid, serial in wanted_standards if pid == provider_id)
+        for chunk in _in_chunks(serials):
+            for id_, serial in session.execute(
+                select(Equipment.id, Equipment.serial_no)
+                .where(Equipment.center_id == provider_id, Equipment.serial_no.in_(chunk))  # type: ignore[attr-defined]
+            ):
+                standards[(provider_id, serial)] = id_
+
+    first_row_of_certificate: dict[tuple[str, str], int] = {}
+    parsed: list[tuple[date, int, dict[str, Any]]] = []
+    for number, cells in rows:
+        row = RowReader(table, CALIBRATION_COLUMNS, number, cells, problems)
+        serial = row.text("serial_no").strip()
+        equipment = held.get(serial)
+        if serial and equipment is None:
+            row.fail("serial_no", "data.error.unknown_serial", value=serial, center=center.code)
+        calibrated_on = row.read("calibrated_on", lambda text: parse_day(text, today=today))
+        due_on = row.read("due_on", parse_day, optional=True)
+        if calibrated_on and due_on and due_on < calibrated_on:
+            row.fail("due_on", "data.error.due_before_calibrated", due=format_day(due_on),
+                     calibrated=format_day(calibrated_on))
+        provider_text = row.read("provider", lambda text: check_length(text, PROVIDER_LENGTH))
+        provider_id, provider_name = provider_of(provider_text or "")
+        certificate = row.read("certificate_no", lambda text: check_length(text, CERTIFICATE_LENGTH))
+        if certificate and provider_text:
+            pair = (provider_name, certificate)
+            if pair in first_row_of_certificate:
+                row.fail("certificate_no", "data.error.duplicate_certificate_in_file", value=certificate,
+                         provider=provider_name, first=str(first_row_of_certificate[pair]))
+            else:
+                first_row_of_certificate[pair] = number
+            if pair in taken:
+                row.fail("certificate_no", "data.error.duplicate_certificate_existing", value=certificate,
+                         provider=provider_name)
+        result_code = row.read("result", parse_result)
+        amounts = {}
+        for name in ("measured_error", "uncertainty"):
+            if equipment is not None:
+                amounts[name] = row.read(name, partial(parse_amount_in, unit=equipment.uncertainty_unit,
+                                                       relative=equipment.uncertainty_relative), optional=True)
+        standard_serial = row.text("standard_serial").strip()
+        standard_id = None
+        if standard_serial:
+            standard_id = standards.get((provider_id, standard_serial)) if provider_id is not None else None
+            if standard_id is None:
+                row.fail("standard_serial", "data.error.unknown_standard", value=standard_serial,
+                         provider=provider_name or "—")
+        if row.failed or equipment is None:
+            continue
+        parsed.append((calibrated_on, number, {
+            "equipment_id": equipment.id, "calibrated_on": calibrated_on, "due_on": due_on,
+            "provider_center_id": provider_id, "provider_name": provider_name, "standard_used_id": standard_id,
+            "certificate_no": certificate, "result": result_code,
+            "measured_error": amounts.get("measured_error"), "uncertainty": amounts.get("uncertainty"),
+        }))
+    result.preview = _preview(table, table.rows, {})
+    _finish(result, problems)
+    if problems or dry_run:
+        return result
+
+    def write() -> int:
+        due_fields = ["last_calibrated_on", "next_due_on"]
+        before: dict[int, dict[str, Any]] = {}
+        for _, _, values in sorted(parsed, key=lambda item: (item[0], item[1])):
+            item = session.get(Equipment, values["equipment_id"])
+            assert item is not None
+            before.setdefault(item.id, snapshot(item, due_fields))  # type: ignore[arg-type]
+            record = add_calibration(session, CalibrationRecord(**values))
+            session.flush()
+            record_change(session, username=username, table_name="calibration_record", row_id=record.id,
+                          action="insert", after=snapshot(record), center_id=center.id)
+        for equipment_id, old in before.items():
+            item = session.get(Equipment, equipment_id)
+            new = snapshot(item, due_fields)
+            if new != old:
+                record_change(session, username=username, table_name="equipment", row_id=equipment_id,
+                              action="update", before=old, after=new, center_id=center.id)
+        session.flush()
+        return len(parsed)
+
+    return _write(session, result, write)
+
+
+# --- templates and code lists -----------------------------------------------------------------------
+
+
+def _template(columns: Sequence[Column], examples: Sequence[Sequence[str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([column.name for column in columns])
+    writer.writerows(examples)
+    return buffer.getvalue().encode("utf-8-sig")  # BOM: Excel then opens Vietnamese text correctly
+
+
+def equipment_template() -> bytes:
+    """A CSV with the equipment columns and two example rows."""
+    return _template(EQUIPMENT_COLUMNS, EQUIPMENT_EXAMPLES)
+
+
+def calibrations_template() -> bytes:
+    """A CSV with the certificate columns and two example rows (for the equipment template's rows)."""
+    return _template(CALIBRATION_COLUMNS, CALIBRATION_EXAMPLES)
+
+
+def quantity_codes(session: Session) -> pd.DataFrame:
+    """The codes a file may use: each quantity with its instrument types."""
+    rows = session.execute(
+        select(Quantity.code, Quantity.name_vi, Quantity.name_en, Quantity.si_unit,
+               InstrumentType.code, InstrumentType.name_vi, InstrumentType.name_en)
+        .select_from(Quantity)
+        .outerjoin(InstrumentType, InstrumentType.quantity_code == Quantity.code)  # type: ignore[arg-type]
+        .order_by(Quantity.code, InstrumentType.code)
+    ).all()
+    return pd.DataFrame(rows, columns=["quantity", "quantity_name_vi", "quantity_name_en", "si_unit",
+                                       "instrument_type", "type_name_vi", "type_name_en"])

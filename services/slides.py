@@ -1,0 +1,337 @@
+"""The presenter deck as data: each slide's title, subtitle, numbers, chart rows and table.
+
+The presenter page, the PowerPoint deck and the PDF report all read these slides, so they never
+disagree. Every text is already translated (``lang``) and every number formatted; the charts come
+from ``services.chart_specs`` through ``Slide.chart()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import altair as alt
+import pandas as pd
+from sqlalchemy import func, text
+from sqlmodel import Session, select
+
+from services import chart_specs
+from services.calibration import STATUS_ORDER, _status_query
+from services.catalog import filter_options
+from services.cooperation import agreements, events, pipeline_counts, stage_history
+from services.coverage import coverage_gaps, coverage_grid
+from services.filters import Filters
+from services.i18n import format_day, format_number, format_percentage, translate
+from services.kpis import kpi_summary
+from services.models import AgreementStage, Equipment, MeasurementField, Quantity
+from services.network import centers_frame, regions
+from services.overview import center_points
+
+SLIDE_KEYS = ("kpis", "map", "capacity", "coverage", "pipeline", "timeline", "next_steps")
+WAITING_STAGES = (AgreementStage.PROPOSED.value, AgreementStage.NEGOTIATING.value)
+SIGNED_STAGES = (AgreementStage.SIGNED.value, AgreementStage.ACTIVE.value)
+SLIDE_TABLE_ROWS = 8  # what a projector can show legibly under a chart
+
+
+@dataclass(frozen=True)
+class Slide:
+    key: str
+    lang: str
+    title: str
+    subtitle: str
+    kpis: tuple[tuple[str, str], ...] = ()
+    chart_data: dict[str, pd.DataFrame] = field(default_factory=dict)
+    table: pd.DataFrame | None = None  # translated headers, formatted cells
+    table_title: str = ""
+    empty_message: str | None = None  # shown instead of the chart when the filters leave nothing
+
+    @property
+    def number(self) -> int:
+        return SLIDE_KEYS.index(self.key) + 1
+
+    def chart(self) -> alt.TopLevelMixin | None:
+        if self.empty_message or not self.chart_data:
+            return None
+        data = self.chart_data
+        if self.key == "map":
+            return chart_specs.centers_map(data["points"], self.lang)
+        if self.key == "capacity":
+            return chart_specs.capacity_by_field(data["counts"], self.lang)
+        if self.key == "coverage":
+            return chart_specs.coverage_by_region(data["coverage"], self.lang)
+        if self.key == "pipeline":
+            return chart_specs.pipeline_bars(data["pipeline"], self.lang)
+        if self.key == "timeline":
+            return chart_specs.cooperation_timeline(data["history"], data["milestones"], self.lang)
+        return None
+
+
+class DeckData:
+    """The service results the slides read, each fetched once per deck (several slides share them)."""
+
+    def __init__(self, session: Session, filters: Filters) -> None:
+        self.session, self.filters = session, filters
+
+    @cached_property
+    def gaps(self) -> pd.DataFrame:
+        return coverage_gaps(self.session, self.filters)
+
+    @cached_property
+    def agreements(self) -> pd.DataFrame:
+        return agreements(self.session, self.filters)
+
+    @cached_property
+    def centers(self) -> pd.DataFrame:
+        return centers_frame(self.session, self.filters).set_index("id")
+
+
+def slide_count() -> int:
+    return len(SLIDE_KEYS)
+
+
+def build_slide(session: Session, filters: Filters, *, key: str, lang: str) -> Slide:
+    """One slide, for the presenter page (which shows one at a time)."""
+    return _BUILDERS[key](DeckData(session, filters), lang)
+
+
+def build_deck(session: Session, filters: Filters, *, lang: str, data: DeckData | None = None) -> list[Slide]:
+    """Every slide, in order, for the exports."""
+    data = data or DeckData(session, filters)
+    return [_BUILDERS[key](data, lang) for key in SLIDE_KEYS]
+
+
+def describe_filters(session: Session, filters: Filters, lang: str) -> str:
+    """The filters in words ("as of 14/06/2024 · boundaries of the day · province: Hai Phong")."""
+    options = filter_options(session, filters)
+    parts = [
+        translate("presenter.scope.as_of", lang, date=format_day(filters.as_of, lang)),
+        translate(f"boundaries.{filters.boundaries.value}", lang),
+    ]
+    named = (
+        ("filters.province", filters.province, options.regions),
+        ("filters.center", filters.center, options.centers),
+        ("filters.field", filters.field, options.fields),
+        ("filters.instrument_type", filters.instrument_type, options.instrument_types),
+    )
+    for label_key, code, frame in named:
+        if code:
+            names = dict(zip(frame["code"], frame[f"name_{lang}"], strict=True))
+            parts.append(f"{translate(label_key, lang)}: {names.get(code, code)}")
+    if filters.service:
+        parts.append(f"{translate('filters.service', lang)}: {translate(f'service.{filters.service}', lang)}")
+    return " · ".join(parts)
+
+
+def equipment_by_field(session: Session, filters: Filters) -> pd.DataFrame:
+    """Equipment per measurement field and calibration status on ``as_of`` (zero rows omitted)."""
+    query = _status_query(
+        session, filters, lambda status, _due, _last: [Equipment.quantity_code, status, func.count()]
+    ).group_by(Equipment.quantity_code, text("calibration_status"))
+    rows = pd.DataFrame(session.exec(query).all(), columns=["quantity_code", "status", "equipment"])  # type: ignore[call-overload]
+    fields = pd.DataFrame(
+        session.exec(  # type: ignore[call-overload]
+            select(Quantity.code, MeasurementField.code, MeasurementField.name_vi, MeasurementField.name_en,
+                   MeasurementField.sort_order)
+            .join(MeasurementField, MeasurementField.code == Quantity.field_code)
+        ).all(),
+        columns=["quantity_code", "field_code", "field_name_vi", "field_name_en", "sort_order"],
+    )
+    merged = rows.merge(fields, on="quantity_code")
+    columns = ["field_code", "field_name_vi", "field_name_en", "sort_order", "status"]
+    counts = merged.groupby(columns, as_index=False)["equipment"].sum()
+    counts["status_rank"] = counts["status"].map(STATUS_ORDER.index)
+    return counts.sort_values(["sort_order", "status_rank"]).drop(columns="status_rank").reset_index(drop=True)
+
+
+def _t(lang: str) -> Callable[..., str]:
+    return lambda key, **params: translate(key, lang, **params)
+
+
+def _title(key: str, lang: str) -> str:
+    return translate(f"presenter.slide.{key}.title", lang)
+
+
+def _kpis_slide(data: DeckData, lang: str) -> Slide:
+    session, filters = data.session, data.filters
+    t, n = _t(lang), lambda value: format_number(value, lang)
+    summary = kpi_summary(session, filters)
+    scope = describe_filters(session, filters, lang)
+    if summary.centers == 0:
+        return Slide("kpis", lang, _title("kpis", lang), scope, empty_message=t("empty.no_centers"))
+    kpis = (
+        (t("kpi.centers"), n(summary.centers)),
+        (t("presenter.kpi.provinces"), n(summary.provinces)),
+        (t("kpi.equipment"), n(summary.equipment)),
+        (t("kpi.in_date_share"), format_percentage(summary.in_date_share, lang, 1)),
+        (t("kpi.overdue"), n(summary.overdue)),
+        (t("kpi.capabilities"), n(summary.capabilities)),
+        (t("kpi.gaps"), n(summary.gaps)),
+        (t("kpi.agreements_signed"), n(summary.agreements_signed)),
+    )
+    return Slide("kpis", lang, _title("kpis", lang), scope, kpis=kpis)
+
+
+def _map_slide(data: DeckData, lang: str) -> Slide:
+    session, filters = data.session, data.filters
+    t = _t(lang)
+    points = center_points(session, filters)
+    if points.empty:
+        return Slide("map", lang, _title("map", lang), "", empty_message=t("empty.no_centers"))
+    subtitle = t("presenter.map.subtitle", centers=format_number(len(points), lang),
+                 equipment=format_number(int(points["equipment"].sum()), lang))
+    return Slide("map", lang, _title("map", lang), subtitle, chart_data={"points": points})
+
+
+def _capacity_slide(data: DeckData, lang: str) -> Slide:
+    session, filters = data.session, data.filters
+    t, n = _t(lang), lambda value: format_number(value, lang)
+    counts = equipment_by_field(session, filters)
+    if counts.empty:
+        return Slide("capacity", lang, _title("capacity", lang), "", empty_message=t("presenter.empty.no_equipment"))
+    overdue = int(counts.loc[counts["status"] == "overdue", "equipment"].sum())
+    subtitle = t("presenter.capacity.subtitle", equipment=n(int(counts["equipment"].sum())),
+                 fields=n(counts["field_code"].nunique()), overdue=n(overdue))
+    return Slide("capacity", lang, _title("capacity", lang), subtitle, chart_data={"counts": counts})
+
+
+def gaps_table(gaps: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The gaps as a reader sees them: province, instrument type, nearest center, distance."""
+    t = _t(lang)
+    return pd.DataFrame({
+        t("label.province"): gaps[f"region_name_{lang}"],
+        t("label.instrument_type"): gaps[f"type_name_{lang}"],
+        t("label.nearest_center"): gaps["nearest_center"].fillna("—"),
+        t("label.distance_km"): gaps["distance_km"].map(
+            lambda km: format_number(km, lang) if pd.notna(km) else "—"
+        ),
+    }).reset_index(drop=True)
+
+
+def _coverage_slide(data: DeckData, lang: str) -> Slide:
+    session, filters = data.session, data.filters
+    t, n = _t(lang), lambda value: format_number(value, lang)
+    # coverage_grid needs provinces to cross with instrument types (an empty database has none)
+    grid = coverage_grid(session, filters) if not regions(session, filters).empty else pd.DataFrame()
+    if grid.empty:
+        return Slide("coverage", lang, _title("coverage", lang), "", empty_message=t("empty.no_coverage"))
+    gaps = data.gaps
+    # the grid lists every legally controlled type per region; the gaps are the ones not verified locally
+    per_region = grid.groupby(["region_code", "region_vi", "region_en"], as_index=False).size()
+    missing = gaps.groupby("region_code").size()
+    per_region["gap"] = per_region["region_code"].map(missing).fillna(0).astype(int)
+    per_region["covered"] = per_region["size"] - per_region["gap"]
+    coverage = per_region.melt(
+        id_vars=["region_code", "region_vi", "region_en"], value_vars=["gap", "covered"],
+        var_name="kind", value_name="types",
+    )
+    subtitle = t("presenter.coverage.subtitle", gaps=n(len(gaps)), regions=n(len(per_region)),
+                 types=n(grid["instrument_type_code"].nunique()))
+    table = gaps_table(gaps.head(5), lang) if not gaps.empty else None
+    return Slide("coverage", lang, _title("coverage", lang), subtitle, chart_data={"coverage": coverage},
+                 table=table, table_title=t("overview.largest_gaps"))
+
+
+def _pipeline_slide(data: DeckData, lang: str) -> Slide:
+    session, filters = data.session, data.filters
+    t, n = _t(lang), lambda value: format_number(value, lang)
+    pipeline = pipeline_counts(session, filters)
+    total = int(pipeline["agreements"].sum())
+    if total == 0:
+        return Slide("pipeline", lang, _title("pipeline", lang), "",
+                     empty_message=t("presenter.empty.no_agreements"))
+    by_stage = pipeline.set_index("stage")["agreements"]
+    subtitle = t("presenter.pipeline.subtitle", total=n(total),
+                 signed=n(int(by_stage[list(SIGNED_STAGES)].sum())),
+                 waiting=n(int(by_stage[list(WAITING_STAGES)].sum())))
+    return Slide("pipeline", lang, _title("pipeline", lang), subtitle, chart_data={"pipeline": pipeline})
+
+
+def milestones(session: Session, filters: Filters, lang: str) -> pd.DataFrame:
+    """The real (not demo) events in scope, one per day, a conference before a signing."""
+    happened = events(session, filters)
+    real = happened[~happened["is_demo"].astype(bool)].copy()
+    if real.empty:
+        return pd.DataFrame(columns=["held_on", "label"])
+    real["rank"] = real["kind"].map({"conference": 0, "signing": 1}).fillna(2)
+    real = real.sort_values(["held_on", "rank"]).drop_duplicates("held_on")
+    real["label"] = [
+        translate(f"presenter.timeline.{kind if kind in ('conference', 'signing') else 'event'}", lang,
+                  place=place.split(",")[0], date=format_day(held_on, lang))
+        for kind, place, held_on in zip(real["kind"], real[f"place_{lang}"], real["held_on"], strict=True)
+    ]
+    return real[["held_on", "label"]].reset_index(drop=True)
+
+
+def _timeline_slide(data: DeckData, lang: str) -> Slide:
+    session, filters = data.session, data.filters
+    t, n = _t(lang), lambda value: format_number(value, lang)
+    history = stage_history(session, filters)
+    if history.empty:
+        return Slide("timeline", lang, _title("timeline", lang), "",
+                     empty_message=t("presenter.empty.no_agreements"))
+    scoped = data.agreements
+    centers = data.centers
+    real = scoped[~scoped["is_demo"].astype(bool)].copy()
+    real["label"] = [
+        t("presenter.timeline.contract", province=centers.loc[center_id, f"region_name_{lang}"],
+          date=format_day(signed_on, lang) if pd.notna(signed_on) else "—")
+        for center_id, signed_on in zip(real["center_id"], real["signed_on"], strict=True)
+    ]
+    history = history.merge(real[["agreement_id", "label"]], on="agreement_id", how="left")
+    history["highlight"] = history["label"].notna()
+    history["label"] = history["label"].fillna("")
+    marks = milestones(session, filters, lang)
+    if not marks.empty:
+        subtitle = t("presenter.timeline.subtitle_milestone", milestone=marks["label"].iloc[0],
+                     agreements=n(history["agreement_id"].nunique()))
+    else:
+        subtitle = t("presenter.timeline.subtitle", agreements=n(history["agreement_id"].nunique()),
+                     changes=n(len(history)))
+    columns = ["agreement_id", "center_code", "stage", "changed_on", "highlight", "label"]
+    return Slide("timeline", lang, _title("timeline", lang), subtitle,
+                 chart_data={"history": history[columns], "milestones": marks})
+
+
+def agreements_table(frame: pd.DataFrame, lang: str, *, waiting_since: bool = False) -> pd.DataFrame:
+    """Agreements as a reader sees them: center, stage, dates (dd/mm/yyyy)."""
+    t = _t(lang)
+    table = pd.DataFrame({
+        t("label.center"): frame["center_code"],
+        t("label.name"): frame[f"center_name_{lang}"],
+        t("label.stage"): frame["stage"].astype(str).map(lambda s: translate(f"stage.{s}", lang)),
+        t("presenter.table.proposed_on"): frame["proposed_on"].map(lambda d: format_day(d, lang)),
+    })
+    if not waiting_since:
+        table[t("presenter.table.signed_on")] = frame["signed_on"].map(
+            lambda d: format_day(d, lang) if pd.notna(d) else "—")
+        table[t("presenter.table.expires_on")] = frame["expires_on"].map(
+            lambda d: format_day(d, lang) if pd.notna(d) else "—")
+    return table.reset_index(drop=True)
+
+
+def _next_steps_slide(data: DeckData, lang: str) -> Slide:
+    filters = data.filters
+    t, n = _t(lang), lambda value: format_number(value, lang)
+    scoped = data.agreements
+    waiting = scoped[scoped["stage"].astype(str).isin(WAITING_STAGES)].sort_values("proposed_on")
+    if waiting.empty:
+        return Slide("next_steps", lang, _title("next_steps", lang), t("presenter.next_steps.none"))
+    days = waiting["proposed_on"].map(lambda d: (filters.as_of - d).days)
+    table = agreements_table(waiting, lang, waiting_since=True)
+    table[t("presenter.table.days_waiting")] = [n(d) for d in days]
+    subtitle = t("presenter.next_steps.subtitle", count=n(len(waiting)),
+                 negotiating=n(int((waiting["stage"].astype(str) == "negotiating").sum())))
+    return Slide("next_steps", lang, _title("next_steps", lang), subtitle,
+                 table=table.head(SLIDE_TABLE_ROWS), table_title=t("presenter.next_steps.table"))
+
+
+_BUILDERS: dict[str, Callable[[DeckData, str], Slide]] = {
+    "kpis": _kpis_slide,
+    "map": _map_slide,
+    "capacity": _capacity_slide,
+    "coverage": _coverage_slide,
+    "pipeline": _pipeline_slide,
+    "timeline": _timeline_slide,
+    "next_steps": _next_steps_slide,
+}

@@ -1,0 +1,303 @@
+"""The Center profile page as a user sees it, checked against independent SQL on the seeded network."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+import streamlit as st
+from sqlalchemy import create_engine, text
+from sqlmodel import Session
+
+from services.db import make_engine
+from services.i18n import format_number, translate
+from services.models import CalibrationRecord
+from services.records import add_calibration
+from tests.page_support import assert_no_raw_keys, open_page
+
+PAGE = "pages/profile.py"
+CENTER = "TTKT-31"  # Hai Phong: took over Hai Duong (TTKT-30) in the 2025 merger
+CLOSED = "TTKT-30"
+TODAY = date.today().isoformat()
+
+# the center itself and, once they closed, the centers merged into it
+SCOPE = """
+    SELECT id FROM center WHERE code = :code
+    UNION
+    SELECT id FROM center WHERE active_to < :today
+       AND successor_id = (SELECT id FROM center WHERE code = :code)
+"""
+
+
+def query(url: str, sql: str, **params: object) -> list[tuple]:
+    with create_engine(url).connect() as connection:
+        return [tuple(row) for row in connection.execute(text(sql), {"today": TODAY, **params}).all()]
+
+
+def sql_equipment(url: str, code: str, *, today: str = TODAY, field: str | None = None,
+                  reference_only: bool = False) -> int:
+    """Equipment a center holds on a day: bought by then, not retired, its predecessors' included."""
+    field_clause = "AND e.quantity_code IN (SELECT code FROM quantity WHERE field_code = :field)" if field else ""
+    reference_clause = "AND e.is_reference_standard" if reference_only else ""
+    sql = f"""
+        SELECT COUNT(*) FROM equipment e
+        WHERE e.status != 'retired' AND e.acquired_on <= :today {field_clause} {reference_clause}
+          AND e.center_id IN ({SCOPE})
+    """
+    with create_engine(url).connect() as connection:
+        return int(connection.execute(text(sql), {"today": today, "code": code, "field": field}).scalar_one())
+
+
+def shown(value: int, lang: str) -> str:
+    return f"{value:,}".replace(",", "." if lang == "vi" else ",")
+
+
+def metric(app, label: str) -> str:  # type: ignore[no-untyped-def]
+    return next(m.value for m in app.metric if m.label == label)
+
+
+def texts(elements) -> str:  # type: ignore[no-untyped-def]
+    return "\n".join(str(element.value) for element in elements)
+
+
+def table_with(app, header: str):  # type: ignore[no-untyped-def]
+    """The first table that has a column titled ``header``."""
+    return next(frame.value for frame in app.dataframe if header in frame.value.columns)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_center_from_the_url_shows_its_name_and_equipment_count(app_database: str, lang: str) -> None:
+    app = open_page(PAGE, lang=lang, center=CENTER)
+    (name,) = query(app_database, f"SELECT name_{lang} FROM center WHERE code = :code", code=CENTER)[0]
+    assert f"{name} ({CENTER})" in texts(app.header)
+    total = sql_equipment(app_database, CENTER)
+    references = sql_equipment(app_database, CENTER, reference_only=True)
+    assert metric(app, translate("profile.kpi.equipment", lang)) == shown(total, lang)
+    assert metric(app, translate("profile.kpi.reference_standards", lang)) == shown(references, lang)
+    # the equipment tab lists exactly the pieces counted
+    assert len(table_with(app, translate("profile.col.range", lang))) == total
+    assert_no_raw_keys(app)
+
+
+def test_successor_names_the_centers_merged_into_it(app_database: str) -> None:
+    app = open_page(PAGE, lang="en", center=CENTER)
+    predecessors = [code for (code,) in query(
+        app_database, "SELECT code FROM center WHERE successor_id = (SELECT id FROM center WHERE code = :code)",
+        code=CENTER)]
+    assert predecessors == [CLOSED]
+    notice = texts(app.info)
+    assert f"[{CLOSED} · " in notice and "Since 01/07/2025" in notice
+    # and its equipment table says who holds each piece
+    holders = set(table_with(app, "Held by")["Held by"])
+    assert holders == {CENTER, CLOSED}
+
+
+def test_field_filter_from_the_url_narrows_the_profile(app_database: str) -> None:
+    app = open_page(PAGE, center=CENTER, field="P")
+    assert metric(app, "Thiết bị, chuẩn đo lường") == shown(sql_equipment(app_database, CENTER, field="P"), "vi")
+    assert "Đang áp dụng bộ lọc" in texts(app.caption)
+    assert app.query_params["field"] in ("P", ["P"])
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_link_to_a_center_closed_by_the_merger_points_to_its_successor(app_database: str, lang: str) -> None:
+    app = open_page(PAGE, lang=lang, center=CLOSED)
+    (successor, successor_name), = query(
+        app_database, f"SELECT s.code, s.name_{lang} FROM center c JOIN center s ON s.id = c.successor_id "
+        "WHERE c.code = :code", code=CLOSED)
+    warning = texts(app.warning)
+    assert f"**{successor}** · {successor_name}" in warning
+    assert f"profile?center={successor}&lang={lang}" in warning
+    assert f"profile?center={CLOSED}&lang={lang}&as_of=2025-06-30" in warning  # the closed center in its day
+    assert translate("profile.empty.choose", lang) in texts(app.info)
+    assert_no_raw_keys(app)
+
+
+def test_closed_center_viewed_before_the_merger_shows_its_profile_and_successor(app_database: str) -> None:
+    app = open_page(PAGE, center=CLOSED, as_of="2025-06-01")
+    (name, successor), = query(
+        app_database, "SELECT c.name_vi, s.code FROM center c JOIN center s ON s.id = c.successor_id "
+        "WHERE c.code = :code", code=CLOSED)
+    assert f"{name} ({CLOSED})" in texts(app.header)
+    assert f"sáp nhập vào **{successor}**" in texts(app.warning)
+    assert metric(app, "Thiết bị, chuẩn đo lường") == shown(sql_equipment(app_database, CLOSED, today="2025-06-01"), "vi")
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_without_a_center_the_page_explains_and_offers_a_picker(app_database: str, lang: str) -> None:
+    app = open_page(PAGE, lang=lang)
+    assert translate("profile.empty.choose", lang) in texts(app.info)
+    assert not app.metric
+    active = {code for (code,) in query(
+        app_database, "SELECT code FROM center WHERE active_to IS NULL OR active_to >= :today")}
+    picker = app.selectbox(key="profile_pick")
+    assert set(picker.options) == {f"{code} · {name}" for code, name in query(
+        app_database, f"SELECT code, name_{lang} FROM center WHERE code IN ({','.join(repr(c) for c in active)})")}
+    assert_no_raw_keys(app)
+
+
+def test_picking_a_center_opens_its_profile_and_puts_it_in_the_url(app_database: str) -> None:
+    # (AppTest formats the sidebar's widgets in Vietnamese when it sends them back, so interactions
+    # are exercised in the default language)
+    app = open_page(PAGE)
+    app.selectbox(key="profile_pick").set_value(CENTER).run()
+    assert app.query_params["center"] in (CENTER, [CENTER])
+    assert metric(app, "Thiết bị, chuẩn đo lường") == shown(sql_equipment(app_database, CENTER), "vi")
+
+
+def certificates_issued(url: str, standard: int) -> int:
+    return query(url, "SELECT COUNT(*) FROM calibration_record WHERE standard_used_id = :s AND calibrated_on <= :today",
+                 s=standard)[0][0]
+
+
+def test_chosen_standard_round_trips_through_the_url(app_database: str) -> None:
+    standards = [i for (i,) in query(
+        app_database, f"SELECT id FROM equipment WHERE is_reference_standard AND status != 'retired' "
+        f"AND acquired_on <= :today AND center_id IN ({SCOPE}) ORDER BY id", code=CENTER)]
+    first, last = standards[0], standards[-1]
+    app = open_page(PAGE, center=CENTER, standard=str(last))
+    picker = app.selectbox(key="profile_standard")
+    assert picker.value == last
+    assert app.query_params["standard"] in (str(last), [str(last)])
+    said = texts(list(app.success) + list(app.error) + list(app.info))
+    assert f"{shown(certificates_issued(app_database, last), 'vi')} giấy chứng nhận" in said
+    picker.set_value(first).run()
+    assert app.query_params["standard"] in (str(first), [str(first)])
+    assert app.selectbox(key="profile_standard").value == first
+
+
+def test_a_standard_the_center_does_not_hold_is_ignored_with_a_warning(app_database: str) -> None:
+    app = open_page(PAGE, lang="en", center=CENTER, standard="999999")
+    assert 'The value of "standard" in the link is not valid' in texts(app.warning)
+    assert app.selectbox(key="profile_standard").value != 999999
+    assert app.query_params["standard"] not in ("999999", ["999999"])
+
+
+def test_traceability_lists_one_first_link_per_reference_standard(app_database: str) -> None:
+    app = open_page(PAGE, lang="en", center=CENTER)
+    chain = table_with(app, "Level")
+    assert (chain["Level"] == 1).sum() == sql_equipment(app_database, CENTER, reference_only=True)
+    assert chain["Level"].max() >= 2  # provincial standards are traced to IMTS or VMI and beyond
+
+
+@pytest.fixture
+def failed_standard(seeded_urls: dict[str, str], tmp_path, monkeypatch) -> Iterator[tuple[str, int]]:  # type: ignore[no-untyped-def]
+    """A copy of the seeded network where the center's most used standard failed its calibration today."""
+    source = seeded_urls["sqlite"].removeprefix("sqlite:///")
+    target = tmp_path / "failed.db"
+    with sqlite3.connect(source) as original, sqlite3.connect(target) as copy:
+        original.backup(copy)
+    url = f"sqlite:///{target}"
+    # the standard of the center with the most certificates issued since its last good calibration
+    standard = query(url, """
+        SELECT e.id FROM equipment e
+        WHERE e.center_id = (SELECT id FROM center WHERE code = :code) AND e.is_reference_standard
+          AND e.status != 'retired'
+        ORDER BY (SELECT COUNT(*) FROM calibration_record r WHERE r.standard_used_id = e.id
+                    AND r.calibrated_on > COALESCE((SELECT MAX(g.calibrated_on) FROM calibration_record g
+                                                    WHERE g.equipment_id = e.id
+                                                      AND g.result IN ('pass', 'limited')), '1900-01-01')) DESC,
+                 e.id
+        LIMIT 1""", code=CENTER)[0][0]
+    engine = make_engine(url)
+    with Session(engine) as session:
+        add_calibration(session, CalibrationRecord(
+            equipment_id=standard, calibrated_on=date.today(), provider_name="IMTS", certificate_no="TEST-FAIL-1",
+            result="fail", measured_error=1.0, uncertainty=0.1))
+        session.commit()
+    engine.dispose()
+    monkeypatch.setenv("DATABASE_URL", url)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield url, standard
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_failed_standard_lists_what_it_calibrated_since_its_last_good_calibration(failed_standard, lang: str) -> None:
+    url, standard = failed_standard
+    (last_good,), = query(url, "SELECT MAX(calibrated_on) FROM calibration_record WHERE equipment_id = :s "
+                               "AND result IN ('pass', 'limited')", s=standard)
+    (suspects,), = query(url, "SELECT COUNT(*) FROM calibration_record WHERE standard_used_id = :s "
+                              "AND calibrated_on > :good AND calibrated_on <= :today", s=standard, good=last_good)
+    app = open_page(PAGE, lang=lang, center=CENTER, standard=str(standard))
+    message = texts(app.error)
+    good_day = date.fromisoformat(str(last_good)).strftime("%d/%m/%Y")
+    assert good_day in message
+    counted = f"{suspects} giấy chứng nhận" if lang == "vi" else f"{suspects} certificates issued with it after"
+    assert counted in message
+    assert suspects > 0, "the seeded standard chosen should have issued certificates since its last pass"
+    suspect_table = next(frame.value for frame in app.dataframe
+                         if list(frame.value.columns)[:2] == [translate("profile.col.calibrated_on", lang),
+                                                               translate("profile.col.certificate_no", lang)])
+    assert len(suspect_table) == suspects
+    assert_no_raw_keys(app)
+
+
+def test_utilization_caption_matches_the_volumes_in_sql(app_database: str) -> None:
+    app = open_page(PAGE, lang="en", center=CENTER)
+    (month, volume), = query(app_database, f"""
+        SELECT month, SUM(count) FROM service_volume
+        WHERE center_id IN ({SCOPE}) AND month = (SELECT MAX(month) FROM service_volume
+                                                 WHERE center_id IN ({SCOPE}) AND month <= :today)
+        GROUP BY month""", code=CENTER)
+    # a month's capacity counts the capabilities of the centers still open in it
+    (annual,), = query(app_database, f"""
+        SELECT SUM(p.annual_capacity) FROM capability p JOIN center c ON c.id = p.center_id
+        WHERE p.center_id IN ({SCOPE}) AND (c.active_to IS NULL OR c.active_to >= :month)""",
+                       code=CENTER, month=month)
+    label = date.fromisoformat(str(month)).strftime("%m/%Y")
+    expected = f"{label}: {format_number(volume, 'en')} / {format_number(annual / 12, 'en')}"
+    assert expected in texts(app.caption)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_empty_database_explains_what_to_do(tmp_path, monkeypatch, lang: str) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    app = open_page(PAGE, lang=lang, center=CENTER)
+    assert translate("empty.no_centers", lang) in texts(app.info)
+    assert not app.metric
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def test_ranges_read_as_entered_in_each_language() -> None:
+    from ui.charts_profile import range_text, uncertainty_text
+
+    assert range_text(0, 60, "MPa", "vi") == "0–60 MPa"
+    assert range_text(0.5, 1500.25, "kPa", "vi") == "0,5–1.500,25 kPa"
+    assert range_text(0.5, 1500.25, "kPa", "en") == "0.5–1,500.25 kPa"
+    assert range_text(-50, 420, "degC", "en") == "-50 … 420 °C"
+    assert range_text(20, 20, "L", "vi") == "20 L"
+    assert range_text(0.005, 15, "m**3/h", "en") == "0.005–15 m³/h"
+    assert uncertainty_text(0.015, "%", "vi") == "0,015 %"
+    assert uncertainty_text(None, None, "en") == "—"
+
+
+def test_traceability_diagram_and_drift_chart_are_built_from_the_rows() -> None:
+    import pandas as pd
+
+    from ui.charts_profile import drift_chart, traceability_dot
+
+    links = pd.DataFrame({
+        "level": [1, 1, 2], "holder_code": ["C-1", "C-1", "IMTS"], "provider_name": ["IMTS", None, "PTB (Germany)"],
+        "provider_in_network": [True, False, False], "standards": [3, 1, 1],
+    })
+    dot = traceability_dot(links, "C-1", "en")
+    assert '"C-1" -> "IMTS" [label="3 standards"]' in dot
+    assert '"C-1" -> "No certificate" [label="1 standard"]' in dot
+    assert '"IMTS" -> "PTB (Germany)"' in dot
+    history = pd.DataFrame({
+        "calibrated_on": [date(2024, 1, 1), date(2025, 1, 1)], "certificate_no": ["A", "B"],
+        "provider_name": ["IMTS", "IMTS"], "result": ["pass", "fail"], "measured_error": [0.1, 0.4],
+        "uncertainty": [0.2, 0.2], "lower": [-0.1, 0.2], "upper": [0.3, 0.6],
+    })
+    spec = drift_chart(history, "%", "vi").to_dict()
+    marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"] for layer in spec["layer"]]
+    assert marks == ["area", "rule", "line", "point"]
+    assert spec["layer"][0]["encoding"]["y"]["title"] == "Sai số đo %"

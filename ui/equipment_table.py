@@ -1,0 +1,54 @@
+"""The equipment list as people read it: translated headers and labels, profile links, CSV bytes.
+
+Pure functions of the rows services.equipment returns and the language (no Streamlit), so the
+page stays thin and tests can check the export without a browser.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pandas as pd
+
+from services.equipment import TABLE_COLUMNS
+from services.i18n import translate
+from ui.charts import status_label
+from ui.charts_equipment import operating_label
+
+SHOWN_COLUMNS = [column for column in TABLE_COLUMNS if column != "equipment_id"]
+DATE_COLUMNS = ("acquired_on", "last_calibrated_on", "next_due_on")
+
+
+def header(column: str, lang: str) -> str:
+    key = "center" if column == "center_code" else column
+    return translate(f"equipment.col.{key}", lang)
+
+
+def profile_link(center_code: str) -> str:
+    """Relative link to the center's profile page (url_path "profile")."""
+    return f"profile?center={quote(str(center_code), safe='')}"
+
+
+def _readable(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
+    shown = rows[SHOWN_COLUMNS].copy()
+    yes, no = translate("equipment.yes", lang), translate("equipment.no", lang)
+    shown["is_reference_standard"] = shown["is_reference_standard"].map(lambda flag: yes if flag else no)
+    shown["status"] = shown["status"].map(lambda status: operating_label(status, lang))
+    shown["calibration_status"] = shown["calibration_status"].map(lambda status: status_label(status, lang))
+    return shown
+
+
+def display_frame(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One page for st.dataframe: headers translated, center codes as profile links, dates as dates."""
+    shown = _readable(rows, lang)
+    shown["center_code"] = shown["center_code"].map(profile_link)
+    return shown.rename(columns={column: header(column, lang) for column in SHOWN_COLUMNS})
+
+
+def csv_bytes(rows: pd.DataFrame, lang: str, stamp: str) -> bytes:
+    """The whole filtered list as CSV: a first comment line with the stamp, ISO dates, a BOM for Excel."""
+    shown = _readable(rows, lang)
+    for column in DATE_COLUMNS:
+        shown[column] = shown[column].map(lambda day: day.isoformat() if day else "")
+    shown = shown.rename(columns={column: header(column, lang) for column in SHOWN_COLUMNS})
+    return f"# {stamp}\n{shown.to_csv(index=False)}".encode("utf-8-sig")
