@@ -36,7 +36,7 @@ pages = {
 # Data management shows as "log in" to visitors and as the page itself once someone is logged in.
 signed_in = current_user() is not None
 pages[t("data.nav.section")] = [
-    st.Page("pages/data_management.py", title=t("page.data") if signed_in else t("data.nav.login"),
+    st.Page("pages/data.py", title=t("page.data") if signed_in else t("data.nav.login"),
             icon=":material/edit_note:" if signed_in else ":material/login:", url_path="data"),
 ]
 navigation = st.navigation(pages)

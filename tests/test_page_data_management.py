@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from services.auth import demo_password
 from tests.page_support import assert_no_raw_keys, open_page
 
-PAGE = "pages/data_management.py"
+PAGE = "pages/data.py"
 LABELS = {
     "vi": {"user": "Tên đăng nhập", "password": "Mật khẩu", "submit": "Đăng nhập"},
     "en": {"user": "Username", "password": "Password", "submit": "Log in"},

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from services import i18n
 from services.i18n import DEFAULT_LANGUAGE, LANGUAGES
@@ -12,9 +13,18 @@ from services.i18n import DEFAULT_LANGUAGE, LANGUAGES
 LANG_KEY = "lang"
 
 
+_language_of_last_run = DEFAULT_LANGUAGE
+
+
 def lang() -> str:
+    """The session's language; outside a script run (AppTest formats widget options between
+    runs) the language of the last run, instead of silently falling back to Vietnamese."""
+    global _language_of_last_run
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return _language_of_last_run
     value = st.session_state.get(LANG_KEY, DEFAULT_LANGUAGE)
-    return value if value in LANGUAGES else DEFAULT_LANGUAGE
+    _language_of_last_run = value if value in LANGUAGES else DEFAULT_LANGUAGE
+    return _language_of_last_run
 
 
 def t(key: str, /, **params: object) -> str:
