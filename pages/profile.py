@@ -181,7 +181,7 @@ with tabs[2]:
             service_label=capabilities["service"].map(lambda s: t(f"service.{s}")),
             uncertainty=[charts.uncertainty_text(v, u, lang()) for v, u in
                          zip(capabilities["uncertainty_value"], capabilities["uncertainty_unit"], strict=True)],
-            accredited_label=capabilities["accredited"].map(lambda a: "✅ " + t("profile.yes") if a else t("profile.no")),
+            accredited_label=capabilities["accredited"].map(lambda a: "✔ " + t("profile.yes") if a else t("profile.no")),
             legal=capabilities["legally_controlled"].map(lambda a: t("profile.yes") if a else ""),
         )
         table(shown, {f"field_{lang()}": "profile.col.field", f"type_{lang()}": "label.instrument_type",
@@ -247,7 +247,7 @@ with tabs[4]:
     elif st.session_state[STANDARD_KEY] not in options:
         st.session_state[STANDARD_KEY] = options[0] if options else None
     labels = {
-        int(row.equipment_id): ("⛔ " if row.latest_result == "fail" else "")
+        int(row.equipment_id): ("✖ " if row.latest_result == "fail" else "")
         + f"{row.holder_code} · {row.name} · {row.serial_no}"
         + (f" ({t('profile.reverse.upstream')})" if row.upstream else "")
         + f" · {t('profile.reverse.issued_count', count=num(row.certificates_issued))}"

@@ -131,7 +131,7 @@ def coverage_grid(session: Session, filters: Filters, *, legally_controlled_only
         columns=["instrument_type_code", "type_vi", "type_en", "legally_controlled", "field_code"],
     )
     if legally_controlled_only:
-        types = types[types["legally_controlled"]]
+        types = types[types["legally_controlled"].astype(bool)]
     if filters.field:
         types = types[types["field_code"] == filters.field]
     if filters.instrument_type:

@@ -52,8 +52,9 @@ def sql_agreements_waiting(url: str) -> int:
     """Agreements whose latest stage by today is proposed or negotiating, straight from SQL."""
     query = """
         SELECT COUNT(*) FROM agreement_event e
-        WHERE e.changed_on = (SELECT MAX(changed_on) FROM agreement_event x
-                              WHERE x.agreement_id = e.agreement_id AND x.changed_on <= :today)
+        WHERE e.id = (SELECT x.id FROM agreement_event x
+                      WHERE x.agreement_id = e.agreement_id AND x.changed_on <= :today
+                      ORDER BY x.changed_on DESC, x.id DESC LIMIT 1)
           AND e.stage IN ('proposed', 'negotiating')
     """
     with create_engine(url).connect() as connection:
@@ -183,8 +184,7 @@ def test_filters_matching_nothing_explain_instead_of_charting(app_database: str)
     app = open_page(PAGE, slide="3", as_of="2000-01-01")
     assert translate("presenter.empty.no_equipment", "vi") in [info.value for info in app.info]
     assert not app.get("vega_lite_chart")
-    app.button(key="presenter-next").click().run()
-    app.button(key="presenter-next").click().run()
+    app = open_page(PAGE, slide="5", as_of="2000-01-01")
     assert translate("presenter.empty.no_agreements", "vi") in [info.value for info in app.info]
 
 
@@ -198,8 +198,7 @@ def test_empty_database_explains_on_every_slide(tmp_path, monkeypatch, lang: str
     app = open_page(PAGE, lang=lang, slide="1")
     assert translate("empty.no_centers", lang) in [info.value for info in app.info]
     for number in range(2, TOTAL + 1):
-        app.button(key="presenter-next").click().run()
-        assert not app.exception
+        app = open_page(PAGE, lang=lang, slide=str(number))
         assert shown_title(app) == title_of(SLIDE_KEYS[number - 1], lang)
         assert app.info or app.subheader  # an explanation, never a blank slide
     st.cache_data.clear()

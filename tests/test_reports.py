@@ -323,3 +323,14 @@ def test_deck_builds_on_every_engine(seeded_engine: Engine) -> None:
         deck = build_deck(session, Filters(province="31"), lang="vi")
     assert [s.title for s in deck] == titles("vi")
     assert deck[0].empty_message is None
+
+
+def test_capacity_slide_agrees_with_the_equipment_page(seeded_engine: Engine) -> None:
+    from services.equipment import equipment_by_center_field
+
+    for filters in (Filters(), Filters(province="31")):
+        with Session(seeded_engine) as session:
+            page = equipment_by_center_field(session, filters).groupby("field_code")["equipment"].sum()
+            slide_counts = equipment_by_field(session, filters).groupby("field_code")["equipment"].sum()
+        assert slide_counts.to_dict() == page.to_dict()
+        assert slide_counts.sum() > 0

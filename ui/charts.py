@@ -18,7 +18,7 @@ MAX_CHART_ROWS = 5000  # Altair's own guard does not fire inside st.altair_chart
 
 # One meaning, one color, on every page; labels carry an icon so color is never the only cue.
 STATUS_COLORS = {"overdue": "#C62828", "due_soon": "#EF8F00", "in_date": "#2E7D32", "never": "#78909C"}
-STATUS_ICONS = {"overdue": "⛔", "due_soon": "⚠️", "in_date": "✅", "never": "○"}
+STATUS_ICONS = {"overdue": "✖", "due_soon": "⚠", "in_date": "✔", "never": "○"}
 STAGE_COLORS = {
     "proposed": "#90A4AE", "negotiating": "#F2B705", "signed": "#1E88E5",
     "active": "#2E7D32", "expired": "#8D6E63", "cancelled": "#C62828",

@@ -13,7 +13,7 @@ from ui.charts import STATUS_COLORS, _guard, status_label
 
 RESULT_COLORS = {"pass": "#2E7D32", "limited": "#EF8F00", "fail": "#C62828"}
 RESULT_SHAPES = {"pass": "circle", "limited": "diamond", "fail": "cross"}
-RESULT_ICONS = {"pass": "✅", "limited": "⚠️", "fail": "⛔"}
+RESULT_ICONS = {"pass": "✔", "limited": "⚠", "fail": "✖"}
 KIND_COLORS = {"reference": "#0B5394", "working": "#9FC5E8"}
 VOLUME_COLOR = "#3D85C6"
 CAPACITY_COLOR = "#1B2A41"

@@ -10,6 +10,7 @@ import streamlit as st
 
 from services.filters import Filters
 from services.i18n import format_timestamp
+from ui.chart_downloads import chart_downloads
 from ui.i18n import day, lang, t
 
 
@@ -60,9 +61,11 @@ def csv_download(frame: pd.DataFrame, filters: Filters, name: str, *, key: str) 
 
 
 def chart_with_data(chart: alt.TopLevelMixin, data: pd.DataFrame, filters: Filters, *, name: str) -> None:
-    """A chart full width, with its rows offered as CSV underneath."""
+    """A chart full width, with its rows as CSV and the picture as PNG/SVG underneath."""
     st.altair_chart(chart, width="stretch")
-    csv_download(data, filters, name, key=f"csv-{name}")
+    with st.container(horizontal=True, gap="small"):
+        csv_download(data, filters, name, key=f"csv-{name}")
+        chart_downloads(chart, name)
 
 
 def kpi_cards(cards: list[tuple[str, str, str | None, str]]) -> None:
