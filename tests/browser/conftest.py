@@ -181,10 +181,10 @@ def running_app(chromium: Browser, seeded_database_url: str,
                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     """One server for the journeys, already past its first visit.
 
-    Streamlit (1.67) treats an app with a ``pages/`` folder as an old-style multipage app until
-    some session has called ``st.navigation``; a first visit to ``/coverage`` would run that page
-    without the entry file. One visit to the front page first makes the journeys independent of
-    their order; test_first_visit_after_a_restart covers the first visit itself.
+    The very first visit after a start is special (Streamlit 1.67 treats an app with a ``pages/``
+    folder as an old-style multipage app until some session has called ``st.navigation``;
+    ui/frame.py handles it). test_first_visit covers that visit on a server of its own; here one
+    visit to the front page first keeps the journeys independent of their order.
     """
     with serve(seeded_database_url, tmp_path_factory.mktemp("browser-app")) as app:
         context = chromium.new_context()
