@@ -60,7 +60,7 @@ def _due_columns(session: Session, as_of: date) -> tuple[ColumnElement, ColumnEl
 ColumnPicker = Callable[[ColumnElement, ColumnElement, ColumnElement], list[ColumnElement]]
 
 
-def _status_query(session: Session, filters: Filters, columns: ColumnPicker) -> Select:
+def status_query(session: Session, filters: Filters, columns: ColumnPicker) -> Select:
     """Equipment in scope on ``as_of`` with ``columns(status, due_on, last_calibrated_on)``."""
     due, last_on, latest = _due_columns(session, filters.as_of)
     soon = filters.as_of + timedelta(days=filters.due_window_days)
@@ -91,7 +91,7 @@ def _status_query(session: Session, filters: Filters, columns: ColumnPicker) -> 
 
 def status_counts(session: Session, filters: Filters) -> pd.DataFrame:
     """Equipment per center and status (center = the one answering for it on the date)."""
-    query = _status_query(
+    query = status_query(
         session, filters, lambda status, _due, _last: [Equipment.center_id, status, func.count()]
     )
     query = query.group_by(Equipment.center_id, text("calibration_status"))
@@ -109,7 +109,7 @@ def status_counts(session: Session, filters: Filters) -> pd.DataFrame:
 
 def equipment_status(session: Session, filters: Filters) -> pd.DataFrame:
     """One row per equipment in scope with its due date and status, most urgent first."""
-    query = _status_query(
+    query = status_query(
         session,
         filters,
         lambda status, due, last_on: [

@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, case, func, literal, select, text
 from sqlmodel import Session
 
-from services.calibration import CalibrationStatus, _status_query
+from services.calibration import CalibrationStatus, status_query
 from services.coverage import coverage_gaps
 from services.filters import Filters
 from services.models import Capability, Equipment, InstrumentType, Quantity, Service
@@ -181,7 +181,7 @@ def due_bucket_counts(session: Session, filters: Filters) -> pd.DataFrame:
     """Equipment per center and due bucket as of the day (center = the one answering for it)."""
     columns = ["center_id", "center_code", "center_name_vi", "center_name_en", "region_code", "region_name_vi",
                "region_name_en", "bucket", "from_days", "to_days", "order", "equipment"]
-    query = _status_query(
+    query = status_query(
         session, filters,
         lambda _status, due, _last: [Equipment.center_id, _bucket_case(due, filters).label("due_bucket"),
                                      func.count()],
@@ -220,7 +220,7 @@ def action_list(session: Session, filters: Filters) -> pd.DataFrame:
                 Equipment.instrument_type_code, Equipment.is_reference_standard,  # type: ignore[list-item]
                 last_on.label("last_calibrated_on"), due.label("due_on"), status]
 
-    query = _status_query(session, filters, pick)
+    query = status_query(session, filters, pick)
     query = query.where(picked["due"] <= soon).order_by(picked["due"], Equipment.id)
     columns = ["equipment_id", "center_id", "name", "serial_no", "instrument_type_code", "is_reference_standard",
                "last_calibrated_on", "due_on", "status"]
@@ -266,7 +266,7 @@ def due_calendar(session: Session, filters: Filters, *, year: int, month: int) -
         picked["due"] = due
         return [Equipment.center_id, due.label("due_on"), func.count()]  # type: ignore[list-item]
 
-    query = _status_query(session, filters, pick)
+    query = status_query(session, filters, pick)
     query = query.where(picked["due"] >= first, picked["due"] <= last).group_by(
         Equipment.center_id, picked["due"]
     )

@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, Select, case, func, literal, or_, select, 
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from services.calibration import _status_query
+from services.calibration import status_query
 from services.filters import Filters
 from services.i18n import format_number
 from services.models import Equipment, EquipmentStatus, InstrumentType, MeasurementField, Quantity
@@ -299,7 +299,7 @@ def age_band_of(acquired_on: date, as_of: date) -> str:
 def age_profile(session: Session, filters: Filters) -> pd.DataFrame:
     """Equipment per age band × operating status × calibration status (at most 40 rows)."""
     band = age_band_expression(filters.as_of).label("age_band")
-    query = _status_query(
+    query = status_query(
         session, filters, lambda status, _due, _last: [band, Equipment.status, status, func.count()]
     ).group_by(text("age_band"), Equipment.status, text("calibration_status"))
     rows = pd.DataFrame(session.exec(query).all(), columns=AGE_PROFILE_COLUMNS[:1] + AGE_PROFILE_COLUMNS[2:])  # type: ignore[call-overload]
@@ -397,7 +397,7 @@ def _table_query(
         ]
 
     query = (
-        _status_query(session, filters, columns)
+        status_query(session, filters, columns)
         .join(quantity, quantity.code == Equipment.quantity_code)
         .join(field, field.code == quantity.field_code)
     )

@@ -17,7 +17,7 @@ from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from services import chart_specs
-from services.calibration import STATUS_ORDER, _status_query
+from services.calibration import STATUS_ORDER, status_query
 from services.catalog import filter_options
 from services.cooperation import agreements, events, pipeline_counts, stage_history
 from services.coverage import coverage_gaps, coverage_grid
@@ -125,7 +125,7 @@ def describe_filters(session: Session, filters: Filters, lang: str) -> str:
 
 def equipment_by_field(session: Session, filters: Filters) -> pd.DataFrame:
     """Equipment per measurement field and calibration status on ``as_of`` (zero rows omitted)."""
-    query = _status_query(
+    query = status_query(
         session, filters, lambda status, _due, _last: [Equipment.quantity_code, status, func.count()]
     ).group_by(Equipment.quantity_code, text("calibration_status"))
     rows = pd.DataFrame(session.exec(query).all(), columns=["quantity_code", "status", "equipment"])  # type: ignore[call-overload]

@@ -138,13 +138,12 @@ def test_without_a_center_the_page_explains_and_offers_a_picker(app_database: st
     assert_no_raw_keys(app)
 
 
-def test_picking_a_center_opens_its_profile_and_puts_it_in_the_url(app_database: str) -> None:
-    # (AppTest formats the sidebar's widgets in Vietnamese when it sends them back, so interactions
-    # are exercised in the default language)
-    app = open_page(PAGE)
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_picking_a_center_opens_its_profile_and_puts_it_in_the_url(app_database: str, lang: str) -> None:
+    app = open_page(PAGE, lang=lang)
     app.selectbox(key="profile_pick").set_value(CENTER).run()
     assert app.query_params["center"] in (CENTER, [CENTER])
-    assert metric(app, "Thiết bị, chuẩn đo lường") == shown(sql_equipment(app_database, CENTER), "vi")
+    assert metric(app, translate("profile.kpi.equipment", lang)) == shown(sql_equipment(app_database, CENTER), lang)
 
 
 def certificates_issued(url: str, standard: int) -> int:
@@ -152,17 +151,25 @@ def certificates_issued(url: str, standard: int) -> int:
                  s=standard)[0][0]
 
 
-def test_chosen_standard_round_trips_through_the_url(app_database: str) -> None:
-    standards = [i for (i,) in query(
-        app_database, f"SELECT id FROM equipment WHERE is_reference_standard AND status != 'retired' "
-        f"AND acquired_on <= :today AND center_id IN ({SCOPE}) ORDER BY id", code=CENTER)]
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_chosen_standard_round_trips_through_the_url(app_database: str, lang: str) -> None:
+    # the center's standards whose latest certificate did not fail (the page then states how many
+    # certificates were issued with the standard), oldest record first
+    standards = [i for (i,) in query(app_database, f"""
+        SELECT e.id FROM equipment e
+        WHERE e.is_reference_standard AND e.status != 'retired' AND e.acquired_on <= :today
+          AND e.center_id IN ({SCOPE})
+          AND (SELECT r.result FROM calibration_record r WHERE r.equipment_id = e.id AND r.calibrated_on <= :today
+               ORDER BY r.calibrated_on DESC, r.id DESC LIMIT 1) IN ('pass', 'limited')
+        ORDER BY e.id""", code=CENTER)]
     first, last = standards[0], standards[-1]
-    app = open_page(PAGE, center=CENTER, standard=str(last))
+    app = open_page(PAGE, lang=lang, center=CENTER, standard=str(last))
     picker = app.selectbox(key="profile_standard")
     assert picker.value == last
     assert app.query_params["standard"] in (str(last), [str(last)])
-    said = texts(list(app.success) + list(app.error) + list(app.info))
-    assert f"{shown(certificates_issued(app_database, last), 'vi')} giấy chứng nhận" in said
+    issued = shown(certificates_issued(app_database, last), lang)
+    said = texts(app.success)
+    assert (f"{issued} giấy chứng nhận" if lang == "vi" else f"{issued} certificates were issued") in said
     picker.set_value(first).run()
     assert app.query_params["standard"] in (str(first), [str(first)])
     assert app.selectbox(key="profile_standard").value == first
