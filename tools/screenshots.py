@@ -23,8 +23,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--no-first-run"]
 SHOTS = [
-    ("overview", "overview?lang=vi"),
-    ("overview-en", "overview?lang=en"),
+    ("overview", "?lang=vi"),
+    ("overview-en", "?lang=en"),
     ("equipment", "equipment"),
     ("coverage", "coverage?province=31"),
     ("cooperation", "cooperation"),
@@ -67,6 +67,9 @@ def main() -> None:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            # the first visit after a start registers st.navigation (see ui/frame.py)
+            page.goto(base)
+            page.wait_for_selector('[data-testid="stAppViewContainer"]')
             for name, path in SHOTS:
                 page.goto(f"{base}/{path}")
                 page.wait_for_selector('[data-testid="stAppViewContainer"]')
