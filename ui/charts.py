@@ -9,7 +9,6 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from services.calibration import STATUS_ORDER
 from services.cooperation import STAGE_ORDER
 from services.i18n import translate
 
@@ -52,33 +51,6 @@ def _guard(frame: pd.DataFrame) -> pd.DataFrame:
     if len(frame) > MAX_CHART_ROWS:
         raise ValueError(f"A chart was handed {len(frame)} rows; aggregate before charting.")
     return frame
-
-
-def status_by_center(counts: pd.DataFrame, lang: str) -> alt.Chart:
-    """Stacked bars: equipment per center by calibration status (rows: code, status, equipment)."""
-    data = _guard(counts).copy()
-    data["status_label"] = data["status"].map(lambda s: status_label(s, lang))
-    data["order"] = data["status"].map(STATUS_ORDER.index)
-    labels = [status_label(s, lang) for s in STATUS_ORDER]
-    return (
-        alt.Chart(data, title=translate("chart.status_by_center", lang))
-        .mark_bar()
-        .encode(
-            y=alt.Y("code:N", title=translate("label.center", lang), sort="-x"),
-            x=alt.X("sum(equipment):Q", title=translate("label.equipment_count", lang)),
-            color=alt.Color(
-                "status_label:N", title=translate("label.status", lang),
-                scale=alt.Scale(domain=labels, range=[STATUS_COLORS[s] for s in STATUS_ORDER]),
-            ),
-            order=alt.Order("order:Q"),
-            tooltip=[
-                alt.Tooltip("code:N", title=translate("label.center", lang)),
-                alt.Tooltip(f"name_{lang}:N", title=translate("label.name", lang)),
-                alt.Tooltip("status_label:N", title=translate("label.status", lang)),
-                alt.Tooltip("equipment:Q", title=translate("label.equipment_count", lang)),
-            ],
-        )
-    )
 
 
 def centers_map(points: pd.DataFrame, lang: str) -> alt.LayerChart:
