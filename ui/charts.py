@@ -9,19 +9,18 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+# One meaning, one color, on every page and in every export: the palette and the row cap live
+# with the export-side builders in services.chart_specs (services cannot import ui).
+from services.chart_specs import MAX_CHART_ROWS, STAGE_COLORS, STATUS_COLORS, stage_label
+from services.chart_specs import _guard as _guard
 from services.cooperation import STAGE_ORDER
 from services.i18n import translate
 
-FONT = "Source Sans Pro, Be Vietnam Pro, Arial, sans-serif"
-MAX_CHART_ROWS = 5000  # Altair's own guard does not fire inside st.altair_chart; we keep it ourselves
+__all__ = ["MAX_CHART_ROWS", "STAGE_COLORS", "STATUS_COLORS", "STATUS_ICONS", "stage_label"]
 
-# One meaning, one color, on every page; labels carry an icon so color is never the only cue.
-STATUS_COLORS = {"overdue": "#C62828", "due_soon": "#EF8F00", "in_date": "#2E7D32", "never": "#78909C"}
+FONT = "Source Sans Pro, Be Vietnam Pro, Arial, sans-serif"
+# On screen, labels carry a symbol too, so color is never the only cue.
 STATUS_ICONS = {"overdue": "✖", "due_soon": "⚠", "in_date": "✔", "never": "○"}
-STAGE_COLORS = {
-    "proposed": "#90A4AE", "negotiating": "#F2B705", "signed": "#1E88E5",
-    "active": "#2E7D32", "expired": "#8D6E63", "cancelled": "#C62828",
-}
 SERVICE_COLORS = {"verification": "#0B5394", "calibration": "#3D85C6", "testing": "#9FC5E8"}
 
 
@@ -41,16 +40,6 @@ def _theme() -> alt.theme.ThemeConfig:
 
 def status_label(status: str, lang: str) -> str:
     return f"{STATUS_ICONS[status]} {translate(f'status.{status}', lang)}"
-
-
-def stage_label(stage: str, lang: str) -> str:
-    return translate(f"stage.{stage}", lang)
-
-
-def _guard(frame: pd.DataFrame) -> pd.DataFrame:
-    if len(frame) > MAX_CHART_ROWS:
-        raise ValueError(f"A chart was handed {len(frame)} rows; aggregate before charting.")
-    return frame
 
 
 def centers_map(points: pd.DataFrame, lang: str) -> alt.LayerChart:
