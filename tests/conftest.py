@@ -120,3 +120,11 @@ def app_database(seeded_urls: dict[str, str], monkeypatch: pytest.MonkeyPatch) -
     yield seeded_urls["sqlite"]
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+@pytest.fixture
+def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real scrypt, at a work factor that keeps tests that create many accounts quick."""
+    from services import auth
+
+    monkeypatch.setattr(auth, "SCRYPT_N", 2**4)

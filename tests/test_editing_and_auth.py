@@ -14,10 +14,7 @@ from services.audit import audit_log, audit_tables
 from tests import tiny_network
 from tests.test_imports import fingerprint
 
-
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(auth, "SCRYPT_N", 2**4)
+pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
 
 
 @pytest.fixture

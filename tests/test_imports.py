@@ -25,10 +25,7 @@ EQUIPMENT_HEADER = ("serial_no,name,quantity,instrument_type,manufacturer,model,
 CALIBRATION_HEADER = "serial_no,calibrated_on,due_on,provider,certificate_no,result,measured_error,uncertainty"
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Real scrypt, at a cost that keeps the suite quick (login cost is tested in test_auth)."""
-    monkeypatch.setattr(auth, "SCRYPT_N", 2**4)
+pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
 
 
 @pytest.fixture
