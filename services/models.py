@@ -82,6 +82,23 @@ class Center(SQLModel, table=True):
     successor_id: int | None = Field(default=None, foreign_key="center.id", index=True)
 
 
+class CenterNameHistory(SQLModel, table=True):
+    """A name a center carried until ``valid_to``; the Center row holds the name it carries now.
+
+    After the 2025 merger the center serving a merged province took the new province's name, so a
+    view of 2024 must still show the old one.
+    """
+
+    __tablename__ = "center_name_history"
+    __table_args__ = (UniqueConstraint("center_id", "valid_to"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    center_id: int = Field(foreign_key="center.id", index=True)
+    valid_to: date
+    name_vi: str
+    name_en: str
+
+
 class MeasurementField(SQLModel, table=True):
     __tablename__ = "measurement_field"
 
@@ -179,7 +196,10 @@ class Capability(SQLModel, table=True):
     uncertainty_unit: str
     uncertainty_relative: bool = False
     annual_capacity: int = 0
+    # VILAS accreditation (ISO/IEC 17025) concerns calibration and testing; verification of
+    # Group 2 instruments needs designation by the state instead (Law on Metrology, Art. 25).
     accredited: bool = False
+    designated: bool = False
 
 
 class ServiceVolume(SQLModel, table=True):
@@ -267,3 +287,12 @@ class AuditLog(SQLModel, table=True):
     after: str | None = None
     # the center whose data changed, so staff can read their own center's history
     center_id: int | None = Field(default=None, foreign_key="center.id", index=True)
+
+
+class DatasetInfo(SQLModel, table=True):
+    """Facts about the database as a whole, such as the day a demo network describes."""
+
+    __tablename__ = "dataset_info"
+
+    key: str = Field(primary_key=True, max_length=40)
+    value: str = Field(max_length=200)

@@ -7,12 +7,13 @@ tables are aggregated per center in SQL first and mapped through this snapshot a
 from __future__ import annotations
 
 import math
+from datetime import date
 
 import pandas as pd
 from sqlmodel import Session, select
 
 from services.filters import Filters
-from services.models import Center, Province
+from services.models import Center, CenterNameHistory, Province
 
 EARTH_RADIUS_KM = 6371.0
 
@@ -41,6 +42,7 @@ def centers_frame(session: Session, filters: Filters) -> pd.DataFrame:
     centers = pd.DataFrame(
         [c.model_dump() for c in session.exec(select(Center)).all()], columns=list(Center.model_fields)
     )
+    centers = with_names_on(session, centers, filters.as_of)
     provinces = provinces_frame(session).set_index("key")
     by_id = centers.set_index("id")
 
@@ -66,6 +68,35 @@ def centers_frame(session: Session, filters: Filters) -> pd.DataFrame:
         centers[f"region_{column}"] = effective_province.map(provinces[column])
     centers["effective_code"] = centers["effective_id"].map(by_id["code"])
     return centers
+
+
+def names_on(session: Session, day: date) -> dict[int, tuple[str, str]]:
+    """(name_vi, name_en) of every center that carried another name on ``day`` than it does now."""
+    rows = session.exec(
+        select(CenterNameHistory).where(CenterNameHistory.valid_to >= day).order_by(
+            CenterNameHistory.center_id, CenterNameHistory.valid_to.desc()  # type: ignore[attr-defined]
+        )
+    ).all()
+    # the earliest name still valid on the day wins: later rows of a center overwrite earlier ones
+    return {row.center_id: (row.name_vi, row.name_en) for row in rows}
+
+
+def with_names_on(session: Session, centers: pd.DataFrame, day: date, id_column: str = "id") -> pd.DataFrame:
+    """``centers`` with name_vi / name_en as the centers were named on ``day``."""
+    former = names_on(session, day)
+    if not former or centers.empty:
+        return centers
+    centers = centers.copy()
+    ids = centers[id_column]
+    centers["name_vi"] = [former[i][0] if i in former else name for i, name in zip(ids, centers["name_vi"], strict=True)]
+    centers["name_en"] = [former[i][1] if i in former else name for i, name in zip(ids, centers["name_en"], strict=True)]
+    return centers
+
+
+def center_name_on(session: Session, center: Center, day: date) -> tuple[str, str]:
+    """(name_vi, name_en) of one center as it was named on ``day``."""
+    assert center.id is not None
+    return names_on(session, day).get(center.id, (center.name_vi, center.name_en))
 
 
 def center_ids_in_scope(centers: pd.DataFrame, filters: Filters) -> list[int] | None:

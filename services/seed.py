@@ -24,6 +24,7 @@ from sqlmodel import SQLModel
 
 from services import models as m
 from services.auth import demo_password, demo_username, hash_password
+from services.dataset import record_demo_as_of
 from services.db import is_empty, make_engine, upgrade_schema
 from services.units import to_si as quantity_to_si
 from services.units import ureg
@@ -558,6 +559,7 @@ def seed(engine: Engine, *, scale: int = 1, as_of: date | None = None, progress:
                     ),
                     batch.center_successors,
                 )
+        record_demo_as_of(connection, as_of or date.today())
         if connection.dialect.name == "postgresql":
             # ids were assigned here, so move each sequence past them
             for table in INSERT_ORDER:
