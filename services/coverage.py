@@ -68,6 +68,8 @@ def coverage_gaps(session: Session, filters: Filters) -> pd.DataFrame:
             select(InstrumentType.code, InstrumentType.name_vi, InstrumentType.name_en, Quantity.field_code)
             .join(Quantity, Quantity.code == InstrumentType.quantity_code)
             .where(InstrumentType.legally_controlled)
+            # verified once (a measuring tape): no periodic verification, so never a gap
+            .where(InstrumentType.verification_interval_months.is_not(None))  # type: ignore[union-attr]
         ).all(),
         columns=["instrument_type_code", "type_name_vi", "type_name_en", "field_code"],
     )

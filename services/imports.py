@@ -8,9 +8,7 @@ Which files are read, and how, is services.tabular's job.
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -38,6 +36,7 @@ from services.cells import (
 from services.i18n import format_day
 from services.models import CalibrationRecord, Center, Equipment, InstrumentType, Quantity
 from services.records import add_calibration
+from services.spreadsheet_safety import rows_to_csv
 from services.tabular import Column, ImportProblem, RowReader, Table, read_table, well_formed_rows
 from services.units import display_unit, si_unit_of
 
@@ -199,10 +198,8 @@ def import_equipment_csv(
 
     quantities: dict[str, str] = dict(session.execute(select(Quantity.code, Quantity.si_unit)).all())  # type: ignore[arg-type]
     types = {
-        code: (quantity, interval)
-        for code, quantity, interval in session.execute(
-            select(InstrumentType.code, InstrumentType.quantity_code, InstrumentType.verification_interval_months)
-        )
+        code: quantity
+        for code, quantity in session.execute(select(InstrumentType.code, InstrumentType.quantity_code))
     }
     existing = set(session.execute(select(Equipment.serial_no).where(Equipment.center_id == center.id)).scalars())
     first_row_of_serial: dict[str, int] = {}
@@ -225,14 +222,12 @@ def import_equipment_csv(
             key, params = _suggest("data.error.unknown_quantity", quantity, list(quantities))
             row.fail("quantity", key, **params)
         type_code = row.text("instrument_type").strip() or None
-        interval_default = DEFAULT_INTERVAL_MONTHS
         if type_code:
             if type_code not in types:
                 key, params = _suggest("data.error.unknown_instrument_type", type_code, list(types))
                 row.fail("instrument_type", key, **params)
             else:
-                type_quantity, type_interval = types[type_code]
-                interval_default = type_interval or DEFAULT_INTERVAL_MONTHS
+                type_quantity = types[type_code]
                 if si_unit is not None and type_quantity != quantity:
                     row.fail("instrument_type", "data.error.type_quantity_mismatch", value=type_code,
                              type_quantity=type_quantity, quantity=quantity)
@@ -260,7 +255,9 @@ def import_equipment_csv(
             "uncertainty_unit": uncertainty.unit if uncertainty else None,
             "uncertainty_relative": uncertainty.relative if uncertainty else False,
             "is_reference_standard": reference, "acquired_on": acquired_on, "status": status,
-            "calibration_interval_months": interval or interval_default,
+            # a standard's calibration interval is its own, never the verification interval of the
+            # instrument type it serves (that one applies to the customers' instruments)
+            "calibration_interval_months": interval or DEFAULT_INTERVAL_MONTHS,
         })
     result.preview = _preview(table, table.rows, extra)
     _finish(result, problems)
@@ -421,11 +418,9 @@ def import_calibrations_csv(
 
 
 def _template(columns: Sequence[Column], examples: Sequence[Sequence[str]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([column.name for column in columns])
-    writer.writerows(examples)
-    return buffer.getvalue().encode("utf-8-sig")  # BOM: Excel then opens Vietnamese text correctly
+    # escaped like every CSV we write ("-50 … 420 °C" would be a formula); imports take the ' off
+    text = rows_to_csv([[column.name for column in columns], *examples])
+    return text.encode("utf-8-sig")  # BOM: Excel then opens Vietnamese text correctly
 
 
 def equipment_template() -> bytes:

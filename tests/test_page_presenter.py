@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -11,6 +9,7 @@ from sqlalchemy import create_engine, text
 
 from services.i18n import translate
 from services.slides import SLIDE_KEYS, SLIDE_TABLE_ROWS
+from tests.conftest import SEED_DAY
 from tests.page_support import assert_no_raw_keys, open_page
 from tests.test_page_overview import sql_equipment_counts
 
@@ -49,7 +48,8 @@ def chart_rows(app) -> list[pd.DataFrame]:  # type: ignore[no-untyped-def]
 
 
 def sql_agreements_waiting(url: str) -> int:
-    """Agreements whose latest stage by today is proposed or negotiating, straight from SQL."""
+    """Agreements whose latest stage by the demo day (the page's default) is proposed or negotiating,
+    straight from SQL."""
     query = """
         SELECT COUNT(*) FROM agreement_event e
         WHERE e.id = (SELECT x.id FROM agreement_event x
@@ -58,7 +58,7 @@ def sql_agreements_waiting(url: str) -> int:
           AND e.stage IN ('proposed', 'negotiating')
     """
     with create_engine(url).connect() as connection:
-        return int(connection.execute(text(query), {"today": date.today().isoformat()}).scalar_one())
+        return int(connection.execute(text(query), {"today": SEED_DAY.isoformat()}).scalar_one())
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
@@ -155,6 +155,20 @@ def test_timeline_highlights_ha_long_and_the_hai_phong_contract(app_database: st
         assert {contract, milestone} <= labels
 
 
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_timeline_slide_links_the_real_records_to_their_source(app_database: str, lang: str) -> None:
+    from services.sources import citation_link, source_url
+
+    with create_engine(app_database).connect() as connection:
+        sources = {row[0] for row in connection.execute(text(
+            "SELECT source FROM agreement WHERE is_demo = 0 UNION SELECT source FROM event WHERE is_demo = 0"))}
+    app = open_page(PAGE, lang=lang, slide="6")
+    captions = "\n".join(caption.value for caption in app.caption)
+    for source in sources:
+        if source_url(source):
+            assert citation_link(source, lang) in captions
+
+
 def test_switching_language_on_the_page_relabels_the_slide(app_database: str) -> None:
     app = open_page(PAGE, slide="5")
     assert shown_title(app) == title_of("pipeline", "vi")
@@ -181,10 +195,10 @@ def test_sidebar_is_hidden_until_asked_for(app_database: str) -> None:
 
 
 def test_filters_matching_nothing_explain_instead_of_charting(app_database: str) -> None:
-    app = open_page(PAGE, slide="3", as_of="2000-01-01")
+    app = open_page(PAGE, slide="3", as_of="1990-01-01")
     assert translate("presenter.empty.no_equipment", "vi") in [info.value for info in app.info]
     assert not app.get("vega_lite_chart")
-    app = open_page(PAGE, slide="5", as_of="2000-01-01")
+    app = open_page(PAGE, slide="5", as_of="1990-01-01")
     assert translate("presenter.empty.no_agreements", "vi") in [info.value for info in app.info]
 
 
