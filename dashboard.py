@@ -6,6 +6,7 @@ from ui.auth import current_user
 from ui.filters import load_url_state_once
 from ui.frame import draw_frame
 from ui.i18n import t
+from ui.incidents import run_guarded
 
 st.set_page_config(
     page_title="Mạng lưới đo lường / Metrology Network",
@@ -40,5 +41,11 @@ pages[t("data.nav.section")] = [
             icon=":material/edit_note:" if signed_in else ":material/login:", url_path="data"),
 ]
 navigation = st.navigation(pages)
-draw_frame()
-navigation.run()
+
+
+def frame_and_page() -> None:
+    draw_frame()
+    navigation.run()
+
+
+run_guarded(frame_and_page)  # an unexpected error shows an incident number, never a traceback

@@ -1,8 +1,10 @@
 """Hợp tác — agreements between IMTS and the centers: stages, timeline, scope, events."""
 
+import pandas as pd
 import streamlit as st
 
 from services.cooperation import agreement_details, pipeline_counts, scope_matrix, stage_summary, timeline
+from services.sources import citation_link, real_source_links
 from ui import charts_cooperation as charts
 from ui.components import chart_with_data, csv_download, empty_state, kpi_cards, page_header
 from ui.data import cached
@@ -18,6 +20,12 @@ summary = cached(stage_summary, filters)
 story = cached(timeline, filters)
 
 
+def real_sources(frame: pd.DataFrame) -> None:
+    """The sources of the table's real (not demo) rows, as links under it."""
+    if links := real_source_links(frame, lang()):
+        st.caption(t("cooperation.sources", links="; ".join(links)))
+
+
 def events_table() -> None:
     st.subheader(t("cooperation.section.events"))
     happened = story.events
@@ -29,19 +37,21 @@ def events_table() -> None:
         data_label=happened["is_demo"].map(lambda demo: charts.data_label(bool(demo), lang())),
     ).sort_values("held_on", ascending=False)
     st.dataframe(
-        shown[["held_on", "kind_label", "data_label", f"title_{lang()}", f"place_{lang()}", "participants",
-               "source"]],
+        shown[["held_on", "kind_label", "data_label", f"title_{lang()}", f"place_{lang()}", f"participants_{lang()}",
+               f"source_label_{lang()}"]],
         hide_index=True, width="stretch", height=390,
         column_config={
             "held_on": st.column_config.DateColumn(t("cooperation.column.date"), format="DD/MM/YYYY"),
             "kind_label": t("cooperation.column.kind"),
             f"title_{lang()}": st.column_config.TextColumn(t("cooperation.column.event"), width="large"),
             f"place_{lang()}": t("cooperation.column.place"),
-            "participants": st.column_config.NumberColumn(t("cooperation.column.participants")),
+            f"participants_{lang()}": st.column_config.TextColumn(t("cooperation.column.participants"),
+                                                                  width="medium"),
             "data_label": t("cooperation.column.data"),
-            "source": t("cooperation.column.source"),
+            f"source_label_{lang()}": t("cooperation.column.source"),
         },
     )
+    real_sources(happened)
     csv_download(happened, filters, "cooperation-events", key="csv-cooperation-events")
 
 
@@ -71,7 +81,7 @@ st.subheader(t("cooperation.section.timeline"))
 chart_with_data(charts.agreement_timeline(story, lang()), story.agreements, filters, name="cooperation-timeline")
 for _, milestone in story.milestones.iterrows():
     st.markdown(t("cooperation.milestone.caption", label=charts.milestone_text(milestone, lang()),
-                  source=milestone["source"]))
+                  source="; ".join(citation_link(source, lang()) for source in milestone["sources"])))
 st.caption(t("cooperation.timeline.how_to_read"))
 
 st.subheader(t("cooperation.section.details"))
@@ -79,12 +89,17 @@ details = cached(agreement_details, filters)
 dates = ["stage_since", "proposed_on", "signed_on", "expires_on"]
 table = details.assign(
     profile="profile?center=" + details["center_code"].astype(str),
-    stage_label=details["stage"].map(lambda stage: t(f"stage.{stage}")),
+    stage_label=[charts.stage_text(stage, bool(published), lang()) for stage, published in
+                 zip(details["stage"], details["later_stages_published"], strict=True)],
     data_label=details["is_demo"].map(lambda demo: charts.data_label(bool(demo), lang())),
     # dd/mm/yyyy, and "—" for a date not known yet (a null date cell would read "None")
     **{column: details[column].map(day) for column in dates},
 )
-shown = table[["profile", f"province_{lang()}", "stage_label", *dates, f"scope_{lang()}", "data_label", "source"]]
+# a real contract whose term the source did not publish says so, instead of an open-ended "—"
+table["expires_on"] = [charts.term_text(expires, bool(published), lang()) for expires, published in
+                       zip(details["expires_on"], details["term_published"], strict=True)]
+shown = table[["profile", f"province_{lang()}", "stage_label", *dates, f"scope_{lang()}", "data_label",
+               f"source_label_{lang()}"]]
 st.dataframe(
     shown,
     hide_index=True, width="stretch", height=min(38 + 35 * len(table), 600),
@@ -95,10 +110,11 @@ st.dataframe(
         **{column: t(f"cooperation.column.{column}") for column in dates},
         f"scope_{lang()}": st.column_config.TextColumn(t("cooperation.column.scope"), width="large"),
         "data_label": t("cooperation.column.data"),
-        "source": t("cooperation.column.source"),
+        f"source_label_{lang()}": t("cooperation.column.source"),
     },
 )
 st.caption(t("cooperation.details.help"))
+real_sources(details)
 csv_download(details.drop(columns=["center_id"]), filters, "cooperation-agreements",
              key="csv-cooperation-agreements")
 

@@ -1,8 +1,9 @@
-"""Độ phủ hiệu chuẩn — who offers which service, what falls due when, and where the gaps are."""
+"""Năng lực kiểm định, hiệu chuẩn theo địa bàn — who offers which service, when things fall due, the gaps."""
 
 import pandas as pd
 import streamlit as st
 
+from services import calendar_export
 from services.coverage_views import (
     SERVICES,
     action_list,
@@ -22,7 +23,7 @@ from ui import charts_coverage as charts
 from ui.components import chart_with_data, csv_download, empty_state, kpi_cards, page_header, stamped_csv
 from ui.data import cached
 from ui.frame import page_frame
-from ui.i18n import day, lang, num, t
+from ui.i18n import day, lang, num, t, tn
 
 SHOWN_ROWS = 500  # the browser gets at most this many rows; the CSV has them all
 TABLE_HEIGHT = 420
@@ -85,7 +86,8 @@ kpi_cards([
     (t("coverage.kpi.never"), num(int(totals.get("never", 0))), None, "off"),
     (t("coverage.kpi.gaps"), num(len(gaps)), None, "off"),
 ])
-st.caption(t("coverage.as_of", date=day(filters.as_of), days=window))
+st.caption(t("coverage.as_of", date=day(filters.as_of), days=window) + " "
+           + t("capability.counted_caption", date=day(filters.as_of)))
 
 # 1. Who offers what ---------------------------------------------------------------------------
 st.subheader(t("coverage.section.matrix"))
@@ -106,7 +108,7 @@ if matrix.empty:
 else:
     chart_with_data(charts.service_matrix_heatmap(matrix, service, lang()), matrix, filters,
                     name=f"coverage-matrix-{service}")
-    st.caption(t("coverage.matrix.caption"))
+    st.caption(t("coverage.matrix.caption_verification" if service == "verification" else "coverage.matrix.caption"))
 
 # 2. Due dates per center ----------------------------------------------------------------------
 st.subheader(t("coverage.section.buckets"))
@@ -159,6 +161,12 @@ else:
         key="csv-due-list",
     )
 
+st.download_button(
+    t("notices.ics.download"), data=cached(calendar_export.due_calendar_ics, filters, lang=lang()),
+    file_name=calendar_export.file_name(filters), mime="text/calendar", icon=":material/calendar_month:",
+    key="ics-due-dates", help=t("notices.ics.help", months=calendar_export.DEFAULT_MONTHS),
+)
+
 # 4. Gaps --------------------------------------------------------------------------------------
 st.subheader(t("coverage.section.gaps"))
 st.caption(t("coverage.gaps.caption"))
@@ -200,8 +208,8 @@ due = cached(due_calendar, filters, year=year, month=month)
 if due.empty:
     empty_state("coverage.empty.no_due_in_month", month=month_label(chosen))
 else:
-    st.caption(t("coverage.calendar.caption", count=num(int(due["equipment"].sum())),
-                 centers=num(due["center_id"].nunique()), month=month_label(chosen)))
+    st.caption(t("coverage.calendar.caption", equipment=tn("count.equipment", int(due["equipment"].sum())),
+                 centers=tn("count.centers", due["center_id"].nunique()), month=month_label(chosen)))
     grid = month_grid(due, year, month)
     chart_with_data(charts.due_calendar_chart(grid, month_label(chosen), lang()), grid, filters,
                     name=f"due-calendar-{chosen}")

@@ -13,6 +13,8 @@ from ui.data import forget_cached_data
 from ui.frame import page_frame
 from ui.i18n import lang, local, num, t
 from ui.live import call, database_is_empty
+from ui.notices import own_center_due_list
+from ui.plain import plain, plain_frame
 
 filters = page_frame()
 page_header("page.data", "data.subtitle")
@@ -25,6 +27,7 @@ user = current_user()
 if user is None:
     login_form()
     st.stop()
+own_center_due_list(user, filters)  # staff see their own center's due work first
 
 
 def labels(columns) -> dict:  # type: ignore[no-untyped-def]
@@ -41,8 +44,8 @@ today = date.today()
 centers = call(editing.centers_for, user=user, today=today)
 who, leave = st.columns([5, 1], vertical_alignment="center")
 role = t(f"data.role.{user.role}")
-who.markdown(t("data.login.signed_in_center", user=user.username, role=role, center=user.center_code)
-             if user.center_code else t("data.login.signed_in_as", user=user.username, role=role))
+who.markdown(t("data.login.signed_in_center", user=plain(user.username), role=role, center=plain(user.center_code))
+             if user.center_code else t("data.login.signed_in_as", user=plain(user.username), role=role))
 if leave.button(t("data.login.logout"), icon=":material/logout:", key="logout"):
     log_out()
     st.rerun()
@@ -70,7 +73,7 @@ WRAPPED_PROBLEMS = 30  # up to this many, a static table that wraps long message
 
 def problems_table(frame: pd.DataFrame) -> None:
     if len(frame) <= WRAPPED_PROBLEMS:
-        st.table(frame, hide_index=True)
+        st.table(plain_frame(frame), hide_index=True)  # st.table reads Markdown; messages quote cells
     else:
         st.dataframe(frame, hide_index=True, width="stretch", height=400,
                      column_config={t("data.column.message"): st.column_config.TextColumn(width="large")})
@@ -136,7 +139,7 @@ def import_tab(kind: str) -> None:
                 status.update(label=t("data.import.done", rows=num(final.written), center=center_code),
                               state="complete")
             else:
-                status.update(label=t("data.import.failed", message=final.problems[0].message(lang())),
+                status.update(label=t("data.import.failed", message=plain(final.problems[0].message(lang()))),
                               state="error")
         st.session_state[checked_key] = (checked[0], final)
         st.rerun()

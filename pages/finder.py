@@ -11,7 +11,8 @@ from services.units import UnitInputError
 from ui.components import csv_download, empty_state, page_header
 from ui.data import cached
 from ui.frame import page_frame
-from ui.i18n import day, lang, num, t
+from ui.i18n import day, lang, num, t, tn
+from ui.plain import plain
 
 # widget key -> URL parameter; prefixed so they never clash with the sidebar's type/service/province
 URL_PARAMS = {
@@ -120,10 +121,10 @@ request = {
 try:
     found = cached(find_capable_centers, view, **request)
 except UnitInputError as error:
-    st.error(t("finder.error.input", message=error.message(lang())), icon=":material/error:")
+    st.error(t("finder.error.input", message=plain(error.message(lang()))), icon=":material/error:")
     st.stop()
 
-st.caption(t("finder.as_of", date=day(view.as_of)))
+st.caption(t("finder.as_of", date=day(view.as_of)) + " " + t("capability.counted_caption", date=day(view.as_of)))
 if found.empty:
     misses = cached(closest_misses, view, **request)
     if misses.empty:
@@ -141,7 +142,8 @@ if found.empty:
                  key="csv-finder-closest")
     st.stop()
 
-st.success(t("finder.found", count=num(len(found)), centers=num(found["center_code"].nunique())),
+st.success(t("finder.found", capabilities=tn("count.capabilities", len(found)),
+             centers=tn("count.centers", found["center_code"].nunique())),
            icon=":material/check_circle:")
 st.caption(t("finder.sorted_near", province=provinces[near]) if near else t("finder.sorted"))
 # what decides a choice first (who, what, how well, how far); the long names last
@@ -152,7 +154,7 @@ table = pd.DataFrame({
     "finder.col.range": found[f"range_{lang()}"],
     "finder.col.uncertainty": found[f"uncertainty_{lang()}"],
     "finder.col.distance": found["distance_km"].map(lambda km: "—" if pd.isna(km) else num(km)),
-    "finder.col.accredited": found["accredited"],
+    "finder.col.recognition": found["recognition"].map(lambda value: t(f"recognition.{value}")),
     "finder.col.explanation": found[f"explanation_{lang()}"],
     "finder.col.type": found[f"type_name_{lang()}"],
     "finder.col.name": found[f"center_name_{lang()}"],
@@ -165,7 +167,6 @@ st.dataframe(
     table.rename(columns=t), hide_index=True, width="stretch", height=min(TABLE_HEIGHT, 38 + 35 * len(table)),
     column_config={
         t("finder.col.profile"): st.column_config.LinkColumn(display_text=r"center=([^&]*)", width="small"),
-        t("finder.col.accredited"): st.column_config.CheckboxColumn(),
         t("finder.col.explanation"): st.column_config.TextColumn(width="large"),
     },
 )

@@ -2,14 +2,19 @@
 
 import streamlit as st
 
+from services.boundaries import boundaries_of, province_features
 from services.coverage import coverage_gaps, coverage_grid
 from services.kpis import kpi_with_year_ago
 from services.overview import center_points, recent_changes
+from services.province_map import MapMeasure, province_measures
 from ui import charts
 from ui.components import chart_with_data, csv_download, empty_state, kpi_cards, page_header
 from ui.data import cached
 from ui.frame import page_frame
 from ui.i18n import day, lang, num, pct, t
+from ui.plain import plain
+
+MAP_PARAM = "map"
 
 filters = page_frame()
 page_header("page.overview", "overview.subtitle")
@@ -42,13 +47,31 @@ kpi_cards([
      delta(now.agreements_signed, year_ago.agreements_signed), "normal"),
     (t("kpi.due_soon", days=filters.due_window_days), num(now.due_soon), None, "off"),
 ])
-st.caption(t("overview.as_of", date=day(filters.as_of)))
+st.caption(t("overview.as_of", date=day(filters.as_of)) + " "
+           + t("capability.counted_caption", date=day(filters.as_of)))
 
-left, right = st.columns([3, 2])
+measures = cached(province_measures, filters)
+# ?map=in_date|gaps|stage: the code, never the label, so a link works in both languages (a bound
+# widget would put the translated label in the address)
+MEASURES = [m.value for m in MapMeasure]
+if "overview_map_measure" not in st.session_state or st.session_state["overview_map_measure"] not in MEASURES:
+    asked = st.query_params.get(MAP_PARAM)
+    st.session_state["overview_map_measure"] = asked if asked in MEASURES else MapMeasure.IN_DATE.value
+measure = MapMeasure(st.segmented_control(
+    t("map.measure"), MEASURES, key="overview_map_measure", required=True,
+    format_func=lambda value: t(f"map.measure.{value}"),
+))
+if measure is MapMeasure.IN_DATE:
+    st.query_params.pop(MAP_PARAM, None)
+elif st.query_params.get(MAP_PARAM) != measure.value:
+    st.query_params[MAP_PARAM] = measure.value
+points = cached(center_points, filters)
+province_map = charts.province_map(province_features(filters), measures, points, measure, lang())
+chart_with_data(province_map, measures, filters, name=f"province-map-{measure.value}")
+st.caption(t("map.caption", boundaries=t(f"map.boundaries.{boundaries_of(filters)}")))
+
+left, right = st.columns(2)
 with left:
-    points = cached(center_points, filters)
-    chart_with_data(charts.centers_map(points, lang()), points, filters, name="centers-map")
-with right:
     st.subheader(t("overview.largest_gaps"))
     gaps = cached(coverage_gaps, filters).head(5)
     if gaps.empty:
@@ -61,6 +84,7 @@ with right:
         st.dataframe(shown[[t("label.province"), t("label.instrument_type"), t("label.nearest_center"),
                             t("label.distance_km")]], hide_index=True, width="stretch")
         csv_download(gaps, filters, "largest-gaps", key="csv-gaps")
+with right:
     st.subheader(t("overview.recent"))
     recent = cached(recent_changes, filters)
     if recent.empty:
@@ -70,8 +94,8 @@ with right:
             detail = getattr(change, f"detail_{lang()}")
             if change.kind == "stage":
                 detail = t(f"stage.{detail}")
-            st.markdown(t(f"recent.{change.kind}", date=day(change.on), center=change.center_code,
-                          count=num(change.count), detail=detail))
+            st.markdown(t(f"recent.{change.kind}", date=day(change.on), center=plain(change.center_code),
+                          count=num(change.count), detail=plain(detail)))
 
 grid = cached(coverage_grid, filters)
 if grid.empty:

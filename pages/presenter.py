@@ -4,11 +4,13 @@ import streamlit as st
 
 from services.reports import pdf_report, pptx_deck
 from services.slides import SLIDE_KEYS, build_slide, describe_filters
+from services.sources import citation_link
 from ui.chart_downloads import chart_downloads
 from ui.components import csv_download, demo_badge, kpi_cards
 from ui.data import cached
 from ui.frame import page_frame
-from ui.i18n import LANG_KEY, lang, t
+from ui.i18n import LANG_KEY, day, lang, t
+from ui.plain import plain
 
 SLIDE_PARAM = "slide"
 TOTAL = len(SLIDE_KEYS)
@@ -96,7 +98,7 @@ if not show_sidebar:
     st.html(HIDE_SIDEBAR_CSS)
 bad = st.session_state.pop("presenter_bad_slide", None)
 if bad is not None:
-    st.warning(t("presenter.bad_slide", value=bad, number=number))
+    st.warning(t("presenter.bad_slide", value=plain(bad), number=number))  # the URL's own words
 
 slide = cached(build_slide, filters, key=SLIDE_KEYS[number - 1], lang=language)
 st.title(slide.title)
@@ -108,6 +110,7 @@ if slide.empty_message:
 if slide.kpis:
     for row in (slide.kpis[:4], slide.kpis[4:]):
         kpi_cards([(label, value, None, "off") for label, value in row])
+    st.caption(t("capability.counted_caption", date=day(filters.as_of)))
 chart = slide.chart()
 table = slide.table if slide.table is not None and not slide.table.empty else None
 if chart is not None:
@@ -128,6 +131,9 @@ if chart is not None:
 elif table is not None:
     st.markdown(f"#### {slide.table_title}")
     st.table(table, hide_index=True)
+
+if slide.sources:  # the real records on the slide, each linked to where it was published
+    st.caption(t("cooperation.sources", links="; ".join(citation_link(url, language) for _, url in slide.sources)))
 
 st.divider()
 st.caption(t("presenter.footer", number=number, total=TOTAL,

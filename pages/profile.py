@@ -1,18 +1,22 @@
 """Hồ sơ trung tâm — everything about one center; every page links here with ?center=CODE."""
 
 from dataclasses import asdict, replace
+from urllib.parse import quote
 
 import pandas as pd
 import streamlit as st
 
-from services import profile, traceability
+from services import network_loss, profile, traceability
 from services.overview import center_points
+from services.sources import real_source_links
 from ui import charts_profile as charts
 from ui.charts import status_label
+from ui.charts_cooperation import data_label, stage_text, term_text
 from ui.components import chart_with_data, csv_download, empty_state, kpi_cards, page_header
 from ui.data import cached
 from ui.frame import page_frame
-from ui.i18n import day, lang, num, pct, t
+from ui.i18n import day, lang, num, pct, t, tn
+from ui.plain import plain
 
 STANDARD_KEY = "profile_standard"  # the reverse-traceability standard, mirrored in ?standard=
 PICK_KEY = "profile_pick"
@@ -26,7 +30,7 @@ not_offered = st.session_state.pop("center_not_offered", None)
 
 def profile_link(code: str, as_of: object = None) -> str:
     """A relative link to a profile that keeps the language (and a day to view, when given)."""
-    link = f"profile?center={code}&lang={lang()}"
+    link = f"profile?center={quote(str(code), safe='')}&lang={lang()}"
     return link + (f"&as_of={as_of}" if as_of else "")
 
 
@@ -42,19 +46,25 @@ def table(frame: pd.DataFrame, columns: dict[str, str], *, dates: tuple[str, ...
                  height=min(TABLE_HEIGHT, 38 + 35 * max(len(shown), 1)))
 
 
+def real_sources(frame: pd.DataFrame) -> None:
+    """The sources of the table's real (not demo) rows, as links under it."""
+    if links := real_source_links(frame, lang()):
+        st.caption(t("cooperation.sources", links="; ".join(links)))
+
+
 def choose_center() -> None:
     """No center chosen: say how to choose one, offer a picker and the list of centers."""
     if not_offered:
         closed = cached(profile.center_summary, replace(filters, center=not_offered, province=None))
         if closed is not None and not closed.active and closed.successor_code:
-            st.warning(t("profile.closed_link", code=closed.code, name=getattr(closed, f"name_{lang()}"),
-                         date=day(closed.active_to), successor=closed.successor_code,
-                         successor_name=getattr(closed, f"successor_name_{lang()}"),
+            st.warning(t("profile.closed_link", code=plain(closed.code), name=plain(getattr(closed, f"name_{lang()}")),
+                         date=day(closed.active_to), successor=plain(closed.successor_code),
+                         successor_name=plain(getattr(closed, f"successor_name_{lang()}")),
                          successor_link=profile_link(closed.successor_code),
                          history_link=profile_link(closed.code, closed.active_to)),
                        icon=":material/merge:")
         else:
-            st.warning(t("profile.not_offered", code=not_offered))
+            st.warning(t("profile.not_offered", code=plain(not_offered)))  # straight from the URL
     points = cached(center_points, filters)
     if points.empty:
         empty_state("empty.no_centers")
@@ -75,6 +85,59 @@ def choose_center() -> None:
     csv_download(points, filters, "centers", key="csv-directory")
 
 
+def loss_view(standard: int) -> None:
+    """What the network loses if the chosen standard is out of service (services.network_loss)."""
+    loss = cached(network_loss.network_loss, filters, standard_id=standard)
+    if loss is None:
+        return
+    st.subheader(t("loss.title"))
+    st.caption(t("loss.caption", date=day(filters.as_of), standard=plain(f"{loss.holder_code} · {loss.name} · "
+                                                                          f"{loss.serial_no}")))
+    nearest = {"nearest": "loss.col.nearest", "distance_km": "loss.col.distance"}
+
+    def with_nearest(frame: pd.DataFrame) -> pd.DataFrame:
+        names = frame[f"nearest_name_{lang()}"]
+        return frame.assign(nearest=[f"{c} · {n}" if isinstance(c, str) else t("loss.nobody")
+                                     for c, n in zip(frame["nearest_center"], names, strict=True)])
+
+    st.markdown(f"**{t('loss.suspended')}**")
+    if loss.suspended.empty:
+        st.success(t("loss.suspended_none"))
+    else:
+        shown = with_nearest(loss.suspended).assign(
+            service_label=loss.suspended["service"].map(lambda s: t(f"service.{s}")),
+            state_label=loss.suspended["state_now"].map(lambda s: t(f"capability.state.{s}")))
+        table(shown, {"center_code": "label.center", f"type_name_{lang()}": "label.instrument_type",
+                      "service_label": "profile.col.service", "range_text": "profile.col.capability_range",
+                      "state_label": "profile.col.capability_state", **nearest})
+        csv_download(loss.suspended, filters, f"loss-suspended-{standard}", key="csv-loss-suspended")
+    st.markdown(f"**{t('loss.gaps')}**")
+    if loss.gaps.empty:
+        st.success(t("loss.gaps_none"))
+    else:
+        table(with_nearest(loss.gaps), {f"region_name_{lang()}": "loss.col.province",
+                                        f"type_name_{lang()}": "label.instrument_type", **nearest})
+        csv_download(loss.gaps, filters, f"loss-gaps-{standard}", key="csv-loss-gaps")
+    if not loss.suspect_chain.empty:
+        st.markdown(f"**{t('loss.chain')}**")
+        st.caption(t("loss.chain_caption"))
+        chain = loss.suspect_chain.assign(result_label=loss.suspect_chain["result"].map(
+            lambda r: charts.result_label(r, lang())))
+        table(chain, {"level": "loss.col.level", "calibrated_on": "profile.col.calibrated_on",
+                      "certificate_no": "profile.col.certificate_no", "holder_code": "profile.col.holder",
+                      "equipment_name": "profile.col.name", "serial_no": "profile.col.serial_no",
+                      "result_label": "profile.col.result"}, dates=("calibrated_on",))
+        csv_download(loss.suspect_chain, filters, f"loss-chain-{standard}", key="csv-loss-chain")
+        if not loss.affected.empty:
+            st.markdown(f"**{t('loss.affected')}**")
+            affected = loss.affected.assign(service_label=loss.affected["service"].map(lambda s: t(f"service.{s}")))
+            table(affected, {"suspect_since": "loss.col.suspect_since", "holder_code": "profile.col.holder",
+                             "equipment_name": "profile.col.name", "serial_no": "profile.col.serial_no",
+                             "center_code": "label.center", f"type_name_{lang()}": "label.instrument_type",
+                             "service_label": "profile.col.service"}, dates=("suspect_since",))
+            csv_download(loss.affected, filters, f"loss-affected-{standard}", key="csv-loss-affected")
+
+
 summary = cached(profile.center_summary, filters)
 if summary is None:
     if "standard" in st.query_params:
@@ -83,21 +146,22 @@ if summary is None:
     st.stop()
 
 name = getattr(summary, f"name_{lang()}")
-st.header(f"{name} ({summary.code})")
-st.caption(" · ".join([t(f"profile.kind.{summary.kind}"), getattr(summary, f"province_today_name_{lang()}"),
-                       summary.accreditation_no or t("profile.fact.no_accreditation")]))
+st.header(plain(f"{name} ({summary.code})"))
+st.caption(" · ".join([t(f"profile.kind.{summary.kind}"), plain(getattr(summary, f"province_today_name_{lang()}")),
+                       plain(summary.accreditation_no) if summary.accreditation_no
+                       else t("profile.fact.no_accreditation")]))
 if summary.successor_code:
     message = "profile.closing" if summary.active else "profile.closed"
-    st.warning(t(message, date=day(summary.active_to), successor=summary.successor_code,
-                 successor_name=getattr(summary, f"successor_name_{lang()}"),
+    st.warning(t(message, date=day(summary.active_to), successor=plain(summary.successor_code),
+                 successor_name=plain(getattr(summary, f"successor_name_{lang()}")),
                  link=profile_link(summary.successor_code)), icon=":material/merge:")
 if summary.predecessors:
     merged_on = max(p.merged_on for p in summary.predecessors if p.merged_on)
-    names = ", ".join(f"[{p.code} · {getattr(p, f'name_{lang()}')}]({profile_link(p.code, p.active_to)})"
+    names = ", ".join(f"[{plain(p.code)} · {plain(getattr(p, f'name_{lang()}'))}]({profile_link(p.code, p.active_to)})"
                       for p in summary.predecessors)
     key = "profile.predecessors_merged" if summary.predecessors_merged else "profile.predecessors_pending"
     st.info(t(key, date=day(merged_on), centers=names), icon=":material/merge:")
-narrowing = [f"{t(label)}: {value}" for label, value in (
+narrowing = [f"{t(label)}: {plain(value)}" for label, value in (
     ("filters.field", filters.field), ("filters.instrument_type", filters.instrument_type),
     ("filters.service", filters.service)) if value]
 if narrowing:
@@ -115,11 +179,13 @@ with tabs[0]:
     ])
     kpi_cards([
         (t("profile.kpi.capabilities"), num(summary.capabilities), None, "off"),
+        (t("profile.kpi.designated"), num(summary.designated_capabilities), None, "off"),
         (t("profile.kpi.accredited"), num(summary.accredited_capabilities), None, "off"),
         (t("profile.kpi.agreements"), num(summary.agreements), None, "off"),
         (t("profile.kpi.due_soon", days=filters.due_window_days), num(summary.due_soon), None, "off"),
     ])
-    st.caption(t("profile.as_of", date=day(filters.as_of)))
+    st.caption(t("profile.as_of", date=day(filters.as_of)) + " " + t("capability.counted_caption",
+                                                                     date=day(filters.as_of)))
     st.subheader(t("profile.facts"))
     if summary.active_to is None:
         state = t("profile.state.active")
@@ -181,15 +247,40 @@ with tabs[2]:
             service_label=capabilities["service"].map(lambda s: t(f"service.{s}")),
             uncertainty=[charts.uncertainty_text(v, u, lang()) for v, u in
                          zip(capabilities["uncertainty_value"], capabilities["uncertainty_unit"], strict=True)],
-            accredited_label=capabilities["accredited"].map(lambda a: "✔ " + t("profile.yes") if a else t("profile.no")),
+            # a verification is designated (or not), a calibration or test accredited (or not): never mixed
+            recognition_label=capabilities["recognition"].map(lambda r: t(f"recognition.{r}")),
             legal=capabilities["legally_controlled"].map(lambda a: t("profile.yes") if a else ""),
+            state_label=capabilities["state"].map(lambda s: t(f"capability.state.{s}")),
+            in_date_of=[f"{num(a)} / {num(b)}" for a, b in zip(capabilities["standards_in_date"],
+                                                              capabilities["standards"], strict=True)],
         )
         table(shown, {f"field_{lang()}": "profile.col.field", f"type_{lang()}": "label.instrument_type",
+                      "state_label": "profile.col.capability_state", "in_date_of": "profile.col.standards_in_date",
                       "legal": "profile.col.legal", "service_label": "profile.col.service",
                       "range_text": "profile.col.capability_range", "uncertainty": "profile.col.best_uncertainty",
-                      "annual_capacity": "profile.col.annual_capacity", "accredited_label": "profile.col.accredited",
+                      "annual_capacity": "profile.col.annual_capacity", "recognition_label": "profile.col.recognition",
                       "holder_code": "profile.col.holder"})
         csv_download(capabilities, filters, f"capabilities-{summary.code}", key="csv-capabilities")
+        st.subheader(t("profile.capability_standards.title"))
+        st.caption(t("profile.capability_standards.caption", date=day(filters.as_of), days=filters.due_window_days))
+        backing = cached(profile.capability_standards, filters)
+        shown = backing.assign(
+            capability=[f"{name} · {t(f'service.{service}')}" for name, service in
+                        zip(backing[f"type_{lang()}"], backing["service"], strict=True)],
+            state_label=backing["state"].map(lambda s: t(f"capability.state.{s}")),
+            standard=[f"{n} · {sn}" if isinstance(n, str) else t("profile.no_standard_recorded")
+                      for n, sn in zip(backing["name"], backing["serial_no"], strict=True)],
+            status_text=[status_label(s, lang()) if isinstance(s, str) else
+                         (t("profile.standard_not_held") if isinstance(n, str) else "")
+                         for s, n in zip(backing["status"], backing["name"], strict=True)],
+            in_date_label=backing["in_date"].map(lambda ok: "✔" if ok else "✖"),
+        )
+        table(shown, {"capability": "profile.col.capability", "range_text": "profile.col.capability_range",
+                      "state_label": "profile.col.capability_state", "standard": "profile.col.standard",
+                      "status_text": "profile.col.standard_status", "due_on": "profile.col.due_on",
+                      "in_date_label": "profile.col.standard_in_date", "holder_code": "profile.col.holder"},
+              dates=("due_on",))
+        csv_download(backing, filters, f"capability-standards-{summary.code}", key="csv-capability-standards")
 
 with tabs[3]:
     counts = cached(profile.center_status_counts, filters)
@@ -216,7 +307,8 @@ with tabs[4]:
     if chain.empty:
         empty_state("profile.empty.no_standards")
     else:
-        st.caption(t("profile.trace.caption", standards=num(chain["root_id"].nunique()), levels=num(chain["level"].max())))
+        st.caption(t("profile.trace.caption", standards=tn("count.standards", chain["root_id"].nunique()),
+                     levels=tn("count.levels", int(chain["level"].max()))))
         st.markdown(f"**{t('profile.trace.graph')}**")
         st.graphviz_chart(charts.traceability_dot(links, summary.code, lang()), width="stretch")
         csv_download(links, filters, f"traceability-links-{summary.code}", key="csv-trace-links")
@@ -298,6 +390,7 @@ with tabs[4]:
         else:
             chart_with_data(charts.drift_chart(report.drift, report.uncertainty_unit, lang()), report.drift,
                             filters, name=f"drift-{standard}")
+        loss_view(int(standard))
 
 with tabs[5]:
     cooperation = cached(profile.center_cooperation, filters)
@@ -305,13 +398,23 @@ with tabs[5]:
     if cooperation.agreements.empty:
         empty_state("profile.empty.no_agreements")
     else:
-        agreements = cooperation.agreements.assign(
-            stage_label=cooperation.agreements["stage"].astype(str).map(lambda s: t(f"stage.{s}")))
+        found = cooperation.agreements
+        agreements = found.assign(
+            stage_label=[stage_text(s, bool(p), lang()) for s, p in
+                         zip(found["stage"], found["later_stages_published"], strict=True)],
+            # a real contract whose term its source did not publish says so instead of a blank date
+            term=[term_text(e, bool(p), lang()) for e, p in zip(found["expires_on"], found["term_published"],
+                                                                 strict=True)],
+            data=found["is_demo"].map(lambda demo: data_label(bool(demo), lang())),
+        )
         table(agreements, {f"title_{lang()}": "profile.col.agreement", "center_code": "label.center",
                            "stage_label": "profile.col.stage", "proposed_on": "profile.col.proposed_on",
-                           "signed_on": "profile.col.signed_on", "expires_on": "profile.col.expires_on",
-                           "scope_fields": "profile.col.scope"}, dates=("proposed_on", "signed_on", "expires_on"))
-        csv_download(cooperation.agreements, filters, f"agreements-{summary.code}", key="csv-agreements")
+                           "signed_on": "profile.col.signed_on", "term": "profile.col.expires_on",
+                           f"scope_{lang()}": "profile.col.scope", "data": "profile.col.data",
+                           f"source_label_{lang()}": "profile.col.source"},
+              dates=("proposed_on", "signed_on"))
+        real_sources(found)
+        csv_download(found, filters, f"agreements-{summary.code}", key="csv-agreements")
         st.markdown(f"**{t('profile.stage_history')}**")
         history = cooperation.stage_history.merge(
             cooperation.agreements[["agreement_id", f"title_{lang()}"]], on="agreement_id")
@@ -323,11 +426,16 @@ with tabs[5]:
     if cooperation.events.empty:
         empty_state("profile.empty.no_events")
     else:
-        events = cooperation.events.assign(kind_label=cooperation.events["kind"].map(
-            lambda k: t(f"profile.event_kind.{k}")))
+        events = cooperation.events.assign(
+            kind_label=cooperation.events["kind"].map(lambda k: t(f"profile.event_kind.{k}")),
+            data=cooperation.events["is_demo"].map(lambda demo: data_label(bool(demo), lang())),
+        )
         table(events, {"held_on": "profile.col.held_on", f"title_{lang()}": "profile.col.event",
-                       f"place_{lang()}": "profile.col.place", "kind_label": "profile.col.event_kind"},
+                       f"place_{lang()}": "profile.col.place", "kind_label": "profile.col.event_kind",
+                       f"participants_{lang()}": "profile.col.participants", "data": "profile.col.data",
+                       f"source_label_{lang()}": "profile.col.source"},
               dates=("held_on",))
+        real_sources(cooperation.events)
         csv_download(cooperation.events, filters, f"events-{summary.code}", key="csv-events")
 
 with tabs[6]:

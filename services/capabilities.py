@@ -29,13 +29,15 @@ from functools import lru_cache
 
 import pandas as pd
 import pint
-from sqlalchemy import or_, select
+from sqlalchemy import literal, or_, select
 from sqlmodel import Session
 
+from services.capability_state import counted_capability_ids
 from services.filters import Filters
 from services.i18n import LANGUAGES, format_number, translate
 from services.models import Capability, Center, InstrumentType, Province, Quantity, Service
-from services.network import great_circle_km
+from services.network import great_circle_km, with_names_on
+from services.recognition import recognitions
 from services.units import (
     MeasurementRange,
     UnitInputError,
@@ -63,11 +65,12 @@ RESULT_COLUMNS = [
     "capability_id", "center_code", "center_name_vi", "center_name_en", "instrument_type_code",
     "type_name_vi", "type_name_en", "service", "range_text", "range_min_si", "range_max_si",
     "range_vi", "range_en", "uncertainty_value", "uncertainty_unit", "uncertainty_relative",
-    "uncertainty_vi", "uncertainty_en", "uncertainty_si", "accredited", "accreditation_no",
-    "distance_km", "explanation_vi", "explanation_en",
+    "uncertainty_vi", "uncertainty_en", "uncertainty_si", "accredited", "designated", "recognition",
+    "accreditation_no", "distance_km", "explanation_vi", "explanation_en",
 ]
 # at_zero: the request is relative and the capability fails at 0, where a relative limit allows nothing
-MISS_COLUMNS = [*RESULT_COLUMNS, "service_ok", "covers_low", "covers_high", "uncertainty_ok", "failures",
+# in_force: not suspended on the day (services.capability_state); a suspended capability is never a match
+MISS_COLUMNS = [*RESULT_COLUMNS, "service_ok", "covers_low", "covers_high", "uncertainty_ok", "in_force", "failures",
                 "shortfall", "at_zero"]
 
 
@@ -236,10 +239,14 @@ def _si_unit_of_quantity(si_unit: str) -> str:
 def _candidates(
     session: Session, as_of: date, instrument_type: str | None, quantity: str | None, service: str | None
 ) -> pd.DataFrame:
-    """Capabilities of the centers active on ``as_of`` (a center closed by the merger offers nothing)."""
+    """Capabilities of the centers active on ``as_of`` (a center closed by the merger offers nothing),
+    each saying whether it is in force that day (``in_force``: not suspended)."""
+    counted = counted_capability_ids(session, Filters(as_of=as_of))
+    in_force = literal(True) if counted is None else Capability.id.in_(counted)  # type: ignore[union-attr]
     query = (
         select(
             Capability.id.label("capability_id"),  # type: ignore[union-attr]
+            Center.id.label("center_id"),  # type: ignore[union-attr]
             Center.code.label("center_code"),
             Center.name_vi.label("center_name_vi"),
             Center.name_en.label("center_name_en"),
@@ -259,6 +266,8 @@ def _candidates(
             Capability.uncertainty_unit,
             Capability.uncertainty_relative,
             Capability.accredited,
+            Capability.designated,
+            in_force.label("in_force"),
         )
         .join(Center, Center.id == Capability.center_id)
         .join(InstrumentType, InstrumentType.code == Capability.instrument_type_code)
@@ -273,7 +282,8 @@ def _candidates(
         query = query.where(Capability.service == service)
     rows = session.execute(query).mappings().all()
     columns = [c.name for c in query.selected_columns]
-    return pd.DataFrame([dict(r) for r in rows], columns=columns)
+    frame = pd.DataFrame([dict(r) for r in rows], columns=columns)
+    return with_names_on(session, frame, as_of, id_column="center_id", prefix="center_")
 
 
 def _province_point(session: Session, near_province: str | None) -> tuple[float, float] | None:
@@ -421,6 +431,8 @@ def explain_miss(request: FinderRequest, row: pd.Series, verdict: Verdict, servi
         return _with_unit(format_value(request.value_in_unit(value_si), lang), request.unit)
 
     sentences = []
+    if not row["in_force"]:
+        sentences.append(translate("finder.miss.suspended", lang, center=center))
     if service and row["service"] != service:
         sentences.append(translate("finder.miss.service", lang, center=center,
                                    offered=_service_word(row["service"], lang), asked=_service_word(service, lang)))
@@ -486,8 +498,12 @@ def _evaluate(
             for v, u, r in zip(rows["uncertainty_value"], rows["uncertainty_unit"], rows["uncertainty_relative"],
                                strict=True)
         ]
-    rows["accredited"] = rows["accredited"].astype(bool)
+    # a verification is designated or not, a calibration or test accredited or not (services.recognition)
+    rows["recognition"] = recognitions(rows)
+    rows["accredited"] = rows["recognition"] == "accredited"
+    rows["designated"] = rows["recognition"] == "designated"
     rows["uncertainty_relative"] = rows["uncertainty_relative"].astype(bool)
+    rows["in_force"] = rows["in_force"].astype(bool)
     return request, rows, verdicts
 
 
@@ -507,13 +523,15 @@ def find_capable_centers(
     ``instrument_type``, ``quantity`` and ``near_province`` are database codes (the province under
     today's boundaries); with neither type nor quantity, every capability whose quantity has the
     typed range's kind is a candidate. ``filters`` only lends its ``as_of`` (default today): the
-    centers active that day. Raises ``UnitInputError`` for text that cannot be read as asked.
+    centers active that day, and only capabilities in force that day (a suspended one is not offered,
+    ``services.capability_state``). Raises ``UnitInputError`` for text that cannot be read as asked.
     """
     request, rows, verdicts = _evaluate(
         session, filters, instrument_type=instrument_type, quantity=quantity, range_text=range_text,
         uncertainty_text=uncertainty_text, service=service, near_province=near_province, service_in_sql=True,
     )
-    keep = [v.covers_low and v.covers_high and v.uncertainty_ok for v in verdicts]
+    keep = [v.covers_low and v.covers_high and v.uncertainty_ok and bool(in_force)
+            for v, in_force in zip(verdicts, rows.get("in_force", pd.Series(dtype=bool)), strict=True)]
     if not any(keep):
         return pd.DataFrame(columns=RESULT_COLUMNS)
     matched = rows[keep].copy()
@@ -539,8 +557,9 @@ def closest_misses(
     """The capabilities of the type/quantity that fall short, closest first, each saying why.
 
     Every capability of the type/quantity (any service) at an active center that does not match
-    is listed with what it lacks: the service asked, the top or bottom of the range, or the
-    uncertainty (numbers in the user's unit). Closest = fewest shortcomings, then the smallest
+    is listed with what it lacks: being in force that day (suspended: its standards are out of
+    date), the service asked, the top or bottom of the range, or the uncertainty (numbers in the
+    user's unit). Closest = fewest shortcomings, then the smallest
     shortfall (uncovered share of the range plus relative excess of uncertainty), then distance.
     """
     request, rows, verdicts = _evaluate(
@@ -553,7 +572,7 @@ def closest_misses(
     rows["covers_low"] = [v.covers_low for v in verdicts]
     rows["covers_high"] = [v.covers_high for v in verdicts]
     rows["uncertainty_ok"] = [v.uncertainty_ok for v in verdicts]
-    checks = rows[["service_ok", "covers_low", "covers_high", "uncertainty_ok"]]
+    checks = rows[["service_ok", "covers_low", "covers_high", "uncertainty_ok", "in_force"]]
     rows["failures"] = (~checks).sum(axis=1)
     rows["shortfall"] = [v.range_shortfall + v.uncertainty_shortfall for v in verdicts]
     rows["at_zero"] = [

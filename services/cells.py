@@ -12,6 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Final
 
 from services.i18n import LANGUAGES, format_day, translate
@@ -96,15 +97,23 @@ def parse_int(text: str, *, low: int = 1, high: int = MAX_INTERVAL_MONTHS) -> in
     return int(number)
 
 
+@lru_cache(maxsize=64)
+def _labels(codes: tuple[str, ...], label_prefix: str) -> dict[str, str]:
+    """Every way of writing each code (itself, with spaces, its label in each language) -> the code."""
+    written: dict[str, str] = {}
+    for code in codes:
+        for label in [code, code.replace("_", " ")] + [
+            translate(f"{label_prefix}.{code}", lang).lower() for lang in LANGUAGES
+        ]:
+            written.setdefault(label, code)
+    return written
+
+
 def _choice(text: str, codes: list[str], label_prefix: str, error_key: str) -> str:
     """A code, or its label in either language (``Sửa chữa`` -> ``repair``), case-insensitive."""
     value = " ".join(text.split()).lower()
-    for code in codes:
-        labels = {code, code.replace("_", " ")} | {
-            translate(f"{label_prefix}.{code}", lang).lower() for lang in LANGUAGES
-        }
-        if value in labels:
-            return code
+    if value in (labels := _labels(tuple(codes), label_prefix)):
+        return labels[value]
     allowed = ", ".join(codes)
     raise CellError(error_key, value=text.strip(), allowed=allowed)
 
@@ -139,6 +148,7 @@ def _for_quantity(text: str, si_unit: str | None) -> str:
     return text
 
 
+@lru_cache(maxsize=4096)
 def _unit_text(units: object) -> str:
     """A unit as stored: one that pint and services.units both read back (``m³`` -> ``m**3``)."""
     text = format(units, "~C")

@@ -62,39 +62,6 @@ def stage_label(stage: str, lang: str) -> str:
     return translate(f"stage.{stage}", lang)
 
 
-def centers_map(points: pd.DataFrame, lang: str) -> alt.TopLevelMixin:
-    """Centers at their province capitals, sized by equipment, colored by cooperation stage."""
-    data = _guard(points).copy()
-    data["stage_label"] = data["stage"].map(
-        lambda s: stage_label(s, lang) if isinstance(s, str) else translate("presenter.no_agreement", lang)
-    )
-    none_label = translate("presenter.no_agreement", lang)
-    base = alt.Chart(data).project(type="mercator")
-    circles = base.mark_circle(opacity=0.9, stroke=INK, strokeWidth=1.2).encode(
-        longitude="lon:Q",
-        latitude="lat:Q",
-        size=alt.Size("equipment:Q", title=translate("label.equipment_count", lang),
-                      scale=alt.Scale(range=[120, 2600]), legend=None),
-        color=alt.Color(
-            "stage_label:N", title=translate("label.stage", lang),
-            scale=alt.Scale(domain=[stage_label(s, lang) for s in STAGE_ORDER] + [none_label],
-                            range=[STAGE_COLORS[s] for s in STAGE_ORDER] + ["#CFD8DC"]),
-        ),
-        tooltip=[
-            alt.Tooltip("code:N", title=translate("label.center", lang)),
-            alt.Tooltip(f"province_{lang}:N", title=translate("label.province", lang)),
-            alt.Tooltip("equipment:Q", title=translate("label.equipment_count", lang)),
-            alt.Tooltip("stage_label:N", title=translate("label.stage", lang)),
-        ],
-    )
-    # one label per province: a capital can hold several centers (IMTS and Ha Noi's own)
-    named = data.sort_values("equipment", ascending=False).drop_duplicates(f"province_{lang}")
-    labels = alt.Chart(named).mark_text(dy=-24, fontSize=17, fontWeight=600, color=INK).encode(
-        longitude="lon:Q", latitude="lat:Q", text=f"province_{lang}:N"
-    ).project(type="mercator")
-    return presenter_config((circles + labels).properties(height=SLIDE_HEIGHT + 60))
-
-
 def capacity_by_field(counts: pd.DataFrame, lang: str) -> alt.TopLevelMixin:
     """Equipment per measurement field, stacked by calibration status (rows: field, status, equipment)."""
     data = _guard(counts).copy()

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from sqlmodel import select as select_models
 
 from services.filters import Filters
+from services.i18n import LANGUAGES, translate, translate_plural
 from services.models import (
     Agreement,
     AgreementEvent,
@@ -22,12 +23,20 @@ from services.models import (
     Province,
 )
 from services.network import center_ids_in_scope, centers_frame
+from services.sources import citation, source_url
 
 STAGE_ORDER = [stage.value for stage in AgreementStage]
+NAMED_PARTICIPANTS = 4  # an event with more participants is summed up by their number
 
 
 def agreements(session: Session, filters: Filters) -> pd.DataFrame:
-    """Agreements proposed by ``as_of``, each with the stage it had reached on that day."""
+    """Agreements proposed by ``as_of``, each with the stage it had reached on that day.
+
+    A real (not demo) record says only what its source published: ``scope_published``,
+    ``term_published`` and ``later_stages_published`` are False where the source is silent (no
+    fields, no expiry, nothing after the last recorded stage), and readers see "not published"
+    there, never a guess. Demo records are invented whole and labelled so.
+    """
     ranked = (
         select(
             AgreementEvent.agreement_id,
@@ -76,6 +85,10 @@ def agreements(session: Session, filters: Filters) -> pd.DataFrame:
     # what was signed on a day is no longer "signed" after expiry, even without an event row
     expired = frame["expires_on"].notna() & (frame["expires_on"] < filters.as_of)
     frame.loc[expired & frame["stage"].isin(["signed", "active"]), "stage"] = AgreementStage.EXPIRED.value
+    demo = frame["is_demo"].astype(bool)
+    frame["scope_published"] = demo | (frame["scope_fields"].fillna("").astype(str).str.strip() != "")
+    frame["term_published"] = demo | frame["expires_on"].notna()
+    frame["later_stages_published"] = demo | frame["stage"].isin(ENDED)
     frame["stage"] = pd.Categorical(frame["stage"], categories=STAGE_ORDER, ordered=True)
     return frame.sort_values(["stage", "proposed_on"]).reset_index(drop=True)
 
@@ -199,7 +212,8 @@ def _agreement_rows(session: Session, filters: Filters) -> tuple[pd.DataFrame, p
     history = _dated_stages(session, filters, scoped)
     places = _center_places(session)
     rows = scoped[["agreement_id", "center_id", "center_code", "center_name_vi", "center_name_en", "title_vi",
-                   "title_en", "stage", "proposed_on", "signed_on", "expires_on", "source", "is_demo"]].copy()
+                   "title_en", "stage", "proposed_on", "signed_on", "expires_on", "source", "is_demo",
+                   "scope_published", "term_published", "later_stages_published"]].copy()
     rows["stage"] = rows["stage"].astype(str)
     rows["is_demo"] = rows["is_demo"].astype(bool)
     rows["province_vi"] = rows["center_id"].map(places["province_vi"])
@@ -214,6 +228,9 @@ def _agreement_rows(session: Session, filters: Filters) -> tuple[pd.DataFrame, p
     has_expiry = rows["expires_on"].notna()
     rows["end_on"] = rows["ended_on"].where(ended, rows["expires_on"].where(has_expiry, as_of))
     rows["open"] = ~ended & ~has_expiry
+    # a real record whose source says nothing after its last stage is drawn no further than that day
+    silent = rows["open"] & ~rows["later_stages_published"].astype(bool)
+    rows.loc[silent, "end_on"] = rows.loc[silent, "stage_since"]
     rows = rows.sort_values(["proposed_on", "center_code"], kind="stable").reset_index(drop=True)
     return scoped, rows, history
 
@@ -226,13 +243,16 @@ def timeline(session: Session, filters: Filters) -> Timeline:
     """
     as_of = filters.as_of
     _, rows, history = _agreement_rows(session, filters)
+    info = rows.set_index("agreement_id")
     segments = history.copy()
     segments["start_on"] = segments["changed_on"]
     segments["end_on"] = segments.groupby("agreement_id")["changed_on"].shift(-1)
     final = segments["end_on"].isna()
-    segments.loc[final & ~segments["stage"].isin(ENDED), "end_on"] = as_of
+    # a real record's last stage runs on only where its source says how long (an expiry)
+    silent = segments["agreement_id"].map(~info["later_stages_published"].astype(bool)
+                                          & info["expires_on"].isna()).fillna(False).astype(bool)
+    segments.loc[final & ~segments["stage"].isin(ENDED) & ~silent, "end_on"] = as_of
     segments["planned"] = False
-    info = rows.set_index("agreement_id")
     expiry = segments["agreement_id"].map(info["expires_on"])
     still_running = final & segments["stage"].isin(IN_FORCE) & expiry.notna()
     planned = segments[still_running & (expiry > as_of)].assign(start_on=as_of, planned=True)
@@ -272,24 +292,48 @@ def event_list(session: Session, filters: Filters) -> pd.DataFrame:
         taking_part[f"party_{lang}"] = taking_part["code"].where(
             institute, taking_part["center_id"].map(places[f"province_{lang}"])
         )
+    provincial = taking_part["center_id"].map(places["kind"]) == "provincial_center"
+    for lang in LANGUAGES:
+        # in a list of participants a provincial center is named as one ("Trung tâm Hải Phòng")
+        centers = taking_part["center_id"].map(places[f"province_{lang}"]).map(
+            lambda province, lang=lang: translate("cooperation.participants.center", lang, province=province))
+        taking_part[f"participant_{lang}"] = centers.where(provincial, taking_part["code"])
     taking_part = taking_part.sort_values(["event_id", "rank", "code"], kind="stable")
     grouped = taking_part.groupby("event_id")
     frame = happened.rename(columns={"id": "event_id"})
     frame["participants"] = frame["event_id"].map(grouped.size()).fillna(0).astype(int)
     frame["participant_codes"] = _text(frame["event_id"].map(grouped["code"].agg(", ".join)))
-    for lang in ("vi", "en"):
-        frame[f"parties_{lang}"] = _text(frame["event_id"].map(grouped[f"party_{lang}"].agg(" – ".join)))
     frame["is_demo"] = frame["is_demo"].astype(bool)
+    for lang in LANGUAGES:
+        frame[f"parties_{lang}"] = _text(frame["event_id"].map(grouped[f"party_{lang}"].agg(" – ".join)))
+        named = _text(frame["event_id"].map(grouped[f"participant_{lang}"].agg(", ".join)))
+        frame[f"participants_{lang}"] = [
+            _participants_text(str(names), int(count), str(kind), bool(demo), lang)
+            for names, count, kind, demo in zip(named, frame["participants"], frame["kind"], frame["is_demo"],
+                                                strict=True)
+        ]
+        frame[f"source_label_{lang}"] = frame["source"].map(lambda source, lang=lang: citation(source, lang))
+    frame["source_url"] = frame["source"].map(source_url)
     frame["kind_order"] = frame["kind"].map({kind: i for i, kind in enumerate(EVENT_KINDS)}).fillna(len(EVENT_KINDS))
     return frame.sort_values(["held_on", "kind_order", "event_id"], kind="stable").drop(columns="kind_order") \
         .reset_index(drop=True)
 
 
+def _participants_text(names: str, count: int, kind: str, is_demo: bool, lang: str) -> str:
+    """Who took part, as a reader sees it. A real conference lists only whom its source names, and
+    says the rest of the list was not published."""
+    if not is_demo and kind == "conference":
+        return translate("cooperation.participants.unpublished", lang, parties=names)
+    if is_demo and count > NAMED_PARTICIPANTS:
+        return translate_plural("count.participants", count, lang)
+    return names
+
+
 def milestones(happened: pd.DataFrame) -> pd.DataFrame:
-    """The real (not demo) events, one row per day: where, what kinds, who signed, the source."""
+    """The real (not demo) events, one row per day: where, what kinds, who signed, the sources."""
     real = happened[~happened["is_demo"].astype(bool)]
     columns = ["held_on", "place_vi", "place_en", "kinds", "signing_parties_vi", "signing_parties_en",
-               "titles_vi", "titles_en", "source"]
+               "titles_vi", "titles_en", "source", "sources"]
     if real.empty:
         return pd.DataFrame(columns=columns)
     grouped = real.groupby("held_on", sort=True)
@@ -305,6 +349,7 @@ def milestones(happened: pd.DataFrame) -> pd.DataFrame:
     })
     for lang in ("vi", "en"):
         frame[f"signing_parties_{lang}"] = _text(frame["held_on"].map(signing[f"parties_{lang}"].agg("; ".join)))
+    frame["sources"] = [tuple(s for s in str(joined).split("; ") if s) for joined in frame["source"]]
     return frame[columns]
 
 
@@ -332,6 +377,8 @@ def _scope_rows(session: Session, scoped: pd.DataFrame) -> pd.DataFrame:
     frame["center_code"] = frame["agreement_id"].map(info["center_code"])
     frame["stage"] = frame["agreement_id"].map(info["stage"].astype(str))
     frame["is_demo"] = frame["agreement_id"].map(info["is_demo"]).astype(bool)
+    # a real contract with no published scope covers no field as far as anyone may say
+    frame["scope_published"] = frame["agreement_id"].map(info["scope_published"]).astype(bool)
     center_ids = frame["agreement_id"].map(info["center_id"])
     frame["province_vi"] = center_ids.map(places["province_vi"])
     frame["province_en"] = center_ids.map(places["province_en"])
@@ -347,8 +394,11 @@ def agreement_details(session: Session, filters: Filters) -> pd.DataFrame:
     covered = scope[scope["in_scope"]].sort_values(["agreement_id", "field_order"])
     grouped = covered.groupby("agreement_id")
     rows["scope_codes"] = _text(rows["agreement_id"].map(grouped["field_code"].agg(",".join)))
-    for lang in ("vi", "en"):
-        rows[f"scope_{lang}"] = _text(rows["agreement_id"].map(grouped[f"field_name_{lang}"].agg(", ".join)))
+    for lang in LANGUAGES:
+        named = _text(rows["agreement_id"].map(grouped[f"field_name_{lang}"].agg(", ".join)))
+        rows[f"scope_{lang}"] = named.where(rows["scope_published"].astype(bool), translate("unpublished", lang))
+        rows[f"source_label_{lang}"] = rows["source"].map(lambda source, lang=lang: citation(source, lang))
+    rows["source_url"] = rows["source"].map(source_url)
     stage_rank = rows["stage"].map({stage: i for i, stage in enumerate(STAGE_ORDER)})
     return rows.assign(stage_rank=stage_rank).sort_values(["stage_rank", "proposed_on", "center_code"]) \
         .drop(columns="stage_rank").reset_index(drop=True)

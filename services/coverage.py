@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import pandas as pd
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from services.capability_state import counted_capability_ids
 from services.filters import Filters
 from services.models import Capability, InstrumentType, Quantity, Service
 from services.network import centers_frame, great_circle_km, regions
 
 
-def capabilities_by_center(session: Session, filters: Filters) -> pd.DataFrame:
-    """Capabilities of the centers active on ``as_of`` (closed centers count at their successor)."""
+def capabilities_by_center(session: Session, filters: Filters, *,
+                           out_of_service: Collection[int] = ()) -> pd.DataFrame:
+    """Capabilities in force on ``as_of`` (not suspended, ``services.capability_state``) of the
+    centers active then (closed centers count at their successor).
+
+    ``out_of_service``: standards (equipment ids) to treat as out of date, for "what the network
+    loses" when they are.
+    """
     query = (
         select(
             Capability.center_id,
@@ -23,6 +32,9 @@ def capabilities_by_center(session: Session, filters: Filters) -> pd.DataFrame:
         .join(InstrumentType, InstrumentType.code == Capability.instrument_type_code)
         .group_by(Capability.center_id, Capability.instrument_type_code, Capability.service)
     )
+    counted = counted_capability_ids(session, filters, out_of_service=out_of_service)
+    if counted is not None:
+        query = query.where(Capability.id.in_(counted))  # type: ignore[union-attr]
     if filters.field:
         query = query.join(Quantity, Quantity.code == InstrumentType.quantity_code).where(
             Quantity.field_code == filters.field
@@ -58,10 +70,11 @@ def coverage_matrix(session: Session, filters: Filters) -> pd.DataFrame:
     return matrix.reset_index(drop=True)
 
 
-def coverage_gaps(session: Session, filters: Filters) -> pd.DataFrame:
+def coverage_gaps(session: Session, filters: Filters, *, out_of_service: Collection[int] = ()) -> pd.DataFrame:
     """Legally controlled types a region cannot get verified locally, with the nearest center that can.
 
-    Only verification is legally required for Group 2 instruments, so only it makes a gap.
+    Only verification is legally required for Group 2 instruments, so only it makes a gap; only a
+    capability in force on the day serves. ``out_of_service``: standards to treat as out of date.
     """
     legal = pd.DataFrame(
         session.exec(  # type: ignore[call-overload]
@@ -81,9 +94,10 @@ def coverage_gaps(session: Session, filters: Filters) -> pd.DataFrame:
     if filters.province:
         area = area[area["code"] == filters.province]
     unrestricted = Filters(
-        as_of=filters.as_of, boundaries=filters.boundaries, service=Service.VERIFICATION.value
+        as_of=filters.as_of, boundaries=filters.boundaries, service=Service.VERIFICATION.value,
+        due_window_days=filters.due_window_days,
     )
-    capable = capabilities_by_center(session, unrestricted)
+    capable = capabilities_by_center(session, unrestricted, out_of_service=out_of_service)
     served = set(zip(capable["region_code"], capable["instrument_type_code"], strict=True))
     gaps = []
     for region in area.itertuples():

@@ -1,4 +1,4 @@
-"""What the Calibration coverage page shows: service matrix, due buckets, action list, gaps, calendar.
+"""What the coverage page shows: service matrix, due buckets, action list, gaps, calendar.
 
 Built on the shared status and coverage services: the equipment in scope and its due date as of
 a day come from ``services.calibration`` (stored next-due column today, certificate history for
@@ -17,16 +17,19 @@ from sqlalchemy import ColumnElement, case, func, literal, select, text
 from sqlmodel import Session
 
 from services.calibration import CalibrationStatus, status_query
+from services.capability_state import counted_capability_ids
 from services.coverage import coverage_gaps
 from services.filters import Filters
 from services.models import Capability, Equipment, InstrumentType, Quantity, Service
 from services.network import centers_frame
+from services.recognition import counted, is_accredited, is_designated
 
 SERVICES = [s.value for s in Service]
 # Planning horizons the issue asks for: due within 30, 60 and 90 days.
 HORIZON_DAYS = (60, 90)
 ACTION_STATUSES = (CalibrationStatus.OVERDUE.value, CalibrationStatus.DUE_SOON.value)
-MATRIX_CELLS = ("accredited", "offered", "none")
+# "designated" only for verification, "accredited" (VILAS) only for calibration and testing
+MATRIX_CELLS = ("designated", "accredited", "offered", "none")
 
 
 @dataclass(frozen=True)
@@ -113,32 +116,41 @@ def _instrument_types(session: Session, filters: Filters) -> pd.DataFrame:
 def service_matrix(session: Session, filters: Filters, *, service_code: str) -> pd.DataFrame:
     """Center × instrument type for one service: one row per cell, every cell present.
 
-    Columns are the instrument types somebody in the network offers for the service, plus, for
+    Only capabilities in force on the day count (``services.capability_state``). Columns are the
+    instrument types somebody in the network offers for the service, plus, for
     verification, every legally controlled type (an empty column there is a legal gap).
-    A cell is "accredited" (VILAS), "offered", or "none".
+    A cell is "designated" (a verification the state designated the center for) or "accredited"
+    (a VILAS-accredited calibration or testing), else "offered", or "none". A verification is
+    never reported as accredited, whatever its ``accredited`` column says (services.recognition).
     """
     if service_code not in SERVICES:
         raise ValueError(f"Unknown service {service_code!r}")
     columns = ["center_id", "center_code", "center_name_vi", "center_name_en", "region_code",
                "instrument_type_code", "type_name_vi", "type_name_en", "field_code", "legally_controlled",
-               "capabilities", "annual_capacity", "accredited", "cell"]
+               "capabilities", "annual_capacity", "designated", "accredited", "cell"]
     centers = centers_in_view(session, filters)
     types = _instrument_types(session, filters)
     if centers.empty or types.empty:
         return pd.DataFrame(columns=columns)
+    query = (
+        select(
+            Capability.center_id,
+            Capability.instrument_type_code,
+            func.count().label("capabilities"),
+            func.coalesce(func.sum(Capability.annual_capacity), 0).label("annual_capacity"),
+            func.max(counted(is_designated())).label("designated"),
+            func.max(counted(is_accredited())).label("accredited"),
+        )
+        .where(Capability.service == service_code)
+        .group_by(Capability.center_id, Capability.instrument_type_code)
+    )
+    in_force = counted_capability_ids(session, filters)
+    if in_force is not None:  # a suspended capability serves nobody that day
+        query = query.where(Capability.id.in_(in_force))  # type: ignore[union-attr]
     offered = pd.DataFrame(
-        session.exec(  # type: ignore[call-overload]
-            select(
-                Capability.center_id,
-                Capability.instrument_type_code,
-                func.count().label("capabilities"),
-                func.coalesce(func.sum(Capability.annual_capacity), 0).label("annual_capacity"),
-                func.max(case((Capability.accredited, 1), else_=0)).label("accredited"),
-            )
-            .where(Capability.service == service_code)
-            .group_by(Capability.center_id, Capability.instrument_type_code)
-        ).all(),
-        columns=["center_id", "instrument_type_code", "capabilities", "annual_capacity", "accredited"],
+        session.exec(query).all(),  # type: ignore[call-overload]
+        columns=["center_id", "instrument_type_code", "capabilities", "annual_capacity", "designated",
+                 "accredited"],
     )
     wanted = set(offered["instrument_type_code"])
     keep = types["instrument_type_code"].isin(wanted)
@@ -151,18 +163,20 @@ def service_matrix(session: Session, filters: Filters, *, service_code: str) -> 
         offered = _to_answering_center(offered, _center_info(session, filters))
         offered = offered.groupby(["center_id", "instrument_type_code"], as_index=False).agg(
             capabilities=("capabilities", "sum"), annual_capacity=("annual_capacity", "sum"),
-            accredited=("accredited", "max"),
+            designated=("designated", "max"), accredited=("accredited", "max"),
         )
     grid = centers[["center_id", "code", "name_vi", "name_en", "region_code"]].rename(
         columns={"code": "center_code", "name_vi": "center_name_vi", "name_en": "center_name_en"}
     ).merge(types, how="cross")
     grid = grid.merge(offered, on=["center_id", "instrument_type_code"], how="left")
-    for column in ("capabilities", "annual_capacity", "accredited"):
+    for column in ("capabilities", "annual_capacity", "designated", "accredited"):
         grid[column] = grid[column].fillna(0).astype(int)
+    grid["designated"] = grid["designated"].astype(bool)
     grid["accredited"] = grid["accredited"].astype(bool)
     grid["legally_controlled"] = grid["legally_controlled"].astype(bool)
     grid["cell"] = "none"
     grid.loc[grid["capabilities"] > 0, "cell"] = "offered"
+    grid.loc[grid["designated"], "cell"] = "designated"
     grid.loc[grid["accredited"], "cell"] = "accredited"
     return grid.sort_values(["center_code", "type_name_vi"])[columns].reset_index(drop=True)
 

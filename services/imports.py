@@ -197,10 +197,7 @@ def import_equipment_csv(
     rows = well_formed_rows(table, EQUIPMENT_COLUMNS, problems)
 
     quantities: dict[str, str] = dict(session.execute(select(Quantity.code, Quantity.si_unit)).all())  # type: ignore[arg-type]
-    types = {
-        code: quantity
-        for code, quantity in session.execute(select(InstrumentType.code, InstrumentType.quantity_code))
-    }
+    types: dict[str, str] = dict(session.execute(select(InstrumentType.code, InstrumentType.quantity_code)).all())  # type: ignore[arg-type]
     existing = set(session.execute(select(Equipment.serial_no).where(Equipment.center_id == center.id)).scalars())
     first_row_of_serial: dict[str, int] = {}
     parsed: list[dict[str, Any]] = []

@@ -270,8 +270,13 @@ class User(SQLModel, table=True):
     username: str = Field(unique=True, index=True, max_length=64)
     role: str = Field(default=Role.VIEWER, max_length=16)
     center_id: int | None = Field(default=None, foreign_key="center.id", index=True)
-    # "scrypt$n$r$p$salt$hash" (services.auth); None means the account cannot log in
+    # an Argon2id PHC string, or "scrypt$n$r$p$salt$hash" from before (services.auth upgrades it at
+    # the next login); None means the account cannot log in
     password_hash: str | None = Field(default=None, max_length=256)
+    # a disabled account cannot log in, and a session still open loses its rights at once
+    disabled: bool = Field(default=False)
+    # where due-work notices go (services.notices); None: the account gets none
+    email: str | None = Field(default=None, max_length=254)
 
 
 class AuditLog(SQLModel, table=True):
@@ -296,3 +301,31 @@ class DatasetInfo(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=40)
     value: str = Field(max_length=200)
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Recent failed logins of one account name or one client address, shared by every app instance.
+
+    services.auth makes a key wait after a few failures, longer with each one, and forgets a key
+    an hour after its last failure. Times are Unix seconds: the same number on SQLite and PostgreSQL.
+    """
+
+    __tablename__ = "login_throttle"
+
+    key: str = Field(primary_key=True, max_length=200)  # "account:ttkt31" or "client:203.0.113.7"
+    failures: int = 0
+    last_failure_at: float = Field(index=True)
+    locked_until: float | None = None
+
+
+class CapabilityStandard(SQLModel, table=True):
+    """A reference or working standard that supports a capability (many-to-many).
+
+    A capability is in force on a day only while enough of its standards are in date
+    (``services.capability_state``); the state is derived, never stored.
+    """
+
+    __tablename__ = "capability_standard"
+
+    capability_id: int = Field(foreign_key="capability.id", primary_key=True)
+    equipment_id: int = Field(foreign_key="equipment.id", primary_key=True, index=True)

@@ -81,15 +81,18 @@ def names_on(session: Session, day: date) -> dict[int, tuple[str, str]]:
     return {row.center_id: (row.name_vi, row.name_en) for row in rows}
 
 
-def with_names_on(session: Session, centers: pd.DataFrame, day: date, id_column: str = "id") -> pd.DataFrame:
-    """``centers`` with name_vi / name_en as the centers were named on ``day``."""
+def with_names_on(session: Session, centers: pd.DataFrame, day: date, id_column: str = "id",
+                  prefix: str = "") -> pd.DataFrame:
+    """``centers`` with ``{prefix}name_vi`` / ``{prefix}name_en`` as the centers were named on ``day``."""
     former = names_on(session, day)
     if not former or centers.empty:
         return centers
     centers = centers.copy()
     ids = centers[id_column]
-    centers["name_vi"] = [former[i][0] if i in former else name for i, name in zip(ids, centers["name_vi"], strict=True)]
-    centers["name_en"] = [former[i][1] if i in former else name for i, name in zip(ids, centers["name_en"], strict=True)]
+    for position, lang in enumerate(("vi", "en")):
+        column = f"{prefix}name_{lang}"
+        centers[column] = [former[i][position] if i in former else name
+                           for i, name in zip(ids, centers[column], strict=True)]
     return centers
 
 

@@ -16,7 +16,8 @@ from sqlmodel import Session
 from sqlmodel import select as select_models
 
 from services.calibration import CalibrationStatus, equipment_status, status_counts
-from services.cooperation import agreements, events, stage_history
+from services.capability_state import capability_states, counted_capability_ids, linked_standards
+from services.cooperation import agreement_details, agreements, event_list, stage_history
 from services.filters import Filters
 from services.models import (
     Capability,
@@ -28,7 +29,8 @@ from services.models import (
     Quantity,
     ServiceVolume,
 )
-from services.network import center_ids_in_scope, centers_frame, provinces_frame
+from services.network import center_ids_in_scope, center_name_on, centers_frame, provinces_frame
+from services.recognition import counted, is_accredited, is_designated, recognitions
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,8 @@ class CenterSummary:
     never_calibrated: int = 0
     in_date_share: float = 0.0
     capabilities: int = 0
-    accredited_capabilities: int = 0
+    accredited_capabilities: int = 0  # calibration and testing under VILAS accreditation
+    designated_capabilities: int = 0  # verifications the state designated the center for
     agreements: int = 0
 
 
@@ -114,7 +117,7 @@ def center_summary(session: Session, filters: Filters) -> CenterSummary | None:
         return int(counts.get(status.value, 0))
 
     references = 0
-    capabilities = accredited = 0
+    capabilities = accredited = designated = 0
     if ids:
         references = session.exec(  # type: ignore[call-overload]
             select(func.count())
@@ -122,16 +125,22 @@ def center_summary(session: Session, filters: Filters) -> CenterSummary | None:
             .join(Quantity, Quantity.code == Equipment.quantity_code)
             .where(*_equipment_conditions(filters, ids), Equipment.is_reference_standard.is_(True))  # type: ignore[attr-defined]
         ).one()[0]
-        capabilities, accredited = session.exec(  # type: ignore[call-overload]
-            _capability_query(filters, ids, [func.count(), func.coalesce(func.sum(cast(Capability.accredited, Integer)), 0)])
-        ).one()
+        # only capabilities in force on the day count (services.capability_state)
+        capability_query = _capability_query(filters, ids, [
+            func.count(), func.coalesce(func.sum(counted(is_accredited())), 0),
+            func.coalesce(func.sum(counted(is_designated())), 0)])
+        in_force = counted_capability_ids(session, filters)
+        if in_force is not None:
+            capability_query = capability_query.where(Capability.id.in_(in_force))  # type: ignore[union-attr]
+        capabilities, accredited, designated = session.exec(capability_query).one()  # type: ignore[call-overload]
     agreement_count = len(agreements(session, filters)) if ids else 0
     active = center.active_to is None or center.active_to >= filters.as_of
+    name_vi, name_en = center_name_on(session, center, filters.as_of)
     return CenterSummary(
         id=int(center.id),  # type: ignore[arg-type]
         code=center.code,
-        name_vi=center.name_vi,
-        name_en=center.name_en,
+        name_vi=name_vi,
+        name_en=name_en,
         kind=center.kind,
         accreditation_no=center.accreditation_no,
         lat=center.lat,
@@ -159,6 +168,7 @@ def center_summary(session: Session, filters: Filters) -> CenterSummary | None:
         else 0.0,
         capabilities=int(capabilities),
         accredited_capabilities=int(accredited),
+        designated_capabilities=int(designated),
         agreements=agreement_count,
     )
 
@@ -269,11 +279,16 @@ def _capability_query(filters: Filters, ids: list[int], columns: list) -> Select
 
 
 def center_capabilities(session: Session, filters: Filters) -> pd.DataFrame:
-    """The services the center offers: instrument type, service, range, best uncertainty, capacity."""
+    """The services the center offers: instrument type, service, range, best uncertainty, capacity,
+    and its standing: ``designated`` for a verification, ``accredited`` (VILAS) for a calibration or
+    test, each False where it cannot apply, and ``recognition`` naming it (services.recognition);
+    ``state`` on the day (in force, at risk, suspended: ``services.capability_state``), from
+    ``standards_in_date`` of its ``standards``. Suspended ones are listed too, saying so."""
     columns = [
         "capability_id", "holder_code", "field_code", "field_vi", "field_en", "instrument_type_code",
         "type_vi", "type_en", "legally_controlled", "service", "range_text", "range_min_si", "range_max_si",
         "uncertainty_value", "uncertainty_unit", "uncertainty_relative", "annual_capacity", "accredited",
+        "designated", "recognition", "standards", "standards_in_date", "state",
     ]
     ids = scope_ids(session, filters)
     if not ids:
@@ -283,14 +298,40 @@ def center_capabilities(session: Session, filters: Filters) -> pd.DataFrame:
         Capability.instrument_type_code, InstrumentType.name_vi, InstrumentType.name_en,
         InstrumentType.legally_controlled, Capability.service, Capability.range_text, Capability.range_min_si,
         Capability.range_max_si, Capability.uncertainty_value, Capability.uncertainty_unit,
-        Capability.uncertainty_relative, Capability.annual_capacity, Capability.accredited,
+        Capability.uncertainty_relative, Capability.annual_capacity, Capability.accredited, Capability.designated,
     ])
     query = (
         query.join(Center, Center.id == Capability.center_id)
         .join(MeasurementField, MeasurementField.code == Quantity.field_code)
         .order_by(MeasurementField.sort_order, InstrumentType.name_vi, Capability.service, Center.code)
     )
-    return pd.DataFrame(session.exec(query).all(), columns=columns)  # type: ignore[call-overload]
+    frame = pd.DataFrame(session.exec(query).all(), columns=columns[:-4])  # type: ignore[call-overload]
+    frame["recognition"] = recognitions(frame)
+    frame["accredited"] = frame["recognition"] == "accredited"
+    frame["designated"] = frame["recognition"] == "designated"
+    states = capability_states(session, filters).set_index("capability_id")
+    for column in ("standards", "standards_in_date", "state"):
+        frame[column] = frame["capability_id"].map(states[column])
+    return frame[columns]
+
+
+def capability_standards(session: Session, filters: Filters) -> pd.DataFrame:
+    """Which of the center's services hang on which standard: one row per capability and standard
+    (a capability with none recorded gets one row without a standard), with the standard's status
+    on the day, whether it is in date, and the capability's state."""
+    columns = [
+        "capability_id", "holder_code", "instrument_type_code", "type_vi", "type_en", "service", "range_text",
+        "state", "equipment_id", "name", "serial_no", "is_reference_standard", "equipment_status", "status",
+        "due_on", "in_date",
+    ]
+    capabilities = center_capabilities(session, filters)
+    if capabilities.empty:
+        return pd.DataFrame(columns=columns)
+    standards = linked_standards(session, filters, [int(i) for i in capabilities["capability_id"]])
+    frame = capabilities[["capability_id", "holder_code", "instrument_type_code", "type_vi", "type_en", "service",
+                          "range_text", "state"]].merge(standards, on="capability_id", how="left")
+    frame["in_date"] = frame["in_date"].fillna(False).astype(bool)
+    return frame[columns].reset_index(drop=True)
 
 
 def monthly_utilization(session: Session, filters: Filters) -> pd.DataFrame:
@@ -349,16 +390,21 @@ class CenterCooperation:
 
 
 def center_cooperation(session: Session, filters: Filters) -> CenterCooperation:
-    """Agreements of the center with their stage on ``as_of`` and history, and its events."""
+    """Agreements of the center with their stage on ``as_of`` and history, and its events.
+
+    The agreements are ``services.cooperation.agreement_details`` rows (scope by name, "not
+    published" where a real record's source is silent, the source cited), the events
+    ``event_list`` rows (who took part, in words).
+    """
     if not scope_ids(session, filters):
         empty = pd.DataFrame()
         return CenterCooperation(empty, empty, empty)
     scoped = Filters(as_of=filters.as_of, center=filters.center, field=filters.field,
                      boundaries=filters.boundaries)
     return CenterCooperation(
-        agreements=agreements(session, scoped),
+        agreements=agreement_details(session, scoped),
         stage_history=stage_history(session, scoped),
-        events=events(session, scoped),
+        events=event_list(session, scoped),
     )
 
 

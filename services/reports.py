@@ -28,7 +28,15 @@ from sqlmodel import Session
 from services.chart_images import FONT_DIRECTORY, chart_png
 from services.filters import Filters
 from services.i18n import format_number, format_timestamp, translate
-from services.slides import DeckData, Slide, agreements_table, build_deck, describe_filters, gaps_table
+from services.slides import (
+    DeckData,
+    Slide,
+    agreements_table,
+    build_deck,
+    describe_filters,
+    gaps_table,
+    real_sources,
+)
 
 PDF_FONT = "BeVietnamPro"
 PPTX_FONT = "Arial"
@@ -88,6 +96,16 @@ class _Report(FPDF):
             for values in frame.itertuples(index=False):
                 table.row([_nfc(value) for value in values])
         self.ln(4)
+
+    def sources(self, sources: tuple[tuple[str, str], ...], size: float = 9.5) -> None:
+        """Each source of the real records as a link ("Nguồn: Sở KH&CN Điện Biên, 18/06/2024")."""
+        self.set_font(PDF_FONT, "", size)
+        self.set_text_color(*ACCENT)
+        for label, url in sources:
+            self.multi_cell(0, size * 0.5, _nfc(f"★ {label}"), align="L", link=url,
+                            new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_text_color(*INK)
+        self.ln(2)
 
     def ensure_space(self, height: float) -> None:
         if self.get_y() + height > self.h - self.b_margin:
@@ -153,6 +171,8 @@ def _pdf_slide(pdf: _Report, slide: Slide, lang: str) -> None:
         png = chart_png(chart, lang=lang, width=1200, height=640, scale=PDF_IMAGE_SCALE)
         pdf.image(io.BytesIO(png), w=width, h=width * 640 / 1200)
         pdf.ln(5)
+    if slide.sources:
+        pdf.sources(slide.sources)
     if slide.table is not None and slide.key == "next_steps":  # other slide tables are in the annex in full
         pdf.paragraph(slide.table_title, style="B")
         pdf.data_table(slide.table)
@@ -176,7 +196,10 @@ def _pdf_annex(pdf: _Report, data: DeckData, lang: str) -> None:
     if scoped.empty:
         pdf.paragraph(translate("presenter.empty.no_agreements", lang), style="I")
     else:
-        pdf.data_table(agreements_table(scoped, lang), widths=(20, 60, 25, 25, 25, 25), size=8.5)
+        pdf.data_table(agreements_table(scoped, lang), widths=(18, 48, 34, 21, 21, 22, 16), size=8.5)
+        if sources := real_sources(scoped, lang):
+            pdf.paragraph(translate("reports.sources", lang), size=9.5, style="B")
+            pdf.sources(sources)
 
 
 # ---------------------------------------------------------------- PPTX
@@ -185,6 +208,7 @@ SLIDE_WIDTH, SLIDE_HEIGHT = Inches(13.333), Inches(7.5)  # 16:9
 MARGIN = Inches(0.5)
 CONTENT_TOP = Inches(1.85)
 CONTENT_HEIGHT = Inches(5.05)
+SOURCES_HEIGHT = Inches(0.4)
 _TITLE_ONLY = 5  # the default template's "Title Only" layout: the title stays a real title placeholder
 
 
@@ -239,6 +263,10 @@ def _pptx_slide(presentation, slide: Slide, scope: str, total: int, lang: str) -
     _text_box(page, MARGIN, Inches(7.0), width, Inches(0.35),
               f"{footer} · {translate('demo.badge', lang)}", size=11, color=(96, 110, 120))
     page.notes_slide.notes_text_frame.text = _nfc(f"{slide.subtitle}\n{scope}")
+    # the sources of the slide's real records take a line under the chart
+    content_height = CONTENT_HEIGHT - (SOURCES_HEIGHT if slide.sources else 0)
+    if slide.sources:
+        _pptx_sources(page, slide.sources, MARGIN, CONTENT_TOP + content_height, width)
 
     if slide.empty_message:
         _text_box(page, MARGIN, Inches(3.0), width, Inches(1.5), slide.empty_message, size=24)
@@ -250,8 +278,8 @@ def _pptx_slide(presentation, slide: Slide, scope: str, total: int, lang: str) -
     if chart is not None:
         chart_width = int(width * 0.6) if has_table else width
         pixels_wide = round(1280 * chart_width / width)
-        png = chart_png(chart, lang=lang, width=pixels_wide, height=round(pixels_wide * CONTENT_HEIGHT / chart_width))
-        page.shapes.add_picture(io.BytesIO(png), MARGIN, CONTENT_TOP, width=chart_width, height=CONTENT_HEIGHT)
+        png = chart_png(chart, lang=lang, width=pixels_wide, height=round(pixels_wide * content_height / chart_width))
+        page.shapes.add_picture(io.BytesIO(png), MARGIN, CONTENT_TOP, width=chart_width, height=content_height)
     if has_table:
         assert slide.table is not None
         left = MARGIN + (int(width * 0.62) if chart is not None else 0)
@@ -259,6 +287,20 @@ def _pptx_slide(presentation, slide: Slide, scope: str, total: int, lang: str) -
         _text_box(page, left, CONTENT_TOP, table_width, Inches(0.45), slide.table_title, size=16, bold=True)
         _pptx_table(page, slide.table, left, CONTENT_TOP + Inches(0.5), table_width,
                     size=12 if chart is not None else 14)
+
+
+def _pptx_sources(page, sources: tuple[tuple[str, str], ...], left: int, top: int, width: int) -> None:  # type: ignore[no-untyped-def]
+    """The sources of the slide's real records, each a clickable link, in one line above the footer."""
+    box = page.shapes.add_textbox(left, top, width, SOURCES_HEIGHT)
+    frame = box.text_frame
+    frame.word_wrap = True
+    paragraph = frame.paragraphs[0]
+    for index, (label, url) in enumerate(sources):
+        run = paragraph.add_run()
+        run.text = _nfc(("; " if index else "★ ") + label)
+        run.font.size, run.font.name = Pt(12), PPTX_FONT
+        run.font.color.rgb = _rgb(ACCENT)
+        run.hyperlink.address = url
 
 
 def _pptx_kpis(page, kpis: tuple[tuple[str, str], ...]) -> None:  # type: ignore[no-untyped-def]

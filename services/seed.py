@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,13 +25,15 @@ from sqlmodel import SQLModel
 
 from services import models as m
 from services.auth import demo_password, demo_username, hash_password
+from services.capabilities import capability_uncertainty
 from services.dataset import record_demo_as_of
 from services.db import is_empty, make_engine, upgrade_schema
 from services.demo import cooperation as demo_cooperation
-from services.demo.equipment import HISTORY_START, HORIZON, Chains, Item, build_items
+from services.demo.equipment import HISTORY_START, HORIZON, Item, network_items
 from services.demo.services_offered import monthly_volumes, offers
-from services.demo.spec import centers, opt_date, opt_int, read_spec
-from services.units import display_unit, to_si, ureg
+from services.demo.spec import Template, centers, opt_date, opt_int, read_spec
+from services.notices import demo_email
+from services.units import display_unit, from_si, to_si, ureg
 
 Progress = Callable[[str, int, int], None]
 
@@ -66,6 +69,7 @@ class DemoNetwork:
         self.as_of = as_of
         self.batch = _Batch()
         self.center_ids: dict[str, int] = {}
+        self.items: list[Item] = []  # every item to the horizon; those held on the seed day have an id
 
     def build(self, progress: Progress | None = None) -> _Batch:
         self.add_reference_tables()
@@ -116,12 +120,14 @@ class DemoNetwork:
 
     # equipment and certificates ---------------------------------------------------------------
     def add_equipment(self, progress: Progress | None = None) -> None:
-        items = build_items(self.scale)
         if progress:
-            progress("equipment", 0, 1)
-        Chains(items).draw_all()
+            progress("building the network", 0, 1)
+        items = network_items(self.scale)
         if progress:
-            progress("equipment", 1, 1)
+            progress("building the network", 1, 1)
+        for item in items:  # ids of an earlier seed in this process: every one is numbered anew
+            item.id = 0
+        self.items = list(items)
         held = sorted((item for item in items if item.acquired_on <= self.as_of), key=Item.sort_key)
         for item in held:
             item.id = self._add_item(item)
@@ -163,25 +169,45 @@ class DemoNetwork:
 
     # services offered -----------------------------------------------------------------
     def add_capabilities_and_volumes(self) -> None:
-        from services.demo.equipment import center_pool
+        """Capabilities of the instrument types the centers' standards serve, each linked to them.
 
-        served = {c.code: {t.instrument_type_code for t in center_pool(c) if t.instrument_type_code}
-                  for c in centers()}
+        What a center offers, its range and its uncertainty depend only on its slots (drawn to the
+        horizon), never on the seed day; the links name every item of those slots held on the seed
+        day, so a later seed day only adds links (replacements keep supporting the capability).
+        """
+        slots: dict[tuple[str, str], list[Item]] = defaultdict(list)  # (center, type) -> items
+        for item in self.items:
+            if item.template.instrument_type_code:
+                slots[(item.center.code, item.template.instrument_type_code)].append(item)
+        served: dict[str, set[str]] = defaultdict(set)
+        for center_code, type_code in slots:
+            served[center_code].add(type_code)
         types = {row["code"]: row for row in read_spec("instrument_types")}
         offer_list = offers(served)
+        links: list[tuple[int, int]] = []
         for offer in offer_list:
             spec = types[offer.instrument_type_code]
-            low, high, unit = float(spec["range_low"]), float(spec["range_high"]), spec["range_unit"]
-            high = float(f"{low + (high - low) * offer.reach:.6g}")
+            items = slots[(offer.center.code, offer.instrument_type_code)]
+            # only standards of the type's own quantity bound its range and uncertainty: a 100 L
+            # volume can backs a water-meter bench but says nothing about its flow-rate range
+            backing = _backing_templates([i for i in items if i.template.quantity_code == spec["quantity_code"]])
+            low, high, unit = _capability_range(spec, offer.reach, backing)
             unit_text = "" if unit == "dimensionless" else f" {display_unit(unit)}"
-            self.batch.add(
+            uncertainty = _capability_uncertainty(
+                float(f"{float(spec['uncertainty']) * offer.uncertainty_factor:.6g}"), spec["uncertainty_unit"],
+                _si(low, unit), _si(high, unit), backing,
+            )
+            capability = self.batch.add(
                 m.Capability, center_id=self.center_ids[offer.center.code],
                 instrument_type_code=offer.instrument_type_code, service=offer.service,
                 range_text=f"{low:g}–{high:g}{unit_text}", range_min_si=_si(low, unit), range_max_si=_si(high, unit),
-                uncertainty_value=float(f"{float(spec['uncertainty']) * offer.uncertainty_factor:.6g}"),
+                uncertainty_value=uncertainty,
                 uncertainty_unit=spec["uncertainty_unit"], uncertainty_relative=spec["uncertainty_unit"] == "%",
                 annual_capacity=offer.annual_capacity, accredited=offer.accredited, designated=offer.designated,
             )
+            links += [(capability, item.id) for item in items if item.acquired_on <= self.as_of]
+        for capability, equipment in sorted(links):
+            self.batch.add(m.CapabilityStandard, capability_id=capability, equipment_id=equipment)
         volumes = monthly_volumes(offer_list, self.as_of)
         for (center_code, type_code, service, month), count in sorted(volumes.items(), key=lambda kv: (kv[0][3], kv[0][:3])):
             self.batch.add(m.ServiceVolume, center_id=self.center_ids[center_code], instrument_type_code=type_code,
@@ -224,15 +250,97 @@ class DemoNetwork:
         Salts come from the name, so a re-seed writes identical rows.
         """
         def account(username: str, role: str, center_id: int | None) -> None:
-            salt = hashlib.sha256(f"demo-salt:{username}".encode()).digest()[:16]
-            self.batch.add(m.User, username=username, role=role, center_id=center_id,
-                           password_hash=hash_password(demo_password(username), salt=salt))
+            self.batch.add(m.User, username=username, role=role, center_id=center_id, email=demo_email(username),
+                           password_hash=_demo_hash(username))
 
         account("admin", m.Role.ADMIN, None)
         account("viewer", m.Role.VIEWER, None)
         for center in centers():
             if center.active_to is None:
                 account(demo_username(center.code), m.Role.CENTER_STAFF, self.center_ids[center.code])
+
+
+def _backing_templates(items: list[Item]) -> list[Template]:
+    """The templates of the slots that started first for a capability: whatever the seed day, a
+    capability with any standard holds an item of these (a slot's items follow one another)."""
+    if not items:
+        return []
+    first = min(item.acquired_on for item in items)
+    starts = {(item.slot, item.template.index): item.template for item in items
+              if item.generation == 0 and item.acquired_on == first}
+    return list(starts.values())
+
+
+ZERO_SHARE = 0.01  # a standard starting this close to zero (a share of its top) covers zero too
+
+
+def standard_span(low_si: float, high_si: float) -> tuple[float, float]:
+    """What a standard's range lets a capability cover: checking an instrument's zero needs no
+    standard (it is vented, unloaded, shorted), so a range from 0,1 MPa to 70 MPa serves from 0."""
+    if 0 < low_si <= ZERO_SHARE * high_si:
+        return 0.0, high_si
+    return low_si, high_si
+
+
+def _inward(value: float, *, up: bool) -> float:
+    """``value`` to three significant digits, rounded towards the inside of a range (so a range
+    clipped to a standard's, converted from another unit, reads 1,51–300 mmHg, not 1,50013–300)."""
+    if value == 0 or not math.isfinite(value):
+        return value
+    step = 10 ** (math.floor(math.log10(abs(value))) - 2)
+    rounded = (math.ceil if up else math.floor)(round(value / step, 6)) * step
+    return float(f"{rounded:.3g}")
+
+
+def _capability_range(spec: dict[str, str], reach: float, backing: list[Template]) -> tuple[float, float, str]:
+    """The instrument type's range (its top scaled by the center's reach), clipped to what the
+    backing standards cover (compared in SI), in the type's unit."""
+    low, high, unit = float(spec["range_low"]), float(spec["range_high"]), spec["range_unit"]
+    high = float(f"{low + (high - low) * reach:.6g}")
+    if not backing:
+        return low, high, unit
+    low_si, high_si = _si(low, unit), _si(high, unit)
+    spans = [standard_span(_si(t.range_low, t.range_unit), _si(t.range_high, t.range_unit)) for t in backing]
+    # the standard overlapping the range most; when none overlaps, the range it could serve
+    best = max(spans, key=lambda span: (min(high_si, span[1]) - max(low_si, span[0]), span[1] - span[0]))
+    clipped = (max(low_si, best[0]), min(high_si, best[1]))
+    if clipped[0] >= clipped[1]:
+        full = _si(float(spec["range_high"]), unit)
+        clipped = (max(low_si, best[0]), min(full, best[1]))
+        if clipped[0] >= clipped[1]:
+            clipped = best
+    return (_inward(from_si(clipped[0], unit), up=True), _inward(from_si(clipped[1], unit), up=False), unit)
+
+
+def _capability_uncertainty(value: float, unit: str, low_si: float, high_si: float,
+                            backing: list[Template]) -> float:
+    """The capability's best uncertainty, raised where it would be better than its best standard's
+    at either end of its range (a service cannot measure better than the standard it uses)."""
+    if not backing:
+        return value
+    relative = unit == "%"
+    own = capability_uncertainty(1.0, unit, relative).value_si  # SI per unit of ``value``
+    ends = [x for x in (low_si, high_si) if x != 0] if relative else [low_si, high_si]
+    if not ends or own == 0:
+        return value
+
+    def standard_at(x: float) -> float:
+        return min(capability_uncertainty(t.uncertainty, t.uncertainty_unit, t.uncertainty_unit == "%").at(x)
+                   for t in backing)
+
+    needed = max(standard_at(x) / (abs(x) if relative else 1.0) for x in ends) / own
+    if value >= needed * (1 - 1e-9):
+        return value
+    exponent = math.floor(math.log10(needed)) - 1
+    return float(f"{math.ceil(round(needed / 10 ** exponent, 6)) * 10 ** exponent:.2g}")
+
+
+@cache
+def _demo_hash(username: str) -> str:
+    """The demo account's hash, salted from its name: identical rows on every seed, and Argon2 runs
+    once per account and process (the tests seed many databases)."""
+    salt = hashlib.sha256(f"demo-salt:{username}".encode()).digest()[:16]
+    return hash_password(demo_password(username), salt=salt)
 
 
 def _certificate_no(provider_name: str, provider_code: str | None, item: Item, year: int, number: int) -> str:
@@ -244,7 +352,7 @@ def _certificate_no(provider_name: str, provider_code: str | None, item: Item, y
 
 INSERT_ORDER: tuple[type[SQLModel], ...] = (
     m.Province, m.MeasurementField, m.Quantity, m.InstrumentType, m.Center, m.CenterNameHistory, m.Equipment,
-    m.CalibrationRecord, m.Capability, m.ServiceVolume, m.Agreement, m.AgreementEvent,
+    m.CalibrationRecord, m.Capability, m.CapabilityStandard, m.ServiceVolume, m.Agreement, m.AgreementEvent,
     m.Event, m.EventParticipant, m.User,
 )
 
@@ -309,7 +417,7 @@ def main(argv: list[str] | None = None) -> None:
 
     def show(stage: str, done: int, total: int) -> None:
         if stage not in bars:  # one bar per stage, created once
-            bars[stage] = tqdm(total=total, desc=f"{stage:>20}", unit="rows" if stage != "equipment" else "steps")
+            bars[stage] = tqdm(total=total, desc=f"{stage:>20}", unit="rows" if stage != "building the network" else "steps")
         bars[stage].n = done
         bars[stage].refresh()
 

@@ -17,20 +17,25 @@ from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from services import chart_specs
+from services.boundaries import boundaries_of
 from services.calibration import STATUS_ORDER, status_query
 from services.catalog import filter_options
 from services.cooperation import agreements, events, pipeline_counts, stage_history
 from services.coverage import coverage_gaps, coverage_grid
 from services.filters import Filters
-from services.i18n import format_day, format_number, format_percentage, translate
+from services.i18n import format_day, format_number, format_percentage, translate, translate_plural
 from services.kpis import kpi_summary
+from services.map_chart import slide_map
 from services.models import AgreementStage, Equipment, MeasurementField, Quantity
 from services.network import centers_frame, regions
 from services.overview import center_points
+from services.province_map import MapMeasure, province_measures
+from services.sources import citation, source_url
 
 SLIDE_KEYS = ("kpis", "map", "capacity", "coverage", "pipeline", "timeline", "next_steps")
 WAITING_STAGES = (AgreementStage.PROPOSED.value, AgreementStage.NEGOTIATING.value)
 SIGNED_STAGES = (AgreementStage.SIGNED.value, AgreementStage.ACTIVE.value)
+SLIDE_MAP_MEASURE = MapMeasure.IN_DATE  # the deck's map: how much of each province's equipment is in date
 SLIDE_TABLE_ROWS = 8  # what a projector can show legibly under a chart
 
 
@@ -45,6 +50,7 @@ class Slide:
     table: pd.DataFrame | None = None  # translated headers, formatted cells
     table_title: str = ""
     empty_message: str | None = None  # shown instead of the chart when the filters leave nothing
+    sources: tuple[tuple[str, str], ...] = ()  # (citation, address) of the real records the slide shows
 
     @property
     def number(self) -> int:
@@ -55,7 +61,7 @@ class Slide:
             return None
         data = self.chart_data
         if self.key == "map":
-            return chart_specs.centers_map(data["points"], self.lang)
+            return slide_map(data["measures"], data["points"], SLIDE_MAP_MEASURE, self.lang)
         if self.key == "capacity":
             return chart_specs.capacity_by_field(data["counts"], self.lang)
         if self.key == "coverage":
@@ -148,6 +154,19 @@ def _t(lang: str) -> Callable[..., str]:
     return lambda key, **params: translate(key, lang, **params)
 
 
+def _count(lang: str) -> Callable[[str, int], str]:
+    """``count("count.centers", 3)`` → "3 centers": a counted noun in its plural form."""
+    return lambda key, value: translate_plural(key, int(value), lang)
+
+
+def real_sources(frame: pd.DataFrame, lang: str) -> tuple[tuple[str, str], ...]:
+    """(citation, address) of the distinct web sources of a frame's real (not demo) rows."""
+    if frame.empty:
+        return ()
+    real = frame.loc[~frame["is_demo"].astype(bool), "source"].dropna().astype(str)
+    return tuple((citation(source, lang), url) for source in dict.fromkeys(real) if (url := source_url(source)))
+
+
 def _title(key: str, lang: str) -> str:
     return translate(f"presenter.slide.{key}.title", lang)
 
@@ -178,9 +197,12 @@ def _map_slide(data: DeckData, lang: str) -> Slide:
     points = center_points(session, filters)
     if points.empty:
         return Slide("map", lang, _title("map", lang), "", empty_message=t("empty.no_centers"))
-    subtitle = t("presenter.map.subtitle", centers=format_number(len(points), lang),
-                 equipment=format_number(int(points["equipment"].sum()), lang))
-    return Slide("map", lang, _title("map", lang), subtitle, chart_data={"points": points})
+    count = _count(lang)
+    subtitle = t(f"map.slide.subtitle.{SLIDE_MAP_MEASURE.value}", centers=count("count.centers", len(points)),
+                 equipment=count("count.equipment", int(points["equipment"].sum())),
+                 boundaries=t(f"map.boundaries.{boundaries_of(filters)}"))
+    measures = province_measures(session, filters)
+    return Slide("map", lang, _title("map", lang), subtitle, chart_data={"points": points, "measures": measures})
 
 
 def _capacity_slide(data: DeckData, lang: str) -> Slide:
@@ -190,8 +212,10 @@ def _capacity_slide(data: DeckData, lang: str) -> Slide:
     if counts.empty:
         return Slide("capacity", lang, _title("capacity", lang), "", empty_message=t("presenter.empty.no_equipment"))
     overdue = int(counts.loc[counts["status"] == "overdue", "equipment"].sum())
-    subtitle = t("presenter.capacity.subtitle", equipment=n(int(counts["equipment"].sum())),
-                 fields=n(counts["field_code"].nunique()), overdue=n(overdue))
+    count = _count(lang)
+    subtitle = t("presenter.capacity.subtitle", equipment=count("count.equipment_and_standards",
+                                                                int(counts["equipment"].sum())),
+                 fields=count("count.fields", counts["field_code"].nunique()), overdue=n(overdue))
     return Slide("capacity", lang, _title("capacity", lang), subtitle, chart_data={"counts": counts})
 
 
@@ -210,7 +234,7 @@ def gaps_table(gaps: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def _coverage_slide(data: DeckData, lang: str) -> Slide:
     session, filters = data.session, data.filters
-    t, n = _t(lang), lambda value: format_number(value, lang)
+    t = _t(lang)
     # coverage_grid needs provinces to cross with instrument types (an empty database has none)
     grid = coverage_grid(session, filters) if not regions(session, filters).empty else pd.DataFrame()
     if grid.empty:
@@ -225,8 +249,10 @@ def _coverage_slide(data: DeckData, lang: str) -> Slide:
         id_vars=["region_code", "region_vi", "region_en"], value_vars=["gap", "covered"],
         var_name="kind", value_name="types",
     )
-    subtitle = t("presenter.coverage.subtitle", gaps=n(len(gaps)), regions=n(len(per_region)),
-                 types=n(grid["instrument_type_code"].nunique()))
+    count = _count(lang)
+    subtitle = t("presenter.coverage.subtitle", gaps=count("count.gaps", len(gaps)),
+                 regions=count("count.provinces", len(per_region)),
+                 types=count("count.types", grid["instrument_type_code"].nunique()))
     table = gaps_table(gaps.head(5), lang) if not gaps.empty else None
     return Slide("coverage", lang, _title("coverage", lang), subtitle, chart_data={"coverage": coverage},
                  table=table, table_title=t("overview.largest_gaps"))
@@ -241,10 +267,11 @@ def _pipeline_slide(data: DeckData, lang: str) -> Slide:
         return Slide("pipeline", lang, _title("pipeline", lang), "",
                      empty_message=t("presenter.empty.no_agreements"))
     by_stage = pipeline.set_index("stage")["agreements"]
-    subtitle = t("presenter.pipeline.subtitle", total=n(total),
+    subtitle = t("presenter.pipeline.subtitle", agreements=_count(lang)("count.agreements", total),
                  signed=n(int(by_stage[list(SIGNED_STAGES)].sum())),
                  waiting=n(int(by_stage[list(WAITING_STAGES)].sum())))
-    return Slide("pipeline", lang, _title("pipeline", lang), subtitle, chart_data={"pipeline": pipeline})
+    return Slide("pipeline", lang, _title("pipeline", lang), subtitle, chart_data={"pipeline": pipeline},
+                 sources=real_sources(data.agreements, lang))
 
 
 def milestones(session: Session, filters: Filters, lang: str) -> pd.DataFrame:
@@ -265,7 +292,7 @@ def milestones(session: Session, filters: Filters, lang: str) -> pd.DataFrame:
 
 def _timeline_slide(data: DeckData, lang: str) -> Slide:
     session, filters = data.session, data.filters
-    t, n = _t(lang), lambda value: format_number(value, lang)
+    t, count = _t(lang), _count(lang)
     history = stage_history(session, filters)
     if history.empty:
         return Slide("timeline", lang, _title("timeline", lang), "",
@@ -282,31 +309,43 @@ def _timeline_slide(data: DeckData, lang: str) -> Slide:
     history["highlight"] = history["label"].notna()
     history["label"] = history["label"].fillna("")
     marks = milestones(session, filters, lang)
+    agreements = count("count.agreements", history["agreement_id"].nunique())
     if not marks.empty:
-        subtitle = t("presenter.timeline.subtitle_milestone", milestone=marks["label"].iloc[0],
-                     agreements=n(history["agreement_id"].nunique()))
+        subtitle = t("presenter.timeline.subtitle_milestone", milestone=marks["label"].iloc[0], agreements=agreements)
     else:
-        subtitle = t("presenter.timeline.subtitle", agreements=n(history["agreement_id"].nunique()),
-                     changes=n(len(history)))
+        subtitle = t("presenter.timeline.subtitle", agreements=agreements,
+                     changes=count("count.stage_changes", len(history)))
     columns = ["agreement_id", "center_code", "stage", "changed_on", "highlight", "label"]
+    sources = dict.fromkeys(real_sources(scoped, lang) + real_sources(events(session, filters), lang))
     return Slide("timeline", lang, _title("timeline", lang), subtitle,
-                 chart_data={"history": history[columns], "milestones": marks})
+                 chart_data={"history": history[columns], "milestones": marks}, sources=tuple(sources))
 
 
 def agreements_table(frame: pd.DataFrame, lang: str, *, waiting_since: bool = False) -> pd.DataFrame:
-    """Agreements as a reader sees them: center, stage, dates (dd/mm/yyyy)."""
+    """Agreements as a reader sees them: center, stage, dates (dd/mm/yyyy), real or demo.
+
+    What a real record's source did not publish (its term, what followed its last stage) reads
+    "not published", never "—" (which says no date is set).
+    """
     t = _t(lang)
+    unpublished = t("unpublished")
+    stages = [translate(f"stage.{s}", lang) if bool(known) else
+              t("cooperation.stage.later_unpublished", stage=translate(f"stage.{s}", lang))
+              for s, known in zip(frame["stage"].astype(str), frame["later_stages_published"], strict=True)]
     table = pd.DataFrame({
         t("label.center"): frame["center_code"],
         t("label.name"): frame[f"center_name_{lang}"],
-        t("label.stage"): frame["stage"].astype(str).map(lambda s: translate(f"stage.{s}", lang)),
+        t("label.stage"): stages,
         t("presenter.table.proposed_on"): frame["proposed_on"].map(lambda d: format_day(d, lang)),
     })
     if not waiting_since:
         table[t("presenter.table.signed_on")] = frame["signed_on"].map(
             lambda d: format_day(d, lang) if pd.notna(d) else "—")
-        table[t("presenter.table.expires_on")] = frame["expires_on"].map(
-            lambda d: format_day(d, lang) if pd.notna(d) else "—")
+        table[t("presenter.table.expires_on")] = [
+            format_day(d, lang) if pd.notna(d) else "—" if bool(known) else unpublished
+            for d, known in zip(frame["expires_on"], frame["term_published"], strict=True)]
+    table[t("presenter.table.data")] = frame["is_demo"].map(
+        lambda demo: t("cooperation.data.demo" if bool(demo) else "cooperation.data.real"))
     return table.reset_index(drop=True)
 
 
@@ -320,7 +359,7 @@ def _next_steps_slide(data: DeckData, lang: str) -> Slide:
     days = waiting["proposed_on"].map(lambda d: (filters.as_of - d).days)
     table = agreements_table(waiting, lang, waiting_since=True)
     table[t("presenter.table.days_waiting")] = [n(d) for d in days]
-    subtitle = t("presenter.next_steps.subtitle", count=n(len(waiting)),
+    subtitle = t("presenter.next_steps.subtitle", agreements=_count(lang)("count.agreements", len(waiting)),
                  negotiating=n(int((waiting["stage"].astype(str) == "negotiating").sum())))
     return Slide("next_steps", lang, _title("next_steps", lang), subtitle,
                  table=table.head(SLIDE_TABLE_ROWS), table_title=t("presenter.next_steps.table"))

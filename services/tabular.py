@@ -12,15 +12,34 @@ import csv
 import difflib
 import io
 import zipfile
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from services.cells import CellError, as_text
+from services.cells import CellError
 from services.i18n import LANGUAGES, translate
+from services.spreadsheet_safety import unescape_cell
+from services.xlsx_reader import XlsxLimits, XlsxRefusal, column_letters, read_first_sheet
 
-MAX_BYTES: Final = 10 * 1024 * 1024
-MAX_ROWS: Final = 20_000
+# Limits, each checked before any row is kept. A legal file of MAX_ROWS rows of our widest table
+# (12 columns) is about 1.5 MB of CSV, or 15 MB of sheet XML inside a 0.9 MB XLSX.
+MAX_BYTES: Final = 10 * 1024 * 1024  # the upload as it arrives
+MAX_ROWS: Final = 20_000  # data rows (the header not counted)
+MAX_COLUMNS: Final = 64
+MAX_CELL_CHARS: Final = 1_000  # the longest field we store is 200 characters
+MAX_LISTED_PROBLEMS: Final = 1_000  # problems listed for one file; enough to fix it in one pass
+DELIMITER_SAMPLE: Final = 4_096  # characters of the header line that decide the delimiter
+XLSX_LIMITS: Final = XlsxLimits(
+    max_unpacked_bytes=40 * 1024 * 1024,  # all XML parts together, as the zip directory declares them
+    max_parts=1_000,
+    max_data_rows=MAX_ROWS + 1,  # the header too
+    max_row_number=2 * MAX_ROWS,  # values (and the declared dimension) end by this row
+    max_columns=MAX_COLUMNS,
+    max_cells=500_000,  # <c> elements, empty formatted ones too: 20,001 rows of 25 columns
+    max_elements=1_200_000,  # XML elements of the sheet: 20,001 rows × 12 inline strings make 740,000
+    max_cell_chars=MAX_CELL_CHARS,
+)
 _DELIMITERS: Final = (",", ";", "\t")
 
 
@@ -66,8 +85,18 @@ class Table:
     rows: list[tuple[int, list[str]]]  # (row number, cells as text)
 
     def cell(self, cells: list[str], name: str) -> str:
-        index = self.names.index(name) if name in self.names else len(cells)
+        index = self._positions().get(name, len(cells))
         return cells[index] if index < len(cells) else ""
+
+    def _positions(self) -> dict[str | None, int]:
+        """Column name -> position, built once (cell() runs for every cell of every row)."""
+        cached = self.__dict__.get("_position_cache")
+        if cached is None or cached[0] != len(self.names):
+            positions: dict[str | None, int] = {}
+            for index, name in enumerate(self.names):
+                positions.setdefault(name, index)
+            cached = self.__dict__["_position_cache"] = (len(self.names), positions)
+        return cached[1]
 
     def heading(self, name: str) -> str:
         """The column's header as the file wrote it (messages quote the user's own words)."""
@@ -89,18 +118,36 @@ def _aliases(columns: Sequence[Column]) -> dict[str, str]:
     return aliases
 
 
-def _records_from_xlsx(data: bytes) -> list[tuple[int, list[str]]]:
-    from openpyxl import load_workbook
+@dataclass
+class _Records:
+    """What a reader found: the non-empty records (header first) and the problems that refuse the file."""
 
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        sheet = workbook.worksheets[0]
-        return [
-            (number, [as_text(value) for value in values])
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-        ]
-    finally:
-        workbook.close()
+    rows: list[tuple[int, list[str]]] = field(default_factory=list)
+    problems: list[ImportProblem] = field(default_factory=list)
+    data_rows: int = 0  # non-empty records after the header, counted even past MAX_ROWS
+    pads_rows: bool = False  # XLSX: a row ends at its last value, so short rows are padded to the header
+
+
+def _column_label(header: list[str], index: int) -> str:
+    """The header of position ``index`` (0-based) as typed, else the spreadsheet's letter."""
+    return header[index] if index < len(header) and header[index] else column_letters(index + 1)
+
+
+def _too_long(number: int, header: list[str], index: int, length: int) -> ImportProblem:
+    return ImportProblem(number, _column_label(header, index), "data.limit.cell_too_long",
+                         {"length": str(length), "limit": str(MAX_CELL_CHARS)})
+
+
+def _records_from_xlsx(data: bytes) -> _Records:
+    sheet = read_first_sheet(data, XLSX_LIMITS)
+    records = _Records(pads_rows=True)
+    records.rows = [(number, [unescape_cell(cell) for cell in cells]) for number, cells in sheet.rows]
+    records.data_rows = max(0, len(records.rows) - 1)
+    header = records.rows[0][1] if records.rows else []
+    for note in sheet.notes[:MAX_LISTED_PROBLEMS]:
+        records.problems.append(ImportProblem(note.row, _column_label(header, note.column - 1), note.key,
+                                              dict(note.params)))
+    return records
 
 
 def _decode(data: bytes) -> str:
@@ -109,49 +156,123 @@ def _decode(data: bytes) -> str:
     return data.decode("utf-8-sig")
 
 
-def _records_from_csv(text: str, aliases: dict[str, str]) -> list[tuple[int, list[str]]]:
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
+def _last_value(cells: list[str]) -> int:
+    """How many cells remain once trailing empty ones are dropped: one pass from the end, no copies."""
+    end = len(cells)
+    while end and not cells[end - 1].strip():
+        end -= 1
+    return end
+
+
+def _records_from_csv(text: str, aliases: dict[str, str]) -> _Records:
+    # the delimiter is the one that makes the most known headers; a sample of the first line is
+    # enough (a header padded with a million separators must not be split three times whole)
+    first_line = next((line for line in io.StringIO(text) if line.strip()), "")[:DELIMITER_SAMPLE]
 
     def known(delimiter: str) -> tuple[int, int]:
-        cells = next(csv.reader([first_line], delimiter=delimiter), [])
+        try:
+            cells = next(csv.reader([first_line], delimiter=delimiter), [])
+        except csv.Error:
+            return 0, 0
         return sum(_normal(cell) in aliases for cell in cells), len(cells)
 
     delimiter = max(_DELIMITERS, key=known)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return [(number, [cell.strip() for cell in cells]) for number, cells in enumerate(reader, start=1)]
+    records = _Records()
+    header: list[str] | None = None
+    number = 0
+    try:
+        for number, cells in enumerate(reader, start=1):
+            end = _last_value(cells)
+            if not end:
+                continue
+            if header is None:
+                if end > MAX_COLUMNS:
+                    records.problems.append(ImportProblem(number, None, "data.limit.too_many_columns",
+                                                          {"count": str(end), "limit": str(MAX_COLUMNS)}))
+                    return records
+                header = [unescape_cell(cell.strip()) for cell in cells[:end]]
+                records.problems += [_too_long(number, [], index, len(cell))
+                                     for index, cell in enumerate(header) if len(cell) > MAX_CELL_CHARS]
+                records.rows.append((number, header))
+                continue
+            records.data_rows += 1
+            if records.data_rows > MAX_ROWS:
+                continue  # counted for the message, never kept
+            # empty cells up to the header's width are the row's own (optional values left empty)
+            kept = [unescape_cell(cell.strip()) for cell in cells[: max(end, min(len(cells), len(header)))]]
+            for index, cell in enumerate(kept):
+                if len(cell) > MAX_CELL_CHARS:
+                    if len(records.problems) < MAX_LISTED_PROBLEMS:
+                        records.problems.append(_too_long(number, header, index, len(cell)))
+                    kept[index] = cell[:MAX_CELL_CHARS]
+            records.rows.append((number, kept))
+    except csv.Error as err:
+        if "field larger than field limit" in str(err):
+            # the csv module refuses a cell over 131,072 characters before we see it
+            records.problems.append(ImportProblem(number + 1, None, "data.limit.cell_too_long",
+                                                  {"length": f"> {csv.field_size_limit()}",
+                                                   "limit": str(MAX_CELL_CHARS)}))
+            return records
+        raise
+    return records
+
+
+def _read_records(data: bytes, aliases: dict[str, str]) -> _Records:
+    """The file's records, or the problems that refuse it (each limit checked before rows are kept)."""
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        # an OLE file: an old .xls, or an .xlsx saved with a password (Office wraps those in OLE)
+        encrypted = "EncryptedPackage".encode("utf-16-le") in data
+        return _Records(problems=[ImportProblem(None, None, "data.limit.encrypted" if encrypted
+                                                else "data.error.old_excel")])
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            return _records_from_xlsx(data)
+        except XlsxRefusal as refusal:
+            return _Records(problems=[ImportProblem(None, None, refusal.key, refusal.params)])
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError, ValueError, KeyError,
+                IndexError, RuntimeError):
+            return _Records(problems=[ImportProblem(None, None, "data.error.unreadable_xlsx")])
+    try:
+        text = _decode(data)
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        return _Records(problems=[ImportProblem(line, None, "data.error.not_utf8")])
+    try:
+        return _records_from_csv(text, aliases)
+    except csv.Error as err:
+        return _Records(problems=[ImportProblem(None, None, "data.error.unreadable_csv", {"detail": str(err)})])
 
 
 def read_table(data: bytes, columns: Sequence[Column]) -> tuple[Table | None, list[ImportProblem]]:
-    """The header and data rows of a CSV or XLSX file, or the problems that stop reading it."""
+    """The header and data rows of a CSV or XLSX file, or the problems that stop reading it.
+
+    Every limit (bytes, unpacked bytes, declared dimension, cells, columns, rows, characters per
+    cell) refuses the file here, before a single row is checked, and the refusal names the limit.
+    """
     if not data.strip():
         return None, [ImportProblem(None, None, "data.error.empty_file")]
     if len(data) > MAX_BYTES:
         return None, [ImportProblem(None, None, "data.error.too_big", {"limit": f"{MAX_BYTES // 1024 // 1024} MB"})]
     aliases = _aliases(columns)
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        return None, [ImportProblem(None, None, "data.error.old_excel")]
-    if data.startswith(b"PK\x03\x04"):
-        try:
-            records = _records_from_xlsx(data)
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError):
-            return None, [ImportProblem(None, None, "data.error.unreadable_xlsx")]
-    else:
-        try:
-            text = _decode(data)
-        except UnicodeDecodeError as err:
-            line = data[: err.start].count(b"\n") + 1
-            return None, [ImportProblem(line, None, "data.error.not_utf8")]
-        try:
-            records = _records_from_csv(text, aliases)
-        except csv.Error as err:
-            return None, [ImportProblem(None, None, "data.error.unreadable_csv", {"detail": str(err)})]
-    records = [(number, cells) for number, cells in records if any(cells)]
-    if not records:
+    records = _read_records(data, aliases)
+    if records.data_rows > MAX_ROWS:
+        return None, [ImportProblem(None, None, "data.error.too_many_rows",
+                                    {"count": str(records.data_rows), "limit": str(MAX_ROWS)})]
+    if records.problems:
+        return None, records.problems
+    if not records.rows:
         return None, [ImportProblem(None, None, "data.error.empty_file")]
-    header_row, header = records[0]
-    while header and not header[-1]:
-        header = header[:-1]
-    table = Table(header_row=header_row, header=header, names=[], rows=records[1:])
+    header_row, header = records.rows[0]
+    header = header[: _last_value(header)]
+    if len(header) > MAX_COLUMNS:
+        return None, [ImportProblem(header_row, None, "data.limit.too_many_columns",
+                                    {"count": str(len(header)), "limit": str(MAX_COLUMNS)})]
+    rows = records.rows[1:]
+    if records.pads_rows:
+        rows = [(number, cells + [""] * (len(header) - len(cells)) if len(cells) < len(header) else cells)
+                for number, cells in rows]
+    table = Table(header_row=header_row, header=header, names=[], rows=rows)
     problems: list[ImportProblem] = []
     seen: dict[str, str] = {}
     for heading in header:
@@ -176,9 +297,6 @@ def read_table(data: bytes, columns: Sequence[Column]) -> tuple[Table | None, li
                                           {"column": column.name}))
     if not table.rows:
         problems.append(ImportProblem(None, None, "data.error.no_rows"))
-    if len(table.rows) > MAX_ROWS:
-        problems.append(ImportProblem(None, None, "data.error.too_many_rows",
-                                      {"count": str(len(table.rows)), "limit": str(MAX_ROWS)}))
     return table, problems
 
 
@@ -187,8 +305,8 @@ def well_formed_rows(table: Table, columns: Sequence[Column], problems: list[Imp
     width = len(table.header)
     good = []
     for number, cells in table.rows:
-        while len(cells) > width and not cells[-1]:
-            cells = cells[:-1]  # spreadsheets pad rows with empty cells
+        if len(cells) > width:
+            cells = cells[: max(width, _last_value(cells))]  # spreadsheets pad rows with empty cells
         if len(cells) != width:
             key = "data.error.too_many_values" if len(cells) > width else "data.error.too_few_values"
             problems.append(ImportProblem(number, None, key, {"count": str(len(cells)), "expected": str(width)}))

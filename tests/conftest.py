@@ -24,9 +24,26 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("DATABASE_URL", "") if "postgresql" in os.environ.get("DATABASE_URL", "") else ""
 IN_CI = os.environ.get("CI", "").lower() == "true"
 INSTALL_HINT = "sudo apt-get install postgresql chromium  (then run `make test` again)"
-SEED_DAY = date.today()
+# The demo network of every test is seeded as of this day, and the app shows it by default (the
+# seeder records it), so what a test expects never depends on the day it runs.
+SEED_DAY = date(2026, 11, 30)
+# METROLOGY_TEST_TODAY=YYYY-MM-DD runs every test with the clock travelled to that day, to prove
+# the suite does not depend on the real one (tests/test_clock_independence.py sets it).
+TEST_TODAY = os.environ.get("METROLOGY_TEST_TODAY", "")
 
 ENGINES = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+
+
+@pytest.fixture(autouse=True)
+def clock_travelled_to_the_test_day() -> Iterator[None]:
+    """With METROLOGY_TEST_TODAY set, today is that day (the clock keeps ticking from midnight)."""
+    if not TEST_TODAY:
+        yield
+        return
+    import time_machine
+
+    with time_machine.travel(date.fromisoformat(TEST_TODAY), tick=True):
+        yield
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -35,9 +52,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_report_header() -> list[str]:
+    clock = [f"clock travelled to {TEST_TODAY} (METROLOGY_TEST_TODAY)"] if TEST_TODAY else []
     if POSTGRES_URL:
-        return [f"database engines: sqlite + postgresql ({make_url(POSTGRES_URL).render_as_string()})"]
-    return [f"database engines: sqlite only — for PostgreSQL too: {INSTALL_HINT}, or set DATABASE_URL"]
+        return [f"database engines: sqlite + postgresql ({make_url(POSTGRES_URL).render_as_string()})", *clock]
+    return [f"database engines: sqlite only — for PostgreSQL too: {INSTALL_HINT}, or set DATABASE_URL", *clock]
 
 
 class PostgresDatabases:
@@ -124,7 +142,22 @@ def app_database(seeded_urls: dict[str, str], monkeypatch: pytest.MonkeyPatch) -
 
 @pytest.fixture
 def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Real scrypt, at a work factor that keeps tests that create many accounts quick."""
+    """Real Argon2id (and scrypt for old hashes), at a cost that keeps tests that create many accounts quick."""
     from services import auth
 
+    monkeypatch.setattr(auth, "ARGON2_TIME_COST", 1)
+    monkeypatch.setattr(auth, "ARGON2_MEMORY_KIB", 64)
+    monkeypatch.setattr(auth, "ARGON2_PARALLELISM", 1)
     monkeypatch.setattr(auth, "SCRYPT_N", 2**4)
+
+
+@pytest.fixture(autouse=True)
+def error_details_for_developers() -> Iterator[None]:
+    """Page tests report the real exception: .streamlit/config.toml hides it from users ("none"),
+    which would leave a failing AppTest with only "This app has encountered an error"."""
+    from streamlit import config
+
+    shown = config.get_option("client.showErrorDetails")
+    config.set_option("client.showErrorDetails", "full")
+    yield
+    config.set_option("client.showErrorDetails", shown)

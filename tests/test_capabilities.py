@@ -15,6 +15,7 @@ from services import models as m
 from services.capabilities import closest_misses, find_capable_centers, finder_options
 from services.filters import Filters
 from services.units import UnitInputError, parse_quantity, parse_range, to_si, to_si_difference, ureg
+from tests.conftest import SEED_DAY
 
 HANOI = (21.0285, 105.8542)
 HAI_PHONG = (20.8648, 106.6835)
@@ -192,6 +193,29 @@ def test_service_filter_keeps_only_that_service(finder) -> None:
                      service="verification")) == {"hp_gauge_ver", "hn_gauge_ver"}
 
 
+def test_a_verification_is_reported_designated_or_not_never_accredited(finder) -> None:
+    engine, ids = finder
+    with Session(engine) as session:
+        designated = session.get(m.Capability, ids["hp_gauge_ver"])
+        assert designated is not None
+        designated.designated = True
+        session.add(designated)
+        session.commit()
+        verification = find_capable_centers(session, TODAY, instrument_type="pressure_gauge", range_text="0–60 MPa",
+                                            service="verification")
+        calibration = find_capable_centers(session, TODAY, instrument_type="pressure_gauge", range_text="0–40 MPa",
+                                           service="calibration")
+    # HN-A's verification row says "accredited" (every HN-A row does here): a verification never is
+    standing = dict(zip(verification["capability_id"], verification["recognition"], strict=True))
+    assert standing == {ids["hp_gauge_ver"]: "designated", ids["hn_gauge_ver"]: "not_designated"}
+    assert not verification["accredited"].any()
+    assert dict(zip(verification["capability_id"], verification["designated"], strict=True)) == {
+        ids["hp_gauge_ver"]: True, ids["hn_gauge_ver"]: False}
+    by_center = dict(zip(calibration["center_code"], calibration["recognition"], strict=True))
+    assert by_center == {"HN-A": "accredited", "HP-B": "not_accredited"}
+    assert not calibration["designated"].any()
+
+
 def test_an_earlier_day_lists_the_center_active_then(finder) -> None:
     engine, ids = finder
     with Session(engine) as session:
@@ -337,6 +361,8 @@ SEEDED_QUERIES = [
     {"instrument_type": "total_station", "range_text": "0–90 °", "near_province": "19"},
     {"instrument_type": "fuel_dispenser", "range_text": "5–40 L/min", "uncertainty_text": "0,1 %"},
     {"instrument_type": "blood_pressure_meter", "range_text": "50–250 mmHg", "uncertainty_text": "0,5 %"},
+    # capability ranges end where their standards' do (piston gauges start at 0,1 MPa)
+    {"instrument_type": "pressure_gauge", "range_text": "1–30 MPa", "uncertainty_text": "0,1 %"},
 ]
 
 
@@ -345,13 +371,16 @@ def brute_force(session: Session, query: dict[str, str]) -> tuple[set[int], set[
     rows = session.execute(text("""
         SELECT cap.id, cap.service, cap.range_min_si, cap.range_max_si, cap.uncertainty_value,
                cap.uncertainty_unit, cap.uncertainty_relative, it.code AS type_code, q.code AS quantity_code,
-               q.si_unit
+               q.si_unit,
+               EXISTS (SELECT 1 FROM capability_standard cs JOIN equipment e ON e.id = cs.equipment_id
+                       WHERE cs.capability_id = cap.id AND e.acquired_on <= :today AND e.status = 'in_service'
+                         AND e.next_due_on >= :today) AS in_force
         FROM capability cap
         JOIN center c ON c.id = cap.center_id
         JOIN instrument_type it ON it.code = cap.instrument_type_code
         JOIN quantity q ON q.code = it.quantity_code
         WHERE c.active_to IS NULL OR c.active_to >= :today
-    """), {"today": date.today()}).mappings().all()
+    """), {"today": SEED_DAY}).mappings().all()
     typed = query["range_text"]
     rh = "%RH" in typed
     expected = None
@@ -387,6 +416,9 @@ def brute_force(session: Session, query: dict[str, str]) -> tuple[set[int], set[
             elif ureg.Unit(row["si_unit"]).dimensionality != rng.high.dimensionality:
                 continue
         candidates.add(row["id"])
+        # a capability none of whose standards is in date on the seed day (its stored due date) is suspended
+        if not row["in_force"]:
+            continue
         if query.get("service") and row["service"] != query["service"]:
             continue
         if row["range_min_si"] > low + close * max(abs(low), abs(row["range_min_si"])):
@@ -410,10 +442,10 @@ def test_finder_equals_brute_force_over_the_seeded_network(seeded_engine: Engine
     with Session(seeded_engine) as session:
         for query in SEEDED_QUERIES:
             expected, candidates = brute_force(session, query)
-            frame = find_capable_centers(session, **query)
+            frame = find_capable_centers(session, Filters(as_of=SEED_DAY), **query)
             assert set(frame["capability_id"]) == expected, query
             assert len(frame) == len(expected), query
-            misses = closest_misses(session, **query)
+            misses = closest_misses(session, Filters(as_of=SEED_DAY), **query)
             assert set(misses["capability_id"]) == candidates - expected, query
             # nearest first, then the smallest uncertainty
             keys = list(zip(frame["distance_km"].fillna(0), frame["uncertainty_si"], strict=True))
@@ -426,8 +458,9 @@ def test_finder_equals_brute_force_over_the_seeded_network(seeded_engine: Engine
 def test_seeded_finder_lists_no_center_closed_by_the_merger(seeded_engine: Engine) -> None:
     with Session(seeded_engine) as session:
         closed = {code for (code,) in session.execute(text("SELECT code FROM center WHERE active_to IS NOT NULL"))}
-        frame = find_capable_centers(session, quantity="pressure", range_text="0–1 MPa")
-        misses = closest_misses(session, quantity="pressure", range_text="0–1 MPa", uncertainty_text="1 Pa")
+        frame = find_capable_centers(session, Filters(as_of=SEED_DAY), quantity="pressure", range_text="0–1 MPa")
+        misses = closest_misses(session, Filters(as_of=SEED_DAY), quantity="pressure", range_text="0–1 MPa",
+                                uncertainty_text="1 Pa")
     assert closed and not (set(frame["center_code"]) | set(misses["center_code"])) & closed
 
 

@@ -271,3 +271,133 @@ def test_timeline_chart_rules_the_real_days_and_stays_small(coop) -> None:
     cells = next(iter(heat["datasets"].values()))
     assert len(cells) == 6
     assert sum(cell["tick"] == "✓" for cell in cells) == 4
+
+
+# --- a real contract that says only what its source says ------------------------------------
+
+SOURCE = "http://skhcn.dienbien.gov.vn/portal/pages/2024-06-18/HOI-THAO-TANG-CUONG-HOP-TAC-HA-TANG-KY-THUAT-DO-LUjpzrmlenidzx.aspx"
+
+
+@pytest.fixture
+def real(engine: Engine) -> tuple[Engine, dict[str, int]]:
+    """The tiny network plus a real contract like the Hạ Long one: one stage (signed 14/06/2024), no
+    published scope or term; and a real conference whose source names only IMTS and C-TQ."""
+    with Session(engine) as session:
+        ids = tiny_network.build(session)
+        contract = m.Agreement(institute_id=ids["imts"], center_id=ids["tq"], title_vi="HĐ hợp tác",
+                               title_en="Cooperation contract", stage="signed", proposed_on=D(2024, 6, 14),
+                               signed_on=D(2024, 6, 14), expires_on=None, scope_fields="", source=SOURCE,
+                               is_demo=False)
+        session.add(contract)
+        session.flush()
+        session.add(m.AgreementEvent(agreement_id=contract.id, stage="signed", changed_on=D(2024, 6, 14)))
+        conference = m.Event(held_on=D(2024, 6, 14), place_vi="Hạ Long, Quảng Ninh", place_en="Ha Long, Quang Ninh",
+                             title_vi="Hội nghị", title_en="Conference", kind="conference", source=SOURCE,
+                             is_demo=False)
+        demo = m.Event(held_on=D(2025, 3, 3), place_vi="Hà Nội", place_en="Ha Noi", title_vi="Hội nghị minh họa",
+                       title_en="Demo conference", kind="conference", source="demo", is_demo=True)
+        session.add_all([conference, demo])
+        session.flush()
+        for center in ("imts", "tq"):
+            session.add(m.EventParticipant(event_id=conference.id, center_id=ids[center]))
+            session.add(m.EventParticipant(event_id=demo.id, center_id=ids[center]))
+        session.commit()
+        extra = {"real": int(contract.id), "conference": int(conference.id), "demo": int(demo.id)}  # type: ignore[arg-type]
+    return engine, {**ids, **extra}
+
+
+def test_what_the_source_did_not_publish_is_flagged_not_invented(real) -> None:
+    from services.cooperation import agreements
+
+    engine, ids = real
+    with Session(engine) as session:
+        frame = agreements(session, Filters(as_of=AS_OF)).set_index("agreement_id")
+    flags = ["scope_published", "term_published", "later_stages_published"]
+    assert [bool(v) for v in frame.loc[ids["real"], flags]] == [False, False, False]
+    assert str(frame.loc[ids["real"], "stage"]) == "signed"  # its single stage is all there is
+    demo = frame.drop(index=ids["real"])
+    assert demo[flags].all().all()  # demo records are invented whole, and labelled so
+
+
+def test_details_say_not_published_and_cite_the_source(real) -> None:
+    engine, ids = real
+    with Session(engine) as session:
+        details = agreement_details(session, Filters(as_of=AS_OF)).set_index("agreement_id")
+    row = details.loc[ids["real"]]
+    assert (row["scope_vi"], row["scope_en"]) == ("Chưa công bố", "Not published")
+    assert row["scope_codes"] == ""
+    assert (row["signed_on"], row["expires_on"]) == (D(2024, 6, 14), None)
+    assert row["source_label_vi"] == "Nguồn: Sở KH&CN Điện Biên, 18/06/2024"
+    assert row["source_label_en"] == "Source: Điện Biên Department of Science and Technology, 18/06/2024"
+    assert row["source_url"] == SOURCE
+    assert details.loc[details["is_demo"], "scope_vi"].ne("Chưa công bố").all()
+
+
+def test_an_unpublished_scope_counts_in_no_field(real) -> None:
+    engine, ids = real
+    with Session(engine) as session:
+        matrix = scope_matrix(session, Filters(as_of=AS_OF))
+        pressure = scope_matrix(session, Filters(as_of=AS_OF, field="P"))
+    cells = matrix[matrix["agreement_id"] == ids["real"]]
+    assert list(cells["field_code"]) == ["P", "T"] and not cells["in_scope"].any()
+    assert not cells["scope_published"].any()
+    assert ids["real"] not in set(pressure["agreement_id"])  # nobody may say it covers pressure
+    assert matrix.loc[matrix["agreement_id"] != ids["real"], "scope_published"].all()
+
+
+def test_the_single_stage_contract_is_counted_and_drawn_no_further_than_its_signing(real) -> None:
+    engine, ids = real
+    with Session(engine) as session:
+        story = timeline(session, Filters(as_of=AS_OF))
+        counts = pipeline_counts(session, Filters(as_of=AS_OF)).set_index("stage")["agreements"].to_dict()
+    assert counts["signed"] == 2  # C-TQ's demo contract and the real one
+    row = story.agreements.set_index("agreement_id").loc[ids["real"]]
+    assert (row["stage"], row["stage_since"], row["end_on"]) == ("signed", D(2024, 6, 14), D(2024, 6, 14))
+    assert ids["real"] not in set(story.segments["agreement_id"])  # no bar runs on to the day viewed
+
+
+def test_a_real_conference_lists_whom_its_source_names_and_says_the_rest_is_unpublished(real) -> None:
+    engine, ids = real
+    with Session(engine) as session:
+        events = event_list(session, Filters(as_of=AS_OF)).set_index("event_id")
+    conference = events.loc[ids["conference"]]
+    assert conference["participants_vi"] == "IMTS, Trung tâm Tuyên Quang; danh sách các tỉnh tham dự chưa công bố"
+    assert conference["participants_en"] == ("IMTS, Tuyen Quang center; the list of provinces attending has not "
+                                             "been published")
+    assert conference["source_label_vi"] == "Nguồn: Sở KH&CN Điện Biên, 18/06/2024"
+    assert events.loc[ids["demo"], "participants_en"] == "IMTS, Tuyen Quang center"  # a demo list is whole
+    assert not isinstance(events.loc[ids["demo"], "source_url"], str)  # "demo" is no address
+
+
+def test_the_charts_show_unpublished_scope_and_stages_as_such(real) -> None:
+    from ui.charts_cooperation import agreement_timeline, scope_heatmap, stage_text, term_text
+
+    engine, ids = real
+    with Session(engine) as session:
+        story = timeline(session, Filters(as_of=AS_OF))
+        matrix = scope_matrix(session, Filters(as_of=AS_OF))
+    assert stage_text("signed", False, "vi") == "Đã ký; giai đoạn sau: chưa công bố"
+    assert stage_text("signed", True, "en") == "Signed"
+    assert term_text(None, False, "en") == "Not published"
+    assert term_text(None, True, "vi") == "—"
+    assert term_text(D(2027, 9, 1), True, "vi") == "01/09/2027"
+    cells = next(iter(scope_heatmap(matrix, "vi").to_dict()["datasets"].values()))
+    real_cells = [cell for cell in cells if cell["agreement_id"] == ids["real"]]
+    assert {(cell["tick"], cell["cell"]) for cell in real_cells} == {("?", "Chưa công bố phạm vi")}
+    spec = agreement_timeline(story, "en").to_dict()
+    words = {row["stage_label"] for rows in spec["datasets"].values() for row in rows
+             if str(row.get("row", "")).startswith("★ C-TQ") and "proposed_on" in row}
+    assert "Signed; later stages: not published" in words
+
+
+def test_a_source_is_cited_by_publisher_and_day() -> None:
+    from services.sources import citation, citation_link, published_on, source_url
+
+    assert published_on(SOURCE) == D(2024, 6, 18)
+    # Markdown: the stored words are escaped, so they can only ever read as words
+    assert citation_link(SOURCE, "vi") == f"[Nguồn\\: Sở KH\\&CN Điện Biên, 18/06/2024]({SOURCE})"
+    assert citation_link("http://example.org/a)![x](http://t)", "en") == (
+        "[Source\\: example.org](http://example.org/a%29!%5Bx%5D%28http://t%29)")
+    assert citation("https://example.org/news/1", "en") == "Source: example.org"
+    assert citation("demo (Hà Giang)", "vi") == "demo (Hà Giang)"  # not an address: as written
+    assert source_url("IMTS, 14/06/2024") is None

@@ -4,7 +4,8 @@ On top of tests/tiny_network.py (as of AS_OF = 15/01/2026):
 - C-TQ gets gauges due in exactly 30, 31, 60, 61, 90 and 91 days; IMTS one due today and one due
   yesterday; the closed Hà Giang center one due in 30 days (it counts at C-TQ after the merger).
 - A third legally controlled type (breath-alcohol analyser) that nobody verifies, and a verification
-  capability for clinical thermometers at the closed Hà Giang center (served by C-TQ after the merger).
+  capability for clinical thermometers at the closed Hà Giang center (served by C-TQ after the merger),
+  recorded as "accredited" but not designated: a verification is never accredited, so it is merely offered.
 """
 
 from __future__ import annotations
@@ -132,6 +133,7 @@ def test_bucket_table_has_one_row_per_center_and_a_total(network) -> None:
     assert table.loc[table["center_code"] == "IMTS", "in_date"].item() == 0
 
 
+@pytest.mark.date_sensitive
 def test_action_list_is_overdue_and_due_soon_earliest_first(network) -> None:
     engine, ids = network
     with Session(engine) as session:
@@ -174,13 +176,63 @@ def test_matrix_has_every_center_and_type_cell_for_verification(network) -> None
     cells = {(r.center_code, r.instrument_type_code): r.cell for r in matrix.itertuples()}
     # every legally controlled type is a column, even the one nobody verifies
     assert cells == {
-        ("C-TQ", "pressure_gauge"): "accredited",
-        ("C-TQ", "clinical_thermometer"): "accredited",  # Hà Giang's capability, after the merger
+        ("C-TQ", "pressure_gauge"): "designated",
+        ("C-TQ", "clinical_thermometer"): "offered",  # Hà Giang's capability, after the merger
         ("C-TQ", "breath_alcohol"): "none",
         ("IMTS", "pressure_gauge"): "none",
         ("IMTS", "clinical_thermometer"): "none",
         ("IMTS", "breath_alcohol"): "none",
     }
+
+
+def test_a_verification_is_never_reported_as_accredited(network) -> None:
+    engine, _ = network
+    with Session(engine) as session:
+        matrix = service_matrix(session, Filters(as_of=AS_OF), service_code="verification")
+        stored = session.exec(select(m.Capability).where(m.Capability.service == "verification")).all()
+    # both verification rows say "accredited" in the table, as careless data entry would
+    assert all(capability.accredited for capability in stored)
+    assert not matrix["accredited"].any()
+    assert "accredited" not in set(matrix["cell"])
+    designated = matrix[matrix["designated"]]
+    assert list(zip(designated["center_code"], designated["instrument_type_code"], strict=True)) == [
+        ("C-TQ", "pressure_gauge")]
+
+
+def test_an_accredited_calibration_shows_as_accredited_and_never_as_designated(network) -> None:
+    engine, _ = network
+    with Session(engine) as session:
+        calibration = session.exec(select(m.Capability).where(m.Capability.service == "calibration")).one()
+        calibration.accredited = True
+        calibration.designated = True  # meaningless for a calibration: ignored
+        session.add(calibration)
+        session.commit()
+        matrix = service_matrix(session, Filters(as_of=AS_OF), service_code="calibration")
+    cells = dict(zip(matrix["center_code"], matrix["cell"], strict=True))
+    assert cells == {"C-TQ": "none", "IMTS": "accredited"}
+    assert not matrix["designated"].any()
+
+
+def test_the_matrix_chart_names_designation_for_verification_and_accreditation_otherwise(network) -> None:
+    from ui.charts_coverage import service_matrix_heatmap
+
+    engine, _ = network
+    with Session(engine) as session:
+        verification = service_matrix(session, Filters(as_of=AS_OF), service_code="verification")
+        calibration = service_matrix(session, Filters(as_of=AS_OF), service_code="calibration")
+
+    def legend(chart) -> list[str]:  # type: ignore[no-untyped-def]
+        spec = chart.to_dict()
+        return next(layer["encoding"]["color"]["scale"]["domain"] for layer in spec["layer"]
+                    if "color" in layer.get("encoding", {}))
+
+    assert legend(service_matrix_heatmap(verification, "verification", "vi")) == [
+        "◆ Được chỉ định", "✓ Có cung cấp", "Không cung cấp"]
+    assert legend(service_matrix_heatmap(calibration, "calibration", "en")) == [
+        "★ Accredited (VILAS)", "✓ Service offered", "Not offered"]
+    rows = next(iter(service_matrix_heatmap(verification, "verification", "en").to_dict()["datasets"].values()))
+    labels = {(row["center_code"], row["instrument_type_code"]): row["cell_label"] for row in rows}
+    assert labels[("C-TQ", "pressure_gauge")] == "◆ Designated"
 
 
 def test_matrix_before_the_merger_shows_the_closed_center_itself(network) -> None:
@@ -237,6 +289,7 @@ def test_gaps_name_the_nearest_center_and_its_distance(network) -> None:
     assert list(gaps["region_code"]) == ["01", "01", "01", "08"]  # the more populous province first
 
 
+@pytest.mark.date_sensitive
 def test_calendar_counts_per_center_and_day(network) -> None:
     engine, _ = network
     with Session(engine) as session:

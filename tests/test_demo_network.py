@@ -289,3 +289,62 @@ def test_the_conference_lists_only_the_participants_the_source_names(later: Engi
                                   JOIN center k ON k.id = p.center_id WHERE NOT e.is_demo ORDER BY e.kind, k.code""")
     assert participants == [("conference", "IMTS"), ("conference", HAI_PHONG_CENTER),
                             ("signing", "IMTS"), ("signing", HAI_PHONG_CENTER)]
+
+
+# capabilities backed by standards --------------------------------------------------------------
+def test_a_later_seed_day_keeps_every_capability_standard_of_the_earlier_day(earlier: Engine, later: Engine) -> None:
+    sql = """SELECT l.capability_id, l.equipment_id FROM capability_standard l
+             JOIN equipment e ON e.id = l.equipment_id WHERE e.acquired_on <= :day ORDER BY 1, 2"""
+    before, after = _rows(earlier, sql, day=EARLIER_DAY), _rows(later, sql, day=EARLIER_DAY)
+    assert before and before == after
+    assert len(_rows(later, "SELECT * FROM capability_standard")) >= len(before)
+
+
+def test_every_capability_standard_belongs_to_its_center_and_serves_its_type(later: Engine) -> None:
+    wrong = _rows(later, """
+        SELECT l.capability_id, l.equipment_id FROM capability_standard l
+        JOIN capability c ON c.id = l.capability_id JOIN equipment e ON e.id = l.equipment_id
+        WHERE e.center_id != c.center_id OR e.instrument_type_code IS NULL
+           OR e.instrument_type_code != c.instrument_type_code OR e.acquired_on > :day""", day=SEED_DAY)
+    assert wrong == []
+    (linked,), = _rows(later, "SELECT COUNT(DISTINCT capability_id) FROM capability_standard")
+    (total,), = _rows(later, "SELECT COUNT(*) FROM capability")
+    assert linked / total > 0.8  # the rest: the center's standard for the type is bought later
+
+
+def test_every_capability_lies_within_its_standards_and_is_no_better_than_the_best(later: Engine) -> None:
+    from services.capabilities import capability_uncertainty
+    from services.seed import standard_span
+
+    rows = _rows(later, """
+        SELECT c.id, c.range_min_si, c.range_max_si, c.uncertainty_value, c.uncertainty_unit, c.uncertainty_relative,
+               e.range_min_si, e.range_max_si, e.uncertainty_value, e.uncertainty_unit, e.uncertainty_relative
+        FROM capability c JOIN capability_standard l ON l.capability_id = c.id JOIN equipment e ON e.id = l.equipment_id
+        JOIN instrument_type t ON t.code = c.instrument_type_code
+        WHERE e.quantity_code = t.quantity_code""")  # another quantity's standard cannot bound the range
+    spans: dict[int, list[tuple[float, float]]] = {}
+    best: dict[int, list[object]] = {}
+    capability: dict[int, tuple] = {}
+    for cid, low, high, value, unit, relative, s_low, s_high, s_value, s_unit, s_relative in rows:
+        capability[cid] = (low, high, value, unit, relative)
+        spans.setdefault(cid, []).append(standard_span(s_low, s_high))
+        best.setdefault(cid, []).append(capability_uncertainty(s_value, s_unit, bool(s_relative)))
+    outside, better = [], []
+    for cid, (low, high, value, unit, relative) in capability.items():
+        covered = sorted(spans[cid])
+        merged = [list(covered[0])]
+        for a, b in covered[1:]:
+            if a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        tol = 1e-6 * max(abs(low), abs(high), 1e-30)
+        if not any(a - tol <= low and high <= b + tol for a, b in merged):
+            outside.append(cid)
+        own = capability_uncertainty(value, unit, bool(relative))
+        ends = [x for x in (low, high) if x != 0] if relative else [low, high]
+        if any(own.at(x) < min(s.at(x) for s in best[cid]) * (1 - 1e-6) for x in ends):
+            better.append(cid)
+    assert len(capability) > 500
+    assert outside == []
+    assert better == []

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from services import auth, editing
-from services.audit import audit_log, audit_tables
+from services.audit import LOCAL_TIME_ZONE, audit_log, audit_tables
 from tests import tiny_network
 from tests.test_imports import fingerprint
 
@@ -21,17 +23,17 @@ pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
 def network(engine: Engine) -> dict[str, int]:
     with Session(engine) as session:
         ids = tiny_network.build(session)
-        auth.create_user(session, username="TQ", password="Secret-1", role="center_staff", center_code="C-TQ")
-        auth.create_user(session, username="imts", password="pw", role="center_staff", center_code="IMTS")
-        auth.create_user(session, username="boss", password="pw", role="admin")
-        auth.create_user(session, username="reader", password="pw", role="viewer")
+        auth.create_user(session, username="TQ", password="Secret-1 long enough", role="center_staff", center_code="C-TQ")
+        auth.create_user(session, username="imts", password="a long enough password", role="center_staff", center_code="IMTS")
+        auth.create_user(session, username="boss", password="a long enough password", role="admin")
+        auth.create_user(session, username="reader", password="a long enough password", role="viewer")
         session.commit()
     return ids
 
 
-def test_password_hashes_are_salted_scrypt_and_verify_only_the_right_password() -> None:
+def test_password_hashes_are_salted_argon2id_and_verify_only_the_right_password() -> None:
     first, second = auth.hash_password("Mật khẩu 1"), auth.hash_password("Mật khẩu 1")
-    assert first != second and first.startswith("scrypt$")
+    assert first != second and first.startswith("$argon2id$")
     assert auth.verify_password("Mật khẩu 1", first)
     assert not auth.verify_password("mật khẩu 1", first)
     assert not auth.verify_password("x", None) and not auth.verify_password("x", "garbage")
@@ -39,10 +41,10 @@ def test_password_hashes_are_salted_scrypt_and_verify_only_the_right_password() 
 
 def test_login_needs_the_right_password_and_ignores_the_names_case(engine: Engine, network: dict[str, int]) -> None:
     with Session(engine) as session:
-        user = auth.authenticate(session, " tq ", "Secret-1")
+        user = auth.authenticate(session, " tq ", "Secret-1 long enough")
         assert user is not None and (user.username, user.role, user.center_code) == ("tq", "center_staff", "C-TQ")
-        assert auth.authenticate(session, "tq", "secret-1") is None
-        assert auth.authenticate(session, "nobody", "Secret-1") is None
+        assert auth.authenticate(session, "tq", "secret-1 long enough") is None
+        assert auth.authenticate(session, "nobody", "Secret-1 long enough") is None
 
 
 def test_staff_edit_their_own_center_admins_any_viewers_none(engine: Engine, network: dict[str, int]) -> None:
@@ -68,7 +70,8 @@ def test_an_edit_changes_the_row_and_logs_before_and_after(engine: Engine, netwo
     with engine.connect() as connection:
         row = connection.execute(text("SELECT status, model, range_max, range_unit, range_max_si FROM equipment "
                                       "WHERE id = :id"), {"id": network["overdue"]}).one()
-        log = connection.execute(text("SELECT username, action, before, after, center_id FROM audit_log")).one()
+        log = connection.execute(text("SELECT username, action, before, after, center_id FROM audit_log "
+                                      "WHERE table_name = 'equipment'")).one()
     assert tuple(row) == ("repair", "X2", 600, "bar", pytest.approx(6e7))
     assert (log.username, log.action, log.center_id) == ("tq", "update", network["tq"])
     # only what changed is logged: 600 bar is still 6e7 Pa, so the SI ends are not in the log
@@ -107,15 +110,20 @@ def test_staff_cannot_edit_another_centers_equipment(engine: Engine, network: di
     assert fingerprint(engine) == before
 
 
+@pytest.mark.date_sensitive
 def test_the_audit_log_filters_by_center_and_table(engine: Engine, network: dict[str, int]) -> None:
-    assert save(engine, {network["overdue"]: {"model": "X2"}}).ok
+    # the log stamps the real clock; set it to 00:30 in Vietnam, still the day before in UTC
+    with time_machine.travel(datetime(2031, 3, 14, 0, 30, tzinfo=ZoneInfo(LOCAL_TIME_ZONE)), tick=False):
+        assert save(engine, {network["overdue"]: {"model": "X2"}}).ok
     with Session(engine) as session:
         assert audit_tables(session, center_id=network["tq"]) == ["equipment"]
         assert audit_tables(session, center_id=network["imts"]) == []
         log = audit_log(session, center_id=network["tq"], table_name="equipment")
         assert list(log["username"]) == ["tq"] and list(log["center_code"]) == ["C-TQ"]
-        assert audit_log(session, center_id=network["tq"], since=date.today()).shape[0] == 1
-        assert audit_log(session, center_id=network["tq"], until=date(2020, 1, 1)).empty
+        assert audit_log(session, center_id=network["tq"], since=date(2031, 3, 14)).shape[0] == 1
+        assert audit_log(session, center_id=network["tq"], until=date(2031, 3, 14)).shape[0] == 1
+        assert audit_log(session, center_id=network["tq"], since=date(2031, 3, 15)).empty
+        assert audit_log(session, center_id=network["tq"], until=date(2031, 3, 13)).empty
 
 
 def test_the_export_lists_the_centers_certificates(engine: Engine, network: dict[str, int]) -> None:

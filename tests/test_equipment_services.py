@@ -221,6 +221,7 @@ def test_age_bands_count_completed_years(acquired: date, band: str) -> None:
     assert age_band_of(acquired, AS_OF) == band
 
 
+@pytest.mark.date_sensitive
 def test_age_profile_counts_by_band_operating_status_and_calibration_status(tiny: Engine) -> None:
     frame = call(tiny, age_profile)
     found = {(r.age_band, r.status, r.calibration_status): r.equipment for r in frame.itertuples()}
@@ -274,6 +275,7 @@ def test_sorting_by_center_uses_the_center_answering_today(tiny: Engine) -> None
     assert rows.set_index("serial_no").loc["NEVER-1", "center_code"] == "C-TQ"  # Hà Giang's, after the merger
 
 
+@pytest.mark.date_sensitive
 def test_sorting_by_calibration_status_puts_the_most_urgent_first(tiny: Engine) -> None:
     rows = call(tiny, equipment_table, sort="calibration_status")
     assert list(rows["calibration_status"]) == ["overdue", "due_soon", "in_date", "in_date"] + ["never"] * 5

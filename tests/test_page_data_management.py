@@ -125,7 +125,7 @@ def test_a_bad_file_shows_each_problem_in_the_users_language_and_writes_nothing(
     app.file_uploader(key="upload-equipment").set_value(("bad.csv", BAD_FILE, "text/csv")).run()
     app.button(key="validate-equipment").click().run()
     assert not app.exception
-    summary = "Tệp có 1 lỗi nên chưa ghi gì" if lang == "vi" else "The file has 1 problems, so nothing was written"
+    summary = "Tệp có 1 lỗi nên chưa ghi gì" if lang == "vi" else "The file has 1 problem, so nothing was written"
     assert any(summary in e.value for e in app.error)
     problems = app.table[0].value
     row_header, column_header, message_header = (["Dòng", "Cột", "Lỗi"] if lang == "vi"

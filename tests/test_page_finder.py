@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
 from services.capabilities import find_capable_centers
-from services.i18n import format_number, translate
+from services.filters import Filters
+from services.i18n import format_number, translate, translate_plural
 from services.units import UnitInputError, parse_quantity, parse_range
+from tests.conftest import SEED_DAY
 from tests.page_support import assert_no_raw_keys, open_page
 
 PAGE = "pages/finder.py"
@@ -28,7 +30,8 @@ def ratio_range(text: str, quantity_vi: str, quantity_en: str) -> None:
 
 def service_result(url: str, **query: str | None) -> object:
     with Session(create_engine(url)) as session:
-        return find_capable_centers(session, **query)  # type: ignore[arg-type]
+        # the day the page shows by default: the demo day
+        return find_capable_centers(session, Filters(as_of=SEED_DAY), **query)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
@@ -47,14 +50,21 @@ def test_a_query_in_the_url_shows_the_services_rows_in_order(app_database: str, 
     assert list(shown[columns["uncertainty"]]) == list(expected[f"uncertainty_{lang}"])
     assert list(shown[columns["explanation"]]) == list(expected[f"explanation_{lang}"])
     assert list(shown[columns["distance"]]) == [format_number(km, lang) for km in expected["distance_km"]]
-    found = translate("finder.found", lang, count=format_number(len(expected), lang),
-                      centers=format_number(expected["center_code"].nunique(), lang))
+    found = translate("finder.found", lang, capabilities=translate_plural("count.capabilities", len(expected), lang),
+                      centers=translate_plural("count.centers", expected["center_code"].nunique(), lang))
     assert found in texts(app, "success")
+    # verifications read designated or not, calibrations and tests accredited or not
+    recognition = translate("finder.col.recognition", lang)
+    allowed = {"verification": {"designated", "not_designated"}}
+    for service, shown_recognition in zip(expected["service"], shown[recognition], strict=True):
+        codes = allowed.get(service, {"accredited", "not_accredited"})
+        assert shown_recognition in {translate(f"recognition.{code}", lang) for code in codes}
     assert_no_raw_keys(app)
 
 
+@pytest.mark.date_sensitive
 def test_results_match_independent_sql_for_the_reach_of_each_center(app_database: str) -> None:
-    """Every listed capability reaches 60 MPa at a center open today; every one that does and meets
+    """Every listed capability reaches 60 MPa at a center open on the demo day; every one that does and meets
     0,1 % (all pressure-gauge uncertainties are stored relative) is listed."""
     app = open_page(PAGE, q_type="pressure_gauge", q_range="0–60 MPa", q_unc="0,1 %")
     with create_engine(app_database).connect() as connection:
@@ -64,7 +74,7 @@ def test_results_match_independent_sql_for_the_reach_of_each_center(app_database
               AND cap.range_max_si >= 60000000 * (1 - 1e-12) AND cap.uncertainty_relative
               AND cap.uncertainty_value <= 0.1 * (1 + 1e-12)
               AND (c.active_to IS NULL OR c.active_to >= :today)
-        """), {"today": date.today()}).all()
+        """), {"today": SEED_DAY}).all()
     shown = app.dataframe[0].value
     links = shown[translate("finder.col.profile", "vi")].str.extract(r"center=([^&]*)")[0]
     services = shown[translate("finder.col.service", "vi")]
@@ -81,12 +91,17 @@ def test_an_impossible_range_says_what_comes_closest_and_why(app_database: str, 
         top = connection.execute(text("""
             SELECT MAX(cap.range_max_si) FROM capability cap JOIN center c ON c.id = cap.center_id
             WHERE cap.instrument_type_code = 'pressure_gauge' AND (c.active_to IS NULL OR c.active_to >= :today)
-        """), {"today": date.today()}).scalar_one()
+              AND EXISTS (SELECT 1 FROM capability_standard cs JOIN equipment e ON e.id = cs.equipment_id
+                          WHERE cs.capability_id = cap.id AND e.acquired_on <= :today AND e.status = 'in_service'
+                            AND e.next_due_on >= :today)
+        """), {"today": SEED_DAY}).scalar_one()
     app = open_page(PAGE, lang=lang, q_type="pressure_gauge", q_range="0–100 MPa")
     assert translate("finder.none", lang) in texts(app, "warning")
-    expected = sentence.format(high=format_number(top / 1e6, lang))
     closest = [m for m in texts(app, "markdown") if m.startswith("- ")]
-    assert closest and all(expected in m for m in closest)
+    # the closest reaches highest; each one says how far it reaches
+    assert closest and sentence.format(high=format_number(top / 1e6, lang)) in closest[0]
+    pattern = re.escape(sentence).replace(re.escape("{high}"), r"[\d.,]+")
+    assert all(re.search(pattern, m) for m in closest)
     assert not app.dataframe
     assert_no_raw_keys(app)
 

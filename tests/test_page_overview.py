@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+import time_machine
 from sqlalchemy import create_engine, text
 
+from services.i18n import format_day, translate
+from tests.conftest import SEED_DAY
 from tests.page_support import assert_no_raw_keys, open_page
 
 
@@ -14,9 +17,10 @@ def metric(app, label: str) -> str:  # type: ignore[no-untyped-def]
     return next(m.value for m in app.metric if m.label == label)
 
 
-def sql_equipment_counts(url: str, province: str | None = None) -> tuple[int, int]:
-    """Equipment counted on the overview, and how many are overdue today, straight from SQL."""
-    today = date.today().isoformat()
+def sql_equipment_counts(url: str, province: str | None = None, day: date = SEED_DAY) -> tuple[int, int]:
+    """Equipment counted on the overview, and how many are overdue on the day (by default the
+    demo day, which the page shows when no day is chosen), straight from SQL."""
+    today = day.isoformat()
     province_clause = ""
     if province:
         # after the merger a center counts in its (successor) province; closed centers pass to successors
@@ -36,6 +40,7 @@ def sql_equipment_counts(url: str, province: str | None = None) -> tuple[int, in
     return int(total), int(overdue or 0)
 
 
+@pytest.mark.date_sensitive
 def test_overview_shows_kpis_equal_to_independent_sql(app_database: str) -> None:
     app = open_page()
     total, overdue = sql_equipment_counts(app_database)
@@ -52,6 +57,35 @@ def test_overview_in_english_relabels_the_cards(app_database: str) -> None:
         "demo data" in c.value.lower() for c in app.caption
     )
     assert_no_raw_keys(app)
+
+
+@pytest.mark.parametrize("lang", [pytest.param("vi", marks=pytest.mark.date_sensitive), "en"])
+def test_the_demo_badge_names_the_day_the_demo_data_describes(app_database: str, lang: str) -> None:
+    app = open_page(lang=lang)
+    badge = translate("demo.badge_as_of", lang, date=format_day(SEED_DAY, lang))
+    assert badge == ("Dữ liệu minh họa tại ngày " if lang == "vi" else "Demo data as of ") + SEED_DAY.strftime("%d/%m/%Y")
+    assert any(badge in block.value for block in app.markdown)  # st.badge is drawn as markdown
+    sidebar_filter = translate("filters.as_of", lang)
+    assert any(format_day(SEED_DAY, lang) in c.value and sidebar_filter in c.value for c in app.caption)
+
+
+def test_a_demo_database_opened_years_later_still_shows_its_own_day(app_database: str) -> None:
+    with time_machine.travel(date(2031, 3, 14), tick=True):
+        app = open_page()
+    total, overdue = sql_equipment_counts(app_database)
+    assert metric(app, "Thiết bị, chuẩn đo lường") == f"{total:,}".replace(",", ".")
+    assert metric(app, "Thiết bị quá hạn") == f"{overdue:,}".replace(",", ".")
+    assert any(translate("overview.as_of", "vi", date=format_day(SEED_DAY)) in c.value for c in app.caption)
+    assert "as_of" not in app.query_params  # the default day is not written to the URL
+
+
+def test_the_as_of_filter_moves_the_day_shown(app_database: str) -> None:
+    day = date(2025, 1, 15)
+    app = open_page(as_of=day.isoformat())
+    total, _ = sql_equipment_counts(app_database, day=day)  # (its overdue column is today's, not that day's)
+    assert total != sql_equipment_counts(app_database)[0], "the network should have grown since"
+    assert metric(app, "Thiết bị, chuẩn đo lường") == f"{total:,}".replace(",", ".")
+    assert any(translate("overview.as_of", "vi", date="15/01/2025") in c.value for c in app.caption)
 
 
 def test_province_filter_from_the_url_narrows_the_cards(app_database: str) -> None:

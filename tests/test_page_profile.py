@@ -15,12 +15,13 @@ from services.db import make_engine
 from services.i18n import format_number, translate
 from services.models import CalibrationRecord
 from services.records import add_calibration
+from tests.conftest import SEED_DAY
 from tests.page_support import assert_no_raw_keys, open_page
 
 PAGE = "pages/profile.py"
 CENTER = "TTKT-31"  # Hai Phong: took over Hai Duong (TTKT-30) in the 2025 merger
 CLOSED = "TTKT-30"
-TODAY = date.today().isoformat()
+TODAY = SEED_DAY.isoformat()  # the day the page shows by default
 
 # the center itself and, once they closed, the centers merged into it
 SCOPE = """
@@ -79,6 +80,51 @@ def test_center_from_the_url_shows_its_name_and_equipment_count(app_database: st
     # the equipment tab lists exactly the pieces counted
     assert len(table_with(app, translate("profile.col.range", lang))) == total
     assert_no_raw_keys(app)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_verifications_read_designated_and_calibrations_accredited(app_database: str, lang: str) -> None:
+    app = open_page(PAGE, lang=lang, center=CENTER)
+    (designated, accredited), = query(app_database, f"""
+        SELECT COALESCE(SUM(CASE WHEN service = 'verification' AND designated THEN 1 ELSE 0 END), 0),
+               COALESCE(SUM(CASE WHEN service != 'verification' AND accredited THEN 1 ELSE 0 END), 0)
+        FROM capability WHERE center_id IN ({SCOPE}) AND EXISTS (SELECT 1 FROM capability_standard cs JOIN equipment e ON e.id = cs.equipment_id
+                       WHERE cs.capability_id = capability.id AND e.acquired_on <= :today AND e.status = 'in_service'
+                         AND e.next_due_on >= :today)
+        """, code=CENTER)
+    assert metric(app, translate("profile.kpi.designated", lang)) == shown(designated, lang)
+    assert metric(app, translate("profile.kpi.accredited", lang)) == shown(accredited, lang)
+    header = translate("profile.col.recognition", lang)
+    capabilities = table_with(app, header)
+    verification = capabilities[translate("profile.col.service", lang)] == translate("service.verification", lang)
+    assert set(capabilities.loc[verification, header]) <= {translate("recognition.designated", lang),
+                                                            translate("recognition.not_designated", lang)}
+    assert set(capabilities.loc[~verification, header]) <= {translate("recognition.accredited", lang),
+                                                             translate("recognition.not_accredited", lang)}
+    # the table lists suspended capabilities too, saying so; the card counts those in force
+    in_force = capabilities[translate("profile.col.capability_state", lang)] != translate(
+        "capability.state.suspended", lang)
+    shown_designated = (in_force & (capabilities[header] == translate("recognition.designated", lang))).sum()
+    assert shown_designated == designated
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_real_contract_shows_only_what_its_source_published(app_database: str, lang: str) -> None:
+    from services.sources import citation_link
+
+    (scope, expires_on, source), = query(app_database, f"""
+        SELECT scope_fields, expires_on, source FROM agreement WHERE NOT is_demo AND center_id IN ({SCOPE})""",
+                                         code=CENTER)
+    app = open_page(PAGE, lang=lang, center=CENTER)
+    agreements = table_with(app, translate("profile.col.agreement", lang))
+    real = agreements[agreements[translate("profile.col.data", lang)] == translate("cooperation.data.real", lang)]
+    assert len(real) == 1
+    unpublished = translate("unpublished", lang)
+    if not scope:
+        assert real[translate("profile.col.scope", lang)].item() == unpublished
+    if expires_on is None:
+        assert real[translate("profile.col.expires_on", lang)].item() == unpublished
+    assert citation_link(source, lang) in texts(app.caption)
 
 
 def test_successor_names_the_centers_merged_into_it(app_database: str) -> None:
@@ -211,7 +257,7 @@ def failed_standard(seeded_urls: dict[str, str], tmp_path, monkeypatch) -> Itera
     engine = make_engine(url)
     with Session(engine) as session:
         add_calibration(session, CalibrationRecord(
-            equipment_id=standard, calibrated_on=date.today(), provider_name="IMTS", certificate_no="TEST-FAIL-1",
+            equipment_id=standard, calibrated_on=SEED_DAY, provider_name="IMTS", certificate_no="TEST-FAIL-1",
             result="fail", measured_error=1.0, uncertainty=0.1))
         session.commit()
     engine.dispose()
@@ -308,3 +354,29 @@ def test_traceability_diagram_and_drift_chart_are_built_from_the_rows() -> None:
     marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"] for layer in spec["layer"]]
     assert marks == ["area", "rule", "line", "point"]
     assert spec["layer"][0]["encoding"]["y"]["title"] == "Sai số đo %"
+
+
+# what the network loses ------------------------------------------------------------------------
+SOLE_IN_DATE = f"""
+    WITH sole AS (
+      SELECT l.capability_id, MIN(l.equipment_id) AS equipment_id FROM capability_standard l
+      JOIN equipment e ON e.id = l.equipment_id
+      WHERE e.acquired_on <= :today AND e.status = 'in_service' AND e.next_due_on >= :today
+      GROUP BY l.capability_id HAVING COUNT(*) = 1)
+    SELECT s.equipment_id, COUNT(*) FROM sole s JOIN equipment e ON e.id = s.equipment_id
+    WHERE e.is_reference_standard AND e.center_id IN ({SCOPE})
+    GROUP BY s.equipment_id ORDER BY COUNT(*) DESC, s.equipment_id"""
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_loss_view_lists_the_capabilities_a_standard_alone_keeps_in_force(app_database: str, lang: str) -> None:
+    # the center's reference standard that is the only one in date (stored due date) for most capabilities
+    standard, alone = query(app_database, SOLE_IN_DATE, code=CENTER)[0]
+    app = open_page(PAGE, lang=lang, center=CENTER, standard=str(standard))
+    assert translate("loss.title", lang) in texts(app.subheader)
+    suspended = table_with(app, translate("loss.col.nearest", lang))
+    assert len(suspended) == alone
+    assert translate("profile.col.capability_state", lang) in suspended.columns
+    assert set(suspended[translate("label.center", lang)]) <= {CENTER, CLOSED}
+    assert any(button.label == translate("export.csv", lang) for button in app.get("download_button"))
+    assert_no_raw_keys(app)

@@ -34,13 +34,13 @@ TQ = Filters(as_of=AS_OF, center="C-TQ")
 
 @pytest.fixture
 def tiny(engine: Engine) -> tuple[Engine, dict[str, int]]:
-    """The tiny network plus monthly volumes, a capability of the closed center, and two events."""
+    """The tiny network plus monthly volumes, an accredited calibration of the closed center, and two events."""
     with Session(engine) as session:
         ids = tiny_network.build(session)
         session.add(m.Capability(center_id=ids["hg"], instrument_type_code="clinical_thermometer",
                                  service="calibration", range_text="32–42 °C", range_min_si=305.15,
                                  range_max_si=315.15, uncertainty_value=0.1, uncertainty_unit="K",
-                                 annual_capacity=240))
+                                 annual_capacity=240, accredited=True))
         volumes = [
             (ids["tq"], "pressure_gauge", "verification", date(2025, 6, 1), 50),
             (ids["hg"], "clinical_thermometer", "calibration", date(2025, 6, 1), 10),
@@ -79,8 +79,9 @@ def test_summary_of_a_successor_counts_its_predecessors_equipment(tiny) -> None:
     assert [p.code for p in summary.predecessors] == ["C-HG"]
     assert summary.predecessors[0].merged_on == date(2025, 7, 1)
     assert summary.predecessors_merged
-    # its own pressure-gauge verification plus C-HG's thermometer calibration
-    assert (summary.capabilities, summary.accredited_capabilities) == (2, 1)
+    # its own pressure-gauge verification (designated; its "accredited" flag counts for nothing) plus
+    # C-HG's accredited thermometer calibration
+    assert (summary.capabilities, summary.accredited_capabilities, summary.designated_capabilities) == (2, 1, 1)
     assert summary.agreements == 2  # its signed one and C-HG's cancelled one
     assert summary.active and summary.successor_code is None
 
@@ -156,7 +157,10 @@ def test_capabilities_include_the_merged_center_and_follow_the_service_filter(ti
                       strict=True)) == [("C-HG", "clinical_thermometer", "calibration"),
                                          ("C-TQ", "pressure_gauge", "verification")]
     assert list(verification["annual_capacity"]) == [1200]
-    assert list(verification["accredited"]) == [True]
+    # designated by the state; the row's "accredited" flag is never reported on a verification
+    assert (list(verification["designated"]), list(verification["accredited"])) == ([True], [False])
+    assert dict(zip(everything["service"], everything["recognition"], strict=True)) == {
+        "verification": "designated", "calibration": "accredited"}
 
 
 def test_utilization_is_monthly_volume_over_a_twelfth_of_annual_capacity(tiny) -> None:

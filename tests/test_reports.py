@@ -28,8 +28,17 @@ from services.chart_images import chart_png, chart_svg, png_size
 from services.filters import Filters
 from services.i18n import translate
 from services.reports import build_pdf, build_pptx
-from services.slides import SLIDE_KEYS, build_deck, build_slide, describe_filters, equipment_by_field
+from services.slides import (
+    SLIDE_KEYS,
+    agreements_table,
+    build_deck,
+    build_slide,
+    describe_filters,
+    equipment_by_field,
+)
+from services.sources import citation, source_url
 from tests import tiny_network
+from tests.conftest import SEED_DAY
 from tests.test_page_overview import sql_equipment_counts
 from tests.tiny_network import AS_OF
 
@@ -92,7 +101,11 @@ def test_next_steps_lists_agreements_waiting_longest_first(tiny) -> None:
     assert content.table["Center"].tolist() == ["C-TQ", "C-HG"]
     assert content.table["Cooperation stage"].tolist() == ["Negotiating", "Proposed"]
     assert content.table["Days waiting"].tolist() == ["45", "14"]  # since 01/07/2024 and 01/08/2024
-    assert content.subtitle == "2 agreements still to sign, 1 of them under negotiation."
+    assert content.subtitle == "2 agreements still to sign; under negotiation: 1."
+    one = slide(engine, "next_steps", Filters(as_of=date(2024, 7, 15)), lang="en")
+    assert one.subtitle == "1 agreement still to sign; under negotiation: 0."
+    assert slide(engine, "next_steps", Filters(as_of=date(2024, 7, 15))).subtitle == (
+        "1 thỏa thuận còn chờ ký, trong đó 0 đang đàm phán.")
 
 
 def test_next_steps_says_so_when_nothing_waits(tiny) -> None:
@@ -122,6 +135,28 @@ def test_timeline_highlights_the_real_contract_and_marks_the_real_conference(tin
     assert len(history) == 5  # every stage change of both agreements
     spec = content.chart().to_dict()
     assert "Hội nghị Hạ Long, 01/09/2024" in str(spec)
+
+
+def test_a_real_contract_says_not_published_where_its_source_is_silent(tiny) -> None:
+    from services.cooperation import agreements
+
+    engine, ids = tiny
+    url = "http://skhcn.dienbien.gov.vn/portal/pages/2024-06-18/x.aspx"
+    with Session(engine) as session:
+        contract = session.exec(select(m.Agreement).where(m.Agreement.center_id == ids["tq"])).one()
+        contract.is_demo, contract.expires_on, contract.scope_fields, contract.source = False, None, "", url
+        session.add(contract)
+        session.commit()
+        table = agreements_table(agreements(session, Filters(as_of=AS_OF)), "vi").set_index("Trung tâm")
+        english = agreements_table(agreements(session, Filters(as_of=AS_OF)), "en").set_index("Center")
+    assert table.loc["C-TQ", "Ngày hết hạn"] == "Chưa công bố"
+    assert table.loc["C-TQ", "Giai đoạn hợp tác"] == "Đã ký; giai đoạn sau: chưa công bố"
+    assert (table.loc["C-TQ", "Dữ liệu"], table.loc["C-HG", "Dữ liệu"]) == ("★ Thật", "Minh họa")
+    assert table.loc["C-HG", "Ngày hết hạn"] == "—"  # a demo agreement with no expiry set
+    assert english.loc["C-TQ", "Expires on"] == "Not published"
+    pipeline = slide(engine, "pipeline", Filters(as_of=AS_OF), lang="en")
+    assert pipeline.sources == (("Source: Điện Biên Department of Science and Technology, 18/06/2024", url),)
+    assert pipeline.subtitle == "2 agreements: 1 signed or active, 0 waiting to be signed."
 
 
 def test_province_filter_carries_into_every_slide(tiny) -> None:
@@ -236,9 +271,9 @@ def exports(seeded_urls: dict[str, str]) -> dict[tuple[str, str], bytes]:
     built: dict[tuple[str, str], bytes] = {}
     with Session(engine) as session:
         for lang in LANGS:
-            built[("pdf", lang)] = build_pdf(session, lang=lang)
-            built[("pptx", lang)] = build_pptx(session, lang=lang)
-        built[("pdf", "vi-31")] = build_pdf(session, lang="vi", filters=Filters(province="31"))
+            built[("pdf", lang)] = build_pdf(session, lang=lang, filters=Filters(as_of=SEED_DAY))
+            built[("pptx", lang)] = build_pptx(session, lang=lang, filters=Filters(as_of=SEED_DAY))
+        built[("pdf", "vi-31")] = build_pdf(session, lang="vi", filters=Filters(as_of=SEED_DAY, province="31"))
     engine.dispose()
     return built
 
@@ -258,7 +293,7 @@ def test_pdf_text_carries_every_slide_title_with_its_diacritics(exports, lang: s
         assert title in content
     assert translate("reports.title", lang) in content
     if lang == "vi":
-        assert "Mạng lưới đo lường trong nháy mắt" in content
+        assert "Tổng quan mạng lưới đo lường" in content
         assert "Độ phủ kiểm định và khoảng trống" in content
 
 
@@ -283,13 +318,32 @@ def test_pdf_kpis_and_agreements_match_independent_sql(exports, seeded_urls: dic
     assert f"Thiết bị quá hạn {vi_number(overdue)}" in content
     with create_engine(seeded_urls["sqlite"]).connect() as connection:
         agreements_proposed = connection.execute(
-            text("SELECT COUNT(*) FROM agreement WHERE proposed_on <= :today"), {"today": date.today().isoformat()}
+            text("SELECT COUNT(*) FROM agreement WHERE proposed_on <= :today"), {"today": SEED_DAY.isoformat()}
         ).scalar_one()
-        hai_phong = connection.execute(
-            text("SELECT signed_on FROM agreement WHERE is_demo = 0 AND source LIKE '%14/06/2024%'")
-        ).scalar_one()
+        signed_on, expires_on, source = connection.execute(
+            text("SELECT signed_on, expires_on, source FROM agreement WHERE is_demo = 0")
+        ).one()
     assert f"Thỏa thuận hợp tác ({agreements_proposed})" in content
-    assert hai_phong == "2024-06-14"
+    assert signed_on == "2024-06-14"
+    if expires_on is None:  # its term was not published: the table says so
+        assert "Chưa công bố" in content
+    if source_url(source):  # the source is cited, and the citation links to it
+        assert citation(source, "vi") in " ".join(content.split())
+        links = [annotation.get_object()["/A"]["/URI"] for page in PdfReader(io.BytesIO(exports[("pdf", "vi")])).pages
+                 for annotation in page.get("/Annots", []) if "/A" in annotation.get_object()]
+        assert source in links
+
+
+def test_pptx_links_the_real_records_to_their_source(exports, seeded_urls: dict[str, str]) -> None:
+    with create_engine(seeded_urls["sqlite"]).connect() as connection:
+        source = connection.execute(text("SELECT source FROM agreement WHERE is_demo = 0")).scalar_one()
+    deck = Presentation(io.BytesIO(exports[("pptx", "en")]))
+    links = {(run.text, run.hyperlink.address) for s in deck.slides for shape in s.shapes if shape.has_text_frame
+             for paragraph in shape.text_frame.paragraphs for run in paragraph.runs if run.hyperlink.address}
+    if source_url(source):
+        assert ("★ " + citation(source, "en"), source) in links
+    else:
+        assert links == set()
 
 
 def test_pdf_for_one_province_says_so_and_counts_only_it(exports, seeded_urls: dict[str, str]) -> None:
@@ -320,7 +374,7 @@ def test_pptx_chart_pictures_are_decodable_pngs(exports) -> None:
 
 def test_deck_builds_on_every_engine(seeded_engine: Engine) -> None:
     with Session(seeded_engine) as session:
-        deck = build_deck(session, Filters(province="31"), lang="vi")
+        deck = build_deck(session, Filters(as_of=SEED_DAY, province="31"), lang="vi")
     assert [s.title for s in deck] == titles("vi")
     assert deck[0].empty_message is None
 
@@ -328,7 +382,7 @@ def test_deck_builds_on_every_engine(seeded_engine: Engine) -> None:
 def test_capacity_slide_agrees_with_the_equipment_page(seeded_engine: Engine) -> None:
     from services.equipment import equipment_by_center_field
 
-    for filters in (Filters(), Filters(province="31")):
+    for filters in (Filters(as_of=SEED_DAY), Filters(as_of=SEED_DAY, province="31")):
         with Session(seeded_engine) as session:
             page = equipment_by_center_field(session, filters).groupby("field_code")["equipment"].sum()
             slide_counts = equipment_by_field(session, filters).groupby("field_code")["equipment"].sum()

@@ -33,6 +33,7 @@ def statuses(engine: Engine, filters: Filters) -> dict[int, str]:
     return dict(zip(frame["equipment_id"], frame["status"].astype(str), strict=True))
 
 
+@pytest.mark.date_sensitive
 def test_status_today_reads_overdue_due_soon_in_date_and_never(tiny) -> None:
     engine, ids = tiny
     assert statuses(engine, Filters(as_of=AS_OF)) == {
@@ -49,6 +50,7 @@ def test_due_window_is_a_setting(tiny) -> None:
     assert statuses(engine, Filters(as_of=AS_OF, due_window_days=7))[ids["due_soon"]] == "in_date"
 
 
+@pytest.mark.date_sensitive
 def test_status_on_a_past_date_reads_the_history(tiny) -> None:
     engine, ids = tiny
     before = statuses(engine, Filters(as_of=BEFORE_MERGER))
@@ -112,6 +114,7 @@ def test_boundaries_before_the_merger_show_the_old_provinces(tiny) -> None:
     assert sorted(set(gaps["region_code"])) == ["01", "02", "08"]
 
 
+@pytest.mark.date_sensitive
 def test_pipeline_counts_stage_on_the_day(tiny) -> None:
     engine, _ = tiny
     with Session(engine) as session:
@@ -121,6 +124,7 @@ def test_pipeline_counts_stage_on_the_day(tiny) -> None:
     assert early.to_dict() == {"proposed": 1, "negotiating": 1, "signed": 0, "active": 0, "expired": 0, "cancelled": 0}
 
 
+@pytest.mark.date_sensitive
 def test_kpi_summary_adds_up_the_tiny_network(tiny) -> None:
     engine, _ = tiny
     with Session(engine) as session:

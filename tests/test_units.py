@@ -450,7 +450,7 @@ def test_range_with_low_above_high_is_rejected(text: str, low: str, high: str) -
     with pytest.raises(UnitInputError) as err:
         parse_range(text)
     vi, en = messages(err)
-    expected_vi = f'Khoảng đo "{text}" có giá trị đầu {low} lớn hơn giá trị cuối {high}.'
+    expected_vi = f'Phạm vi đo "{text}" có giá trị đầu {low} lớn hơn giá trị cuối {high}.'
     assert vi == expected_vi
     assert f'"{text}"' in en and low in en and high in en and "above" in en
 
@@ -550,7 +550,7 @@ def test_unreadable_range_is_rejected(text: str) -> None:
     with pytest.raises(UnitInputError) as err:
         parse_range(text)
     vi, en = messages(err)
-    assert vi.startswith(f'Không đọc được khoảng đo "{text}"')
+    assert vi.startswith(f'Không đọc được phạm vi đo "{text}"')
     assert en.startswith(f'Cannot read the range "{text}"')
 
 

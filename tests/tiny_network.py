@@ -5,13 +5,16 @@ As of AS_OF = 15/01/2026 (after the 1 July 2025 merger):
 - centers: IMTS (Hà Nội); C-HG (Hà Giang, closed 30/06/2025, successor C-TQ); C-TQ (Tuyên Quang).
 - equipment: overdue (C-TQ), due soon (C-TQ), in date (C-TQ), never calibrated (C-HG, so counted
   at C-TQ after the merger), a retired one and one bought after AS_OF (both never counted).
+- capabilities: C-TQ verifies pressure gauges, designated by the state; its row also says
+  "accredited", as careless data entry would, which a verification never is (services.recognition).
+  IMTS calibrates clinical thermometers, without accreditation.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from services import models as m
 from services.records import add_calibration
@@ -97,7 +100,7 @@ def build(session: Session) -> dict[str, int]:
     session.add(m.Capability(center_id=tq.id, instrument_type_code="pressure_gauge", service="verification",
                              range_text="0–60 MPa", range_min_si=0, range_max_si=60e6, uncertainty_value=0.5,
                              uncertainty_unit="%", uncertainty_relative=True, annual_capacity=1200,
-                             accredited=True))
+                             accredited=True, designated=True))
     session.add(m.Capability(center_id=imts.id, instrument_type_code="clinical_thermometer", service="calibration",
                              range_text="32–42 °C", range_min_si=305.15, range_max_si=315.15,
                              uncertainty_value=0.05, uncertainty_unit="K", annual_capacity=300))
@@ -117,3 +120,31 @@ def build(session: Session) -> dict[str, int]:
     session.commit()
     return {"imts": imts.id, "tq": tq.id, "hg": hg.id, "overdue": overdue.id, "due_soon": due_soon.id,
             "in_date": in_date.id, "never": never.id, "future": future.id}
+
+
+def link_standards(session: Session, ids: dict[str, int]) -> dict[str, int]:
+    """Opt-in (other tests keep a network without links, where every capability counts): which
+    standards support which capability, and one more capability.
+
+    - C-TQ verifies pressure gauges with OVERDUE-1 alone: in date before the merger (due
+      01/12/2025), overdue at AS_OF, so suspended then, and Tuyên Quang loses local verification.
+    - C-TQ calibrates pressure gauges (a new capability) with OVERDUE-1 and SOON-1: in force before
+      the merger (both due beyond 30 days), at risk at AS_OF (SOON-1 alone in date, due in 15 days).
+    - IMTS's thermometer calibration names no standard: suspended whenever links are recorded.
+    """
+    verification = session.exec(select(m.Capability).where(
+        m.Capability.center_id == ids["tq"], m.Capability.service == "verification")).one()
+    calibration = m.Capability(center_id=ids["tq"], instrument_type_code="pressure_gauge", service="calibration",
+                               range_text="0–60 MPa", range_min_si=0, range_max_si=60e6, uncertainty_value=0.5,
+                               uncertainty_unit="%", uncertainty_relative=True, annual_capacity=100)
+    session.add(calibration)
+    session.flush()
+    session.add_all([
+        m.CapabilityStandard(capability_id=verification.id, equipment_id=ids["overdue"]),
+        m.CapabilityStandard(capability_id=calibration.id, equipment_id=ids["overdue"]),
+        m.CapabilityStandard(capability_id=calibration.id, equipment_id=ids["due_soon"]),
+    ])
+    session.commit()
+    thermometer = session.exec(select(m.Capability).where(m.Capability.center_id == ids["imts"])).one()
+    return {"tq_verification": int(verification.id), "tq_calibration": int(calibration.id),  # type: ignore[arg-type]
+            "imts_thermometer": int(thermometer.id)}  # type: ignore[arg-type]

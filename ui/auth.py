@@ -6,6 +6,7 @@ import streamlit as st
 
 from services import auth
 from services.auth import SignedInUser
+from ui import i18n
 from ui.i18n import t
 from ui.live import call
 
@@ -33,12 +34,26 @@ def login_form() -> None:
     if not username.strip() or not password:
         st.error(t("data.login.missing"))
         return
-    user = call(auth.authenticate, username=username, password=password)
-    if user is None:
-        st.error(t("data.login.failed"), icon=":material/lock:")
+    outcome = call(auth.log_in, username=username, password=password, client=client_address())
+    if outcome.user is None:
+        icon = ":material/hourglass_top:" if outcome.refusal == "throttled" else ":material/lock:"
+        st.error(outcome.message(i18n.lang()), icon=icon)
         return
-    st.session_state[USER_KEY] = user
+    st.session_state[USER_KEY] = outcome.user
     st.rerun()  # the navigation's title changes from "log in" to "data management"
+
+
+def client_address() -> str | None:
+    """The browser's address as the server sees it, for per-client login throttling.
+
+    Behind a reverse proxy this is the proxy's address (one counter for everyone); the proxy's
+    X-Forwarded-For is not trusted, since any client can write that header.
+    """
+    try:
+        address = st.context.ip_address
+    except Exception:  # noqa: BLE001 - no request context (tests, scripts): no per-client counter
+        return None
+    return address if isinstance(address, str) and address else None
 
 
 def log_out() -> None:

@@ -6,8 +6,13 @@ point) and the language, so tests can call them without Streamlit and inspect ``
 
 from __future__ import annotations
 
+import textwrap
+from typing import Any
+
 import altair as alt
 import pandas as pd
+
+from services import map_chart
 
 # One meaning, one color, on every page and in every export: the palette and the row cap live
 # with the export-side builders in services.chart_specs (services cannot import ui).
@@ -15,6 +20,7 @@ from services.chart_specs import MAX_CHART_ROWS, STAGE_COLORS, STATUS_COLORS, st
 from services.chart_specs import _guard as _guard
 from services.cooperation import STAGE_ORDER
 from services.i18n import translate
+from services.province_map import MapMeasure
 
 __all__ = ["MAX_CHART_ROWS", "STAGE_COLORS", "STATUS_COLORS", "STATUS_ICONS", "stage_label"]
 
@@ -31,7 +37,9 @@ def _theme() -> alt.theme.ThemeConfig:
             "font": FONT,
             "title": {"fontSize": 20, "anchor": "start", "fontWeight": 600, "color": "#1B2A41"},
             "axis": {"labelFontSize": 14, "titleFontSize": 15, "gridColor": "#E6E9EF"},
-            "legend": {"labelFontSize": 14, "titleFontSize": 15, "orient": "bottom"},
+            # long Vietnamese legend titles and labels are read whole, not cut at Vega's 180 pixels
+            "legend": {"labelFontSize": 14, "titleFontSize": 15, "orient": "bottom", "titleLimit": 480,
+                       "labelLimit": 360},
             "view": {"stroke": None},
             "range": {"category": {"scheme": "tableau10"}},
         }
@@ -42,49 +50,39 @@ def status_label(status: str, lang: str) -> str:
     return f"{STATUS_ICONS[status]} {translate(f'status.{status}', lang)}"
 
 
-def centers_map(points: pd.DataFrame, lang: str) -> alt.LayerChart:
-    """Centers at their province capitals, sized by equipment, colored by cooperation stage.
+MAP_HEIGHT = 720  # ~170 pixels a degree on a wide screen: the delta's small provinces keep their labels
 
-    Drawn on a Mercator projection of the points themselves: no tiles, nothing downloaded.
-    """
-    data = _guard(points).copy()
-    data["stage_label"] = data["stage"].map(lambda s: stage_label(s, lang) if isinstance(s, str) else "—")
-    stages = list(STAGE_ORDER)
-    base = alt.Chart(data, title=translate("chart.map", lang)).project(type="mercator")
-    circles = base.mark_circle(opacity=0.85, stroke="white", strokeWidth=1).encode(
-        longitude="lon:Q",
-        latitude="lat:Q",
-        size=alt.Size("equipment:Q", title=translate("label.equipment_count", lang),
-                      scale=alt.Scale(range=[60, 1600])),
-        color=alt.Color(
-            "stage_label:N", title=translate("label.stage", lang),
-            scale=alt.Scale(domain=[stage_label(s, lang) for s in stages] + ["—"],
-                            range=[STAGE_COLORS[s] for s in stages] + ["#B0BEC5"]),
-        ),
-        tooltip=[
-            alt.Tooltip("code:N", title=translate("label.center", lang)),
-            alt.Tooltip(f"name_{lang}:N", title=translate("label.name", lang)),
-            alt.Tooltip(f"province_{lang}:N", title=translate("label.province", lang)),
-            alt.Tooltip("equipment:Q", title=translate("label.equipment_count", lang), format=","),
-            alt.Tooltip("stage_label:N", title=translate("label.stage", lang)),
-        ],
-    )
-    labels = base.mark_text(dy=-12, fontSize=11, color="#37474F").encode(
-        longitude="lon:Q", latitude="lat:Q", text=f"province_{lang}:N"
-    )
-    return (circles + labels).properties(height=520)
+
+def province_map(features: list[dict[str, Any]], measures: pd.DataFrame, points: pd.DataFrame,
+                 measure: MapMeasure, lang: str) -> alt.LayerChart:
+    """Provinces with their real boundaries coloured by ``measure``, centers on top (see services.map_chart)."""
+    return map_chart.province_map(features, measures, points, measure, lang).properties(height=MAP_HEIGHT)
+
+
+HEATMAP_ROW_PIXELS = 24  # one band per province (alt.Step): every row keeps its label
+
+
+def wrapped(text: str, width: int = 60) -> list[str]:
+    """A title as lines of at most ``width`` characters (Vega draws a list as lines), so a
+    narrow column wraps it instead of cutting it off."""
+    return textwrap.wrap(text, width) or [text]
 
 
 def coverage_heatmap(matrix: pd.DataFrame, lang: str) -> alt.Chart:
-    """Region × instrument type: how many local centers can serve (0 = a gap)."""
+    """Region × instrument type: how many local centers can serve (0 = a gap).
+
+    Every province and every type is labelled (``labelOverlap=False``; rows and columns get a
+    fixed band each), however many the filters leave.
+    """
     data = _guard(matrix)
     return (
-        alt.Chart(data, title=translate("chart.coverage_heatmap", lang))
+        alt.Chart(data, title=alt.Title(wrapped(translate("chart.coverage_heatmap", lang))))
         .mark_rect(stroke="white", strokeWidth=1)
         .encode(
             x=alt.X(f"type_{lang}:N", title=translate("label.instrument_type", lang),
-                    axis=alt.Axis(labelAngle=-40, labelLimit=180)),
-            y=alt.Y(f"region_{lang}:N", title=translate("label.province", lang)),
+                    axis=alt.Axis(labelAngle=-40, labelLimit=280, labelOverlap=False)),
+            y=alt.Y(f"region_{lang}:N", title=translate("label.province", lang),
+                    axis=alt.Axis(labelOverlap=False, labelLimit=200)),
             color=alt.Color("centers:Q", title=translate("label.local_centers", lang),
                             scale=alt.Scale(scheme="blues", domainMin=0)),
             tooltip=[
@@ -93,6 +91,7 @@ def coverage_heatmap(matrix: pd.DataFrame, lang: str) -> alt.Chart:
                 alt.Tooltip("centers:Q", title=translate("label.local_centers", lang)),
             ],
         )
+        .properties(height=alt.Step(HEATMAP_ROW_PIXELS))
     )
 
 

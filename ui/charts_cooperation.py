@@ -17,6 +17,7 @@ from ui.charts import STAGE_COLORS, _guard, stage_label
 REAL_COLOR = "#B71C1C"  # the real (not demo) facts: Ha Long, 14/06/2024
 DEMO_EVENT_COLOR = "#546E7A"
 OUTSIDE_COLOR = "#ECEFF1"
+UNPUBLISHED_COLOR = "#FFF8E1"  # a real contract's scope nobody published: no field claimed, none denied
 INK = "#1B2A41"
 KIND_SHAPES = {"conference": "circle", "signing": "diamond", "training": "triangle-up", "audit": "square"}
 DATE_FORMAT = "%d/%m/%Y"
@@ -37,6 +38,21 @@ def data_label(is_demo: bool, lang: str) -> str:
 
 def kind_label(kind: str, lang: str) -> str:
     return translate(f"cooperation.kind.{kind}", lang)
+
+
+def stage_text(stage: str, later_stages_published: bool, lang: str) -> str:
+    """The stage, and for a real record whose source tells nothing after it, that the rest is unpublished."""
+    label = stage_label(stage, lang)
+    if later_stages_published:
+        return label
+    return translate("cooperation.stage.later_unpublished", lang, stage=label)
+
+
+def term_text(expires_on: object, term_published: bool, lang: str) -> str:
+    """The expiry date, "—" while none is set, "not published" for a real contract whose term is unknown."""
+    if not term_published:
+        return translate("unpublished", lang)
+    return format_day(expires_on, lang) if pd.notna(expires_on) else "—"  # type: ignore[arg-type]
 
 
 def milestone_lines(milestone: pd.Series | dict, lang: str) -> list[str]:
@@ -102,8 +118,9 @@ def agreement_timeline(data: Timeline, lang: str) -> alt.LayerChart:
     order = [TOP_BLANK[0], TOP_BLANK[1], lane, *rows["row"], BOTTOM_BLANK]
 
     stage_order = [stage_label(s, lang) for s in STAGE_ORDER]
-    for frame, column in ((segments, "stage"), (rows, "stage")):
-        frame["stage_label"] = frame[column].map(lambda s: stage_label(s, lang))
+    segments["stage_label"] = segments["stage"].map(lambda s: stage_label(s, lang))
+    rows["stage_label"] = [stage_text(stage, bool(published), lang) for stage, published in
+                           zip(rows["stage"], rows["later_stages_published"], strict=True)]
     segments["period"] = segments["planned"].map(
         lambda planned: translate("cooperation.timeline.planned" if planned else "cooperation.timeline.happened", lang)
     )
@@ -116,7 +133,8 @@ def agreement_timeline(data: Timeline, lang: str) -> alt.LayerChart:
     # only what each layer draws goes into the spec, dates as timestamps
     segments = segments[["row", "stage_label", "start_on", "end_on", "planned", "period"]]
     rows = rows[["row", "stage_label", "proposed_on", "signed_on", "end_on"]]
-    events = events[["row", "held_on", "kind_label", "data_label", "title", "place", "participants", "is_demo"]]
+    events["participants_text"] = events[f"participants_{lang}"]
+    events = events[["row", "held_on", "kind_label", "data_label", "title", "place", "participants_text", "is_demo"]]
     milestones = milestones[["held_on", "label", "text"]]
     for frame, columns in ((segments, ("start_on", "end_on")), (rows, ("proposed_on", "signed_on", "end_on")),
                            (events, ("held_on",)), (milestones, ("held_on",))):
@@ -165,7 +183,7 @@ def agreement_timeline(data: Timeline, lang: str) -> alt.LayerChart:
                  alt.Tooltip("signed_on:T", title=translate("cooperation.timeline.signed_marker", lang),
                              format=DATE_FORMAT)],
     )
-    stage_text = alt.Chart(rows).mark_text(align="left", dx=8, fontSize=13, color=INK).encode(
+    stage_words = alt.Chart(rows).mark_text(align="left", dx=8, fontSize=13, color=INK).encode(
         x=x("end_on"), y=y, text="stage_label:N",
     )
     kinds = [kind_label(k, lang) for k in EVENT_KINDS]
@@ -184,7 +202,7 @@ def agreement_timeline(data: Timeline, lang: str) -> alt.LayerChart:
             alt.Tooltip("title:N", title=translate("cooperation.column.event", lang)),
             alt.Tooltip("place:N", title=translate("cooperation.column.place", lang)),
             alt.Tooltip("kind_label:N", title=translate("cooperation.column.kind", lang)),
-            alt.Tooltip("participants:Q", title=translate("cooperation.column.participants", lang)),
+            alt.Tooltip("participants_text:N", title=translate("cooperation.column.participants", lang)),
             alt.Tooltip("data_label:N", title=translate("cooperation.timeline.data_kind", lang)),
         ],
     )
@@ -202,7 +220,7 @@ def agreement_timeline(data: Timeline, lang: str) -> alt.LayerChart:
     real_rule = alt.Chart(milestones).mark_rule(color=REAL_COLOR, strokeWidth=2.5, strokeDash=[7, 4]).encode(
         x=x("held_on"), tooltip=[alt.Tooltip("text:N", title=translate("cooperation.data.real", lang))],
     )
-    layers = [bars, signed, stage_text, points, as_of_rule, as_of_text, real_rule]
+    layers = [bars, signed, stage_words, points, as_of_rule, as_of_text, real_rule]
     for align, dx in (("left", 8), ("right", -8)):
         layers.append(
             alt.Chart(milestones[milestones["align"] == align]).mark_text(
@@ -218,16 +236,22 @@ def agreement_timeline(data: Timeline, lang: str) -> alt.LayerChart:
 
 
 def scope_heatmap(matrix: pd.DataFrame, lang: str) -> alt.LayerChart:
-    """Agreement (center) × measurement field; a ✓ cell is covered, colored by the agreement's stage."""
+    """Agreement (center) × measurement field; a ✓ cell is covered, colored by the agreement's stage.
+
+    A real contract whose scope was not published gets "?" cells: it covers no field as far as anyone
+    may say, and none is shown as left out either.
+    """
     data = _guard(matrix).copy()
     data["stage_label"] = data["stage"].map(lambda s: stage_label(s, lang))
     data["row"] = row_labels(data, lang) + " — " + data["stage_label"]
     outside = translate("cooperation.scope.outside", lang)
-    data["cell"] = data["stage_label"].where(data["in_scope"], outside)
-    data["tick"] = data["in_scope"].map({True: "✓", False: ""})
+    unpublished = translate("cooperation.scope.unpublished", lang)
+    published = data["scope_published"].astype(bool)
+    data["cell"] = data["stage_label"].where(data["in_scope"], outside).where(published, unpublished)
+    data["tick"] = data["in_scope"].map({True: "✓", False: ""}).where(published, "?")
     data["covered"] = data["in_scope"].map(
         {True: translate("cooperation.scope.in_scope", lang), False: outside}
-    )
+    ).where(published, unpublished)
     field_column = f"field_name_{lang}"
     fields = list(data.sort_values("field_order")[field_column].drop_duplicates())
     rows = list(dict.fromkeys(data["row"]))
@@ -248,9 +272,11 @@ def scope_heatmap(matrix: pd.DataFrame, lang: str) -> alt.LayerChart:
     )
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
         color=alt.Color("cell:N", title=translate("cooperation.column.stage", lang),
-                        scale=alt.Scale(domain=[*stage_order, outside],
-                                        range=[*(STAGE_COLORS[s] for s in STAGE_ORDER), OUTSIDE_COLOR]),
+                        scale=alt.Scale(domain=[*stage_order, outside, unpublished],
+                                        range=[*(STAGE_COLORS[s] for s in STAGE_ORDER), OUTSIDE_COLOR,
+                                               UNPUBLISHED_COLOR]),
                         legend=alt.Legend(orient="bottom", columns=7)),
     )
-    ticks = base.mark_text(fontSize=16, fontWeight="bold", color="white").encode(text="tick:N")
+    ticks = base.mark_text(fontSize=16, fontWeight="bold").encode(
+        text="tick:N", color=alt.condition(alt.datum.tick == "?", alt.value(INK), alt.value("white")))
     return (cells + ticks).properties(height=alt.Step(ROW_HEIGHT))

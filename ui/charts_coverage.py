@@ -1,4 +1,4 @@
-"""Chart builders of the Calibration coverage page: service matrix, due buckets, due calendar.
+"""Chart builders of the coverage page: service matrix, due buckets, due calendar.
 
 Pure functions from the aggregated rows of ``services.coverage_views`` to Altair charts, so tests
 call them without Streamlit. Status colors and icons are the app's (``ui.charts``); the extra
@@ -11,6 +11,7 @@ import altair as alt
 import pandas as pd
 
 from services.i18n import format_day, translate
+from services.models import Service
 from ui.charts import STATUS_COLORS, STATUS_ICONS, _guard
 
 BUCKET_COLORS = {
@@ -22,8 +23,8 @@ BUCKET_COLORS = {
     "never": STATUS_COLORS["never"],
 }
 BUCKET_ICONS = {**STATUS_ICONS, "due_by_60": "◐", "due_by_90": "◔"}
-CELL_COLORS = {"accredited": "#0B5394", "offered": "#9FC5E8", "none": "#F1F3F6"}
-CELL_MARKS = {"accredited": "★", "offered": "✓", "none": ""}
+CELL_COLORS = {"designated": "#0B5394", "accredited": "#0B5394", "offered": "#9FC5E8", "none": "#F1F3F6"}
+CELL_MARKS = {"designated": "◆", "accredited": "★", "offered": "✓", "none": ""}
 ROW_PIXELS = 28  # one band per row (alt.Step): a chart grows with its rows instead of squeezing them
 CALENDAR_ROW_PIXELS = 64
 EMPTY_CELL = "#F1F3F6"
@@ -49,8 +50,15 @@ def cell_label(cell: str, lang: str) -> str:
     return f"{mark} {words}" if mark else words
 
 
+def matrix_cells(service: str) -> tuple[str, ...]:
+    """The cells a service's matrix can show: a verification is designated, never accredited."""
+    standing = "designated" if service == Service.VERIFICATION.value else "accredited"
+    return (standing, "offered", "none")
+
+
 def service_matrix_heatmap(matrix: pd.DataFrame, service: str, lang: str) -> alt.LayerChart:
-    """Center × instrument type for one service; ★ accredited, ✓ offered, blank not offered."""
+    """Center × instrument type for one service: ◆ designated (verification) or ★ accredited (VILAS,
+    calibration and testing), ✓ offered, blank not offered."""
     data = _guard(matrix).copy()
     data["cell_label"] = data["cell"].map(lambda c: cell_label(c, lang))
     data["mark"] = data["cell"].map(CELL_MARKS)
@@ -63,10 +71,11 @@ def service_matrix_heatmap(matrix: pd.DataFrame, service: str, lang: str) -> alt
                 axis=alt.Axis(labelAngle=-90, orient="top", labelFontSize=12, labelOverlap=False)),
         y=alt.Y(f"type_name_{lang}:N", title=None, axis=alt.Axis(labelLimit=300, labelOverlap=False)),
     )
-    labels = [cell_label(c, lang) for c in CELL_COLORS]
+    cells = matrix_cells(service)
+    labels = [cell_label(c, lang) for c in cells]
     rects = base.mark_rect(stroke="white", strokeWidth=1).encode(
         color=alt.Color("cell_label:N", title=translate("coverage.cell.title", lang),
-                        scale=alt.Scale(domain=labels, range=list(CELL_COLORS.values())),
+                        scale=alt.Scale(domain=labels, range=[CELL_COLORS[c] for c in cells]),
                         legend=alt.Legend(columns=1, labelLimit=320)),
         tooltip=[
             alt.Tooltip("center_code:N", title=translate("label.center", lang)),

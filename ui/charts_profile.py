@@ -7,7 +7,7 @@ import pandas as pd
 from babel.numbers import format_decimal
 
 from services.calibration import STATUS_ORDER
-from services.i18n import translate
+from services.i18n import translate, translate_plural
 from services.units import display_unit
 from ui.charts import STATUS_COLORS, _guard, status_label
 
@@ -196,7 +196,7 @@ def traceability_dot(links: pd.DataFrame, center_code: str, lang: str) -> str:
     for link in links.itertuples():
         target = str(link.provider_name) if pd.notna(link.provider_name) else broken
         count = int(link.standards)
-        label = translate("profile.trace.edge_one", lang) if count == 1 else translate("profile.trace.edge", lang, count=count)
+        label = translate_plural("profile.trace.edge", count, lang)
         lines.append(f"  {_dot_quote(link.holder_code)} -> {_dot_quote(target)} [label={_dot_quote(label)}];")
     lines.append("}")
     return "\n".join(lines)

@@ -10,14 +10,24 @@ import streamlit as st
 
 from services.filters import Filters
 from services.i18n import format_timestamp
+from services.spreadsheet_safety import comment_line, frame_to_csv
 from ui.chart_downloads import chart_downloads
+from ui.data import demo_day
 from ui.i18n import day, lang, t
+from ui.plain import plain
 
 
 def demo_badge() -> None:
-    """Every view of seeded data says so; only the Ha Long facts are real."""
-    st.badge(t("demo.badge"), icon=":material/science:", color="orange")
-    st.caption(t("demo.explanation"))
+    """Every view of the demo network says so, and which day it describes; only the Ha Long facts are real.
+
+    A demo database also says which day it describes: the views default to that day, not to
+    today, and the "as of" filter moves it.
+    """
+    described = demo_day()
+    if described is None:  # a database of real records (or an empty one): nothing to label
+        return
+    st.badge(t("demo.badge_as_of", date=day(described)), icon=":material/science:", color="orange")
+    st.caption(f"{t('demo.explanation')} {t('demo.as_of_explanation', date=day(described), filter=t('filters.as_of'))}")
 
 
 def page_header(title_key: str, subtitle_key: str | None = None) -> None:
@@ -28,7 +38,8 @@ def page_header(title_key: str, subtitle_key: str | None = None) -> None:
 
 
 def empty_state(message_key: str, **params: object) -> None:
-    st.info(t(message_key, **params), icon=":material/filter_list_off:")
+    """An info box; its values (a search, a center code) show as typed, never as Markdown."""
+    st.info(t(message_key, **{name: plain(value) for name, value in params.items()}), icon=":material/filter_list_off:")
 
 
 def filters_description(filters: Filters) -> str:
@@ -49,8 +60,8 @@ def filters_description(filters: Filters) -> str:
 def stamped_csv(frame: pd.DataFrame, filters: Filters) -> bytes:
     """CSV with a first comment line saying when it was made and under which filters."""
     stamp = t("export.stamp", when=format_timestamp(datetime.now(), lang()), filters=filters_description(filters))
-    body = frame.to_csv(index=False)
-    return f"# {stamp}\n{body}".encode("utf-8-sig")  # BOM: Excel then reads Vietnamese correctly
+    # text cells that a spreadsheet would run as formulas are escaped (OWASP CSV injection)
+    return (comment_line(stamp) + frame_to_csv(frame)).encode("utf-8-sig")  # BOM: Excel then reads Vietnamese
 
 
 def csv_download(frame: pd.DataFrame, filters: Filters, name: str, *, key: str) -> None:

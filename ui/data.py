@@ -5,12 +5,14 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Callable
+from datetime import date
 from typing import Any, TypeVar
 
 import streamlit as st
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from services.dataset import default_as_of, demo_as_of
 from services.db import database_url, is_empty, make_engine, upgrade_schema
 from services.filters import Filters
 
@@ -55,6 +57,31 @@ def _call(url: str, module: str, name: str, filters: Filters, options: tuple[tup
         return service(session, filters, **dict(options))
 
 
+def demo_day() -> date | None:
+    """The day the demo network describes, or None for a database of real records."""
+    return _demo_day(database_url())
+
+
+def default_day() -> date:
+    """The day views show when the user has not chosen one: the demo day, or today."""
+    # today is part of the key, so a database of real records moves on at midnight
+    return _default_day(database_url(), date.today())
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def _demo_day(url: str) -> date | None:
+    with Session(_engine_for(url)) as session:
+        return demo_as_of(session)
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False, max_entries=16)
+def _default_day(url: str, today: date) -> date:
+    with Session(_engine_for(url)) as session:
+        return default_as_of(session, today)
+
+
 def forget_cached_data() -> None:
     """After a write, every cached view is stale."""
     _call.clear()
+    _demo_day.clear()
+    _default_day.clear()

@@ -12,6 +12,7 @@ import pandas as pd
 
 from services.equipment import TABLE_COLUMNS
 from services.i18n import translate
+from services.spreadsheet_safety import comment_line, frame_to_csv
 from ui.charts import status_label
 from ui.charts_equipment import operating_label
 
@@ -46,9 +47,11 @@ def display_frame(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def csv_bytes(rows: pd.DataFrame, lang: str, stamp: str) -> bytes:
-    """The whole filtered list as CSV: a first comment line with the stamp, ISO dates, a BOM for Excel."""
+    """The whole filtered list as CSV: a first comment line with the stamp, ISO dates, a BOM for Excel,
+    and text that a spreadsheet would run as a formula escaped (services.spreadsheet_safety)."""
     shown = _readable(rows, lang)
     for column in DATE_COLUMNS:
         shown[column] = shown[column].map(lambda day: day.isoformat() if day else "")
     shown = shown.rename(columns={column: header(column, lang) for column in SHOWN_COLUMNS})
-    return f"# {stamp}\n{shown.to_csv(index=False)}".encode("utf-8-sig")
+    # names come from imports: a cell that a spreadsheet would run as a formula is escaped
+    return (comment_line(stamp) + frame_to_csv(shown)).encode("utf-8-sig")

@@ -17,8 +17,8 @@ from services.catalog import FilterOptions, filter_options
 from services.filters import Boundaries, Filters
 from services.i18n import LANGUAGES
 from services.models import Service
-from ui.data import cached
-from ui.i18n import LANG_KEY, lang, t
+from ui.data import cached, default_day, demo_day
+from ui.i18n import LANG_KEY, day, lang, t
 
 DUE_WINDOWS = (7, 14, 30, 60, 90, 180)
 FILTERS_KEY = "filters"
@@ -106,8 +106,11 @@ def sidebar_filters() -> Filters:
     """Draw the filters, write them to the URL, and return them (also kept for the pages)."""
     sidebar = st.sidebar
     sidebar.header(t("filters.title"))
+    # left empty, the view shows the demo network's own day (a demo database) or today
+    described = demo_day()
+    as_of_help = t("demo.as_of_help", date=day(described)) if described else t("filters.as_of_help")
     as_of = sidebar.date_input(t("filters.as_of"), key="as_of", value=None, format="DD/MM/YYYY",
-                               help=t("filters.as_of_help")) or date.today()
+                               help=as_of_help) or default_day()
     boundary_values = [b.value for b in Boundaries]
     if st.session_state.get("boundaries") not in boundary_values:
         st.session_state["boundaries"] = Boundaries.OF_THE_DAY.value
@@ -181,4 +184,4 @@ def _clear_filters() -> None:
 
 def current_filters() -> Filters:
     """The filters the frame drew on this run (pages call this instead of drawing their own)."""
-    return st.session_state.get(FILTERS_KEY) or Filters()
+    return st.session_state.get(FILTERS_KEY) or Filters(as_of=default_day())

@@ -46,3 +46,8 @@ def day(value: date | datetime | None) -> str:
 def local(row: object, column: str) -> str:
     """The Vietnamese or English variant of a bilingual column (``name`` → ``name_vi``/``name_en``)."""
     return row[f"{column}_{lang()}"]  # type: ignore[index]
+
+
+def tn(key: str, count: int | float, /, decimals: int = 0, **params: object) -> str:
+    """``t()`` for a text that counts: the plural form of ``key`` for ``count`` ("1 center", "2 centers")."""
+    return i18n.translate_plural(key, count, lang(), decimals, **params)

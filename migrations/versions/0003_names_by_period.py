@@ -40,6 +40,16 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("capability", schema=None) as batch_op:
         batch_op.add_column(sa.Column("designated", sa.Boolean(), nullable=False, server_default=sa.false()))
+    # A demo database seeded before this revision: only the seeder wrote demo agreements, and it
+    # seeded "as of" the day of its newest certificate, so record that day as the one it describes.
+    op.execute(
+        "INSERT INTO dataset_info (key, value) "
+        "SELECT 'demo_as_of', CAST(MAX(calibrated_on) AS VARCHAR(200)) FROM calibration_record "
+        "WHERE EXISTS (SELECT 1 FROM agreement WHERE is_demo) HAVING MAX(calibrated_on) IS NOT NULL"
+    )
+    # verification capabilities of such a database were offered by designated centers
+    op.execute("UPDATE capability SET designated = TRUE, accredited = FALSE WHERE service = 'verification' "
+               "AND EXISTS (SELECT 1 FROM agreement WHERE is_demo)")
 
 
 def downgrade() -> None:

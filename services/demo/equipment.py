@@ -144,6 +144,15 @@ def slot_templates(center: CenterSpec, scale: int) -> list[Template]:
     return list(pool) + rng.choices(pool, weights=weights, k=count - len(pool))
 
 
+@cache
+def network_items(scale: int) -> tuple[Item, ...]:
+    """Every item with its certificates to the horizon: the same for any seed day, so built once
+    per process and scale (the seeder cuts it at the seed day)."""
+    items = build_items(scale)
+    Chains(items).draw_all()
+    return tuple(items)
+
+
 def build_items(scale: int) -> list[Item]:
     """Every item any center holds between NETWORK_START and HORIZON (certificates not yet drawn)."""
     items: list[Item] = []

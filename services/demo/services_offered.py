@@ -100,9 +100,7 @@ def monthly_volumes(offer_list: list[Offer], as_of: date) -> dict[tuple[str, str
         current = opt_int(spec["verification_interval_months"])
         before = opt_int(spec["interval_before_20241015"])
         rng = stream("volume", offer.center.code, offer.instrument_type_code, offer.service)
-        month = VOLUME_START
-        while month <= HORIZON:
-            seasonal = 1.0 + 0.15 * (month.month in (3, 4, 10, 11)) - 0.25 * (month.month in (1, 2))
+        for month, seasonal in _MONTHS:
             count = offer.annual_capacity / 12 * offer.utilization * seasonal * rng.uniform(0.85, 1.15)
             if offer.service == m.Service.VERIFICATION and before and current:
                 # a longer interval in force means fewer instruments due each month
@@ -112,5 +110,16 @@ def monthly_volumes(offer_list: list[Offer], as_of: date) -> dict[tuple[str, str
                 while not answering.open_on(month) and answering.successor_code:
                     answering = specs[answering.successor_code]
                 volumes[(answering.code, offer.instrument_type_code, offer.service, month)] += int(count)
-            month += relativedelta(months=1)
     return volumes
+
+
+def _seasonal(month: date) -> float:
+    """More work in spring and autumn, less around Tết."""
+    return 1.0 + 0.15 * (month.month in (3, 4, 10, 11)) - 0.25 * (month.month in (1, 2))
+
+
+_MONTHS: tuple[tuple[date, float], ...] = tuple(
+    (month, _seasonal(month))
+    for month in (VOLUME_START + relativedelta(months=n)
+                  for n in range((HORIZON.year - VOLUME_START.year) * 12 + HORIZON.month - VOLUME_START.month + 1))
+)

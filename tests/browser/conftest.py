@@ -33,7 +33,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
-from tests.conftest import IN_CI, PROJECT_ROOT
+from tests.conftest import IN_CI, PROJECT_ROOT, SEED_DAY
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -116,7 +116,7 @@ def seeded_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A SQLite file filled by the seeder's command line, as `make run` fills data/metrology.db."""
     database_url = f"sqlite:///{tmp_path_factory.mktemp('browser-db') / 'metrology.db'}"
     seeded = subprocess.run(
-        [sys.executable, "-m", "services.seed", "--database-url", database_url],
+        [sys.executable, "-m", "services.seed", "--database-url", database_url, "--as-of", SEED_DAY.isoformat()],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600,
     )
     assert seeded.returncode == 0, f"seeding failed:\n{seeded.stdout}\n{seeded.stderr}"

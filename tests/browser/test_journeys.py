@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -12,6 +11,7 @@ from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
 from tests.browser.conftest import AppPage, RunningApp
+from tests.conftest import SEED_DAY
 
 pytestmark = pytest.mark.browser
 
@@ -43,10 +43,10 @@ def test_leadership_reads_the_kpis_in_both_languages_and_opens_a_center_profile(
     (equipment,) = sql_one(
         running_app.database_url,
         "SELECT COUNT(*) FROM equipment WHERE status != 'retired' AND acquired_on <= :today",
-        today=date.today().isoformat(),
+        today=SEED_DAY.isoformat(),  # the demo day, which the app shows by default
     )
     assert cards["Thiết bị, chuẩn đo lường"] == f"{equipment:,}".replace(",", ".")
-    expect(page.get_by_test_id("stMain").get_by_text(re.compile("Dữ liệu minh họa$"))).to_be_visible()  # badge
+    expect(page.get_by_test_id("stMain").get_by_text(re.compile(f"Dữ liệu minh họa tại ngày {SEED_DAY:%d/%m/%Y}$"))).to_be_visible()  # badge
 
     app_page.after_run(page.get_by_role("radio", name="English", exact=True).click)
     cards_en = app_page.metrics()
@@ -78,7 +78,7 @@ def test_center_staff_share_a_filtered_coverage_view_by_its_url(
 ) -> None:
     staff = new_app_page()
     staff.open("coverage")
-    expect(staff.page.get_by_role("heading", name="Độ phủ hiệu chuẩn", exact=True)).to_be_visible()
+    expect(staff.page.get_by_role("heading", name="Năng lực kiểm định, hiệu chuẩn theo địa bàn", exact=True)).to_be_visible()
     unfiltered = staff.metrics()
 
     staff.choose("Tỉnh/thành phố", re.compile(r"^Hải Phòng \(\d+\)$"))

@@ -1,0 +1,94 @@
+"""Time and memory for every hostile import file (tests/hostile_files.py), and for a legal 20,000-row file.
+
+    python -m bench.hostile_files [--only WORDS]
+
+Each file is checked (a dry run, as the page's "Check" button does) against a small network in a
+temporary SQLite file. Time is wall-clock of one run; memory is the peak of Python allocations
+during a second run (tracemalloc, which slows that run down). Budget: 5 s and 300 MB per file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from services.db import make_engine, upgrade_schema
+from services.imports import import_equipment_csv
+from services.models import Center, User
+from tests import hostile_files, tiny_network
+
+TODAY = date(2026, 1, 15)
+BUDGET_SECONDS = 5.0
+BUDGET_MB = 300.0
+
+
+def legal_rows(count: int) -> bytes:
+    header = ("serial_no;name;quantity;instrument_type;manufacturer;model;range;uncertainty;reference_standard;"
+              "acquired_on;status;calibration_interval_months")
+    rows = [f"PG-{n:05d};Áp kế chuẩn {n};pressure;pressure_gauge;WIKA;CPB5800;0–60 MPa;0,015 %;có;14/06/2024;"
+            f"in_service;24" for n in range(count)]
+    return ("\n".join([header, *rows]) + "\n").encode()
+
+
+def legal_rows_xlsx(count: int) -> bytes:
+    """The same rows as an XLSX written by openpyxl (inline strings: the largest sheet XML for them)."""
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    for line in legal_rows(count).decode().splitlines():
+        sheet.append(line.split(";"))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--only", default="", help="run only cases whose name contains this")
+    args = parser.parse_args()
+    engine = make_engine(f"sqlite:///{Path(tempfile.mkdtemp()) / 'hostile.db'}")
+    upgrade_schema(engine)
+    with Session(engine) as session:
+        tiny_network.build(session)
+        center = session.exec(select(Center).where(Center.code == "C-TQ")).one()
+        session.add(User(username="tq", role="center_staff", center_id=center.id))
+        session.commit()
+
+    cases: dict[str, Callable[[], bytes]] = {**hostile_files.HOSTILE, "legal 20,000 rows (CSV)": lambda: legal_rows(20_000),
+                                             "legal 20,000 rows (XLSX)": lambda: legal_rows_xlsx(20_000)}
+    print(f"{'file':<44}{'size':>10}{'seconds':>9}{'peak MB':>9}  first problem")
+    for name, build in cases.items():
+        if args.only and args.only not in name:
+            continue
+        data = build()
+
+        def check(data: bytes = data):  # type: ignore[no-untyped-def]
+            with Session(engine) as session:
+                return import_equipment_csv(session, data, center_code="C-TQ", username="tq", today=TODAY,
+                                            dry_run=True)
+
+        started = time.perf_counter()
+        result = check()
+        seconds = time.perf_counter() - started
+        tracemalloc.start()
+        check()
+        peak = tracemalloc.get_traced_memory()[1] / 1024 / 1024
+        tracemalloc.stop()
+        first = result.problems[0].key if result.problems else f"ok, {result.rows} rows"
+        flag = "" if seconds <= BUDGET_SECONDS and peak <= BUDGET_MB else "  OVER BUDGET"
+        size = f"{len(data) / 1024:.1f} KB" if len(data) < 1024 * 1024 else f"{len(data) / 1024 / 1024:.1f} MB"
+        print(f"{name:<44}{size:>10}{seconds:>9.3f}{peak:>9.1f}  {first}{flag}")
+
+
+if __name__ == "__main__":
+    main()

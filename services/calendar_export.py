@@ -1,0 +1,99 @@
+"""Due dates as an iCalendar file: one all-day event per equipment due in the next months, per center in view.
+
+Built with the ``icalendar`` package on the shared status query (``services.calibration``), so an
+event sits on the same due date the coverage page shows for the day viewed. A UID is stable per
+equipment and due date: importing a newer file updates an event rather than duplicating it, and a
+new certificate (a new due date) makes a new event.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from dateutil.relativedelta import relativedelta
+from icalendar import Calendar, Event
+from sqlalchemy import ColumnElement, select
+from sqlmodel import Session
+
+from services.calibration import status_query
+from services.filters import Filters
+from services.i18n import LANGUAGES, format_day, translate
+from services.models import Equipment, InstrumentType
+from services.network import centers_frame
+
+DEFAULT_MONTHS = 12
+PRODUCT_ID = "-//Metrology Network Dashboard//Due dates//VI"
+UID_DOMAIN = "metrology-network.invalid"
+
+
+def event_uid(equipment_id: int, due_on: date) -> str:
+    return f"due-{equipment_id}-{due_on:%Y%m%d}@{UID_DOMAIN}"
+
+
+def _due_rows(session: Session, filters: Filters, until: date) -> list[dict[str, object]]:
+    picked: dict[str, ColumnElement] = {}
+
+    def pick(_status: ColumnElement, due: ColumnElement, _last: ColumnElement) -> list[ColumnElement]:
+        picked["due"] = due
+        return [Equipment.id, Equipment.center_id, Equipment.serial_no, Equipment.name,  # type: ignore[list-item]
+                Equipment.instrument_type_code, Equipment.is_reference_standard, due.label("due_on")]  # type: ignore[list-item]
+
+    query = status_query(session, filters, pick)
+    query = query.where(picked["due"] >= filters.as_of, picked["due"] <= until).order_by(picked["due"], Equipment.id)
+    columns = ["equipment_id", "center_id", "serial_no", "name", "instrument_type_code", "is_reference_standard",
+               "due_on"]
+    return [dict(zip(columns, row, strict=True)) for row in session.exec(query).all()]  # type: ignore[call-overload]
+
+
+def due_calendar_ics(session: Session, filters: Filters, *, months: int = DEFAULT_MONTHS, lang: str = "vi",
+                     stamp: datetime | None = None) -> bytes:
+    """The .ics of every equipment in ``filters``' scope due from ``as_of`` to ``months`` months later.
+
+    Each event is on the center that answers for the equipment on the day (after the 2025 merger,
+    a closed center's equipment is its successor's). Titles are in ``lang``, descriptions in both
+    languages, Vietnamese first. ``stamp`` (DTSTAMP) defaults to midnight UTC of
+    ``as_of``, so the same view gives the same file.
+    """
+    until = filters.as_of + relativedelta(months=months)
+    rows = _due_rows(session, filters, until)
+    centers = centers_frame(session, filters).set_index("id")
+    types = {code: (vi, en) for code, vi, en in session.exec(  # type: ignore[call-overload]
+        select(InstrumentType.code, InstrumentType.name_vi, InstrumentType.name_en))}
+    stamp = stamp or datetime.combine(filters.as_of, time(0, 0), tzinfo=UTC)
+
+    calendar = Calendar()
+    calendar.add("prodid", PRODUCT_ID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    scope = filters.center or translate("notices.ics.all_centers", lang)
+    calendar.add("x-wr-calname", translate("notices.ics.calendar_name", lang, scope=scope))
+    for row in rows:
+        answering = int(centers.loc[int(row["center_id"]), "effective_id"])  # type: ignore[call-overload]
+        code = str(centers.loc[answering, "code"])
+        due_on: date = row["due_on"]  # type: ignore[assignment]
+        names = {"vi": str(centers.loc[answering, "name_vi"]), "en": str(centers.loc[answering, "name_en"])}
+        type_names = types.get(str(row["instrument_type_code"] or ""), ("—", "—"))
+        event = Event()
+        event.add("uid", event_uid(int(row["equipment_id"]), due_on))  # type: ignore[call-overload]
+        event.add("dtstamp", stamp)
+        event.add("dtstart", due_on)
+        event.add("dtend", due_on + timedelta(days=1))
+        event.add("transp", "TRANSPARENT")
+        event.add("summary", translate("notices.ics.summary", lang, serial=row["serial_no"], name=row["name"],
+                                       center=code))
+        event.add("description", "\n\n".join(
+            translate("notices.ics.description", language, serial=row["serial_no"], name=row["name"],
+                      type=type_names[LANGUAGES.index(language)], center=f"{names[language]} ({code})",
+                      due=format_day(due_on, language),
+                      kind=translate("notices.ics.reference_standard" if row["is_reference_standard"]
+                                     else "notices.ics.equipment", language))
+            for language in LANGUAGES))
+        event.add("categories", [code])
+        calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def file_name(filters: Filters) -> str:
+    return f"due-dates-{filters.center or 'all'}-{filters.as_of.isoformat()}.ics"
+

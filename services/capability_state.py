@@ -1,0 +1,181 @@
+"""Whether each capability is in force on a day, from the standards that support it: derived, never stored.
+
+A capability is
+
+* ``in_force`` while at least two of its supporting standards are in date and one of them is not
+  due within the due-soon window;
+* ``at_risk`` while only one is in date, or every one in date falls due within the window;
+* ``suspended`` when none is in date: overdue, failed (a failed certificate is due on its own
+  day), in repair, retired, never calibrated, not yet bought, or no standard recorded at all.
+
+"In date" is ``services.calibration``'s status on the day (the stored due date for a view of
+today, the certificate history for a past day): due soon still counts as in date. A standard in
+repair (its equipment status) is out of service whatever its certificate says.
+
+Views count a capability while it is not suspended (an at-risk capability still serves; it is a
+warning). A database that records no supporting standard at all (one kept before these links
+existed) has nothing to derive a state from: every capability counts there, as it always did.
+
+Everything runs in SQL over all capabilities at once; ``out_of_service`` takes standards out as
+if they were overdue, for "what the network loses" (``services.network_loss``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from enum import StrEnum
+
+import pandas as pd
+from sqlalchemy import Integer, Select, case, exists, func, select
+from sqlalchemy import cast as sql_cast
+from sqlmodel import Session
+
+from services.calibration import CalibrationStatus, status_query
+from services.filters import Filters
+from services.models import Capability, CapabilityStandard, Equipment, EquipmentStatus
+
+
+class CapabilityState(StrEnum):
+    IN_FORCE = "in_force"
+    AT_RISK = "at_risk"
+    SUSPENDED = "suspended"
+
+
+STATE_ORDER = [s.value for s in CapabilityState]
+IN_DATE_STATUSES = (CalibrationStatus.IN_DATE.value, CalibrationStatus.DUE_SOON.value)
+STATE_COLUMNS = ["capability_id", "center_id", "instrument_type_code", "service", "standards",
+                 "standards_in_date", "standards_clear", "state"]
+
+
+def links_recorded(session: Session) -> bool:
+    """Whether the database records which standards support its capabilities at all."""
+    return bool(session.execute(select(exists().where(CapabilityStandard.capability_id.is_not(None)))).scalar())  # type: ignore[union-attr]
+
+
+def _day_only(filters: Filters) -> Filters:
+    """A standard supports its capability wherever the view looks: only the day and window matter."""
+    return Filters(as_of=filters.as_of, due_window_days=filters.due_window_days, boundaries=filters.boundaries)
+
+
+def standard_status_query(session: Session, filters: Filters) -> Select:
+    """Every piece of equipment held on the day with its calibration status and whether it is in
+    date (status in date or due soon, and in service)."""
+    def pick(status, _due, _last):  # type: ignore[no-untyped-def]
+        return [Equipment.id.label("equipment_id"), status,  # type: ignore[union-attr]
+                Equipment.status.label("equipment_status")]
+
+    return status_query(session, _day_only(filters), pick)
+
+
+def _in_date(standards, out_of_service: Collection[int]):  # type: ignore[no-untyped-def]
+    condition = standards.c.calibration_status.in_(IN_DATE_STATUSES) & (
+        standards.c.equipment_status != EquipmentStatus.REPAIR.value)
+    if out_of_service:
+        condition &= standards.c.equipment_id.not_in([int(i) for i in out_of_service])
+    return condition
+
+
+def counted_capability_ids(session: Session, filters: Filters, *,
+                           out_of_service: Collection[int] = ()) -> Select | None:
+    """A SELECT of the ids of the capabilities that count on the day (not suspended), to use in
+    ``Capability.id.in_(...)``; None when the database records no links (every capability counts)."""
+    if not links_recorded(session):
+        return None
+    standards = standard_status_query(session, filters).subquery()
+    return (
+        select(CapabilityStandard.capability_id)
+        .join(standards, standards.c.equipment_id == CapabilityStandard.equipment_id)
+        .where(_in_date(standards, out_of_service))
+        .distinct()
+    )
+
+
+def capability_states(session: Session, filters: Filters, *, out_of_service: Collection[int] = ()) -> pd.DataFrame:
+    """One row per capability (every center, every type) with its standards and state on the day.
+
+    ``standards``: links recorded; ``standards_in_date``: of those, in date on the day;
+    ``standards_clear``: in date and not due within the window.
+    """
+    standards = standard_status_query(session, filters).subquery()
+    in_date = _in_date(standards, out_of_service)
+    clear = in_date & (standards.c.calibration_status == CalibrationStatus.IN_DATE.value)
+    as_int = lambda condition: func.coalesce(func.sum(sql_cast(case((condition, 1), else_=0), Integer)), 0)  # noqa: E731
+    per_capability = (
+        select(
+            CapabilityStandard.capability_id,
+            func.count().label("standards"),
+            as_int(in_date).label("in_date"),
+            as_int(clear).label("clear"),
+        )
+        .outerjoin(standards, standards.c.equipment_id == CapabilityStandard.equipment_id)
+        .group_by(CapabilityStandard.capability_id)
+        .subquery()
+    )
+    query = (
+        select(
+            Capability.id, Capability.center_id, Capability.instrument_type_code, Capability.service,
+            func.coalesce(per_capability.c.standards, 0), func.coalesce(per_capability.c.in_date, 0),
+            func.coalesce(per_capability.c.clear, 0),
+        )
+        .outerjoin(per_capability, per_capability.c.capability_id == Capability.id)
+        .order_by(Capability.id)
+    )
+    frame = pd.DataFrame(session.execute(query).all(), columns=STATE_COLUMNS[:-1])
+    for column in ("standards", "standards_in_date", "standards_clear"):
+        frame[column] = frame[column].astype(int)
+    frame["state"] = state_of(frame["standards_in_date"], frame["standards_clear"],
+                              recorded=links_recorded(session))
+    return frame
+
+
+def state_of(in_date: pd.Series, clear: pd.Series, *, recorded: bool = True) -> pd.Series:
+    """The rule, on counts of in-date standards and of those not due within the window."""
+    if not recorded:
+        return pd.Series(CapabilityState.IN_FORCE.value, index=in_date.index, dtype=object)
+    state = pd.Series(CapabilityState.IN_FORCE.value, index=in_date.index, dtype=object)
+    state[(in_date == 1) | (clear == 0)] = CapabilityState.AT_RISK.value
+    state[in_date == 0] = CapabilityState.SUSPENDED.value
+    return state
+
+
+def linked_standards(session: Session, filters: Filters, capability_ids: Collection[int]) -> pd.DataFrame:
+    """The standards of some capabilities with each one's status on the day and whether it is in date.
+
+    Status is ``services.calibration``'s; a standard not held on the day (bought later, retired)
+    has none, and ``in_date`` is False for it, as it is for one in repair.
+    """
+    columns = ["capability_id", "equipment_id", "name", "serial_no", "is_reference_standard", "equipment_status",
+               "status", "due_on", "in_date"]
+    if not capability_ids:
+        return pd.DataFrame(columns=columns)
+    picked: dict[str, object] = {}
+
+    def pick(status, due, _last):  # type: ignore[no-untyped-def]
+        picked["due"] = due
+        return [Equipment.id.label("equipment_id"), status, due.label("due_on")]  # type: ignore[union-attr]
+
+    standards = status_query(session, _day_only(filters), pick).subquery()
+    query = (
+        select(CapabilityStandard.capability_id, Equipment.id, Equipment.name, Equipment.serial_no,
+               Equipment.is_reference_standard, Equipment.status, standards.c.calibration_status,
+               standards.c.due_on)
+        .join(Equipment, Equipment.id == CapabilityStandard.equipment_id)
+        .outerjoin(standards, standards.c.equipment_id == CapabilityStandard.equipment_id)
+        .where(CapabilityStandard.capability_id.in_([int(i) for i in capability_ids]))  # type: ignore[attr-defined]
+        .order_by(CapabilityStandard.capability_id, Equipment.is_reference_standard.desc(),  # type: ignore[attr-defined]
+                  Equipment.name, Equipment.serial_no)
+    )
+    frame = pd.DataFrame(session.execute(query).all(), columns=columns[:-1])
+    frame["is_reference_standard"] = frame["is_reference_standard"].astype(bool)
+    frame["in_date"] = frame["status"].isin(IN_DATE_STATUSES) & (
+        frame["equipment_status"] != EquipmentStatus.REPAIR.value)
+    return frame
+
+
+def count_by_state(states: pd.DataFrame) -> dict[str, int]:
+    counts = states["state"].value_counts()
+    return {state: int(counts.get(state, 0)) for state in STATE_ORDER}
+
+
+__all__ = ["STATE_ORDER", "CapabilityState", "capability_states", "count_by_state", "counted_capability_ids",
+           "linked_standards", "links_recorded", "state_of"]

@@ -1,0 +1,54 @@
+"""No test depends on the real clock: the date-sensitive tests pass with "today" far from the demo day.
+
+The demo network is seeded as of ``SEED_DAY`` and the app shows that day by default, so figures
+must not move when the suite runs next week or in three years. Each run below travels the clock
+(``METROLOGY_TEST_TODAY``, see the autouse fixture in conftest) and reruns the tests marked
+``date_sensitive`` in a fresh interpreter, on SQLite. Keep that set small: one run should take
+well under half a minute (seeding the demo network is most of it).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+
+from tests.conftest import PROJECT_ROOT, SEED_DAY
+
+# shortly after the demo day, months on, and years on (most certificates have lapsed by then)
+TRAVELLED_DAYS = ["2026-12-25", "2027-03-15", "2029-01-01"]
+OUTPUT_TAIL_LINES = 80
+
+
+def modules_with_date_sensitive_tests() -> list[str]:
+    """Only these are collected (collecting every module would cost more than their tests)."""
+    return sorted(str(path.relative_to(PROJECT_ROOT)) for path in (PROJECT_ROOT / "tests").glob("test_*.py")
+                  if "mark.date_sensitive" in path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.date_sensitive
+def test_the_clock_reads_the_travelled_day() -> None:
+    """Proves the runs below really move the clock (without METROLOGY_TEST_TODAY there is nothing to check)."""
+    wanted = os.environ.get("METROLOGY_TEST_TODAY")
+    if wanted:
+        # the one test that reads the clock: to check the autouse fixture moved it
+        assert date.today() == date.fromisoformat(wanted)
+
+
+@pytest.mark.parametrize("today", TRAVELLED_DAYS)
+def test_date_sensitive_tests_pass_whatever_day_it_is(today: str) -> None:
+    assert today != SEED_DAY.isoformat()
+    modules = modules_with_date_sensitive_tests()
+    assert "tests/test_clock_independence.py" in modules and len(modules) > 5, modules
+    # SQLite only (the main run covers PostgreSQL), and without CI's rule that requires it
+    env = {name: value for name, value in os.environ.items() if name not in ("DATABASE_URL", "CI")}
+    env["METROLOGY_TEST_TODAY"] = today
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "date_sensitive", *modules],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )
+    output = "\n".join((run.stdout + run.stderr).splitlines()[-OUTPUT_TAIL_LINES:])
+    assert run.returncode == 0, f"with today = {today}, the date-sensitive tests failed:\n{output}"
