@@ -10,7 +10,7 @@ from ui.components import csv_download, demo_badge, kpi_cards
 from ui.data import cached
 from ui.frame import page_frame
 from ui.i18n import LANG_KEY, day, lang, t
-from ui.plain import plain
+from ui.plain import plain, plain_frame
 
 SLIDE_PARAM = "slide"
 TOTAL = len(SLIDE_KEYS)
@@ -127,10 +127,10 @@ if chart is not None:
     if right is not None and table is not None:
         with right:
             st.markdown(f"#### {slide.table_title}")
-            st.table(table, hide_index=True)
+            st.table(plain_frame(table), hide_index=True)
 elif table is not None:
     st.markdown(f"#### {slide.table_title}")
-    st.table(table, hide_index=True)
+    st.table(plain_frame(table), hide_index=True)
 
 if slide.sources:  # the real records on the slide, each linked to where it was published
     st.caption(t("cooperation.sources", links="; ".join(citation_link(url, language) for _, url in slide.sources)))

@@ -23,6 +23,8 @@ class CalibrationStatus(StrEnum):
 
 
 STATUS_ORDER = [s.value for s in CalibrationStatus]
+# within calibration date on the day: in date, or due soon but not yet overdue
+WITHIN_DATE_STATUSES = (CalibrationStatus.IN_DATE.value, CalibrationStatus.DUE_SOON.value)
 
 
 def _due_columns(session: Session, as_of: date) -> tuple[ColumnElement, ColumnElement, Subquery | None]:

@@ -30,7 +30,7 @@ from sqlalchemy import Integer, Select, case, exists, func, select
 from sqlalchemy import cast as sql_cast
 from sqlmodel import Session
 
-from services.calibration import CalibrationStatus, status_query
+from services.calibration import WITHIN_DATE_STATUSES, CalibrationStatus, status_query
 from services.filters import Filters
 from services.models import Capability, CapabilityStandard, Equipment, EquipmentStatus
 
@@ -41,8 +41,6 @@ class CapabilityState(StrEnum):
     SUSPENDED = "suspended"
 
 
-STATE_ORDER = [s.value for s in CapabilityState]
-IN_DATE_STATUSES = (CalibrationStatus.IN_DATE.value, CalibrationStatus.DUE_SOON.value)
 STATE_COLUMNS = ["capability_id", "center_id", "instrument_type_code", "service", "standards",
                  "standards_in_date", "standards_clear", "state"]
 
@@ -68,7 +66,7 @@ def standard_status_query(session: Session, filters: Filters) -> Select:
 
 
 def _in_date(standards, out_of_service: Collection[int]):  # type: ignore[no-untyped-def]
-    condition = standards.c.calibration_status.in_(IN_DATE_STATUSES) & (
+    condition = standards.c.calibration_status.in_(WITHIN_DATE_STATUSES) & (
         standards.c.equipment_status != EquipmentStatus.REPAIR.value)
     if out_of_service:
         condition &= standards.c.equipment_id.not_in([int(i) for i in out_of_service])
@@ -148,10 +146,7 @@ def linked_standards(session: Session, filters: Filters, capability_ids: Collect
                "status", "due_on", "in_date"]
     if not capability_ids:
         return pd.DataFrame(columns=columns)
-    picked: dict[str, object] = {}
-
     def pick(status, due, _last):  # type: ignore[no-untyped-def]
-        picked["due"] = due
         return [Equipment.id.label("equipment_id"), status, due.label("due_on")]  # type: ignore[union-attr]
 
     standards = status_query(session, _day_only(filters), pick).subquery()
@@ -167,15 +162,10 @@ def linked_standards(session: Session, filters: Filters, capability_ids: Collect
     )
     frame = pd.DataFrame(session.execute(query).all(), columns=columns[:-1])
     frame["is_reference_standard"] = frame["is_reference_standard"].astype(bool)
-    frame["in_date"] = frame["status"].isin(IN_DATE_STATUSES) & (
+    frame["in_date"] = frame["status"].isin(WITHIN_DATE_STATUSES) & (
         frame["equipment_status"] != EquipmentStatus.REPAIR.value)
     return frame
 
 
-def count_by_state(states: pd.DataFrame) -> dict[str, int]:
-    counts = states["state"].value_counts()
-    return {state: int(counts.get(state, 0)) for state in STATE_ORDER}
-
-
-__all__ = ["STATE_ORDER", "CapabilityState", "capability_states", "count_by_state", "counted_capability_ids",
+__all__ = ["CapabilityState", "capability_states", "counted_capability_ids",
            "linked_standards", "links_recorded", "state_of"]

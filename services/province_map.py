@@ -14,7 +14,7 @@ from enum import StrEnum
 import pandas as pd
 from sqlmodel import Session
 
-from services.calibration import CalibrationStatus, status_counts
+from services.calibration import WITHIN_DATE_STATUSES, status_counts
 from services.cooperation import agreements
 from services.coverage import coverage_gaps
 from services.filters import Filters
@@ -34,7 +34,6 @@ STAGE_PRECEDENCE = [
     AgreementStage.PROPOSED.value, AgreementStage.EXPIRED.value, AgreementStage.CANCELLED.value,
 ]
 # the KPI card's "within calibration date" counts equipment due soon as still in date
-_IN_DATE = (CalibrationStatus.IN_DATE.value, CalibrationStatus.DUE_SOON.value)
 
 
 def whole_region(filters: Filters) -> Filters:
@@ -51,7 +50,7 @@ def province_measures(session: Session, filters: Filters) -> pd.DataFrame:
     area = regions(session, whole)[["key", "code", "name_vi", "name_en"]].copy()
     counts = status_counts(session, whole)
     equipment = counts.groupby("region_code")["equipment"].sum()
-    in_date = counts[counts["status"].isin(_IN_DATE)].groupby("region_code")["equipment"].sum()
+    in_date = counts[counts["status"].isin(WITHIN_DATE_STATUSES)].groupby("region_code")["equipment"].sum()
     area["equipment"] = area["code"].map(equipment).fillna(0).astype(int)
     share = area["code"].map(in_date).fillna(0) / area["equipment"].where(area["equipment"] > 0)
     area["in_date_share"] = share.astype(object).where(share.notna(), None)

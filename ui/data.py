@@ -12,7 +12,7 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from services.dataset import default_as_of, demo_as_of
+from services.dataset import demo_as_of
 from services.db import database_url, is_empty, make_engine, upgrade_schema
 from services.filters import Filters
 
@@ -63,9 +63,9 @@ def demo_day() -> date | None:
 
 
 def default_day() -> date:
-    """The day views show when the user has not chosen one: the demo day, or today."""
-    # today is part of the key, so a database of real records moves on at midnight
-    return _default_day(database_url(), date.today())
+    """The day views show when the user has not chosen one: the demo day, or today
+    (``services.dataset.default_as_of``, on the cached demo day)."""
+    return demo_day() or date.today()
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
@@ -74,14 +74,7 @@ def _demo_day(url: str) -> date | None:
         return demo_as_of(session)
 
 
-@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False, max_entries=16)
-def _default_day(url: str, today: date) -> date:
-    with Session(_engine_for(url)) as session:
-        return default_as_of(session, today)
-
-
 def forget_cached_data() -> None:
     """After a write, every cached view is stale."""
     _call.clear()
     _demo_day.clear()
-    _default_day.clear()

@@ -12,6 +12,7 @@ from services.models import Role
 from ui.charts_coverage import bucket_label
 from ui.i18n import day, lang, num, t
 from ui.live import call
+from ui.plain import plain
 
 SHOWN_ITEMS = 20
 
@@ -28,7 +29,7 @@ def own_center_due_list(user: SignedInUser, filters: Filters) -> None:
     notice = found[0]
     window = notice.window_days
     with st.container(border=True, key="own-center-due-list"):
-        st.subheader(t("notices.ui.title", center=notice.center_code), anchor=False)
+        st.subheader(t("notices.ui.title", center=plain(notice.center_code)), anchor=False)
         if notice.is_empty:
             st.caption(t("notices.ui.nothing", date=day(notice.as_of), days=window))
             return
