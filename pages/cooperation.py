@@ -1,12 +1,11 @@
 """Hợp tác — agreements between IMTS and the centers: stages, timeline, scope, events."""
 
-import pandas as pd
 import streamlit as st
 
 from services.cooperation import agreement_details, pipeline_counts, scope_matrix, stage_summary, timeline
-from services.sources import citation_link, real_source_links
+from services.sources import citation_link
 from ui import charts_cooperation as charts
-from ui.components import chart_with_data, csv_download, empty_state, kpi_cards, page_header
+from ui.components import chart_with_data, csv_download, empty_state, kpi_cards, page_header, real_sources
 from ui.data import cached
 from ui.frame import page_frame
 from ui.i18n import day, lang, num, t
@@ -18,12 +17,6 @@ if filters.instrument_type or filters.service:
 
 summary = cached(stage_summary, filters)
 story = cached(timeline, filters)
-
-
-def real_sources(frame: pd.DataFrame) -> None:
-    """The sources of the table's real (not demo) rows, as links under it."""
-    if links := real_source_links(frame, lang()):
-        st.caption(t("cooperation.sources", links="; ".join(links)))
 
 
 def events_table() -> None:

@@ -8,11 +8,10 @@ import streamlit as st
 
 from services import network_loss, profile, traceability
 from services.overview import center_points
-from services.sources import real_source_links
 from ui import charts_profile as charts
 from ui.charts import status_label
 from ui.charts_cooperation import data_label, stage_text, term_text
-from ui.components import chart_with_data, csv_download, empty_state, kpi_cards, page_header
+from ui.components import chart_with_data, csv_download, empty_state, kpi_cards, page_header, real_sources
 from ui.data import cached
 from ui.frame import page_frame
 from ui.i18n import day, lang, num, pct, t, tn
@@ -44,12 +43,6 @@ def table(frame: pd.DataFrame, columns: dict[str, str], *, dates: tuple[str, ...
     column_config = {t(columns[c]): DATE for c in dates} | {t(columns[c]): v for c, v in config.items()}
     st.dataframe(shown, hide_index=True, width="stretch", column_config=column_config,
                  height=min(TABLE_HEIGHT, 38 + 35 * max(len(shown), 1)))
-
-
-def real_sources(frame: pd.DataFrame) -> None:
-    """The sources of the table's real (not demo) rows, as links under it."""
-    if links := real_source_links(frame, lang()):
-        st.caption(t("cooperation.sources", links="; ".join(links)))
 
 
 def choose_center() -> None:

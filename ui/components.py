@@ -10,6 +10,7 @@ import streamlit as st
 
 from services.filters import Filters
 from services.i18n import format_timestamp
+from services.sources import real_source_links
 from services.spreadsheet_safety import comment_line, frame_to_csv
 from ui.chart_downloads import chart_downloads
 from ui.data import demo_day
@@ -83,3 +84,9 @@ def kpi_cards(cards: list[tuple[str, str, str | None, str]]) -> None:
     """Cards of (label, value, delta, delta_color) in one row."""
     for column, (label, value, delta, delta_color) in zip(st.columns(len(cards)), cards, strict=True):
         column.metric(label, value, delta=delta, delta_color=delta_color, border=True)  # type: ignore[arg-type]
+
+
+def real_sources(frame: pd.DataFrame) -> None:
+    """The sources of the table's real (not demo) rows, as links under it."""
+    if links := real_source_links(frame, lang()):
+        st.caption(t("cooperation.sources", links="; ".join(links)))
