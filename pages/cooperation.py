@@ -2,7 +2,15 @@
 
 import streamlit as st
 
-from services.cooperation import agreement_details, pipeline_counts, scope_matrix, stage_summary, timeline
+from services.cooperation import (
+    agreement_details,
+    pipeline_counts,
+    scope_matrix,
+    stage_summary,
+    stage_text,
+    term_text,
+    timeline,
+)
 from services.sources import citation_link
 from ui import charts_cooperation as charts
 from ui.components import chart_with_data, csv_download, empty_state, kpi_cards, page_header, real_sources
@@ -82,14 +90,14 @@ details = cached(agreement_details, filters)
 dates = ["stage_since", "proposed_on", "signed_on", "expires_on"]
 table = details.assign(
     profile="profile?center=" + details["center_code"].astype(str),
-    stage_label=[charts.stage_text(stage, bool(published), lang()) for stage, published in
+    stage_label=[stage_text(stage, bool(published), lang()) for stage, published in
                  zip(details["stage"], details["later_stages_published"], strict=True)],
     data_label=details["is_demo"].map(lambda demo: charts.data_label(bool(demo), lang())),
     # dd/mm/yyyy, and "—" for a date not known yet (a null date cell would read "None")
     **{column: details[column].map(day) for column in dates},
 )
 # a real contract whose term the source did not publish says so, instead of an open-ended "—"
-table["expires_on"] = [charts.term_text(expires, bool(published), lang()) for expires, published in
+table["expires_on"] = [term_text(expires, bool(published), lang()) for expires, published in
                        zip(details["expires_on"], details["term_published"], strict=True)]
 shown = table[["profile", f"province_{lang()}", "stage_label", *dates, f"scope_{lang()}", "data_label",
                f"source_label_{lang()}"]]

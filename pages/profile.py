@@ -7,10 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from services import network_loss, profile, traceability
+from services.cooperation import stage_text, term_text
 from services.overview import center_points
 from ui import charts_profile as charts
 from ui.charts import status_label
-from ui.charts_cooperation import data_label, stage_text, term_text
+from ui.charts_cooperation import data_label
 from ui.components import chart_with_data, csv_download, empty_state, kpi_cards, page_header, real_sources
 from ui.data import cached
 from ui.frame import page_frame

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from sqlmodel import select as select_models
 
 from services.filters import Filters
-from services.i18n import LANGUAGES, translate, translate_plural
+from services.i18n import LANGUAGES, format_day, translate, translate_plural
 from services.models import (
     Agreement,
     AgreementEvent,
@@ -402,3 +402,18 @@ def agreement_details(session: Session, filters: Filters) -> pd.DataFrame:
     stage_rank = rows["stage"].map({stage: i for i, stage in enumerate(STAGE_ORDER)})
     return rows.assign(stage_rank=stage_rank).sort_values(["stage_rank", "proposed_on", "center_code"]) \
         .drop(columns="stage_rank").reset_index(drop=True)
+
+
+def stage_text(stage: str, later_stages_published: bool, lang: str) -> str:
+    """The stage, and for a real record whose source tells nothing after it, that the rest is unpublished."""
+    label = translate(f"stage.{stage}", lang)
+    if later_stages_published:
+        return label
+    return translate("cooperation.stage.later_unpublished", lang, stage=label)
+
+
+def term_text(expires_on: object, term_published: bool, lang: str) -> str:
+    """The expiry date, "—" while none is set, "not published" for a real contract whose term is unknown."""
+    if not term_published:
+        return translate("unpublished", lang)
+    return format_day(expires_on, lang) if pd.notna(expires_on) else "—"  # type: ignore[arg-type]

@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import Connection
 from sqlmodel import Session, select
 
+from services.i18n import format_day, translate
 from services.models import DatasetInfo
 
 DEMO_AS_OF_KEY = "demo_as_of"
@@ -26,6 +27,13 @@ def demo_as_of(session: Session) -> date | None:
 def default_as_of(session: Session, today: date) -> date:
     """The day a view shows when the user has not chosen one."""
     return demo_as_of(session) or today
+
+
+def demo_label(session: Session, lang: str) -> str | None:
+    """"Demo data as of dd/mm/yyyy" on a demo database; None on real records, which carry no such label
+    (a report that says "demo data" over an official's real figures would be as wrong as the reverse)."""
+    described = demo_as_of(session)
+    return translate("demo.badge_as_of", lang, date=format_day(described, lang)) if described else None
 
 
 def record_demo_as_of(connection: Connection, day: date) -> None:

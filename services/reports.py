@@ -26,6 +26,7 @@ from pptx.util import Emu, Inches, Pt
 from sqlmodel import Session
 
 from services.chart_images import FONT_DIRECTORY, chart_png
+from services.dataset import demo_label
 from services.filters import Filters
 from services.i18n import format_number, format_timestamp, translate
 from services.slides import (
@@ -35,8 +36,8 @@ from services.slides import (
     build_deck,
     describe_filters,
     gaps_table,
-    real_sources,
 )
+from services.sources import real_source_citations
 
 PDF_FONT = "BeVietnamPro"
 PPTX_FONT = "Arial"
@@ -119,12 +120,13 @@ def build_pdf(session: Session, *, lang: str = "vi", filters: Filters | None = N
     deck = build_deck(session, filters, lang=lang, data=data)
     scope = describe_filters(session, filters, lang)
     title = translate("reports.title", lang)
-    pdf = _Report(translate("reports.footer", lang, title=title, demo=translate("demo.badge", lang)))
+    demo = demo_label(session, lang)
+    pdf = _Report(" · ".join(part for part in (title, demo) if part))
     pdf.set_title(_nfc(title))
     pdf.set_lang(lang)
     pdf.set_creator("Metrology Network Dashboard")
 
-    _title_page(pdf, deck, title, scope, lang)
+    _title_page(pdf, deck, title, scope, lang, demo)
     pdf.add_page()
     for slide in deck:
         _pdf_slide(pdf, slide, lang)
@@ -132,7 +134,7 @@ def build_pdf(session: Session, *, lang: str = "vi", filters: Filters | None = N
     return bytes(pdf.output())
 
 
-def _title_page(pdf: _Report, deck: list[Slide], title: str, scope: str, lang: str) -> None:
+def _title_page(pdf: _Report, deck: list[Slide], title: str, scope: str, lang: str, demo: str | None) -> None:
     pdf.add_page()
     pdf.set_y(60)
     pdf.set_font(PDF_FONT, "B", 26)
@@ -147,8 +149,9 @@ def _title_page(pdf: _Report, deck: list[Slide], title: str, scope: str, lang: s
     pdf.heading(translate("reports.contents", lang), size=13)
     for slide in deck:
         pdf.paragraph(f"{slide.number}. {slide.title}", size=11)
-    pdf.ln(10)
-    pdf.paragraph(f"{translate('demo.badge', lang)}: {translate('demo.explanation', lang)}", size=9.5, style="I")
+    if demo:
+        pdf.ln(10)
+        pdf.paragraph(f"{demo}: {translate('demo.explanation', lang)}", size=9.5, style="I")
 
 
 def _pdf_slide(pdf: _Report, slide: Slide, lang: str) -> None:
@@ -197,7 +200,7 @@ def _pdf_annex(pdf: _Report, data: DeckData, lang: str) -> None:
         pdf.paragraph(translate("presenter.empty.no_agreements", lang), style="I")
     else:
         pdf.data_table(agreements_table(scoped, lang), widths=(18, 48, 34, 21, 21, 22, 16), size=8.5)
-        if sources := real_sources(scoped, lang):
+        if sources := real_source_citations(scoped, lang):
             pdf.paragraph(translate("reports.sources", lang), size=9.5, style="B")
             pdf.sources(sources)
 
@@ -235,18 +238,20 @@ def build_pptx(session: Session, *, lang: str = "vi", filters: Filters | None = 
     filters = filters or Filters()
     deck = build_deck(session, filters, lang=lang)
     scope = describe_filters(session, filters, lang)
+    demo = demo_label(session, lang)
     presentation = Presentation()
     presentation.slide_width, presentation.slide_height = SLIDE_WIDTH, SLIDE_HEIGHT
     presentation.core_properties.title = _nfc(translate("reports.title", lang))
     presentation.core_properties.language = lang
     for slide in deck:
-        _pptx_slide(presentation, slide, scope, len(deck), lang)
+        _pptx_slide(presentation, slide, scope, len(deck), lang, demo)
     output = io.BytesIO()
     presentation.save(output)
     return output.getvalue()
 
 
-def _pptx_slide(presentation, slide: Slide, scope: str, total: int, lang: str) -> None:  # type: ignore[no-untyped-def]
+def _pptx_slide(presentation, slide: Slide, scope: str, total: int, lang: str,  # type: ignore[no-untyped-def]
+                demo: str | None) -> None:
     page = presentation.slides.add_slide(presentation.slide_layouts[_TITLE_ONLY])
     width = SLIDE_WIDTH - 2 * MARGIN
     title = page.shapes.title
@@ -261,7 +266,7 @@ def _pptx_slide(presentation, slide: Slide, scope: str, total: int, lang: str) -
         _text_box(page, MARGIN, Inches(1.2), width, Inches(0.6), slide.subtitle, size=18, color=(55, 71, 79))
     footer = translate("presenter.footer", lang, number=slide.number, total=total, scope=scope)
     _text_box(page, MARGIN, Inches(7.0), width, Inches(0.35),
-              f"{footer} · {translate('demo.badge', lang)}", size=11, color=(96, 110, 120))
+              " · ".join(part for part in (footer, demo) if part), size=11, color=(96, 110, 120))
     page.notes_slide.notes_text_frame.text = _nfc(f"{slide.subtitle}\n{scope}")
     # the sources of the slide's real records take a line under the chart
     content_height = CONTENT_HEIGHT - (SOURCES_HEIGHT if slide.sources else 0)

@@ -20,7 +20,7 @@ from services import chart_specs
 from services.boundaries import boundaries_of
 from services.calibration import STATUS_ORDER, status_query
 from services.catalog import filter_options
-from services.cooperation import agreements, events, pipeline_counts, stage_history
+from services.cooperation import agreements, events, pipeline_counts, stage_history, stage_text, term_text
 from services.coverage import coverage_gaps, coverage_grid
 from services.filters import Filters
 from services.i18n import format_day, format_number, format_percentage, translate, translate_plural
@@ -30,7 +30,7 @@ from services.models import AgreementStage, Equipment, MeasurementField, Quantit
 from services.network import centers_frame, regions
 from services.overview import center_points
 from services.province_map import MapMeasure, province_measures
-from services.sources import citation, source_url
+from services.sources import real_source_citations
 
 SLIDE_KEYS = ("kpis", "map", "capacity", "coverage", "pipeline", "timeline", "next_steps")
 WAITING_STAGES = (AgreementStage.PROPOSED.value, AgreementStage.NEGOTIATING.value)
@@ -159,14 +159,6 @@ def _count(lang: str) -> Callable[[str, int], str]:
     return lambda key, value: translate_plural(key, int(value), lang)
 
 
-def real_sources(frame: pd.DataFrame, lang: str) -> tuple[tuple[str, str], ...]:
-    """(citation, address) of the distinct web sources of a frame's real (not demo) rows."""
-    if frame.empty:
-        return ()
-    real = frame.loc[~frame["is_demo"].astype(bool), "source"].dropna().astype(str)
-    return tuple((citation(source, lang), url) for source in dict.fromkeys(real) if (url := source_url(source)))
-
-
 def _title(key: str, lang: str) -> str:
     return translate(f"presenter.slide.{key}.title", lang)
 
@@ -271,7 +263,7 @@ def _pipeline_slide(data: DeckData, lang: str) -> Slide:
                  signed=n(int(by_stage[list(SIGNED_STAGES)].sum())),
                  waiting=n(int(by_stage[list(WAITING_STAGES)].sum())))
     return Slide("pipeline", lang, _title("pipeline", lang), subtitle, chart_data={"pipeline": pipeline},
-                 sources=real_sources(data.agreements, lang))
+                 sources=real_source_citations(data.agreements, lang))
 
 
 def milestones(session: Session, filters: Filters, lang: str) -> pd.DataFrame:
@@ -307,7 +299,7 @@ def _timeline_slide(data: DeckData, lang: str) -> Slide:
     ]
     history = history.merge(real[["agreement_id", "label"]], on="agreement_id", how="left")
     history["highlight"] = history["label"].notna()
-    history["label"] = history["label"].fillna("")
+    history["label"] = history["label"].astype(object).fillna("")  # empty when no real agreement matched
     marks = milestones(session, filters, lang)
     agreements = count("count.agreements", history["agreement_id"].nunique())
     if not marks.empty:
@@ -316,7 +308,7 @@ def _timeline_slide(data: DeckData, lang: str) -> Slide:
         subtitle = t("presenter.timeline.subtitle", agreements=agreements,
                      changes=count("count.stage_changes", len(history)))
     columns = ["agreement_id", "center_code", "stage", "changed_on", "highlight", "label"]
-    sources = dict.fromkeys(real_sources(scoped, lang) + real_sources(events(session, filters), lang))
+    sources = dict.fromkeys(real_source_citations(scoped, lang) + real_source_citations(events(session, filters), lang))
     return Slide("timeline", lang, _title("timeline", lang), subtitle,
                  chart_data={"history": history[columns], "milestones": marks}, sources=tuple(sources))
 
@@ -328,9 +320,7 @@ def agreements_table(frame: pd.DataFrame, lang: str, *, waiting_since: bool = Fa
     "not published", never "—" (which says no date is set).
     """
     t = _t(lang)
-    unpublished = t("unpublished")
-    stages = [translate(f"stage.{s}", lang) if bool(known) else
-              t("cooperation.stage.later_unpublished", stage=translate(f"stage.{s}", lang))
+    stages = [stage_text(s, bool(known), lang)
               for s, known in zip(frame["stage"].astype(str), frame["later_stages_published"], strict=True)]
     table = pd.DataFrame({
         t("label.center"): frame["center_code"],
@@ -342,8 +332,7 @@ def agreements_table(frame: pd.DataFrame, lang: str, *, waiting_since: bool = Fa
         table[t("presenter.table.signed_on")] = frame["signed_on"].map(
             lambda d: format_day(d, lang) if pd.notna(d) else "—")
         table[t("presenter.table.expires_on")] = [
-            format_day(d, lang) if pd.notna(d) else "—" if bool(known) else unpublished
-            for d, known in zip(frame["expires_on"], frame["term_published"], strict=True)]
+            term_text(d, bool(known), lang) for d, known in zip(frame["expires_on"], frame["term_published"], strict=True)]
     table[t("presenter.table.data")] = frame["is_demo"].map(
         lambda demo: t("cooperation.data.demo" if bool(demo) else "cooperation.data.real"))
     return table.reset_index(drop=True)

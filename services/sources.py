@@ -15,11 +15,11 @@ from urllib.parse import quote, urlsplit
 import pandas as pd
 
 from services.i18n import format_day, translate
+from services.plain_text import plain
 
 # host -> catalog key of the publisher's name
 PUBLISHERS = {"skhcn.dienbien.gov.vn": "source.publisher.skhcn_dienbien"}
-# what starts Markdown, HTML or a Streamlit directive (as ui.plain escapes it), and what may stay in a link target
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|<>~$:@&])")
+# what may stay in a link target
 _URL_SAFE = ":/?#@!$&'*+,;=%-._~"
 _DAY_IN_PATH = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 
@@ -62,13 +62,23 @@ def citation_link(source: object, lang: str) -> str:
     end the link early, so a source can never turn into other links, images or directives.
     """
     url = source_url(source)
-    text = _MARKDOWN.sub(r"\\\1", " ".join(citation(source, lang).splitlines()))
+    text = plain(citation(source, lang))
     return f"[{text}]({quote(url, safe=_URL_SAFE)})" if url else text
 
 
-def real_source_links(frame: pd.DataFrame, lang: str) -> list[str]:
-    """The distinct sources of a table's real (not demo) rows, as Markdown links, first seen first."""
+def _real_sources(frame: pd.DataFrame) -> list[str]:
+    """The distinct non-empty sources of a table's real (not demo) rows, first seen first."""
     if frame.empty:
         return []
     real = frame.loc[~frame["is_demo"].astype(bool), "source"].dropna().astype(str)
-    return [citation_link(source, lang) for source in dict.fromkeys(real) if source.strip()]
+    return [source for source in dict.fromkeys(real) if source.strip()]
+
+
+def real_source_links(frame: pd.DataFrame, lang: str) -> list[str]:
+    """The sources of a table's real rows as Markdown links (pages)."""
+    return [citation_link(source, lang) for source in _real_sources(frame)]
+
+
+def real_source_citations(frame: pd.DataFrame, lang: str) -> tuple[tuple[str, str], ...]:
+    """(citation, address) of the web sources of a table's real rows (PDF and PPTX link them)."""
+    return tuple((citation(source, lang), url) for source in _real_sources(frame) if (url := source_url(source)))

@@ -370,7 +370,8 @@ def test_a_real_conference_lists_whom_its_source_names_and_says_the_rest_is_unpu
 
 
 def test_the_charts_show_unpublished_scope_and_stages_as_such(real) -> None:
-    from ui.charts_cooperation import agreement_timeline, scope_heatmap, stage_text, term_text
+    from services.cooperation import stage_text, term_text
+    from ui.charts_cooperation import agreement_timeline, scope_heatmap
 
     engine, ids = real
     with Session(engine) as session:
@@ -395,9 +396,9 @@ def test_a_source_is_cited_by_publisher_and_day() -> None:
 
     assert published_on(SOURCE) == D(2024, 6, 18)
     # Markdown: the stored words are escaped, so they can only ever read as words
-    assert citation_link(SOURCE, "vi") == f"[Nguồn\\: Sở KH\\&CN Điện Biên, 18/06/2024]({SOURCE})"
+    assert citation_link(SOURCE, "vi") == f"[Nguồn: Sở KH\\&CN Điện Biên, 18/06/2024]({SOURCE})"
     assert citation_link("http://example.org/a)![x](http://t)", "en") == (
-        "[Source\\: example.org](http://example.org/a%29!%5Bx%5D%28http://t%29)")
+        "[Source: example.org](http://example.org/a%29!%5Bx%5D%28http://t%29)")
     assert citation("https://example.org/news/1", "en") == "Source: example.org"
     assert citation("demo (Hà Giang)", "vi") == "demo (Hà Giang)"  # not an address: as written
     assert source_url("IMTS, 14/06/2024") is None

@@ -10,7 +10,7 @@ from datetime import timedelta
 import altair as alt
 import pandas as pd
 
-from services.cooperation import EVENT_KINDS, STAGE_ORDER, Timeline
+from services.cooperation import EVENT_KINDS, STAGE_ORDER, Timeline, stage_text
 from services.i18n import format_day, translate
 from ui.charts import STAGE_COLORS, _guard, stage_label
 
@@ -38,21 +38,6 @@ def data_label(is_demo: bool, lang: str) -> str:
 
 def kind_label(kind: str, lang: str) -> str:
     return translate(f"cooperation.kind.{kind}", lang)
-
-
-def stage_text(stage: str, later_stages_published: bool, lang: str) -> str:
-    """The stage, and for a real record whose source tells nothing after it, that the rest is unpublished."""
-    label = stage_label(stage, lang)
-    if later_stages_published:
-        return label
-    return translate("cooperation.stage.later_unpublished", lang, stage=label)
-
-
-def term_text(expires_on: object, term_published: bool, lang: str) -> str:
-    """The expiry date, "—" while none is set, "not published" for a real contract whose term is unknown."""
-    if not term_published:
-        return translate("unpublished", lang)
-    return format_day(expires_on, lang) if pd.notna(expires_on) else "—"  # type: ignore[arg-type]
 
 
 def milestone_lines(milestone: pd.Series | dict, lang: str) -> list[str]:
