@@ -12,13 +12,14 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 from icalendar import Calendar, Event
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement
 from sqlmodel import Session
 
 from services.calibration import status_query
+from services.catalog import instrument_type_names
 from services.filters import Filters
 from services.i18n import LANGUAGES, format_day, translate
-from services.models import Equipment, InstrumentType
+from services.models import Equipment
 from services.network import centers_frame
 
 DEFAULT_MONTHS = 12
@@ -57,8 +58,7 @@ def due_calendar_ics(session: Session, filters: Filters, *, months: int = DEFAUL
     until = filters.as_of + relativedelta(months=months)
     rows = _due_rows(session, filters, until)
     centers = centers_frame(session, filters).set_index("id")
-    types = {code: (vi, en) for code, vi, en in session.exec(  # type: ignore[call-overload]
-        select(InstrumentType.code, InstrumentType.name_vi, InstrumentType.name_en))}
+    types = {code: (vi, en) for code, vi, en in instrument_type_names(session).itertuples(index=False)}
     stamp = stamp or datetime.combine(filters.as_of, time(0, 0), tzinfo=UTC)
 
     calendar = Calendar()

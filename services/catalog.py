@@ -46,3 +46,11 @@ def filter_options(session: Session, filters: Filters) -> FilterOptions:
         fields=fields,
         instrument_types=types,
     )
+
+
+def instrument_type_names(session: Session) -> pd.DataFrame:
+    """instrument_type_code, type_name_vi, type_name_en: what lists and notices call each type."""
+    return pd.DataFrame(
+        session.exec(select(InstrumentType.code, InstrumentType.name_vi, InstrumentType.name_en)).all(),  # type: ignore[call-overload]
+        columns=["instrument_type_code", "type_name_vi", "type_name_en"],
+    )

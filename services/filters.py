@@ -26,6 +26,11 @@ class Filters:
     boundaries: Boundaries = Boundaries.OF_THE_DAY
     due_window_days: int = 30
 
+    def whole_network(self) -> Filters:
+        """The same day, due window and boundaries over the whole network: what a standard supports,
+        or a center could serve, does not depend on the province or field a page is looking at."""
+        return Filters(as_of=self.as_of, boundaries=self.boundaries, due_window_days=self.due_window_days)
+
     def uses_merged_provinces(self) -> bool:
         if self.boundaries == Boundaries.OF_THE_DAY:
             return self.as_of >= MERGER_DAY

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from services.capability_state import CapabilityState, capability_states
+from services.catalog import instrument_type_names
 from services.coverage import capabilities_by_center, coverage_gaps
 from services.filters import Filters
 from services.models import (
@@ -73,21 +74,10 @@ class NetworkLoss:
     affected: pd.DataFrame  # capabilities backed by an item calibrated in that chain
 
 
-def _network(filters: Filters) -> Filters:
-    return Filters(as_of=filters.as_of, boundaries=filters.boundaries, due_window_days=filters.due_window_days)
-
-
-def _types(session: Session) -> pd.DataFrame:
-    return pd.DataFrame(
-        session.execute(select(InstrumentType.code, InstrumentType.name_vi, InstrumentType.name_en)).all(),
-        columns=["instrument_type_code", "type_name_vi", "type_name_en"],
-    )
-
-
 def suspended_without(session: Session, filters: Filters, standard_id: int) -> pd.DataFrame:
     """The capabilities counted on the day that the standard's loss would suspend, each with the
     nearest center still offering the same service for the type (from the capability's center)."""
-    view = _network(filters)
+    view = filters.whole_network()
     before = capability_states(session, view)
     after = capability_states(session, view, out_of_service=[standard_id])
     lost_ids = set(after.loc[after["state"] == CapabilityState.SUSPENDED.value, "capability_id"]) - set(
@@ -103,7 +93,7 @@ def suspended_without(session: Session, filters: Filters, standard_id: int) -> p
     lost["range_text"] = lost["capability_id"].map(ranges)
     for source, target in (("code", "center_code"), ("name_vi", "center_name_vi"), ("name_en", "center_name_en")):
         lost[target] = lost["center_id"].map(centers[source])
-    lost = lost.merge(_types(session), on="instrument_type_code", how="left")
+    lost = lost.merge(instrument_type_names(session), on="instrument_type_code", how="left")
     still = capabilities_by_center(session, view, out_of_service=[standard_id])
     nearest = [_nearest(still, row, centers) for row in lost.itertuples()]
     lost["nearest_center"] = [n[0] for n in nearest]
@@ -126,7 +116,7 @@ def _nearest(still: pd.DataFrame, row, centers: pd.DataFrame) -> tuple[str | Non
 
 def gaps_without(session: Session, filters: Filters, standard_id: int) -> pd.DataFrame:
     """Province × legally controlled type gaps that open when the standard is out of service."""
-    view = _network(filters)
+    view = filters.whole_network()
     before = coverage_gaps(session, view)
     after = coverage_gaps(session, view, out_of_service=[standard_id])
     known = set(zip(before["region_code"], before["instrument_type_code"], strict=True))

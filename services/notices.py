@@ -28,11 +28,12 @@ import pandas as pd
 from sqlmodel import Session, col, select
 
 from services.capability_state import CapabilityState, capability_states, links_recorded
+from services.catalog import instrument_type_names
 from services.coverage_views import action_list, centers_in_view
 from services.dataset import default_as_of, demo_as_of
 from services.filters import Filters
 from services.i18n import LANGUAGES, format_day, translate
-from services.models import CapabilityStandard, Equipment, InstrumentType, Role, User
+from services.models import CapabilityStandard, Equipment, Role, User
 from services.network import centers_frame
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -111,10 +112,7 @@ def capabilities_at_risk(session: Session, filters: Filters, equipment_ids: Coll
     states = capability_states(session, filters)
     states = states[states["state"] != CapabilityState.IN_FORCE.value]
     frame = links.merge(states[["capability_id", "service", "instrument_type_code", "state"]], on="capability_id")
-    names = pd.DataFrame(session.execute(
-        select(InstrumentType.code, InstrumentType.name_vi, InstrumentType.name_en)).all(),
-        columns=["instrument_type_code", "type_name_vi", "type_name_en"])
-    frame = frame.merge(names, on="instrument_type_code", how="left")
+    frame = frame.merge(instrument_type_names(session), on="instrument_type_code", how="left")
     frame["order"] = frame["state"].map({CapabilityState.SUSPENDED.value: 0, CapabilityState.AT_RISK.value: 1})
     frame = frame.sort_values(["order", "service", "type_name_vi", "serial_no"], kind="stable")
     return frame[CAPABILITY_COLUMNS].reset_index(drop=True)
