@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from ui.auth import current_user
-from ui.filters import load_url_state_once
+from ui.auth import current_user, login_gate, login_required
+from ui.filters import language_toggle, load_url_state_once
 from ui.frame import draw_frame
 from ui.i18n import t
 from ui.incidents import run_guarded
@@ -16,35 +16,68 @@ st.set_page_config(
 )
 load_url_state_once()  # the language must be known before the navigation titles are translated
 
+# (address and file name, title, icon); the first is the front page
+NETWORK_PAGES = [
+    ("overview", "page.overview", ":material/dashboard:"),
+    ("equipment", "page.equipment", ":material/precision_manufacturing:"),
+    ("coverage", "page.coverage", ":material/grid_on:"),
+    ("cooperation", "page.cooperation", ":material/handshake:"),
+    ("finder", "page.finder", ":material/manage_search:"),
+    ("profile", "page.profile", ":material/apartment:"),
+    ("presenter", "page.presenter", ":material/slideshow:"),
+]
+FRONT_PAGE = NETWORK_PAGES[0][0]
 pages = {
     t("nav.section.network"): [
-        st.Page("pages/overview.py", title=t("page.overview"), icon=":material/dashboard:",
-                url_path="overview", default=True),
-        st.Page("pages/equipment.py", title=t("page.equipment"), icon=":material/precision_manufacturing:",
-                url_path="equipment"),
-        st.Page("pages/coverage.py", title=t("page.coverage"), icon=":material/grid_on:",
-                url_path="coverage"),
-        st.Page("pages/cooperation.py", title=t("page.cooperation"), icon=":material/handshake:",
-                url_path="cooperation"),
-        st.Page("pages/finder.py", title=t("page.finder"), icon=":material/manage_search:",
-                url_path="finder"),
-        st.Page("pages/profile.py", title=t("page.profile"), icon=":material/apartment:",
-                url_path="profile"),
-        st.Page("pages/presenter.py", title=t("page.presenter"), icon=":material/slideshow:",
-                url_path="presenter"),
+        st.Page(f"pages/{path}.py", title=t(title), icon=icon, url_path=path, default=path == FRONT_PAGE)
+        for path, title, icon in NETWORK_PAGES
     ],
 }
 # Data management shows as "log in" to visitors and as the page itself once someone is logged in.
-signed_in = current_user() is not None
+user = current_user()
 pages[t("data.nav.section")] = [
-    st.Page("pages/data.py", title=t("page.data") if signed_in else t("data.nav.login"),
-            icon=":material/edit_note:" if signed_in else ":material/login:", url_path="data"),
+    st.Page(
+        "pages/data.py",
+        title=t("page.data") if user else t("data.nav.login"),
+        icon=":material/edit_note:" if user else ":material/login:",
+        url_path="data",
+    ),
 ]
-navigation = st.navigation(pages)
+if user is not None and user.is_admin:
+    pages[t("data.nav.section")].append(
+        st.Page(
+            "pages/accounts.py",
+            title=t("page.accounts"),
+            icon=":material/manage_accounts:",
+            url_path="accounts",
+        )
+    )
+# REQUIRE_LOGIN=1: every address leads to the login form alone until someone logs in; then the
+# same address (a shared link) shows its page
+gated = login_required() and user is None
+if gated:
+    navigation = st.navigation(
+        [
+            st.Page(
+                login_gate,
+                title=t("data.nav.login"),
+                icon=":material/login:",
+                url_path=path,
+                default=path == FRONT_PAGE,
+            )
+            for path in [*(path for path, _, _ in NETWORK_PAGES), "data", "accounts"]
+        ],
+        position="hidden",
+    )
+else:
+    navigation = st.navigation(pages)
 
 
 def frame_and_page() -> None:
-    draw_frame()
+    if gated:
+        language_toggle()  # no filters either: they read the database
+    else:
+        draw_frame()
     navigation.run()
 
 

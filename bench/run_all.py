@@ -40,7 +40,9 @@ def median_ms(action: Callable[[], object], repeat: int) -> tuple[float, object]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=int, default=10)
-    parser.add_argument("--database-url", default=None, help="an EMPTY database; default a temporary SQLite file")
+    parser.add_argument(
+        "--database-url", default=None, help="an EMPTY database; default a temporary SQLite file"
+    )
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
 
@@ -48,7 +50,9 @@ def main() -> None:
     engine = make_engine(url)
     started = time.perf_counter()
     counts = seed(engine, scale=args.scale)
-    print(f"engine {engine.dialect.name}, scale {args.scale}: seeded in {time.perf_counter() - started:.1f} s")
+    print(
+        f"engine {engine.dialect.name}, scale {args.scale}: seeded in {time.perf_counter() - started:.1f} s"
+    )
     for table, count in counts.items():
         print(f"  {table:>20}: {count:>10,}")
 

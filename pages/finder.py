@@ -27,11 +27,23 @@ CHOICE_KEYS = ("finder_quantity", "finder_type", "finder_service", "finder_near"
 SHOWN_MISSES = 5
 TABLE_HEIGHT = 460
 EXAMPLES = (
-    ("finder.example.pressure", {"q_type": "pressure_gauge", "q_range": "0–60 MPa", "q_unc": "0,1 %", "q_near": "31"}),
-    ("finder.example.thermometer", {"q_type": "clinical_thermometer_electronic", "q_range": "35–42 °C",
-                                    "q_unc": "0,05 °C"}),
-    ("finder.example.water", {"q_type": "water_meter_mechanical", "q_range": "0,01–10 m³/h",
-                              "q_service": "verification", "q_near": "01"}),
+    (
+        "finder.example.pressure",
+        {"q_type": "pressure_gauge", "q_range": "0–60 MPa", "q_unc": "0,1 %", "q_near": "31"},
+    ),
+    (
+        "finder.example.thermometer",
+        {"q_type": "clinical_thermometer_electronic", "q_range": "35–42 °C", "q_unc": "0,05 °C"},
+    ),
+    (
+        "finder.example.water",
+        {
+            "q_type": "water_meter_mechanical",
+            "q_range": "0,01–10 m³/h",
+            "q_service": "verification",
+            "q_near": "01",
+        },
+    ),
 )
 
 filters = page_frame()
@@ -89,22 +101,49 @@ keep_offered("finder_near", list(provinces))
 keep_offered("finder_service", list(SERVICES))
 
 first, second, third = st.columns(3)
-quantity = first.selectbox(t("finder.quantity"), sorted(quantities, key=quantities.__getitem__), index=None,
-                           key="finder_quantity", format_func=quantities.__getitem__,
-                           placeholder=t("finder.any_quantity"))
-instrument_type = second.selectbox(t("finder.type"), sorted(type_names, key=type_names.__getitem__), index=None,
-                                   key="finder_type", format_func=type_names.__getitem__,
-                                   placeholder=t("finder.any_type"))
-service = third.selectbox(t("finder.service"), list(SERVICES), index=None, key="finder_service",
-                          format_func=lambda value: t(f"service.{value}"), placeholder=t("finder.any_service"))
+quantity = first.selectbox(
+    t("finder.quantity"),
+    sorted(quantities, key=quantities.__getitem__),
+    index=None,
+    key="finder_quantity",
+    format_func=quantities.__getitem__,
+    placeholder=t("finder.any_quantity"),
+)
+instrument_type = second.selectbox(
+    t("finder.type"),
+    sorted(type_names, key=type_names.__getitem__),
+    index=None,
+    key="finder_type",
+    format_func=type_names.__getitem__,
+    placeholder=t("finder.any_type"),
+)
+service = third.selectbox(
+    t("finder.service"),
+    list(SERVICES),
+    index=None,
+    key="finder_service",
+    format_func=lambda value: t(f"service.{value}"),
+    placeholder=t("finder.any_service"),
+)
 examples = types.set_index("code")["example_range"].dropna()
 first, second, third = st.columns(3)
-range_text = first.text_input(t("finder.range"), key="finder_range", help=t("finder.range_help"),
-                              placeholder=examples.get(instrument_type) or "0–60 MPa")
-uncertainty_text = second.text_input(t("finder.uncertainty"), key="finder_uncertainty",
-                                     help=t("finder.uncertainty_help"), placeholder="0,1 %")
-near = third.selectbox(t("finder.near"), list(provinces), index=None, key="finder_near",
-                       format_func=lambda code: f"{provinces[code]} ({code})", placeholder=t("finder.near_placeholder"))
+range_text = first.text_input(
+    t("finder.range"),
+    key="finder_range",
+    help=t("finder.range_help"),
+    placeholder=examples.get(instrument_type) or "0–60 MPa",
+)
+uncertainty_text = second.text_input(
+    t("finder.uncertainty"), key="finder_uncertainty", help=t("finder.uncertainty_help"), placeholder="0,1 %"
+)
+near = third.selectbox(
+    t("finder.near"),
+    list(provinces),
+    index=None,
+    key="finder_near",
+    format_func=lambda code: f"{provinces[code]} ({code})",
+    placeholder=t("finder.near_placeholder"),
+)
 keep_in_url()
 st.caption(t("finder.hint"))
 
@@ -115,8 +154,12 @@ if not (range_text or "").strip():
     st.stop()
 
 request = {
-    "instrument_type": instrument_type, "quantity": quantity, "range_text": range_text,
-    "uncertainty_text": uncertainty_text or None, "service": service, "near_province": near,
+    "instrument_type": instrument_type,
+    "quantity": quantity,
+    "range_text": range_text,
+    "uncertainty_text": uncertainty_text or None,
+    "service": service,
+    "near_province": near,
 }
 try:
     found = cached(find_capable_centers, view, **request)
@@ -124,7 +167,9 @@ except UnitInputError as error:
     st.error(t("finder.error.input", message=plain(error.message(lang()))), icon=":material/error:")
     st.stop()
 
-st.caption(t("finder.as_of", date=day(view.as_of)) + " " + t("capability.counted_caption", date=day(view.as_of)))
+st.caption(
+    t("finder.as_of", date=day(view.as_of)) + " " + t("capability.counted_caption", date=day(view.as_of))
+)
 if found.empty:
     misses = cached(closest_misses, view, **request)
     if misses.empty:
@@ -138,33 +183,47 @@ if found.empty:
         st.caption(t("finder.more_misses", count=num(len(misses) - SHOWN_MISSES)))
     if misses["at_zero"].any():
         st.info(t("finder.hint.relative_at_zero"), icon=":material/lightbulb:")
-    csv_download(misses.drop(columns=["distance_km"] if near is None else []), view, "finder-closest",
-                 key="csv-finder-closest")
+    csv_download(
+        misses.drop(columns=["distance_km"] if near is None else []),
+        view,
+        "finder-closest",
+        key="csv-finder-closest",
+    )
     st.stop()
 
-st.success(t("finder.found", capabilities=tn("count.capabilities", len(found)),
-             centers=tn("count.centers", found["center_code"].nunique())),
-           icon=":material/check_circle:")
+st.success(
+    t(
+        "finder.found",
+        capabilities=tn("count.capabilities", len(found)),
+        centers=tn("count.centers", found["center_code"].nunique()),
+    ),
+    icon=":material/check_circle:",
+)
 st.caption(t("finder.sorted_near", province=provinces[near]) if near else t("finder.sorted"))
 # what decides a choice first (who, what, how well, how far); the long names last
-table = pd.DataFrame({
-    "finder.col.profile": "profile?" + found["center_code"].map(lambda code: urlencode({"center": code,
-                                                                                        "lang": lang()})),
-    "finder.col.service": found["service"].map(lambda value: t(f"service.{value}")),
-    "finder.col.range": found[f"range_{lang()}"],
-    "finder.col.uncertainty": found[f"uncertainty_{lang()}"],
-    "finder.col.distance": found["distance_km"].map(lambda km: "—" if pd.isna(km) else num(km)),
-    "finder.col.recognition": found["recognition"].map(lambda value: t(f"recognition.{value}")),
-    "finder.col.explanation": found[f"explanation_{lang()}"],
-    "finder.col.type": found[f"type_name_{lang()}"],
-    "finder.col.name": found[f"center_name_{lang()}"],
-})
+table = pd.DataFrame(
+    {
+        "finder.col.profile": "profile?"
+        + found["center_code"].map(lambda code: urlencode({"center": code, "lang": lang()})),
+        "finder.col.service": found["service"].map(lambda value: t(f"service.{value}")),
+        "finder.col.range": found[f"range_{lang()}"],
+        "finder.col.uncertainty": found[f"uncertainty_{lang()}"],
+        "finder.col.distance": found["distance_km"].map(lambda km: "—" if pd.isna(km) else num(km)),
+        "finder.col.recognition": found["recognition"].map(lambda value: t(f"recognition.{value}")),
+        "finder.col.explanation": found[f"explanation_{lang()}"],
+        "finder.col.type": found[f"type_name_{lang()}"],
+        "finder.col.name": found[f"center_name_{lang()}"],
+    }
+)
 if instrument_type:  # one type: the column would repeat it on every row
     table = table.drop(columns=["finder.col.type"])
 if not near:
     table = table.drop(columns=["finder.col.distance"])
 st.dataframe(
-    table.rename(columns=t), hide_index=True, width="stretch", height=min(TABLE_HEIGHT, 38 + 35 * len(table)),
+    table.rename(columns=t),
+    hide_index=True,
+    width="stretch",
+    height=min(TABLE_HEIGHT, 38 + 35 * len(table)),
     column_config={
         t("finder.col.profile"): st.column_config.LinkColumn(display_text=r"center=([^&]*)", width="small"),
         t("finder.col.explanation"): st.column_config.TextColumn(width="large"),

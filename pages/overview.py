@@ -33,22 +33,42 @@ def delta(current: float, before: float, as_share: bool = False) -> str | None:
     return ("+" if change > 0 else "") + text + " " + t("overview.vs_year_ago")
 
 
-kpi_cards([
-    (t("kpi.centers"), num(now.centers), delta(now.centers, year_ago.centers), "normal"),
-    (t("kpi.equipment"), num(now.equipment), delta(now.equipment, year_ago.equipment), "normal"),
-    (t("kpi.in_date_share"), pct(now.in_date_share, 1),
-     delta(now.in_date_share, year_ago.in_date_share, as_share=True), "normal"),
-    (t("kpi.overdue"), num(now.overdue), delta(now.overdue, year_ago.overdue), "inverse"),
-])
-kpi_cards([
-    (t("kpi.capabilities"), num(now.capabilities), delta(now.capabilities, year_ago.capabilities), "normal"),
-    (t("kpi.gaps"), num(now.gaps), delta(now.gaps, year_ago.gaps), "inverse"),
-    (t("kpi.agreements_signed"), num(now.agreements_signed),
-     delta(now.agreements_signed, year_ago.agreements_signed), "normal"),
-    (t("kpi.due_soon", days=filters.due_window_days), num(now.due_soon), None, "off"),
-])
-st.caption(t("overview.as_of", date=day(filters.as_of)) + " "
-           + t("capability.counted_caption", date=day(filters.as_of)))
+kpi_cards(
+    [
+        (t("kpi.centers"), num(now.centers), delta(now.centers, year_ago.centers), "normal"),
+        (t("kpi.equipment"), num(now.equipment), delta(now.equipment, year_ago.equipment), "normal"),
+        (
+            t("kpi.in_date_share"),
+            pct(now.in_date_share, 1),
+            delta(now.in_date_share, year_ago.in_date_share, as_share=True),
+            "normal",
+        ),
+        (t("kpi.overdue"), num(now.overdue), delta(now.overdue, year_ago.overdue), "inverse"),
+    ]
+)
+kpi_cards(
+    [
+        (
+            t("kpi.capabilities"),
+            num(now.capabilities),
+            delta(now.capabilities, year_ago.capabilities),
+            "normal",
+        ),
+        (t("kpi.gaps"), num(now.gaps), delta(now.gaps, year_ago.gaps), "inverse"),
+        (
+            t("kpi.agreements_signed"),
+            num(now.agreements_signed),
+            delta(now.agreements_signed, year_ago.agreements_signed),
+            "normal",
+        ),
+        (t("kpi.due_soon", days=filters.due_window_days), num(now.due_soon), None, "off"),
+    ]
+)
+st.caption(
+    t("overview.as_of", date=day(filters.as_of))
+    + " "
+    + t("capability.counted_caption", date=day(filters.as_of))
+)
 
 measures = cached(province_measures, filters)
 # ?map=in_date|gaps|stage: the code, never the label, so a link works in both languages (a bound
@@ -57,10 +77,15 @@ MEASURES = [m.value for m in MapMeasure]
 if "overview_map_measure" not in st.session_state or st.session_state["overview_map_measure"] not in MEASURES:
     asked = st.query_params.get(MAP_PARAM)
     st.session_state["overview_map_measure"] = asked if asked in MEASURES else MapMeasure.IN_DATE.value
-measure = MapMeasure(st.segmented_control(
-    t("map.measure"), MEASURES, key="overview_map_measure", required=True,
-    format_func=lambda value: t(f"map.measure.{value}"),
-))
+measure = MapMeasure(
+    st.segmented_control(
+        t("map.measure"),
+        MEASURES,
+        key="overview_map_measure",
+        required=True,
+        format_func=lambda value: t(f"map.measure.{value}"),
+    )
+)
 if measure is MapMeasure.IN_DATE:
     st.query_params.pop(MAP_PARAM, None)
 elif st.query_params.get(MAP_PARAM) != measure.value:
@@ -77,12 +102,26 @@ with left:
     if gaps.empty:
         empty_state("empty.no_gaps")
     else:
-        shown = gaps.rename(columns={f"region_name_{lang()}": t("label.province"),
-                                     f"type_name_{lang()}": t("label.instrument_type"),
-                                     "nearest_center": t("label.nearest_center"),
-                                     "distance_km": t("label.distance_km")})
-        st.dataframe(shown[[t("label.province"), t("label.instrument_type"), t("label.nearest_center"),
-                            t("label.distance_km")]], hide_index=True, width="stretch")
+        shown = gaps.rename(
+            columns={
+                f"region_name_{lang()}": t("label.province"),
+                f"type_name_{lang()}": t("label.instrument_type"),
+                "nearest_center": t("label.nearest_center"),
+                "distance_km": t("label.distance_km"),
+            }
+        )
+        st.dataframe(
+            shown[
+                [
+                    t("label.province"),
+                    t("label.instrument_type"),
+                    t("label.nearest_center"),
+                    t("label.distance_km"),
+                ]
+            ],
+            hide_index=True,
+            width="stretch",
+        )
         csv_download(gaps, filters, "largest-gaps", key="csv-gaps")
 with right:
     st.subheader(t("overview.recent"))
@@ -94,8 +133,15 @@ with right:
             detail = getattr(change, f"detail_{lang()}")
             if change.kind == "stage":
                 detail = t(f"stage.{detail}")
-            st.markdown(t(f"recent.{change.kind}", date=day(change.on), center=plain(change.center_code),
-                          count=num(change.count), detail=plain(detail)))
+            st.markdown(
+                t(
+                    f"recent.{change.kind}",
+                    date=day(change.on),
+                    center=plain(change.center_code),
+                    count=num(change.count),
+                    detail=plain(detail),
+                )
+            )
 
 grid = cached(coverage_grid, filters)
 if grid.empty:

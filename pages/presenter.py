@@ -70,28 +70,57 @@ language = lang()
 
 st.html(PRESENTER_CSS)
 with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
-    st.button(t("presenter.previous"), icon=":material/arrow_back:", key="presenter-previous",
-              disabled=number == 1, on_click=go_to, args=(number - 1,))
+    st.button(
+        t("presenter.previous"),
+        icon=":material/arrow_back:",
+        key="presenter-previous",
+        disabled=number == 1,
+        on_click=go_to,
+        args=(number - 1,),
+    )
     with st.container(key="presenter-counter", width="content"):
-        st.markdown(t("presenter.counter", number=number, total=TOTAL),
-                    help=t("presenter.counter_help", number=number))
-    st.button(t("presenter.next"), icon=":material/arrow_forward:", key="presenter-next", type="primary",
-              disabled=number == TOTAL, on_click=go_to, args=(number + 1,))
+        st.markdown(
+            t("presenter.counter", number=number, total=TOTAL),
+            help=t("presenter.counter_help", number=number),
+        )
+    st.button(
+        t("presenter.next"),
+        icon=":material/arrow_forward:",
+        key="presenter-next",
+        type="primary",
+        disabled=number == TOTAL,
+        on_click=go_to,
+        args=(number + 1,),
+    )
     st.space("stretch")
     other = "en" if language == "vi" else "vi"
-    st.button(t(f"language.{other}"), icon=":material/translate:", key="presenter-language",
-              on_click=switch_language, args=(other,))
+    st.button(
+        t(f"language.{other}"),
+        icon=":material/translate:",
+        key="presenter-language",
+        on_click=switch_language,
+        args=(other,),
+    )
     stem = f"{t('reports.title')} {filters.as_of.isoformat()}"
     st.download_button(
-        t("presenter.download_pdf"), data=lambda: cached(pdf_report, filters, lang=language),
-        file_name=f"{stem}.pdf", mime="application/pdf", icon=":material/picture_as_pdf:",
-        help=t("presenter.download_help"), key="presenter-pdf", on_click="ignore",
+        t("presenter.download_pdf"),
+        data=lambda: cached(pdf_report, filters, lang=language),
+        file_name=f"{stem}.pdf",
+        mime="application/pdf",
+        icon=":material/picture_as_pdf:",
+        help=t("presenter.download_help"),
+        key="presenter-pdf",
+        on_click="ignore",
     )
     st.download_button(
-        t("presenter.download_pptx"), data=lambda: cached(pptx_deck, filters, lang=language),
-        file_name=f"{stem}.pptx", icon=":material/slideshow:",
+        t("presenter.download_pptx"),
+        data=lambda: cached(pptx_deck, filters, lang=language),
+        file_name=f"{stem}.pptx",
+        icon=":material/slideshow:",
         mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        help=t("presenter.download_help"), key="presenter-pptx", on_click="ignore",
+        help=t("presenter.download_help"),
+        key="presenter-pptx",
+        on_click="ignore",
     )
     show_sidebar = st.toggle(t("presenter.show_sidebar"), key="presenter_sidebar")
 if not show_sidebar:
@@ -133,9 +162,12 @@ elif table is not None:
     st.table(plain_frame(table), hide_index=True)
 
 if slide.sources:  # the real records on the slide, each linked to where it was published
-    st.caption(t("cooperation.sources", links="; ".join(citation_link(url, language) for _, url in slide.sources)))
+    st.caption(
+        t("cooperation.sources", links="; ".join(citation_link(url, language) for _, url in slide.sources))
+    )
 
 st.divider()
-st.caption(t("presenter.footer", number=number, total=TOTAL,
-             scope=cached(describe_filters, filters, lang=language)))
+st.caption(
+    t("presenter.footer", number=number, total=TOTAL, scope=cached(describe_filters, filters, lang=language))
+)
 demo_badge()

@@ -8,7 +8,9 @@ import streamlit as st
 
 from services import network_loss, profile, traceability
 from services.cooperation import stage_text, term_text
+from services.filters import Filters
 from services.overview import center_points
+from services.table_limits import first_rows
 from ui import charts_profile as charts
 from ui.charts import status_label
 from ui.charts_cooperation import data_label
@@ -39,11 +41,21 @@ def labelled(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     return frame[list(columns)].rename(columns={column: t(key) for column, key in columns.items()})
 
 
-def table(frame: pd.DataFrame, columns: dict[str, str], *, dates: tuple[str, ...] = (), **config: object) -> None:
+def table(
+    frame: pd.DataFrame, columns: dict[str, str], *, dates: tuple[str, ...] = (), **config: object
+) -> None:
+    frame, total = first_rows(frame)  # the CSV download next to each table keeps every row
+    if total > len(frame):
+        st.caption(t("table_limits.first_rows", shown=num(len(frame)), total=num(total)))
     shown = labelled(frame.assign(**{c: pd.to_datetime(frame[c]) for c in dates}), columns)  # None → blank
     column_config = {t(columns[c]): DATE for c in dates} | {t(columns[c]): v for c, v in config.items()}
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=column_config,
-                 height=min(TABLE_HEIGHT, 38 + 35 * max(len(shown), 1)))
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config=column_config,
+        height=min(TABLE_HEIGHT, 38 + 35 * max(len(shown), 1)),
+    )
 
 
 def choose_center() -> None:
@@ -51,12 +63,19 @@ def choose_center() -> None:
     if not_offered:
         closed = cached(profile.center_summary, replace(filters, center=not_offered, province=None))
         if closed is not None and not closed.active and closed.successor_code:
-            st.warning(t("profile.closed_link", code=plain(closed.code), name=plain(getattr(closed, f"name_{lang()}")),
-                         date=day(closed.active_to), successor=plain(closed.successor_code),
-                         successor_name=plain(getattr(closed, f"successor_name_{lang()}")),
-                         successor_link=profile_link(closed.successor_code),
-                         history_link=profile_link(closed.code, closed.active_to)),
-                       icon=":material/merge:")
+            st.warning(
+                t(
+                    "profile.closed_link",
+                    code=plain(closed.code),
+                    name=plain(getattr(closed, f"name_{lang()}")),
+                    date=day(closed.active_to),
+                    successor=plain(closed.successor_code),
+                    successor_name=plain(getattr(closed, f"successor_name_{lang()}")),
+                    successor_link=profile_link(closed.successor_code),
+                    history_link=profile_link(closed.code, closed.active_to),
+                ),
+                icon=":material/merge:",
+            )
         else:
             st.warning(t("profile.not_offered", code=plain(not_offered)))  # straight from the URL
     points = cached(center_points, filters)
@@ -69,13 +88,27 @@ def choose_center() -> None:
     def pick() -> None:
         st.session_state["center"] = st.session_state[PICK_KEY]
 
-    st.selectbox(t("profile.pick"), sorted(names), index=None, key=PICK_KEY, on_change=pick,
-                 format_func=lambda code: f"{code} · {names[code]}", placeholder=t("profile.pick_placeholder"))
+    st.selectbox(
+        t("profile.pick"),
+        sorted(names),
+        index=None,
+        key=PICK_KEY,
+        on_change=pick,
+        format_func=lambda code: f"{code} · {names[code]}",
+        placeholder=t("profile.pick_placeholder"),
+    )
     st.subheader(t("profile.directory"))
     directory = points.sort_values("code").assign(link=points["code"].map(profile_link))
-    table(directory, {"link": "profile.col.profile", f"name_{lang()}": "label.name",
-                      f"province_{lang()}": "profile.col.province", "equipment": "label.equipment_count"},
-          link=st.column_config.LinkColumn(display_text=r"center=([^&]*)"))
+    table(
+        directory,
+        {
+            "link": "profile.col.profile",
+            f"name_{lang()}": "label.name",
+            f"province_{lang()}": "profile.col.province",
+            "equipment": "label.equipment_count",
+        },
+        link=st.column_config.LinkColumn(display_text=r"center=([^&]*)"),
+    )
     csv_download(points, filters, "centers", key="csv-directory")
 
 
@@ -85,14 +118,23 @@ def loss_view(standard: int) -> None:
     if loss is None:
         return
     st.subheader(t("loss.title"))
-    st.caption(t("loss.caption", date=day(filters.as_of), standard=plain(f"{loss.holder_code} · {loss.name} · "
-                                                                          f"{loss.serial_no}")))
+    st.caption(
+        t(
+            "loss.caption",
+            date=day(filters.as_of),
+            standard=plain(f"{loss.holder_code} · {loss.name} · {loss.serial_no}"),
+        )
+    )
     nearest = {"nearest": "loss.col.nearest", "distance_km": "loss.col.distance"}
 
     def with_nearest(frame: pd.DataFrame) -> pd.DataFrame:
         names = frame[f"nearest_name_{lang()}"]
-        return frame.assign(nearest=[f"{c} · {n}" if isinstance(c, str) else t("loss.nobody")
-                                     for c, n in zip(frame["nearest_center"], names, strict=True)])
+        return frame.assign(
+            nearest=[
+                f"{c} · {n}" if isinstance(c, str) else t("loss.nobody")
+                for c, n in zip(frame["nearest_center"], names, strict=True)
+            ]
+        )
 
     st.markdown(f"**{t('loss.suspended')}**")
     if loss.suspended.empty:
@@ -100,35 +142,71 @@ def loss_view(standard: int) -> None:
     else:
         shown = with_nearest(loss.suspended).assign(
             service_label=loss.suspended["service"].map(lambda s: t(f"service.{s}")),
-            state_label=loss.suspended["state_now"].map(lambda s: t(f"capability.state.{s}")))
-        table(shown, {"center_code": "label.center", f"type_name_{lang()}": "label.instrument_type",
-                      "service_label": "profile.col.service", "range_text": "profile.col.capability_range",
-                      "state_label": "profile.col.capability_state", **nearest})
+            state_label=loss.suspended["state_now"].map(lambda s: t(f"capability.state.{s}")),
+        )
+        table(
+            shown,
+            {
+                "center_code": "label.center",
+                f"type_name_{lang()}": "label.instrument_type",
+                "service_label": "profile.col.service",
+                "range_text": "profile.col.capability_range",
+                "state_label": "profile.col.capability_state",
+                **nearest,
+            },
+        )
         csv_download(loss.suspended, filters, f"loss-suspended-{standard}", key="csv-loss-suspended")
     st.markdown(f"**{t('loss.gaps')}**")
     if loss.gaps.empty:
         st.success(t("loss.gaps_none"))
     else:
-        table(with_nearest(loss.gaps), {f"region_name_{lang()}": "loss.col.province",
-                                        f"type_name_{lang()}": "label.instrument_type", **nearest})
+        table(
+            with_nearest(loss.gaps),
+            {
+                f"region_name_{lang()}": "loss.col.province",
+                f"type_name_{lang()}": "label.instrument_type",
+                **nearest,
+            },
+        )
         csv_download(loss.gaps, filters, f"loss-gaps-{standard}", key="csv-loss-gaps")
     if not loss.suspect_chain.empty:
         st.markdown(f"**{t('loss.chain')}**")
         st.caption(t("loss.chain_caption"))
-        chain = loss.suspect_chain.assign(result_label=loss.suspect_chain["result"].map(
-            lambda r: charts.result_label(r, lang())))
-        table(chain, {"level": "loss.col.level", "calibrated_on": "profile.col.calibrated_on",
-                      "certificate_no": "profile.col.certificate_no", "holder_code": "profile.col.holder",
-                      "equipment_name": "profile.col.name", "serial_no": "profile.col.serial_no",
-                      "result_label": "profile.col.result"}, dates=("calibrated_on",))
+        chain = loss.suspect_chain.assign(
+            result_label=loss.suspect_chain["result"].map(lambda r: charts.result_label(r, lang()))
+        )
+        table(
+            chain,
+            {
+                "level": "loss.col.level",
+                "calibrated_on": "profile.col.calibrated_on",
+                "certificate_no": "profile.col.certificate_no",
+                "holder_code": "profile.col.holder",
+                "equipment_name": "profile.col.name",
+                "serial_no": "profile.col.serial_no",
+                "result_label": "profile.col.result",
+            },
+            dates=("calibrated_on",),
+        )
         csv_download(loss.suspect_chain, filters, f"loss-chain-{standard}", key="csv-loss-chain")
         if not loss.affected.empty:
             st.markdown(f"**{t('loss.affected')}**")
-            affected = loss.affected.assign(service_label=loss.affected["service"].map(lambda s: t(f"service.{s}")))
-            table(affected, {"suspect_since": "loss.col.suspect_since", "holder_code": "profile.col.holder",
-                             "equipment_name": "profile.col.name", "serial_no": "profile.col.serial_no",
-                             "center_code": "label.center", f"type_name_{lang()}": "label.instrument_type",
-                             "service_label": "profile.col.service"}, dates=("suspect_since",))
+            affected = loss.affected.assign(
+                service_label=loss.affected["service"].map(lambda s: t(f"service.{s}"))
+            )
+            table(
+                affected,
+                {
+                    "suspect_since": "loss.col.suspect_since",
+                    "holder_code": "profile.col.holder",
+                    "equipment_name": "profile.col.name",
+                    "serial_no": "profile.col.serial_no",
+                    "center_code": "label.center",
+                    f"type_name_{lang()}": "label.instrument_type",
+                    "service_label": "profile.col.service",
+                },
+                dates=("suspect_since",),
+            )
             csv_download(loss.affected, filters, f"loss-affected-{standard}", key="csv-loss-affected")
 
 
@@ -141,62 +219,103 @@ if summary is None:
 
 name = getattr(summary, f"name_{lang()}")
 st.header(plain(f"{name} ({summary.code})"))
-st.caption(" · ".join([t(f"profile.kind.{summary.kind}"), plain(getattr(summary, f"province_today_name_{lang()}")),
-                       plain(summary.accreditation_no) if summary.accreditation_no
-                       else t("profile.fact.no_accreditation")]))
+st.caption(
+    " · ".join(
+        [
+            t(f"profile.kind.{summary.kind}"),
+            plain(getattr(summary, f"province_today_name_{lang()}")),
+            plain(summary.accreditation_no)
+            if summary.accreditation_no
+            else t("profile.fact.no_accreditation"),
+        ]
+    )
+)
 if summary.successor_code:
     message = "profile.closing" if summary.active else "profile.closed"
-    st.warning(t(message, date=day(summary.active_to), successor=plain(summary.successor_code),
-                 successor_name=plain(getattr(summary, f"successor_name_{lang()}")),
-                 link=profile_link(summary.successor_code)), icon=":material/merge:")
+    st.warning(
+        t(
+            message,
+            date=day(summary.active_to),
+            successor=plain(summary.successor_code),
+            successor_name=plain(getattr(summary, f"successor_name_{lang()}")),
+            link=profile_link(summary.successor_code),
+        ),
+        icon=":material/merge:",
+    )
 if summary.predecessors:
     merged_on = max(p.merged_on for p in summary.predecessors if p.merged_on)
-    names = ", ".join(f"[{plain(p.code)} · {plain(getattr(p, f'name_{lang()}'))}]({profile_link(p.code, p.active_to)})"
-                      for p in summary.predecessors)
+    names = ", ".join(
+        f"[{plain(p.code)} · {plain(getattr(p, f'name_{lang()}'))}]({profile_link(p.code, p.active_to)})"
+        for p in summary.predecessors
+    )
     key = "profile.predecessors_merged" if summary.predecessors_merged else "profile.predecessors_pending"
     st.info(t(key, date=day(merged_on), centers=names), icon=":material/merge:")
-narrowing = [f"{t(label)}: {plain(value)}" for label, value in (
-    ("filters.field", filters.field), ("filters.instrument_type", filters.instrument_type),
-    ("filters.service", filters.service)) if value]
+narrowing = [
+    f"{t(label)}: {plain(value)}"
+    for label, value in (
+        ("filters.field", filters.field),
+        ("filters.instrument_type", filters.instrument_type),
+        ("filters.service", filters.service),
+    )
+    if value
+]
 if narrowing:
     st.caption(t("profile.filters_note", filters="; ".join(narrowing)))
 
-tabs = st.tabs([t(f"profile.tab.{tab}") for tab in (
-    "overview", "equipment", "capabilities", "status", "traceability", "cooperation", "utilization")])
 
-with tabs[0]:
-    kpi_cards([
-        (t("profile.kpi.equipment"), num(summary.equipment), None, "off"),
-        (t("profile.kpi.reference_standards"), num(summary.reference_standards), None, "off"),
-        (t("profile.kpi.in_date_share"), pct(summary.in_date_share, 1), None, "off"),
-        (t("profile.kpi.overdue"), num(summary.overdue), None, "off"),
-    ])
-    kpi_cards([
-        (t("profile.kpi.capabilities"), num(summary.capabilities), None, "off"),
-        (t("profile.kpi.designated"), num(summary.designated_capabilities), None, "off"),
-        (t("profile.kpi.accredited"), num(summary.accredited_capabilities), None, "off"),
-        (t("profile.kpi.agreements"), num(summary.agreements), None, "off"),
-        (t("profile.kpi.due_soon", days=filters.due_window_days), num(summary.due_soon), None, "off"),
-    ])
-    st.caption(t("profile.as_of", date=day(filters.as_of)) + " " + t("capability.counted_caption",
-                                                                     date=day(filters.as_of)))
+def overview_tab(summary: profile.CenterSummary, filters: Filters) -> None:
+    """KPIs and the facts that identify the center."""
+    kpi_cards(
+        [
+            (t("profile.kpi.equipment"), num(summary.equipment), None, "off"),
+            (t("profile.kpi.reference_standards"), num(summary.reference_standards), None, "off"),
+            (t("profile.kpi.in_date_share"), pct(summary.in_date_share, 1), None, "off"),
+            (t("profile.kpi.overdue"), num(summary.overdue), None, "off"),
+        ]
+    )
+    kpi_cards(
+        [
+            (t("profile.kpi.capabilities"), num(summary.capabilities), None, "off"),
+            (t("profile.kpi.designated"), num(summary.designated_capabilities), None, "off"),
+            (t("profile.kpi.accredited"), num(summary.accredited_capabilities), None, "off"),
+            (t("profile.kpi.agreements"), num(summary.agreements), None, "off"),
+            (t("profile.kpi.due_soon", days=filters.due_window_days), num(summary.due_soon), None, "off"),
+        ]
+    )
+    st.caption(
+        t("profile.as_of", date=day(filters.as_of))
+        + " "
+        + t("capability.counted_caption", date=day(filters.as_of))
+    )
     st.subheader(t("profile.facts"))
     if summary.active_to is None:
         state = t("profile.state.active")
     else:
-        state = t("profile.state.closing" if summary.active else "profile.state.closed", date=day(summary.active_to))
+        state = t(
+            "profile.state.closing" if summary.active else "profile.state.closed", date=day(summary.active_to)
+        )
     facts = [
         ("profile.fact.code", summary.code),
         ("profile.fact.kind", t(f"profile.kind.{summary.kind}")),
         ("profile.fact.accreditation", summary.accreditation_no or t("profile.fact.no_accreditation")),
-        ("profile.fact.province_2024", f"{getattr(summary, f'province_name_{lang()}')} ({summary.province_code})"),
-        ("profile.fact.province_2025",
-         f"{getattr(summary, f'province_today_name_{lang()}')} ({summary.province_today_code})"),
+        (
+            "profile.fact.province_2024",
+            f"{getattr(summary, f'province_name_{lang()}')} ({summary.province_code})",
+        ),
+        (
+            "profile.fact.province_2025",
+            f"{getattr(summary, f'province_today_name_{lang()}')} ({summary.province_today_code})",
+        ),
         ("profile.fact.location", f"{num(summary.lat, 4)}, {num(summary.lon, 4)}"),
         ("profile.fact.state", state),
     ]
     if summary.successor_code:
-        facts.append(("profile.fact.successor", f"{summary.successor_code} · {getattr(summary, f'successor_name_{lang()}')}"))
+        facts.append(
+            (
+                "profile.fact.successor",
+                f"{summary.successor_code} · {getattr(summary, f'successor_name_{lang()}')}",
+            )
+        )
     if summary.predecessors:
         facts.append(("profile.fact.predecessors", ", ".join(p.code for p in summary.predecessors)))
     fact_frame = pd.DataFrame({"field": [t(k) for k, _ in facts], "value": [v for _, v in facts]})
@@ -205,78 +324,140 @@ with tabs[0]:
     overview_row["predecessors"] = ",".join(p.code for p in summary.predecessors)
     csv_download(pd.DataFrame([overview_row]), filters, f"profile-{summary.code}", key="csv-summary")
 
-with tabs[1]:
+
+def equipment_tab(summary: profile.CenterSummary, filters: Filters) -> None:
+    """What the center holds, by field, and the list."""
     by_field = cached(profile.equipment_by_field, filters)
     equipment = cached(profile.equipment_list, filters)
     if equipment.empty:
         empty_state("profile.empty.no_equipment")
     else:
-        chart_with_data(charts.equipment_by_field(by_field, lang()), by_field, filters,
-                        name=f"equipment-by-field-{summary.code}")
+        chart_with_data(
+            charts.equipment_by_field(by_field, lang()),
+            by_field,
+            filters,
+            name=f"equipment-by-field-{summary.code}",
+        )
         st.caption(t("profile.equipment.caption", count=num(len(equipment))))
         shown = equipment.assign(
-            range=[charts.range_text(lo, hi, unit, lang()) for lo, hi, unit in
-                   zip(equipment["range_min"], equipment["range_max"], equipment["range_unit"], strict=True)],
-            uncertainty=[charts.uncertainty_text(v, u, lang()) for v, u in
-                         zip(equipment["uncertainty_value"], equipment["uncertainty_unit"], strict=True)],
+            range=[
+                charts.range_text(lo, hi, unit, lang())
+                for lo, hi, unit in zip(
+                    equipment["range_min"], equipment["range_max"], equipment["range_unit"], strict=True
+                )
+            ],
+            uncertainty=[
+                charts.uncertainty_text(v, u, lang())
+                for v, u in zip(equipment["uncertainty_value"], equipment["uncertainty_unit"], strict=True)
+            ],
             reference=equipment["is_reference_standard"].map(lambda r: "★" if r else ""),
             condition=equipment["equipment_status"].map(lambda s: t(f"profile.equipment_status.{s}")),
             status_text=equipment["status"].astype(str).map(lambda s: status_label(s, lang())),
         )
-        table(shown, {f"field_{lang()}": "profile.col.field", "name": "profile.col.name",
-                      "reference": "profile.col.reference", f"type_{lang()}": "profile.col.instrument_type",
-                      "manufacturer": "profile.col.manufacturer", "model": "profile.col.model",
-                      "serial_no": "profile.col.serial_no", "range": "profile.col.range",
-                      "uncertainty": "profile.col.uncertainty", "condition": "profile.col.equipment_status",
-                      "status_text": "label.status", "due_on": "profile.col.due_on",
-                      "holder_code": "profile.col.holder"}, dates=("due_on",))
+        table(
+            shown,
+            {
+                f"field_{lang()}": "profile.col.field",
+                "name": "profile.col.name",
+                "reference": "profile.col.reference",
+                f"type_{lang()}": "profile.col.instrument_type",
+                "manufacturer": "profile.col.manufacturer",
+                "model": "profile.col.model",
+                "serial_no": "profile.col.serial_no",
+                "range": "profile.col.range",
+                "uncertainty": "profile.col.uncertainty",
+                "condition": "profile.col.equipment_status",
+                "status_text": "label.status",
+                "due_on": "profile.col.due_on",
+                "holder_code": "profile.col.holder",
+            },
+            dates=("due_on",),
+        )
         csv_download(equipment, filters, f"equipment-{summary.code}", key="csv-equipment")
 
-with tabs[2]:
+
+def capabilities_tab(summary: profile.CenterSummary, filters: Filters) -> None:
+    """What it verifies, calibrates and tests, and which standards each service hangs on."""
     capabilities = cached(profile.center_capabilities, filters)
     if capabilities.empty:
         empty_state("profile.empty.no_capabilities")
     else:
         shown = capabilities.assign(
             service_label=capabilities["service"].map(lambda s: t(f"service.{s}")),
-            uncertainty=[charts.uncertainty_text(v, u, lang()) for v, u in
-                         zip(capabilities["uncertainty_value"], capabilities["uncertainty_unit"], strict=True)],
+            uncertainty=[
+                charts.uncertainty_text(v, u, lang())
+                for v, u in zip(
+                    capabilities["uncertainty_value"], capabilities["uncertainty_unit"], strict=True
+                )
+            ],
             # a verification is designated (or not), a calibration or test accredited (or not): never mixed
             recognition_label=capabilities["recognition"].map(lambda r: t(f"recognition.{r}")),
             legal=capabilities["legally_controlled"].map(lambda a: t("profile.yes") if a else ""),
             state_label=capabilities["state"].map(lambda s: t(f"capability.state.{s}")),
-            in_date_of=[f"{num(a)} / {num(b)}" for a, b in zip(capabilities["standards_in_date"],
-                                                              capabilities["standards"], strict=True)],
+            in_date_of=[
+                f"{num(a)} / {num(b)}"
+                for a, b in zip(capabilities["standards_in_date"], capabilities["standards"], strict=True)
+            ],
         )
-        table(shown, {f"field_{lang()}": "profile.col.field", f"type_{lang()}": "label.instrument_type",
-                      "state_label": "profile.col.capability_state", "in_date_of": "profile.col.standards_in_date",
-                      "legal": "profile.col.legal", "service_label": "profile.col.service",
-                      "range_text": "profile.col.capability_range", "uncertainty": "profile.col.best_uncertainty",
-                      "annual_capacity": "profile.col.annual_capacity", "recognition_label": "profile.col.recognition",
-                      "holder_code": "profile.col.holder"})
+        table(
+            shown,
+            {
+                f"field_{lang()}": "profile.col.field",
+                f"type_{lang()}": "label.instrument_type",
+                "state_label": "profile.col.capability_state",
+                "in_date_of": "profile.col.standards_in_date",
+                "legal": "profile.col.legal",
+                "service_label": "profile.col.service",
+                "range_text": "profile.col.capability_range",
+                "uncertainty": "profile.col.best_uncertainty",
+                "annual_capacity": "profile.col.annual_capacity",
+                "recognition_label": "profile.col.recognition",
+                "holder_code": "profile.col.holder",
+            },
+        )
         csv_download(capabilities, filters, f"capabilities-{summary.code}", key="csv-capabilities")
         st.subheader(t("profile.capability_standards.title"))
-        st.caption(t("profile.capability_standards.caption", date=day(filters.as_of), days=filters.due_window_days))
+        st.caption(
+            t("profile.capability_standards.caption", date=day(filters.as_of), days=filters.due_window_days)
+        )
         backing = cached(profile.capability_standards, filters)
         shown = backing.assign(
-            capability=[f"{name} · {t(f'service.{service}')}" for name, service in
-                        zip(backing[f"type_{lang()}"], backing["service"], strict=True)],
+            capability=[
+                f"{name} · {t(f'service.{service}')}"
+                for name, service in zip(backing[f"type_{lang()}"], backing["service"], strict=True)
+            ],
             state_label=backing["state"].map(lambda s: t(f"capability.state.{s}")),
-            standard=[f"{n} · {sn}" if isinstance(n, str) else t("profile.no_standard_recorded")
-                      for n, sn in zip(backing["name"], backing["serial_no"], strict=True)],
-            status_text=[status_label(s, lang()) if isinstance(s, str) else
-                         (t("profile.standard_not_held") if isinstance(n, str) else "")
-                         for s, n in zip(backing["status"], backing["name"], strict=True)],
+            standard=[
+                f"{n} · {sn}" if isinstance(n, str) else t("profile.no_standard_recorded")
+                for n, sn in zip(backing["name"], backing["serial_no"], strict=True)
+            ],
+            status_text=[
+                status_label(s, lang())
+                if isinstance(s, str)
+                else (t("profile.standard_not_held") if isinstance(n, str) else "")
+                for s, n in zip(backing["status"], backing["name"], strict=True)
+            ],
             in_date_label=backing["in_date"].map(lambda ok: "✔" if ok else "✖"),
         )
-        table(shown, {"capability": "profile.col.capability", "range_text": "profile.col.capability_range",
-                      "state_label": "profile.col.capability_state", "standard": "profile.col.standard",
-                      "status_text": "profile.col.standard_status", "due_on": "profile.col.due_on",
-                      "in_date_label": "profile.col.standard_in_date", "holder_code": "profile.col.holder"},
-              dates=("due_on",))
+        table(
+            shown,
+            {
+                "capability": "profile.col.capability",
+                "range_text": "profile.col.capability_range",
+                "state_label": "profile.col.capability_state",
+                "standard": "profile.col.standard",
+                "status_text": "profile.col.standard_status",
+                "due_on": "profile.col.due_on",
+                "in_date_label": "profile.col.standard_in_date",
+                "holder_code": "profile.col.holder",
+            },
+            dates=("due_on",),
+        )
         csv_download(backing, filters, f"capability-standards-{summary.code}", key="csv-capability-standards")
 
-with tabs[3]:
+
+def status_tab(summary: profile.CenterSummary, filters: Filters) -> None:
+    """Its equipment in date, due and overdue."""
     counts = cached(profile.center_status_counts, filters)
     if int(counts["equipment"].sum()) == 0:
         empty_state("profile.empty.no_equipment")
@@ -287,42 +468,85 @@ with tabs[3]:
         if attention.empty:
             empty_state("profile.empty.no_attention")
         else:
-            shown = attention.assign(status_text=attention["status"].astype(str).map(lambda s: status_label(s, lang())))
-            table(shown, {"status_text": "label.status", "name": "profile.col.name",
-                          "serial_no": "profile.col.serial_no", "last_calibrated_on": "profile.col.last_calibrated_on",
-                          "due_on": "profile.col.due_on", "days_to_due": "profile.col.days_to_due",
-                          "holder_code": "profile.col.holder"}, dates=("last_calibrated_on", "due_on"))
+            shown = attention.assign(
+                status_text=attention["status"].astype(str).map(lambda s: status_label(s, lang()))
+            )
+            table(
+                shown,
+                {
+                    "status_text": "label.status",
+                    "name": "profile.col.name",
+                    "serial_no": "profile.col.serial_no",
+                    "last_calibrated_on": "profile.col.last_calibrated_on",
+                    "due_on": "profile.col.due_on",
+                    "days_to_due": "profile.col.days_to_due",
+                    "holder_code": "profile.col.holder",
+                },
+                dates=("last_calibrated_on", "due_on"),
+            )
             csv_download(attention, filters, f"attention-{summary.code}", key="csv-attention")
 
-with tabs[4]:
+
+def traceability_tab(summary: profile.CenterSummary, filters: Filters) -> None:
+    """Its standards' chains; one standard's certificates, drift and what its loss would cost the network."""
     st.subheader(t("profile.trace.title"))
     trace = cached(traceability.traceability_overview, filters)
     chain, links = trace.chain, trace.links
     if chain.empty:
         empty_state("profile.empty.no_standards")
     else:
-        st.caption(t("profile.trace.caption", standards=tn("count.standards", chain["root_id"].nunique()),
-                     levels=tn("count.levels", int(chain["level"].max()))))
+        st.caption(
+            t(
+                "profile.trace.caption",
+                standards=tn("count.standards", chain["root_id"].nunique()),
+                levels=tn("count.levels", int(chain["level"].max())),
+            )
+        )
         st.markdown(f"**{t('profile.trace.graph')}**")
         st.graphviz_chart(charts.traceability_dot(links, summary.code, lang()), width="stretch")
         csv_download(links, filters, f"traceability-links-{summary.code}", key="csv-trace-links")
         st.markdown(f"**{t('profile.trace.table')}**")
         shown = chain.assign(
             result_label=chain["result"].map(
-                lambda r: charts.result_label(r, lang()) if isinstance(r, str) else t("profile.result.none")),
+                lambda r: charts.result_label(r, lang()) if isinstance(r, str) else t("profile.result.none")
+            ),
             provider=chain["provider_name"].fillna(t("profile.trace.no_certificate")),
-            standard=[f"{h} · {n}" if isinstance(n, str) else "" for h, n in
-                      zip(chain["standard_holder_code"], chain["standard_name"], strict=True)],
+            standard=[
+                f"{h} · {n}" if isinstance(n, str) else ""
+                for h, n in zip(chain["standard_holder_code"], chain["standard_name"], strict=True)
+            ],
         )
-        table(shown, {"level": "profile.col.level", "holder_code": "profile.col.holder",
-                      "equipment_name": "profile.col.standard", "serial_no": "profile.col.serial_no",
-                      "provider": "profile.col.provider", "certificate_no": "profile.col.certificate_no",
-                      "calibrated_on": "profile.col.calibrated_on", "result_label": "profile.col.result",
-                      "standard": "profile.col.provider_standard"}, dates=("calibrated_on",))
+        table(
+            shown,
+            {
+                "level": "profile.col.level",
+                "holder_code": "profile.col.holder",
+                "equipment_name": "profile.col.standard",
+                "serial_no": "profile.col.serial_no",
+                "provider": "profile.col.provider",
+                "certificate_no": "profile.col.certificate_no",
+                "calibrated_on": "profile.col.calibrated_on",
+                "result_label": "profile.col.result",
+                "standard": "profile.col.provider_standard",
+            },
+            dates=("calibrated_on",),
+        )
         csv_download(chain, filters, f"traceability-{summary.code}", key="csv-trace-chain")
 
     st.subheader(t("profile.reverse.title"))
-    choices = trace.choices
+    standard = pick_standard(trace.choices)
+    if standard is None:
+        if "standard" in st.query_params:
+            del st.query_params["standard"]
+        empty_state("profile.empty.no_standards")
+        return
+    st.query_params["standard"] = str(standard)
+    standard_view(standard, filters)
+    loss_view(standard)
+
+
+def pick_standard(choices: pd.DataFrame) -> int | None:
+    """The standard the reverse view shows: from ?standard=ID on arrival, then the picker."""
     options = [int(i) for i in choices["equipment_id"]]
     if STANDARD_KEY not in st.session_state:
         raw = st.query_params.get("standard")
@@ -339,54 +563,90 @@ with tabs[4]:
         + f" · {t('profile.reverse.issued_count', count=num(row.certificates_issued))}"
         for row in choices.itertuples()
     }
-    standard = st.selectbox(t("profile.reverse.pick"), options, key=STANDARD_KEY,
-                            format_func=lambda i: labels.get(i, str(i)))
-    if standard is None:
-        if "standard" in st.query_params:
-            del st.query_params["standard"]
-        empty_state("profile.empty.no_standards")
-    else:
-        st.query_params["standard"] = str(standard)
-        report = cached(traceability.standard_report, filters, standard_id=int(standard))
-        verdict = report.verdict
-        if verdict.failed:
-            key = "profile.reverse.failed" if verdict.last_good_on else "profile.reverse.failed_never_good"
-            st.error(t(key, date=day(verdict.latest_on), last_good=day(verdict.last_good_on),
-                       count=num(len(report.suspect))), icon=":material/report:")
-            if not report.suspect.empty:
-                st.markdown(f"**{t('profile.reverse.suspect')}**")
-                certificate_columns = {"calibrated_on": "profile.col.calibrated_on",
-                                       "certificate_no": "profile.col.certificate_no",
-                                       "holder_code": "profile.col.holder", "equipment_name": "profile.col.name",
-                                       "serial_no": "profile.col.serial_no", "result_label": "profile.col.result"}
-                table(report.suspect.assign(result_label=report.suspect["result"].map(
-                    lambda r: charts.result_label(r, lang()))), certificate_columns, dates=("calibrated_on",))
-                csv_download(report.suspect, filters, f"suspect-{standard}", key="csv-suspect")
-        elif verdict.latest_on is None:
-            st.info(t("profile.reverse.never", count=num(len(report.calibrated))))
-        else:
-            st.success(t("profile.reverse.latest", date=day(verdict.latest_on),
-                         result=charts.result_label(verdict.latest_result, lang()),
-                         count=num(len(report.calibrated))))
-        st.markdown(f"**{t('profile.reverse.issued')}**")
-        if report.calibrated.empty:
-            empty_state("profile.empty.not_used")
-        else:
-            issued = report.calibrated.assign(result_label=report.calibrated["result"].map(
-                lambda r: charts.result_label(r, lang())))
-            table(issued, {"calibrated_on": "profile.col.calibrated_on", "certificate_no": "profile.col.certificate_no",
-                           "holder_code": "profile.col.holder", "equipment_name": "profile.col.name",
-                           "serial_no": "profile.col.serial_no", "result_label": "profile.col.result",
-                           "due_on": "profile.col.due_on"}, dates=("calibrated_on", "due_on"))
-            csv_download(report.calibrated, filters, f"calibrated-with-{standard}", key="csv-calibrated-with")
-        if report.drift.empty:
-            empty_state("profile.empty.no_drift")
-        else:
-            chart_with_data(charts.drift_chart(report.drift, report.uncertainty_unit, lang()), report.drift,
-                            filters, name=f"drift-{standard}")
-        loss_view(int(standard))
+    standard = st.selectbox(
+        t("profile.reverse.pick"), options, key=STANDARD_KEY, format_func=lambda i: labels.get(i, str(i))
+    )
+    return None if standard is None else int(standard)
 
-with tabs[5]:
+
+def standard_view(standard: int, filters: Filters) -> None:
+    """What one standard vouched for: its latest verdict, the certificates it supported, its drift."""
+    report = cached(traceability.standard_report, filters, standard_id=standard)
+    verdict = report.verdict
+    if verdict.failed:
+        key = "profile.reverse.failed" if verdict.last_good_on else "profile.reverse.failed_never_good"
+        st.error(
+            t(
+                key,
+                date=day(verdict.latest_on),
+                last_good=day(verdict.last_good_on),
+                count=num(len(report.suspect)),
+            ),
+            icon=":material/report:",
+        )
+        if not report.suspect.empty:
+            st.markdown(f"**{t('profile.reverse.suspect')}**")
+            certificate_columns = {
+                "calibrated_on": "profile.col.calibrated_on",
+                "certificate_no": "profile.col.certificate_no",
+                "holder_code": "profile.col.holder",
+                "equipment_name": "profile.col.name",
+                "serial_no": "profile.col.serial_no",
+                "result_label": "profile.col.result",
+            }
+            table(
+                report.suspect.assign(
+                    result_label=report.suspect["result"].map(lambda r: charts.result_label(r, lang()))
+                ),
+                certificate_columns,
+                dates=("calibrated_on",),
+            )
+            csv_download(report.suspect, filters, f"suspect-{standard}", key="csv-suspect")
+    elif verdict.latest_on is None:
+        st.info(t("profile.reverse.never", count=num(len(report.calibrated))))
+    else:
+        st.success(
+            t(
+                "profile.reverse.latest",
+                date=day(verdict.latest_on),
+                result=charts.result_label(verdict.latest_result, lang()),
+                count=num(len(report.calibrated)),
+            )
+        )
+    st.markdown(f"**{t('profile.reverse.issued')}**")
+    if report.calibrated.empty:
+        empty_state("profile.empty.not_used")
+    else:
+        issued = report.calibrated.assign(
+            result_label=report.calibrated["result"].map(lambda r: charts.result_label(r, lang()))
+        )
+        table(
+            issued,
+            {
+                "calibrated_on": "profile.col.calibrated_on",
+                "certificate_no": "profile.col.certificate_no",
+                "holder_code": "profile.col.holder",
+                "equipment_name": "profile.col.name",
+                "serial_no": "profile.col.serial_no",
+                "result_label": "profile.col.result",
+                "due_on": "profile.col.due_on",
+            },
+            dates=("calibrated_on", "due_on"),
+        )
+        csv_download(report.calibrated, filters, f"calibrated-with-{standard}", key="csv-calibrated-with")
+    if report.drift.empty:
+        empty_state("profile.empty.no_drift")
+    else:
+        chart_with_data(
+            charts.drift_chart(report.drift, report.uncertainty_unit, lang()),
+            report.drift,
+            filters,
+            name=f"drift-{standard}",
+        )
+
+
+def cooperation_tab(summary: profile.CenterSummary, filters: Filters) -> None:
+    """Its agreements with their stages, and its events."""
     cooperation = cached(profile.center_cooperation, filters)
     st.subheader(t("profile.agreements"))
     if cooperation.agreements.empty:
@@ -394,27 +654,48 @@ with tabs[5]:
     else:
         found = cooperation.agreements
         agreements = found.assign(
-            stage_label=[stage_text(s, bool(p), lang()) for s, p in
-                         zip(found["stage"], found["later_stages_published"], strict=True)],
+            stage_label=[
+                stage_text(s, bool(p), lang())
+                for s, p in zip(found["stage"], found["later_stages_published"], strict=True)
+            ],
             # a real contract whose term its source did not publish says so instead of a blank date
-            term=[term_text(e, bool(p), lang()) for e, p in zip(found["expires_on"], found["term_published"],
-                                                                 strict=True)],
+            term=[
+                term_text(e, bool(p), lang())
+                for e, p in zip(found["expires_on"], found["term_published"], strict=True)
+            ],
             data=found["is_demo"].map(lambda demo: data_label(bool(demo), lang())),
         )
-        table(agreements, {f"title_{lang()}": "profile.col.agreement", "center_code": "label.center",
-                           "stage_label": "profile.col.stage", "proposed_on": "profile.col.proposed_on",
-                           "signed_on": "profile.col.signed_on", "term": "profile.col.expires_on",
-                           f"scope_{lang()}": "profile.col.scope", "data": "profile.col.data",
-                           f"source_label_{lang()}": "profile.col.source"},
-              dates=("proposed_on", "signed_on"))
+        table(
+            agreements,
+            {
+                f"title_{lang()}": "profile.col.agreement",
+                "center_code": "label.center",
+                "stage_label": "profile.col.stage",
+                "proposed_on": "profile.col.proposed_on",
+                "signed_on": "profile.col.signed_on",
+                "term": "profile.col.expires_on",
+                f"scope_{lang()}": "profile.col.scope",
+                "data": "profile.col.data",
+                f"source_label_{lang()}": "profile.col.source",
+            },
+            dates=("proposed_on", "signed_on"),
+        )
         real_sources(found)
         csv_download(found, filters, f"agreements-{summary.code}", key="csv-agreements")
         st.markdown(f"**{t('profile.stage_history')}**")
         history = cooperation.stage_history.merge(
-            cooperation.agreements[["agreement_id", f"title_{lang()}"]], on="agreement_id")
+            cooperation.agreements[["agreement_id", f"title_{lang()}"]], on="agreement_id"
+        )
         history = history.assign(stage_label=history["stage"].astype(str).map(lambda s: t(f"stage.{s}")))
-        table(history, {"changed_on": "profile.col.changed_on", f"title_{lang()}": "profile.col.agreement",
-                        "stage_label": "profile.col.stage"}, dates=("changed_on",))
+        table(
+            history,
+            {
+                "changed_on": "profile.col.changed_on",
+                f"title_{lang()}": "profile.col.agreement",
+                "stage_label": "profile.col.stage",
+            },
+            dates=("changed_on",),
+        )
         csv_download(cooperation.stage_history, filters, f"stage-history-{summary.code}", key="csv-stages")
     st.subheader(t("profile.events"))
     if cooperation.events.empty:
@@ -424,22 +705,54 @@ with tabs[5]:
             kind_label=cooperation.events["kind"].map(lambda k: t(f"profile.event_kind.{k}")),
             data=cooperation.events["is_demo"].map(lambda demo: data_label(bool(demo), lang())),
         )
-        table(events, {"held_on": "profile.col.held_on", f"title_{lang()}": "profile.col.event",
-                       f"place_{lang()}": "profile.col.place", "kind_label": "profile.col.event_kind",
-                       f"participants_{lang()}": "profile.col.participants", "data": "profile.col.data",
-                       f"source_label_{lang()}": "profile.col.source"},
-              dates=("held_on",))
+        table(
+            events,
+            {
+                "held_on": "profile.col.held_on",
+                f"title_{lang()}": "profile.col.event",
+                f"place_{lang()}": "profile.col.place",
+                "kind_label": "profile.col.event_kind",
+                f"participants_{lang()}": "profile.col.participants",
+                "data": "profile.col.data",
+                f"source_label_{lang()}": "profile.col.source",
+            },
+            dates=("held_on",),
+        )
         real_sources(cooperation.events)
         csv_download(cooperation.events, filters, f"events-{summary.code}", key="csv-events")
 
-with tabs[6]:
+
+def utilization_tab(summary: profile.CenterSummary, filters: Filters) -> None:
+    """Monthly service volumes against capacity."""
     monthly = cached(profile.monthly_utilization, filters)
     if monthly.empty:
         empty_state("profile.empty.no_volume")
     else:
-        chart_with_data(charts.utilization_chart(monthly, lang()), monthly, filters,
-                        name=f"utilization-{summary.code}")
+        chart_with_data(
+            charts.utilization_chart(monthly, lang()), monthly, filters, name=f"utilization-{summary.code}"
+        )
         latest = profile.latest_utilization(monthly)
-        st.caption(t("profile.utilization.caption", month=latest.month.strftime("%m/%Y"),
-                     volume=num(latest.volume), capacity=num(latest.monthly_capacity),
-                     share=pct(latest.utilization), average=pct(latest.average_12_months)))
+        st.caption(
+            t(
+                "profile.utilization.caption",
+                month=latest.month.strftime("%m/%Y"),
+                volume=num(latest.volume),
+                capacity=num(latest.monthly_capacity),
+                share=pct(latest.utilization),
+                average=pct(latest.average_12_months),
+            )
+        )
+
+
+TABS = {
+    "overview": overview_tab,
+    "equipment": equipment_tab,
+    "capabilities": capabilities_tab,
+    "status": status_tab,
+    "traceability": traceability_tab,
+    "cooperation": cooperation_tab,
+    "utilization": utilization_tab,
+}
+for tab, draw in zip(st.tabs([t(f"profile.tab.{name}") for name in TABS]), TABS.values(), strict=True):
+    with tab:
+        draw(summary, filters)

@@ -54,8 +54,12 @@ def record_change(
         table_name=table_name,
         row_id=str(row_id),
         action=action,
-        before=json.dumps(before, ensure_ascii=False, sort_keys=True, default=_plain) if before is not None else None,
-        after=json.dumps(after, ensure_ascii=False, sort_keys=True, default=_plain) if after is not None else None,
+        before=json.dumps(before, ensure_ascii=False, sort_keys=True, default=_plain)
+        if before is not None
+        else None,
+        after=json.dumps(after, ensure_ascii=False, sort_keys=True, default=_plain)
+        if after is not None
+        else None,
         center_id=center_id,
     )
     session.add(entry)
@@ -75,8 +79,15 @@ def audit_log(
     """Newest changes first, optionally of one center, table, user or period (local days, inclusive)."""
     query = (
         select(
-            AuditLog.id, AuditLog.at, AuditLog.username, Center.code.label("center_code"),  # type: ignore[attr-defined]
-            AuditLog.table_name, AuditLog.row_id, AuditLog.action, AuditLog.before, AuditLog.after,
+            AuditLog.id,
+            AuditLog.at,
+            AuditLog.username,
+            Center.code.label("center_code"),  # type: ignore[attr-defined]
+            AuditLog.table_name,
+            AuditLog.row_id,
+            AuditLog.action,
+            AuditLog.before,
+            AuditLog.after,
         )
         .select_from(AuditLog)
         .outerjoin(Center, Center.id == AuditLog.center_id)  # type: ignore[arg-type]
@@ -92,7 +103,10 @@ def audit_log(
     if since:
         query = query.where(col(AuditLog.at) >= datetime.combine(since, time.min, ZoneInfo(LOCAL_TIME_ZONE)))
     if until:
-        query = query.where(col(AuditLog.at) < datetime.combine(until + timedelta(days=1), time.min, ZoneInfo(LOCAL_TIME_ZONE)))
+        query = query.where(
+            col(AuditLog.at)
+            < datetime.combine(until + timedelta(days=1), time.min, ZoneInfo(LOCAL_TIME_ZONE))
+        )
     frame = pd.DataFrame(session.execute(query).all(), columns=["id", *AUDIT_COLUMNS])
     frame["at"] = pd.to_datetime(frame["at"], utc=True).dt.tz_convert(LOCAL_TIME_ZONE).dt.tz_localize(None)
     return frame

@@ -37,7 +37,7 @@ from sqlmodel import Session, col, func, select
 from services.audit import record_change
 from services.dataset import demo_as_of
 from services.i18n import translate
-from services.models import Center, LoginThrottle, Role, User
+from services.models import Center, LoginThrottle, OidcAccount, Role, User
 
 # OWASP's Argon2id setting (Password Storage Cheat Sheet: 19 MiB, 2 passes, 1 lane): about 35 ms
 # here (OWASP puts it beside scrypt at N=2^17, eight times the old N=2^14), and cheap enough
@@ -56,6 +56,9 @@ SCRYPT_P = 1
 _SCRYPT: Final = "scrypt"
 
 MIN_PASSWORD_LENGTH: Final = 12  # NIST SP 800-63B: length, not composition rules
+# ... and no password that is guessable for what it is: mostly one character repeated
+# ("aaaaaaaaaaaa", "121212121212"), or the account's own name inside it
+MIN_DISTINCT_CHARACTERS: Final = 5
 MAX_PASSWORD_LENGTH: Final = 1024  # beyond this a "password" is a denial-of-service attempt
 USERNAME: Final = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 SYSTEM_ACTOR: Final = "system"  # the audit's "who" for commands run on the server
@@ -79,10 +82,12 @@ class ThrottlePolicy:
 
 # an account: 5 free guesses, then 30 s, 60 s, … up to 15 min; a client address (many accounts
 # tried from one place) is allowed more, since colleagues may share one address
-ACCOUNT_THROTTLE = ThrottlePolicy(free_failures=5, first_wait_seconds=30, max_wait_seconds=900,
-                                  forget_after_seconds=3600)
-CLIENT_THROTTLE = ThrottlePolicy(free_failures=20, first_wait_seconds=30, max_wait_seconds=900,
-                                 forget_after_seconds=3600)
+ACCOUNT_THROTTLE = ThrottlePolicy(
+    free_failures=5, first_wait_seconds=30, max_wait_seconds=900, forget_after_seconds=3600
+)
+CLIENT_THROTTLE = ThrottlePolicy(
+    free_failures=20, first_wait_seconds=30, max_wait_seconds=900, forget_after_seconds=3600
+)
 
 
 class PasswordPolicyError(ValueError):
@@ -100,9 +105,14 @@ class PasswordPolicyError(ValueError):
 
 
 def _hasher() -> PasswordHasher:
-    return PasswordHasher(time_cost=ARGON2_TIME_COST, memory_cost=ARGON2_MEMORY_KIB,
-                          parallelism=ARGON2_PARALLELISM, hash_len=ARGON2_HASH_BYTES,
-                          salt_len=ARGON2_SALT_BYTES, type=Type.ID)
+    return PasswordHasher(
+        time_cost=ARGON2_TIME_COST,
+        memory_cost=ARGON2_MEMORY_KIB,
+        parallelism=ARGON2_PARALLELISM,
+        hash_len=ARGON2_HASH_BYTES,
+        salt_len=ARGON2_SALT_BYTES,
+        type=Type.ID,
+    )
 
 
 def hash_password(password: str, *, salt: bytes | None = None) -> str:
@@ -112,8 +122,15 @@ def hash_password(password: str, *, salt: bytes | None = None) -> str:
     """
     if salt is None:
         return _hasher().hash(password)
-    return hash_secret(password.encode("utf-8"), salt, time_cost=ARGON2_TIME_COST, memory_cost=ARGON2_MEMORY_KIB,
-                       parallelism=ARGON2_PARALLELISM, hash_len=ARGON2_HASH_BYTES, type=Type.ID).decode("ascii")
+    return hash_secret(
+        password.encode("utf-8"),
+        salt,
+        time_cost=ARGON2_TIME_COST,
+        memory_cost=ARGON2_MEMORY_KIB,
+        parallelism=ARGON2_PARALLELISM,
+        hash_len=ARGON2_HASH_BYTES,
+        type=Type.ID,
+    ).decode("ascii")
 
 
 def _verify_scrypt(password: str, stored: str) -> bool:
@@ -122,8 +139,15 @@ def _verify_scrypt(password: str, stored: str) -> bool:
         if scheme != _SCRYPT or int(n) > 2**20 or int(r) > 32 or int(p) > 16:
             return False
         expected = bytes.fromhex(digest_hex)
-        actual = hashlib.scrypt(password.encode("utf-8"), salt=bytes.fromhex(salt_hex), n=int(n), r=int(r),
-                                p=int(p), dklen=len(expected), maxmem=2**31 - 1)
+        actual = hashlib.scrypt(
+            password.encode("utf-8"),
+            salt=bytes.fromhex(salt_hex),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            dklen=len(expected),
+            maxmem=2**31 - 1,
+        )
     except (ValueError, TypeError, MemoryError):
         return False
     return hmac.compare_digest(actual, expected)
@@ -158,17 +182,26 @@ def _dummy_hash() -> str:
     """The one hash checked for a name that does not exist: made once per cost setting, never matched."""
     key = (ARGON2_TIME_COST, ARGON2_MEMORY_KIB, ARGON2_PARALLELISM)
     if key not in _dummy_hashes:
-        _dummy_hashes[key] = hash_password("no account has this password: " + hashlib.sha256(b"dummy").hexdigest())
+        _dummy_hashes[key] = hash_password(
+            "no account has this password: " + hashlib.sha256(b"dummy").hexdigest()
+        )
     return _dummy_hashes[key]
 
 
-def check_new_password(password: str) -> None:
-    """Refuse a password an account may not get (too short, too long); ``PasswordPolicyError``."""
+def check_new_password(password: str, username: str | None = None) -> None:
+    """Refuse a password an account may not get (too short or long, too few different characters,
+    the account's name inside it); ``PasswordPolicyError``."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise PasswordPolicyError("auth.error.password_too_short", length=str(len(password)),
-                                  minimum=str(MIN_PASSWORD_LENGTH))
+        raise PasswordPolicyError(
+            "auth.error.password_too_short", length=str(len(password)), minimum=str(MIN_PASSWORD_LENGTH)
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
         raise PasswordPolicyError("auth.error.password_too_long", maximum=str(MAX_PASSWORD_LENGTH))
+    if len(set(password.casefold())) < MIN_DISTINCT_CHARACTERS:
+        raise PasswordPolicyError("accounts.error.password_too_simple", minimum=str(MIN_DISTINCT_CHARACTERS))
+    name = _normal_username(username or "")
+    if len(name) >= 3 and name in password.casefold():
+        raise PasswordPolicyError("accounts.error.password_has_name", username=name[:64])
 
 
 def _normal_username(username: str) -> str:
@@ -201,7 +234,9 @@ class SignedInUser:
 def _signed_in(session: Session, user: User) -> SignedInUser:
     center = session.get(Center, user.center_id) if user.center_id is not None else None
     return SignedInUser(
-        username=user.username, role=user.role, center_id=user.center_id,
+        username=user.username,
+        role=user.role,
+        center_id=user.center_id,
         center_code=center.code if center else None,
     )
 
@@ -211,7 +246,24 @@ def _find(session: Session, username: str) -> User | None:
 
 
 def signed_in_user(session: Session, username: str) -> SignedInUser | None:
-    """The user as stored now (role or center may have changed since login); None once disabled."""
+    """The user as stored now (role or center may have changed since login); None once disabled.
+
+    A name with "@" is an e-mail address signed in through OIDC (account names cannot hold one):
+    its rights are those of its row in oidc_account (services.oidc).
+    """
+    if "@" in username:
+        mapped = session.exec(
+            select(OidcAccount).where(OidcAccount.email == username.strip().lower())
+        ).first()
+        if mapped is None or mapped.disabled:
+            return None
+        center = session.get(Center, mapped.center_id) if mapped.center_id is not None else None
+        return SignedInUser(
+            username=mapped.email,
+            role=mapped.role,
+            center_id=mapped.center_id,
+            center_code=center.code if center else None,
+        )
     user = session.exec(select(User).where(User.username == username)).first()
     return _signed_in(session, user) if user and not user.disabled else None
 
@@ -233,7 +285,9 @@ def _keys(username: str, client: str | None) -> list[tuple[str, ThrottlePolicy]]
 def wait_seconds(session: Session, *, username: str, client: str | None, now: datetime) -> int:
     """Whole seconds this name (or this client) must still wait before a login is even checked."""
     keys = [key for key, _ in _keys(username, client)]
-    until = session.execute(select(func.max(LoginThrottle.locked_until)).where(col(LoginThrottle.key).in_(keys)))
+    until = session.execute(
+        select(func.max(LoginThrottle.locked_until)).where(col(LoginThrottle.key).in_(keys))
+    )
     locked_until = until.scalar_one()
     longest = (locked_until or 0.0) - _seconds(now)
     return math.ceil(longest) if longest > 0 else 0
@@ -286,14 +340,30 @@ class LoginOutcome:
         return failed
 
 
-def _audit_login(session: Session, *, username: str, user: User | None, action: str, client: str | None,
-                 now: datetime, **facts: object) -> None:
-    record_change(session, username=username[:64], table_name="app_user", row_id=user.id if user else "—",
-                  action=action, after={"client": client, **facts}, at=now)
+def _audit_login(
+    session: Session,
+    *,
+    username: str,
+    user: User | None,
+    action: str,
+    client: str | None,
+    now: datetime,
+    **facts: object,
+) -> None:
+    record_change(
+        session,
+        username=username[:64],
+        table_name="app_user",
+        row_id=user.id if user else "—",
+        action=action,
+        after={"client": client, **facts},
+        at=now,
+    )
 
 
-def log_in(session: Session, username: str, password: str, *, client: str | None = None,
-           now: datetime | None = None) -> LoginOutcome:
+def log_in(
+    session: Session, username: str, password: str, *, client: str | None = None, now: datetime | None = None
+) -> LoginOutcome:
     """Check a name and password, throttled per account name and per client; commits what it records.
 
     ``now`` is the moment of the attempt (tests pass it; the page passes None for the clock).
@@ -324,18 +394,26 @@ def log_in(session: Session, username: str, password: str, *, client: str | None
         for key, policy in _keys(name, client):
             _record_failure(session, key, policy, at)
         _forget_old_failures(session, at)
-        _audit_login(session, username=name, user=user, action=f"login_{refusal}" if refusal != "failed"
-                     else "login_failed", client=client, now=now)
+        _audit_login(
+            session,
+            username=name,
+            user=user,
+            action=f"login_{refusal}" if refusal != "failed" else "login_failed",
+            client=client,
+            now=now,
+        )
         session.commit()
-        return LoginOutcome(refusal=refusal, wait_seconds=wait_seconds(session, username=name, client=client,
-                                                                       now=now))
+        return LoginOutcome(
+            refusal=refusal, wait_seconds=wait_seconds(session, username=name, client=client, now=now)
+        )
     assert user is not None
     session.execute(delete(LoginThrottle).where(LoginThrottle.key == _keys(name, None)[0][0]))
     if rehash:
         user.password_hash = hash_password(password)
         session.add(user)
-    _audit_login(session, username=user.username, user=user, action="login", client=client, now=now,
-                 rehashed=rehash)
+    _audit_login(
+        session, username=user.username, user=user, action="login", client=client, now=now, rehashed=rehash
+    )
     session.commit()
     return LoginOutcome(user=_signed_in(session, user))
 
@@ -358,12 +436,33 @@ def _center_id(session: Session, center_code: str | None) -> int | None:
 
 
 def _account_facts(user: User) -> dict[str, object]:
-    return {"username": user.username, "role": user.role, "center_id": user.center_id, "disabled": user.disabled}
+    return {
+        "username": user.username,
+        "role": user.role,
+        "center_id": user.center_id,
+        "disabled": user.disabled,
+        "email": user.email,
+    }
 
 
-def _add_user(session: Session, *, username: str, password: str, role: Role | str, center_code: str | None,
-              by: str) -> User:
-    role = Role(role)
+def _role(role: Role | str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        raise PasswordPolicyError("accounts.error.bad_role", role=str(role)[:32]) from None
+
+
+def _add_user(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    role: Role | str,
+    center_code: str | None,
+    by: str,
+    email: str | None = None,
+) -> User:
+    role = _role(role)
     name = _normal_username(username)
     if not USERNAME.fullmatch(name):
         raise PasswordPolicyError("auth.error.bad_username", username=name[:64])
@@ -372,21 +471,37 @@ def _add_user(session: Session, *, username: str, password: str, role: Role | st
     center_id = _center_id(session, center_code)
     if role == Role.CENTER_STAFF and center_id is None:
         raise PasswordPolicyError("auth.error.staff_need_center")
-    user = User(username=name, role=role, center_id=center_id, password_hash=hash_password(password))
+    user = User(
+        username=name, role=role, center_id=center_id, password_hash=hash_password(password), email=email
+    )
     session.add(user)
     session.flush()
-    record_change(session, username=by, table_name="app_user", row_id=user.id, action="insert",
-                  after=_account_facts(user))
+    record_change(
+        session,
+        username=by,
+        table_name="app_user",
+        row_id=user.id,
+        action="insert",
+        after=_account_facts(user),
+    )
     return user
 
 
 def create_user(
-    session: Session, *, username: str, password: str, role: Role | str, center_code: str | None = None,
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    role: Role | str,
+    center_code: str | None = None,
     by: str = SYSTEM_ACTOR,
+    email: str | None = None,
 ) -> User:
     """Add a user (the caller commits) after checking the password; audited as done ``by`` someone."""
-    check_new_password(password)
-    return _add_user(session, username=username, password=password, role=role, center_code=center_code, by=by)
+    check_new_password(password, username)
+    return _add_user(
+        session, username=username, password=password, role=role, center_code=center_code, by=by, email=email
+    )
 
 
 def _existing(session: Session, username: str) -> User:
@@ -402,33 +517,62 @@ def _change(session: Session, user: User, by: str, action: str, **values: object
         setattr(user, name, value)
     session.add(user)
     session.flush()
-    record_change(session, username=by, table_name="app_user", row_id=user.id, action=action, before=before,
-                  after=_account_facts(user))
+    record_change(
+        session,
+        username=by,
+        table_name="app_user",
+        row_id=user.id,
+        action=action,
+        before=before,
+        after=_account_facts(user),
+    )
     return user
 
 
 def set_password(session: Session, *, username: str, password: str, by: str = SYSTEM_ACTOR) -> User:
     """Give an account a new password (the caller commits); its failed-login count starts again."""
-    check_new_password(password)
+    check_new_password(password, username)
     user = _existing(session, username)
     session.execute(delete(LoginThrottle).where(LoginThrottle.key == f"account:{user.username}"))
     return _change(session, user, by, "password_change", password_hash=hash_password(password))
 
 
+def _keep_an_admin(session: Session, user: User) -> None:
+    """Refuse a change that would leave no active administrator (nobody could manage accounts in the app)."""
+    if user.role != Role.ADMIN or user.disabled:
+        return
+    active = session.exec(
+        select(func.count()).select_from(User).where(User.role == Role.ADMIN, col(User.disabled).is_(False))
+    ).one()
+    if active <= 1:
+        raise PasswordPolicyError("accounts.error.last_admin", username=user.username)
+
+
 def set_disabled(session: Session, *, username: str, disabled: bool, by: str = SYSTEM_ACTOR) -> User:
     """Disable an account (it cannot log in, and open sessions lose their rights) or enable it again."""
     user = _existing(session, username)
+    if disabled:
+        _keep_an_admin(session, user)
     return _change(session, user, by, "disable" if disabled else "enable", disabled=disabled)
 
 
-def set_role(session: Session, *, username: str, role: Role | str, center_code: str | None = None,
-             by: str = SYSTEM_ACTOR) -> User:
+def set_role(
+    session: Session,
+    *,
+    username: str,
+    role: Role | str,
+    center_code: str | None = None,
+    by: str = SYSTEM_ACTOR,
+) -> User:
     """Change an account's role (and center: staff need one, others keep none unless given)."""
-    role = Role(role)
+    role = _role(role)
     center_id = _center_id(session, center_code)
     if role == Role.CENTER_STAFF and center_id is None:
         raise PasswordPolicyError("auth.error.staff_need_center")
-    return _change(session, _existing(session, username), by, "role_change", role=role, center_id=center_id)
+    user = _existing(session, username)
+    if role != Role.ADMIN:
+        _keep_an_admin(session, user)
+    return _change(session, user, by, "role_change", role=role, center_id=center_id)
 
 
 def has_users(session: Session) -> bool:
@@ -466,8 +610,14 @@ def add_demo_users(session: Session) -> list[str]:
     for username, role, center_code in wanted:
         if username not in taken:
             # the documented demo passwords are shorter than the policy allows: demo databases only
-            _add_user(session, username=username, password=demo_password(username), role=role,
-                      center_code=center_code, by=SYSTEM_ACTOR)
+            _add_user(
+                session,
+                username=username,
+                password=demo_password(username),
+                role=role,
+                center_code=center_code,
+                by=SYSTEM_ACTOR,
+            )
             added.append(username)
     session.commit()
     return added
@@ -478,11 +628,12 @@ def add_demo_users(session: Session) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     import argparse
-    import getpass
 
     from services.db import make_engine, upgrade_schema
 
-    parser = argparse.ArgumentParser(description="Accounts for the data-management page (every change is audited).")
+    parser = argparse.ArgumentParser(
+        description="Accounts for the data-management page (every change is audited)."
+    )
     parser.add_argument("--database-url", default=None, help="default: DATABASE_URL or data/metrology.db")
     commands = parser.add_subparsers(dest="command", required=True)
     add = commands.add_parser("add-user", help="add an account (asks for the password)")
@@ -491,7 +642,9 @@ def main(argv: list[str] | None = None) -> None:
     add.add_argument("--center", default=None, help="center code, required for center_staff")
     password = commands.add_parser("set-password", help="give an account a new password (asks for it)")
     password.add_argument("username")
-    disable = commands.add_parser("disable", help="disable an account: no login, open sessions lose their rights")
+    disable = commands.add_parser(
+        "disable", help="disable an account: no login, open sessions lose their rights"
+    )
     disable.add_argument("username")
     enable = commands.add_parser("enable", help="enable a disabled account again")
     enable.add_argument("username")
@@ -499,41 +652,67 @@ def main(argv: list[str] | None = None) -> None:
     role.add_argument("username")
     role.add_argument("--role", choices=[role.value for role in Role], required=True)
     role.add_argument("--center", default=None, help="center code, required for center_staff")
-    commands.add_parser("demo-users", help="add the missing demo accounts (<name>-demo passwords; demo database only)")
+    commands.add_parser(
+        "demo-users", help="add the missing demo accounts (<name>-demo passwords; demo database only)"
+    )
+    mapping = commands.add_parser(
+        "map-email", help="give an e-mail address signed in through OIDC a role (and center)"
+    )
+    mapping.add_argument("email")
+    mapping.add_argument("--role", choices=[role.value for role in Role], required=True)
+    mapping.add_argument("--center", default=None, help="center code, required for center_staff")
+    mapping.add_argument("--disabled", action="store_true", help="keep the row but sign nobody in with it")
     args = parser.parse_args(argv)
     engine = make_engine(args.database_url)
     upgrade_schema(engine)
 
-    def ask_password(username: str) -> str:
-        first = getpass.getpass(f"Password for {username} (at least {MIN_PASSWORD_LENGTH} characters): ")
-        if first != getpass.getpass("Again: "):
-            raise SystemExit("The passwords differ; nothing was changed.")
-        return first
-
     with Session(engine) as session:
         try:
-            if args.command == "add-user":
-                create_user(session, username=args.username, password=ask_password(args.username), role=args.role,
-                            center_code=args.center)
-                message = f"Added {_normal_username(args.username)} ({args.role})."
-            elif args.command == "set-password":
-                _existing(session, args.username)
-                set_password(session, username=args.username, password=ask_password(args.username))
-                message = f"New password set for {_normal_username(args.username)}."
-            elif args.command in ("disable", "enable"):
-                set_disabled(session, username=args.username, disabled=args.command == "disable")
-                message = f"{args.command.capitalize()}d {_normal_username(args.username)}."
-            elif args.command == "set-role":
-                set_role(session, username=args.username, role=args.role, center_code=args.center)
-                message = f"{_normal_username(args.username)} is now {args.role}."
-            else:
-                added = add_demo_users(session)
-                message = f"Added {len(added)} demo accounts: {', '.join(added) or 'none'}."
+            message = _run_command(session, args)
             session.commit()
         except PasswordPolicyError as err:
             session.rollback()
             raise SystemExit(f"{err.message('en')} / {err.message('vi')} Nothing was changed.") from None
     print(message)
+
+
+def _ask_password(username: str) -> str:
+    import getpass
+
+    first = getpass.getpass(f"Password for {username} (at least {MIN_PASSWORD_LENGTH} characters): ")
+    if first != getpass.getpass("Again: "):
+        raise SystemExit("The passwords differ; nothing was changed.")
+    return first
+
+
+def _run_command(session: Session, args) -> str:  # type: ignore[no-untyped-def]
+    """Do one command of ``main`` (the caller commits) and say what was done."""
+    if args.command == "add-user":
+        create_user(
+            session,
+            username=args.username,
+            password=_ask_password(args.username),
+            role=args.role,
+            center_code=args.center,
+        )
+        return f"Added {_normal_username(args.username)} ({args.role})."
+    if args.command == "set-password":
+        _existing(session, args.username)
+        set_password(session, username=args.username, password=_ask_password(args.username))
+        return f"New password set for {_normal_username(args.username)}."
+    if args.command in ("disable", "enable"):
+        set_disabled(session, username=args.username, disabled=args.command == "disable")
+        return f"{args.command.capitalize()}d {_normal_username(args.username)}."
+    if args.command == "set-role":
+        set_role(session, username=args.username, role=args.role, center_code=args.center)
+        return f"{_normal_username(args.username)} is now {args.role}."
+    if args.command == "map-email":
+        from services.oidc import map_email  # services.oidc builds on this module
+
+        map_email(session, email=args.email, role=args.role, center_code=args.center, disabled=args.disabled)
+        return f"{args.email.strip().lower()} signs in through OIDC as {args.role}."
+    added = add_demo_users(session)
+    return f"Added {len(added)} demo accounts: {', '.join(added) or 'none'}."
 
 
 if __name__ == "__main__":

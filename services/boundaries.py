@@ -14,7 +14,8 @@ from typing import Any
 
 from services.filters import Filters
 
-BOUNDARIES_FILE = Path(__file__).resolve().parent.parent / "data" / "boundaries" / "northern_provinces.geojson"
+# every province of 2024 and 2025 (the northern network draws its own; see services.map_chart)
+BOUNDARIES_FILE = Path(__file__).resolve().parent.parent / "data" / "boundaries" / "provinces.geojson"
 
 
 @cache

@@ -36,18 +36,40 @@ def _due_rows(session: Session, filters: Filters, until: date) -> list[dict[str,
 
     def pick(_status: ColumnElement, due: ColumnElement, _last: ColumnElement) -> list[ColumnElement]:
         picked["due"] = due
-        return [Equipment.id, Equipment.center_id, Equipment.serial_no, Equipment.name,  # type: ignore[list-item]
-                Equipment.instrument_type_code, Equipment.is_reference_standard, due.label("due_on")]  # type: ignore[list-item]
+        return [
+            Equipment.id,
+            Equipment.center_id,
+            Equipment.serial_no,
+            Equipment.name,  # type: ignore[list-item]
+            Equipment.instrument_type_code,
+            Equipment.is_reference_standard,
+            due.label("due_on"),
+        ]  # type: ignore[list-item]
 
     query = status_query(session, filters, pick)
-    query = query.where(picked["due"] >= filters.as_of, picked["due"] <= until).order_by(picked["due"], Equipment.id)
-    columns = ["equipment_id", "center_id", "serial_no", "name", "instrument_type_code", "is_reference_standard",
-               "due_on"]
+    query = query.where(picked["due"] >= filters.as_of, picked["due"] <= until).order_by(
+        picked["due"], Equipment.id
+    )
+    columns = [
+        "equipment_id",
+        "center_id",
+        "serial_no",
+        "name",
+        "instrument_type_code",
+        "is_reference_standard",
+        "due_on",
+    ]
     return [dict(zip(columns, row, strict=True)) for row in session.exec(query).all()]  # type: ignore[call-overload]
 
 
-def due_calendar_ics(session: Session, filters: Filters, *, months: int = DEFAULT_MONTHS, lang: str = "vi",
-                     stamp: datetime | None = None) -> bytes:
+def due_calendar_ics(
+    session: Session,
+    filters: Filters,
+    *,
+    months: int = DEFAULT_MONTHS,
+    lang: str = "vi",
+    stamp: datetime | None = None,
+) -> bytes:
     """The .ics of every equipment in ``filters``' scope due from ``as_of`` to ``months`` months later.
 
     Each event is on the center that answers for the equipment on the day (after the 2025 merger,
@@ -80,15 +102,31 @@ def due_calendar_ics(session: Session, filters: Filters, *, months: int = DEFAUL
         event.add("dtstart", due_on)
         event.add("dtend", due_on + timedelta(days=1))
         event.add("transp", "TRANSPARENT")
-        event.add("summary", translate("notices.ics.summary", lang, serial=row["serial_no"], name=row["name"],
-                                       center=code))
-        event.add("description", "\n\n".join(
-            translate("notices.ics.description", language, serial=row["serial_no"], name=row["name"],
-                      type=type_names[LANGUAGES.index(language)], center=f"{names[language]} ({code})",
-                      due=format_day(due_on, language),
-                      kind=translate("notices.ics.reference_standard" if row["is_reference_standard"]
-                                     else "notices.ics.equipment", language))
-            for language in LANGUAGES))
+        event.add(
+            "summary",
+            translate("notices.ics.summary", lang, serial=row["serial_no"], name=row["name"], center=code),
+        )
+        event.add(
+            "description",
+            "\n\n".join(
+                translate(
+                    "notices.ics.description",
+                    language,
+                    serial=row["serial_no"],
+                    name=row["name"],
+                    type=type_names[LANGUAGES.index(language)],
+                    center=f"{names[language]} ({code})",
+                    due=format_day(due_on, language),
+                    kind=translate(
+                        "notices.ics.reference_standard"
+                        if row["is_reference_standard"]
+                        else "notices.ics.equipment",
+                        language,
+                    ),
+                )
+                for language in LANGUAGES
+            ),
+        )
         event.add("categories", [code])
         calendar.add_component(event)
     return calendar.to_ical()
@@ -96,4 +134,3 @@ def due_calendar_ics(session: Session, filters: Filters, *, months: int = DEFAUL
 
 def file_name(filters: Filters) -> str:
     return f"due-dates-{filters.center or 'all'}-{filters.as_of.isoformat()}.ics"
-

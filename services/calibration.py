@@ -98,8 +98,17 @@ def status_counts(session: Session, filters: Filters) -> pd.DataFrame:
     )
     query = query.group_by(Equipment.center_id, text("calibration_status"))
     rows = pd.DataFrame(session.exec(query).all(), columns=["center_id", "status", "equipment"])  # type: ignore[call-overload]
-    columns = ["center_id", "status", "equipment", "code", "name_vi", "name_en", "region_code",
-               "region_name_vi", "region_name_en"]
+    columns = [
+        "center_id",
+        "status",
+        "equipment",
+        "code",
+        "name_vi",
+        "name_en",
+        "region_code",
+        "region_name_vi",
+        "region_name_en",
+    ]
     if rows.empty:
         return pd.DataFrame(columns=columns)
     centers = centers_frame(session, filters)
@@ -128,8 +137,16 @@ def equipment_status(session: Session, filters: Filters) -> pd.DataFrame:
         ],
     )
     columns = [
-        "equipment_id", "center_id", "name", "serial_no", "quantity_code", "instrument_type_code",
-        "is_reference_standard", "last_calibrated_on", "due_on", "status",
+        "equipment_id",
+        "center_id",
+        "name",
+        "serial_no",
+        "quantity_code",
+        "instrument_type_code",
+        "is_reference_standard",
+        "last_calibrated_on",
+        "due_on",
+        "status",
     ]
     frame = pd.DataFrame(session.exec(query).all(), columns=columns)  # type: ignore[call-overload]
     centers = centers_frame(session, filters).set_index("id")

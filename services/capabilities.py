@@ -62,16 +62,46 @@ SERVICES = tuple(s.value for s in Service)
 PERCENT_RH_QUANTITIES = frozenset({"relative_humidity"})
 
 RESULT_COLUMNS = [
-    "capability_id", "center_code", "center_name_vi", "center_name_en", "instrument_type_code",
-    "type_name_vi", "type_name_en", "service", "range_text", "range_min_si", "range_max_si",
-    "range_vi", "range_en", "uncertainty_value", "uncertainty_unit", "uncertainty_relative",
-    "uncertainty_vi", "uncertainty_en", "uncertainty_si", "accredited", "designated", "recognition",
-    "accreditation_no", "distance_km", "explanation_vi", "explanation_en",
+    "capability_id",
+    "center_code",
+    "center_name_vi",
+    "center_name_en",
+    "instrument_type_code",
+    "type_name_vi",
+    "type_name_en",
+    "service",
+    "range_text",
+    "range_min_si",
+    "range_max_si",
+    "range_vi",
+    "range_en",
+    "uncertainty_value",
+    "uncertainty_unit",
+    "uncertainty_relative",
+    "uncertainty_vi",
+    "uncertainty_en",
+    "uncertainty_si",
+    "accredited",
+    "designated",
+    "recognition",
+    "accreditation_no",
+    "distance_km",
+    "explanation_vi",
+    "explanation_en",
 ]
 # at_zero: the request is relative and the capability fails at 0, where a relative limit allows nothing
 # in_force: not suspended on the day (services.capability_state); a suspended capability is never a match
-MISS_COLUMNS = [*RESULT_COLUMNS, "service_ok", "covers_low", "covers_high", "uncertainty_ok", "in_force", "failures",
-                "shortfall", "at_zero"]
+MISS_COLUMNS = [
+    *RESULT_COLUMNS,
+    "service_ok",
+    "covers_low",
+    "covers_high",
+    "uncertainty_ok",
+    "in_force",
+    "failures",
+    "shortfall",
+    "at_zero",
+]
 
 
 # --------------------------------------------------------------------------------------------
@@ -184,20 +214,29 @@ def read_request(
             typed = None
     if typed is not None:  # %RH typed for humidity: stored as a ratio
         low, high = (to_si(q) / 100 for q in (typed.low, typed.high))
-        request = FinderRequest(low, high, "1", "%RH", percent_rh=True,
-                                quantity_codes=None if humidity else PERCENT_RH_QUANTITIES)
+        request = FinderRequest(
+            low, high, "1", "%RH", percent_rh=True, quantity_codes=None if humidity else PERCENT_RH_QUANTITIES
+        )
     else:
         typed = parse_range(range_text, expected)
         if expected and is_relative(typed.high) and si_unit_of(expected) != "1":
             # units.py accepts a ratio for any kind (it may be a relative uncertainty); a range may not
-            raise UnitInputError("finder.error.relative_range", text=" ".join(range_text.split()),
-                                 quantity_vi=wanted.name_vi.lower(), quantity_en=wanted.name_en.lower())
+            raise UnitInputError(
+                "finder.error.relative_range",
+                text=" ".join(range_text.split()),
+                quantity_vi=wanted.name_vi.lower(),
+                quantity_en=wanted.name_en.lower(),
+            )
         low, high = typed.to_si()
         request = FinderRequest(low, high, si_unit_of(typed.high), _shown_unit(typed.unit))
     if not (uncertainty_text or "").strip():
         return request
-    return _with_uncertainty(request, uncertainty_text or "", expected or _si_expected(request),
-                             humidity=humidity or request.percent_rh)
+    return _with_uncertainty(
+        request,
+        uncertainty_text or "",
+        expected or _si_expected(request),
+        humidity=humidity or request.percent_rh,
+    )
 
 
 def _si_expected(request: FinderRequest) -> str:
@@ -213,8 +252,11 @@ def _with_uncertainty(request: FinderRequest, text: str, expected: str, *, humid
     if is_relative(q) and format(q.units) != "dimensionless":  # 0,1 % or 2 ppm: of the reading
         return _replace(request, Uncertainty(True, abs(to_si(q))), None)
     unit = format(q.units)
-    return _replace(request, Uncertainty(False, abs(to_si_difference(q))),
-                    _shown_unit(unit if unit != "dimensionless" else ""))
+    return _replace(
+        request,
+        Uncertainty(False, abs(to_si_difference(q))),
+        _shown_unit(unit if unit != "dimensionless" else ""),
+    )
 
 
 def _replace(request: FinderRequest, uncertainty: Uncertainty, unit: str | None) -> FinderRequest:
@@ -330,7 +372,9 @@ def judge(request: FinderRequest, low_si: float, high_si: float, best: Uncertain
     range_shortfall = uncovered / span
     if request.uncertainty is None:
         end = request.high_si
-        return Verdict(covers_low, covers_high, True, end, best.at(end), None, uncertainty_si, range_shortfall, 0.0)
+        return Verdict(
+            covers_low, covers_high, True, end, best.at(end), None, uncertainty_si, range_shortfall, 0.0
+        )
 
     def ratio(x: float) -> float:
         asked, offered = request.uncertainty.at(x), best.at(x)  # type: ignore[union-attr]
@@ -341,8 +385,17 @@ def judge(request: FinderRequest, low_si: float, high_si: float, best: Uncertain
     ratios = [(ratio(x), x) for x in ends]
     worst, end = max(ratios, key=lambda pair: (pair[0], abs(pair[1])))
     ok = all(at_most(best.at(x), request.uncertainty.at(x)) for x in ends)
-    return Verdict(covers_low, covers_high, ok, end, best.at(end), request.uncertainty.at(end), uncertainty_si,
-                   range_shortfall, 0.0 if ok else worst - 1.0)
+    return Verdict(
+        covers_low,
+        covers_high,
+        ok,
+        end,
+        best.at(end),
+        request.uncertainty.at(end),
+        uncertainty_si,
+        range_shortfall,
+        0.0 if ok else worst - 1.0,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -417,14 +470,18 @@ def explain_match(request: FinderRequest, row: pd.Series, verdict: Verdict, lang
     if request.uncertainty is None:
         return translate("finder.why.match", lang, **params)
     return translate(
-        "finder.why.match_uncertainty", lang, **params,
+        "finder.why.match_uncertainty",
+        lang,
+        **params,
         end=_with_unit(format_value(request.value_in_unit(verdict.end_si), lang), request.unit),
         cap_abs=_capability_abs(request, verdict, lang),
         req_abs=format_requested(request, verdict.end_si, lang),
     )
 
 
-def explain_miss(request: FinderRequest, row: pd.Series, verdict: Verdict, service: str | None, lang: str) -> str:
+def explain_miss(
+    request: FinderRequest, row: pd.Series, verdict: Verdict, service: str | None, lang: str
+) -> str:
     center = _center(row, lang)
 
     def shown(value_si: float) -> str:
@@ -434,20 +491,49 @@ def explain_miss(request: FinderRequest, row: pd.Series, verdict: Verdict, servi
     if not row["in_force"]:
         sentences.append(translate("finder.miss.suspended", lang, center=center))
     if service and row["service"] != service:
-        sentences.append(translate("finder.miss.service", lang, center=center,
-                                   offered=_service_word(row["service"], lang), asked=_service_word(service, lang)))
+        sentences.append(
+            translate(
+                "finder.miss.service",
+                lang,
+                center=center,
+                offered=_service_word(row["service"], lang),
+                asked=_service_word(service, lang),
+            )
+        )
     if not verdict.covers_high:
-        sentences.append(translate("finder.miss.range_high", lang, center=center,
-                                   cap_high=shown(row["range_max_si"]), asked_high=shown(request.high_si)))
+        sentences.append(
+            translate(
+                "finder.miss.range_high",
+                lang,
+                center=center,
+                cap_high=shown(row["range_max_si"]),
+                asked_high=shown(request.high_si),
+            )
+        )
     if not verdict.covers_low:
-        sentences.append(translate("finder.miss.range_low", lang, center=center,
-                                   cap_low=shown(row["range_min_si"]), asked_low=shown(request.low_si)))
+        sentences.append(
+            translate(
+                "finder.miss.range_low",
+                lang,
+                center=center,
+                cap_low=shown(row["range_min_si"]),
+                asked_low=shown(request.low_si),
+            )
+        )
     if not verdict.uncertainty_ok:
         offered, stored = _capability_abs(request, verdict, lang), row[f"uncertainty_{lang}"]
         if stored != offered:  # 0,03 MPa (0,05 %): the stored figure too, when it reads differently
             offered = f"{offered} ({stored})"
-        sentences.append(translate("finder.miss.uncertainty", lang, center=center, end=shown(verdict.end_si),
-                                   cap_abs=offered, req_abs=format_requested(request, verdict.end_si, lang)))
+        sentences.append(
+            translate(
+                "finder.miss.uncertainty",
+                lang,
+                center=center,
+                end=shown(verdict.end_si),
+                cap_abs=offered,
+                req_abs=format_requested(request, verdict.end_si, lang),
+            )
+        )
     return " ".join(sentences)
 
 
@@ -468,8 +554,13 @@ def _evaluate(
 ) -> tuple[FinderRequest, pd.DataFrame, list[Verdict]]:
     if service and service not in SERVICES:
         raise ValueError(f"service must be one of {SERVICES}, not {service!r}")
-    request = read_request(session, instrument_type=instrument_type, quantity=quantity, range_text=range_text,
-                           uncertainty_text=uncertainty_text)
+    request = read_request(
+        session,
+        instrument_type=instrument_type,
+        quantity=quantity,
+        range_text=range_text,
+        uncertainty_text=uncertainty_text,
+    )
     as_of = (filters or Filters()).as_of
     point = _province_point(session, near_province)
     rows = _candidates(session, as_of, instrument_type, quantity, service if service_in_sql else None)
@@ -483,20 +574,31 @@ def _evaluate(
     if point is None:
         rows["distance_km"] = math.nan
     else:
-        rows["distance_km"] = [great_circle_km(point[0], point[1], lat, lon) for lat, lon in
-                               zip(rows["lat"], rows["lon"], strict=True)]
-    bests = [capability_uncertainty(float(v), str(u), bool(r)) for v, u, r in
-             zip(rows["uncertainty_value"], rows["uncertainty_unit"], rows["uncertainty_relative"], strict=True)]
-    verdicts = [judge(request, float(lo), float(hi), best) for lo, hi, best in
-                zip(rows["range_min_si"], rows["range_max_si"], bests, strict=True)]
+        rows["distance_km"] = [
+            great_circle_km(point[0], point[1], lat, lon)
+            for lat, lon in zip(rows["lat"], rows["lon"], strict=True)
+        ]
+    bests = [
+        capability_uncertainty(float(v), str(u), bool(r))
+        for v, u, r in zip(
+            rows["uncertainty_value"], rows["uncertainty_unit"], rows["uncertainty_relative"], strict=True
+        )
+    ]
+    verdicts = [
+        judge(request, float(lo), float(hi), best)
+        for lo, hi, best in zip(rows["range_min_si"], rows["range_max_si"], bests, strict=True)
+    ]
     rows["uncertainty_si"] = [v.uncertainty_si for v in verdicts]
     for lang in LANGUAGES:
-        rows[f"range_{lang}"] = [format_range(request, lo, hi, lang) for lo, hi in
-                                 zip(rows["range_min_si"], rows["range_max_si"], strict=True)]
+        rows[f"range_{lang}"] = [
+            format_range(request, lo, hi, lang)
+            for lo, hi in zip(rows["range_min_si"], rows["range_max_si"], strict=True)
+        ]
         rows[f"uncertainty_{lang}"] = [
             format_stored_uncertainty(float(v), str(u), bool(r), lang)
-            for v, u, r in zip(rows["uncertainty_value"], rows["uncertainty_unit"], rows["uncertainty_relative"],
-                               strict=True)
+            for v, u, r in zip(
+                rows["uncertainty_value"], rows["uncertainty_unit"], rows["uncertainty_relative"], strict=True
+            )
         ]
     # a verification is designated or not, a calibration or test accredited or not (services.recognition)
     rows["recognition"] = recognitions(rows)
@@ -527,19 +629,32 @@ def find_capable_centers(
     ``services.capability_state``). Raises ``UnitInputError`` for text that cannot be read as asked.
     """
     request, rows, verdicts = _evaluate(
-        session, filters, instrument_type=instrument_type, quantity=quantity, range_text=range_text,
-        uncertainty_text=uncertainty_text, service=service, near_province=near_province, service_in_sql=True,
+        session,
+        filters,
+        instrument_type=instrument_type,
+        quantity=quantity,
+        range_text=range_text,
+        uncertainty_text=uncertainty_text,
+        service=service,
+        near_province=near_province,
+        service_in_sql=True,
     )
-    keep = [v.covers_low and v.covers_high and v.uncertainty_ok and bool(in_force)
-            for v, in_force in zip(verdicts, rows.get("in_force", pd.Series(dtype=bool)), strict=True)]
+    keep = [
+        v.covers_low and v.covers_high and v.uncertainty_ok and bool(in_force)
+        for v, in_force in zip(verdicts, rows.get("in_force", pd.Series(dtype=bool)), strict=True)
+    ]
     if not any(keep):
         return pd.DataFrame(columns=RESULT_COLUMNS)
     matched = rows[keep].copy()
     kept = [v for v, k in zip(verdicts, keep, strict=True) if k]
     for lang in LANGUAGES:
-        matched[f"explanation_{lang}"] = [explain_match(request, row, verdict, lang)
-                                          for (_, row), verdict in zip(matched.iterrows(), kept, strict=True)]
-    ordered = matched.sort_values(["distance_km", "uncertainty_si", "center_code", "service"], na_position="last")
+        matched[f"explanation_{lang}"] = [
+            explain_match(request, row, verdict, lang)
+            for (_, row), verdict in zip(matched.iterrows(), kept, strict=True)
+        ]
+    ordered = matched.sort_values(
+        ["distance_km", "uncertainty_si", "center_code", "service"], na_position="last"
+    )
     return ordered[RESULT_COLUMNS].reset_index(drop=True)
 
 
@@ -563,8 +678,15 @@ def closest_misses(
     shortfall (uncovered share of the range plus relative excess of uncertainty), then distance.
     """
     request, rows, verdicts = _evaluate(
-        session, filters, instrument_type=instrument_type, quantity=quantity, range_text=range_text,
-        uncertainty_text=uncertainty_text, service=service, near_province=near_province, service_in_sql=False,
+        session,
+        filters,
+        instrument_type=instrument_type,
+        quantity=quantity,
+        range_text=range_text,
+        uncertainty_text=uncertainty_text,
+        service=service,
+        near_province=near_province,
+        service_in_sql=False,
     )
     if rows.empty:
         return pd.DataFrame(columns=MISS_COLUMNS)
@@ -584,10 +706,14 @@ def closest_misses(
     if rows.empty:
         return pd.DataFrame(columns=MISS_COLUMNS)
     for lang in LANGUAGES:
-        rows[f"explanation_{lang}"] = [explain_miss(request, row, verdict, service, lang)
-                                       for (_, row), verdict in zip(rows.iterrows(), verdicts, strict=True)]
-    ordered = rows.sort_values(["failures", "shortfall", "distance_km", "uncertainty_si", "center_code", "service"],
-                               na_position="last")
+        rows[f"explanation_{lang}"] = [
+            explain_miss(request, row, verdict, service, lang)
+            for (_, row), verdict in zip(rows.iterrows(), verdicts, strict=True)
+        ]
+    ordered = rows.sort_values(
+        ["failures", "shortfall", "distance_km", "uncertainty_si", "center_code", "service"],
+        na_position="last",
+    )
     return ordered[MISS_COLUMNS].reset_index(drop=True)
 
 
@@ -605,15 +731,21 @@ def finder_options(session: Session, filters: Filters | None = None) -> FinderOp
     """The choices of the finder's inputs; each type comes with a range typed the way its centers do."""
     types = pd.DataFrame(
         session.execute(
-            select(InstrumentType.code, InstrumentType.name_vi, InstrumentType.name_en,
-                   InstrumentType.quantity_code).order_by(InstrumentType.code)
+            select(
+                InstrumentType.code,
+                InstrumentType.name_vi,
+                InstrumentType.name_en,
+                InstrumentType.quantity_code,
+            ).order_by(InstrumentType.code)
         ).all(),
         columns=["code", "name_vi", "name_en", "quantity_code"],
     )
     examples = dict(
         session.execute(  # type: ignore[arg-type]
             select(Capability.instrument_type_code, Capability.range_text).order_by(
-                Capability.instrument_type_code, Capability.range_max_si.desc(), Capability.id  # type: ignore[attr-defined]
+                Capability.instrument_type_code,
+                Capability.range_max_si.desc(),
+                Capability.id,  # type: ignore[attr-defined]
             )
         ).all()[::-1]  # reversed so the widest range of each type wins in the dict
     )
@@ -629,7 +761,8 @@ def finder_options(session: Session, filters: Filters | None = None) -> FinderOp
     provinces = pd.DataFrame(
         session.execute(
             select(Province.code, Province.name_vi, Province.name_en)
-            .where(Province.valid_to.is_(None)).order_by(Province.code)  # type: ignore[union-attr]
+            .where(Province.valid_to.is_(None))
+            .order_by(Province.code)  # type: ignore[union-attr]
         ).all(),
         columns=["code", "name_vi", "name_en"],
     )
@@ -645,6 +778,15 @@ def _readable_range(range_text: str | None) -> str | None:
 
 
 __all__ = [
-    "FinderOptions", "FinderRequest", "UnitInputError", "Uncertainty", "at_most", "capability_uncertainty",
-    "closest_misses", "find_capable_centers", "finder_options", "judge", "read_request",
+    "FinderOptions",
+    "FinderRequest",
+    "UnitInputError",
+    "Uncertainty",
+    "at_most",
+    "capability_uncertainty",
+    "closest_misses",
+    "find_capable_centers",
+    "finder_options",
+    "judge",
+    "read_request",
 ]

@@ -41,40 +41,58 @@ class CapabilityState(StrEnum):
     SUSPENDED = "suspended"
 
 
-STATE_COLUMNS = ["capability_id", "center_id", "instrument_type_code", "service", "standards",
-                 "standards_in_date", "standards_clear", "state"]
+STATE_COLUMNS = [
+    "capability_id",
+    "center_id",
+    "instrument_type_code",
+    "service",
+    "standards",
+    "standards_in_date",
+    "standards_clear",
+    "state",
+]
 
 
 def links_recorded(session: Session) -> bool:
     """Whether the database records which standards support its capabilities at all."""
-    return bool(session.execute(select(exists().where(CapabilityStandard.capability_id.is_not(None)))).scalar())  # type: ignore[union-attr]
+    return bool(
+        session.execute(select(exists().where(CapabilityStandard.capability_id.is_not(None)))).scalar()
+    )  # type: ignore[union-attr]
 
 
 def _day_only(filters: Filters) -> Filters:
     """A standard supports its capability wherever the view looks: only the day and window matter."""
-    return Filters(as_of=filters.as_of, due_window_days=filters.due_window_days, boundaries=filters.boundaries)
+    return Filters(
+        as_of=filters.as_of, due_window_days=filters.due_window_days, boundaries=filters.boundaries
+    )
 
 
 def standard_status_query(session: Session, filters: Filters) -> Select:
     """Every piece of equipment held on the day with its calibration status and whether it is in
     date (status in date or due soon, and in service)."""
+
     def pick(status, _due, _last):  # type: ignore[no-untyped-def]
-        return [Equipment.id.label("equipment_id"), status,  # type: ignore[union-attr]
-                Equipment.status.label("equipment_status")]
+        return [
+            Equipment.id.label("equipment_id"),
+            status,  # type: ignore[union-attr]
+            Equipment.status.label("equipment_status"),
+        ]
 
     return status_query(session, _day_only(filters), pick)
 
 
 def _in_date(standards, out_of_service: Collection[int]):  # type: ignore[no-untyped-def]
     condition = standards.c.calibration_status.in_(WITHIN_DATE_STATUSES) & (
-        standards.c.equipment_status != EquipmentStatus.REPAIR.value)
+        standards.c.equipment_status != EquipmentStatus.REPAIR.value
+    )
     if out_of_service:
         condition &= standards.c.equipment_id.not_in([int(i) for i in out_of_service])
     return condition
 
 
-def counted_capability_ids(session: Session, filters: Filters, *,
-                           out_of_service: Collection[int] = ()) -> Select | None:
+def counted_capability_ids(
+    session: Session, filters: Filters, *, out_of_service: Collection[int] = ()
+) -> Select | None:
     """A SELECT of the ids of the capabilities that count on the day (not suspended), to use in
     ``Capability.id.in_(...)``; None when the database records no links (every capability counts)."""
     if not links_recorded(session):
@@ -88,7 +106,9 @@ def counted_capability_ids(session: Session, filters: Filters, *,
     )
 
 
-def capability_states(session: Session, filters: Filters, *, out_of_service: Collection[int] = ()) -> pd.DataFrame:
+def capability_states(
+    session: Session, filters: Filters, *, out_of_service: Collection[int] = ()
+) -> pd.DataFrame:
     """One row per capability (every center, every type) with its standards and state on the day.
 
     ``standards``: links recorded; ``standards_in_date``: of those, in date on the day;
@@ -111,8 +131,12 @@ def capability_states(session: Session, filters: Filters, *, out_of_service: Col
     )
     query = (
         select(
-            Capability.id, Capability.center_id, Capability.instrument_type_code, Capability.service,
-            func.coalesce(per_capability.c.standards, 0), func.coalesce(per_capability.c.in_date, 0),
+            Capability.id,
+            Capability.center_id,
+            Capability.instrument_type_code,
+            Capability.service,
+            func.coalesce(per_capability.c.standards, 0),
+            func.coalesce(per_capability.c.in_date, 0),
             func.coalesce(per_capability.c.clear, 0),
         )
         .outerjoin(per_capability, per_capability.c.capability_id == Capability.id)
@@ -121,8 +145,9 @@ def capability_states(session: Session, filters: Filters, *, out_of_service: Col
     frame = pd.DataFrame(session.execute(query).all(), columns=STATE_COLUMNS[:-1])
     for column in ("standards", "standards_in_date", "standards_clear"):
         frame[column] = frame[column].astype(int)
-    frame["state"] = state_of(frame["standards_in_date"], frame["standards_clear"],
-                              recorded=links_recorded(session))
+    frame["state"] = state_of(
+        frame["standards_in_date"], frame["standards_clear"], recorded=links_recorded(session)
+    )
     return frame
 
 
@@ -142,30 +167,58 @@ def linked_standards(session: Session, filters: Filters, capability_ids: Collect
     Status is ``services.calibration``'s; a standard not held on the day (bought later, retired)
     has none, and ``in_date`` is False for it, as it is for one in repair.
     """
-    columns = ["capability_id", "equipment_id", "name", "serial_no", "is_reference_standard", "equipment_status",
-               "status", "due_on", "in_date"]
+    columns = [
+        "capability_id",
+        "equipment_id",
+        "name",
+        "serial_no",
+        "is_reference_standard",
+        "equipment_status",
+        "status",
+        "due_on",
+        "in_date",
+    ]
     if not capability_ids:
         return pd.DataFrame(columns=columns)
+
     def pick(status, due, _last):  # type: ignore[no-untyped-def]
         return [Equipment.id.label("equipment_id"), status, due.label("due_on")]  # type: ignore[union-attr]
 
     standards = status_query(session, _day_only(filters), pick).subquery()
     query = (
-        select(CapabilityStandard.capability_id, Equipment.id, Equipment.name, Equipment.serial_no,
-               Equipment.is_reference_standard, Equipment.status, standards.c.calibration_status,
-               standards.c.due_on)
+        select(
+            CapabilityStandard.capability_id,
+            Equipment.id,
+            Equipment.name,
+            Equipment.serial_no,
+            Equipment.is_reference_standard,
+            Equipment.status,
+            standards.c.calibration_status,
+            standards.c.due_on,
+        )
         .join(Equipment, Equipment.id == CapabilityStandard.equipment_id)
         .outerjoin(standards, standards.c.equipment_id == CapabilityStandard.equipment_id)
         .where(CapabilityStandard.capability_id.in_([int(i) for i in capability_ids]))  # type: ignore[attr-defined]
-        .order_by(CapabilityStandard.capability_id, Equipment.is_reference_standard.desc(),  # type: ignore[attr-defined]
-                  Equipment.name, Equipment.serial_no)
+        .order_by(
+            CapabilityStandard.capability_id,
+            Equipment.is_reference_standard.desc(),  # type: ignore[attr-defined]
+            Equipment.name,
+            Equipment.serial_no,
+        )
     )
     frame = pd.DataFrame(session.execute(query).all(), columns=columns[:-1])
     frame["is_reference_standard"] = frame["is_reference_standard"].astype(bool)
     frame["in_date"] = frame["status"].isin(WITHIN_DATE_STATUSES) & (
-        frame["equipment_status"] != EquipmentStatus.REPAIR.value)
+        frame["equipment_status"] != EquipmentStatus.REPAIR.value
+    )
     return frame
 
 
-__all__ = ["CapabilityState", "capability_states", "counted_capability_ids",
-           "linked_standards", "links_recorded", "state_of"]
+__all__ = [
+    "CapabilityState",
+    "capability_states",
+    "counted_capability_ids",
+    "linked_standards",
+    "links_recorded",
+    "state_of",
+]

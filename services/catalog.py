@@ -24,7 +24,10 @@ def filter_options(session: Session, filters: Filters) -> FilterOptions:
     centers = centers_frame(session, filters)
     centers = centers[centers["active"]]
     fields = pd.DataFrame(
-        [f.model_dump() for f in session.exec(select(MeasurementField).order_by(MeasurementField.sort_order))],
+        [
+            f.model_dump()
+            for f in session.exec(select(MeasurementField).order_by(MeasurementField.sort_order))
+        ],
         columns=["code", "name_vi", "name_en", "sort_order"],
     )
     types = pd.DataFrame(

@@ -15,8 +15,10 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Final
 
+from services import plausibility
 from services.i18n import LANGUAGES, format_day, translate
 from services.models import CalibrationResult, EquipmentStatus
+from services.text_rules import TextRefusal, clean_text, rule_for
 from services.units import (
     UnitInputError,
     display_unit,
@@ -25,6 +27,7 @@ from services.units import (
     parse_quantity,
     parse_range,
     to_si_difference,
+    ureg,
 )
 
 DATE_EXAMPLE: Final = "14/06/2024"
@@ -52,6 +55,19 @@ class CellError(ValueError):
         return cls(err.key, **err.params)
 
 
+def _refuse(refusal: plausibility.Refusal | None) -> None:
+    if refusal is not None:
+        raise CellError(refusal.key, **refusal.params)
+
+
+def clean_cell(text: str, column: str) -> str:
+    """A text cell of ``column`` in NFC and tidied, or refused (services.text_rules holds the rules and caps)."""
+    try:
+        return clean_text(text, rule_for(column))
+    except TextRefusal as err:
+        raise CellError(err.key, **err.params) from None
+
+
 def parse_day(text: str, *, today: date | None = None) -> date:
     """``14/06/2024``, ``14-6-2024``, ``14.06.2024`` (day first, as written here) or ISO ``2024-06-14``.
 
@@ -70,8 +86,7 @@ def parse_day(text: str, *, today: date | None = None) -> date:
         parsed = date(year, month, day_)
     except ValueError:
         raise CellError("data.error.no_such_date", value=value) from None
-    if parsed.year < 1900:
-        raise CellError("data.error.bad_date", value=value, example=DATE_EXAMPLE)
+    _refuse(plausibility.day_refusal(parsed))
     if today is not None and parsed > today:
         raise CellError("data.error.future_date", value=value, today=format_day(today))
     return parsed
@@ -141,6 +156,14 @@ def check_length(text: str, limit: int) -> str:
     return value
 
 
+def check_text(text: str, column: str) -> str:
+    """A cleaned text cell (``clean_cell``) that must not be empty."""
+    value = clean_cell(text, column)
+    if not value:
+        raise CellError("data.error.required")
+    return value
+
+
 def _for_quantity(text: str, si_unit: str | None) -> str:
     # Hygrometers are read against a ratio (10–95 % is 0.1–0.95); "%RH" is how their labels say it.
     if si_unit == "dimensionless":
@@ -164,17 +187,30 @@ class RangeValues:
     high_si: float
 
 
-def parse_range_cell(text: str, si_unit: str | None) -> RangeValues:
-    """A measuring range checked against the quantity's SI unit; both ends kept in the high end's unit."""
+def parse_range_cell(text: str, si_unit: str | None, quantity: str | None = None) -> RangeValues:
+    """A measuring range checked against the quantity's SI unit; both ends kept in the high end's unit.
+
+    With ``quantity`` (its code), a range the kind cannot take is refused (services.plausibility).
+    Files repeat their ranges (one per model), so each distinct text is read by pint once.
+    """
+    return _range_values(text, si_unit, quantity)
+
+
+@lru_cache(maxsize=8192)
+def _range_values(text: str, si_unit: str | None, quantity: str | None) -> RangeValues:
     try:
         parsed = parse_range(_for_quantity(text, si_unit), expected_unit=si_unit)
     except UnitInputError as err:
         raise CellError.from_units(err) from None
     low = parsed.low.to(parsed.high.units) if parsed.low.units != parsed.high.units else parsed.low
     low_si, high_si = parsed.to_si()
+    _refuse(plausibility.range_refusal(quantity, low_si, high_si))
     return RangeValues(
-        low=float(low.magnitude), high=float(parsed.high.magnitude), unit=_unit_text(parsed.high.units),
-        low_si=low_si, high_si=high_si,
+        low=float(low.magnitude),
+        high=float(parsed.high.magnitude),
+        unit=_unit_text(parsed.high.units),
+        low_si=low_si,
+        high_si=high_si,
     )
 
 
@@ -185,13 +221,45 @@ class UncertaintyValue:
     relative: bool
 
 
-def parse_uncertainty_cell(text: str, si_unit: str | None) -> UncertaintyValue:
-    """An uncertainty: relative (``0,5 %``) or absolute in the quantity's kind (``0,02 °C``)."""
+@lru_cache(maxsize=256)
+def _difference_factor(unit: str) -> float:
+    """SI per ``unit`` for a difference (1 °C of uncertainty is 1 K; 1 % is 0.01): pint once per unit."""
+    return to_si_difference(ureg.Quantity(1.0, unit))
+
+
+def _sane_uncertainty(value: float, unit: str, relative: bool, span_si: float | None) -> None:
+    _refuse(
+        plausibility.uncertainty_refusal(
+            value, unit, relative=relative, value_si=value * _difference_factor(unit), span_si=span_si
+        )
+    )
+
+
+def parse_uncertainty_cell(text: str, si_unit: str | None, span_si: float | None = None) -> UncertaintyValue:
+    """An uncertainty: relative (``0,5 %``) or absolute in the quantity's kind (``0,02 °C``).
+
+    It must be above zero (a minus sign is refused, never dropped), at most 100 % when relative,
+    and, with ``span_si`` (the range's width in SI), no wider than the range when absolute.
+    """
+    parsed = _uncertainty_value(text, si_unit)
+    _sane_uncertainty(parsed.value, parsed.unit, parsed.relative, span_si)
+    return parsed
+
+
+@lru_cache(maxsize=8192)
+def _uncertainty_value(text: str, si_unit: str | None) -> UncertaintyValue:
     try:
         q = parse_quantity(_for_quantity(text, si_unit), expected_unit=si_unit)
     except UnitInputError as err:
         raise CellError.from_units(err) from None
-    return UncertaintyValue(value=abs(float(q.magnitude)), unit=_unit_text(q.units), relative=is_relative(q))
+    return UncertaintyValue(value=float(q.magnitude), unit=_unit_text(q.units), relative=is_relative(q))
+
+
+def parse_certificate_uncertainty(text: str, unit: str, *, relative: bool, span_si: float | None) -> float:
+    """A certificate's uncertainty in ``unit`` (``parse_amount_in``), held to the same bounds as above."""
+    value = parse_amount_in(text, unit, relative=relative)
+    _sane_uncertainty(value, unit, relative, span_si)
+    return value
 
 
 def parse_amount_in(text: str, unit: str, *, relative: bool) -> float:
@@ -220,15 +288,22 @@ def format_number(value: float) -> str:
     return format(value, ".12g")
 
 
-def format_range(low: float, high: float, unit: str) -> str:
+def _shown_unit(unit: str | None) -> str:
+    """The unit as written after a number; a pure number (pH, a ratio) has none, so ``parse_range``
+    reads the text back (``1.68–12.45``, never ``1.68–12.45 1``)."""
     shown = display_unit(unit) if unit else ""
+    return "" if shown == "1" else shown
+
+
+def format_range(low: float, high: float, unit: str) -> str:
+    shown = _shown_unit(unit)
     return f"{format_number(low)}–{format_number(high)} {shown}".strip()
 
 
 def format_uncertainty(value: float | None, unit: str | None) -> str:
     if value is None:
         return ""
-    return f"{format_number(value)} {display_unit(unit) if unit else ''}".strip()
+    return f"{format_number(value)} {_shown_unit(unit)}".strip()
 
 
 def as_text(value: object) -> str:

@@ -40,7 +40,9 @@ def _register_fonts() -> None:
             _fonts_registered = True
 
 
-def sized_spec(chart: alt.TopLevelMixin, width: int = IMAGE_WIDTH, height: int = IMAGE_HEIGHT) -> dict[str, Any]:
+def sized_spec(
+    chart: alt.TopLevelMixin, width: int = IMAGE_WIDTH, height: int = IMAGE_HEIGHT
+) -> dict[str, Any]:
     """The chart's Vega-Lite spec drawn at exactly ``width`` × ``height`` (axes and legend inside)."""
     spec = chart.to_dict()
     if not any(key in spec for key in ("hconcat", "vconcat", "concat", "facet", "repeat")):
@@ -55,23 +57,31 @@ def sized_spec(chart: alt.TopLevelMixin, width: int = IMAGE_WIDTH, height: int =
 
 
 def chart_png(
-    chart: alt.TopLevelMixin, *, lang: str = "vi", width: int = IMAGE_WIDTH, height: int = IMAGE_HEIGHT,
+    chart: alt.TopLevelMixin,
+    *,
+    lang: str = "vi",
+    width: int = IMAGE_WIDTH,
+    height: int = IMAGE_HEIGHT,
     scale: float = PNG_SCALE,
 ) -> bytes:
     """PNG bytes of ``width * scale`` × ``height * scale`` pixels."""
     _register_fonts()
     return vl_convert.vegalite_to_png(
-        sized_spec(chart, width, height), scale=scale, allowed_base_urls=[],
+        sized_spec(chart, width, height),
+        scale=scale,
+        allowed_base_urls=[],
         format_locale=_NUMBER_LOCALES.get(lang, _NUMBER_LOCALES["vi"]),
     )
 
 
-def chart_svg(chart: alt.TopLevelMixin, *, lang: str = "vi", width: int = IMAGE_WIDTH,
-              height: int = IMAGE_HEIGHT) -> str:
+def chart_svg(
+    chart: alt.TopLevelMixin, *, lang: str = "vi", width: int = IMAGE_WIDTH, height: int = IMAGE_HEIGHT
+) -> str:
     """SVG text; its text stays text (fonts named, not embedded), so it scales and can be edited."""
     _register_fonts()
     return vl_convert.vegalite_to_svg(
-        sized_spec(chart, width, height), allowed_base_urls=[],
+        sized_spec(chart, width, height),
+        allowed_base_urls=[],
         format_locale=_NUMBER_LOCALES.get(lang, _NUMBER_LOCALES["vi"]),
     )
 

@@ -24,13 +24,21 @@ HIGHLIGHT = "#D81B60"
 
 STATUS_COLORS = {"overdue": "#C62828", "due_soon": "#EF8F00", "in_date": "#2E7D32", "never": "#78909C"}
 STAGE_COLORS = {
-    "proposed": "#90A4AE", "negotiating": "#F2B705", "signed": "#1E88E5",
-    "active": "#2E7D32", "expired": "#8D6E63", "cancelled": "#C62828",
+    "proposed": "#90A4AE",
+    "negotiating": "#F2B705",
+    "signed": "#1E88E5",
+    "active": "#2E7D32",
+    "expired": "#8D6E63",
+    "cancelled": "#C62828",
 }
 # shapes as a second cue next to color on the timeline
 STAGE_SHAPES = {
-    "proposed": "circle", "negotiating": "diamond", "signed": "square",
-    "active": "triangle-up", "expired": "cross", "cancelled": "triangle-down",
+    "proposed": "circle",
+    "negotiating": "diamond",
+    "signed": "square",
+    "active": "triangle-up",
+    "expired": "cross",
+    "cancelled": "triangle-down",
 }
 SLIDE_HEIGHT = 520
 
@@ -43,13 +51,32 @@ def _guard(frame: pd.DataFrame) -> pd.DataFrame:
 
 def presenter_config(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     """Projector-sized type and strong contrast, carried inside the spec (no theme needed)."""
-    return chart.configure(font=FONT, background="white").configure_axis(
-        labelFontSize=20, titleFontSize=22, labelColor=INK, titleColor=INK, gridColor="#D5DAE1",
-        domainColor=INK, tickColor=INK, labelLimit=320, titlePadding=12,
-    ).configure_legend(
-        labelFontSize=20, titleFontSize=20, labelColor=INK, titleColor=INK, orient="bottom",
-        symbolSize=260, labelLimit=360, titleLimit=600,
-    ).configure_title(fontSize=26, color=INK, anchor="start", fontWeight=600).configure_view(stroke=None)
+    return (
+        chart.configure(font=FONT, background="white")
+        .configure_axis(
+            labelFontSize=20,
+            titleFontSize=22,
+            labelColor=INK,
+            titleColor=INK,
+            gridColor="#D5DAE1",
+            domainColor=INK,
+            tickColor=INK,
+            labelLimit=320,
+            titlePadding=12,
+        )
+        .configure_legend(
+            labelFontSize=20,
+            titleFontSize=20,
+            labelColor=INK,
+            titleColor=INK,
+            orient="bottom",
+            symbolSize=260,
+            labelLimit=360,
+            titleLimit=600,
+        )
+        .configure_title(fontSize=26, color=INK, anchor="start", fontWeight=600)
+        .configure_view(stroke=None)
+    )
 
 
 def status_label(status: str, lang: str) -> str:
@@ -68,7 +95,7 @@ def capacity_by_field(counts: pd.DataFrame, lang: str) -> alt.TopLevelMixin:
     data["field_label"] = data[f"field_name_{lang}"]
     data["status_label"] = data["status"].map(lambda s: status_label(s, lang))
     data["order"] = data["status"].map(STATUS_ORDER.index)
-    order = (data.groupby("field_label")["equipment"].sum().sort_values(ascending=False).index.tolist())
+    order = data.groupby("field_label")["equipment"].sum().sort_values(ascending=False).index.tolist()
     return presenter_config(
         alt.Chart(data)
         .mark_bar()
@@ -76,9 +103,12 @@ def capacity_by_field(counts: pd.DataFrame, lang: str) -> alt.TopLevelMixin:
             y=alt.Y("field_label:N", title=None, sort=order),
             x=alt.X("sum(equipment):Q", title=translate("label.equipment_count", lang)),
             color=alt.Color(
-                "status_label:N", title=translate("label.status", lang),
-                scale=alt.Scale(domain=[status_label(s, lang) for s in STATUS_ORDER],
-                                range=[STATUS_COLORS[s] for s in STATUS_ORDER]),
+                "status_label:N",
+                title=translate("label.status", lang),
+                scale=alt.Scale(
+                    domain=[status_label(s, lang) for s in STATUS_ORDER],
+                    range=[STATUS_COLORS[s] for s in STATUS_ORDER],
+                ),
             ),
             order=alt.Order("order:Q"),
             tooltip=[
@@ -105,9 +135,12 @@ def coverage_by_region(coverage: pd.DataFrame, lang: str) -> alt.TopLevelMixin:
         .mark_bar()
         .encode(
             y=alt.Y(f"region_{lang}:N", title=None, sort=gaps_first),
-            x=alt.X("sum(types):Q", title=translate("presenter.coverage.axis", lang), axis=alt.Axis(tickMinStep=1)),
-            color=alt.Color("kind_label:N", title=None,
-                            scale=alt.Scale(domain=domain, range=[GAP_COLOR, COVERED_COLOR])),
+            x=alt.X(
+                "sum(types):Q", title=translate("presenter.coverage.axis", lang), axis=alt.Axis(tickMinStep=1)
+            ),
+            color=alt.Color(
+                "kind_label:N", title=None, scale=alt.Scale(domain=domain, range=[GAP_COLOR, COVERED_COLOR])
+            ),
             order=alt.Order("order:Q"),
             tooltip=[
                 alt.Tooltip(f"region_{lang}:N", title=translate("label.province", lang)),
@@ -129,8 +162,11 @@ def pipeline_bars(pipeline: pd.DataFrame, lang: str) -> alt.TopLevelMixin:
         y=alt.Y("agreements:Q", title=translate("label.agreements", lang), axis=alt.Axis(tickMinStep=1)),
     )
     bars = base.mark_bar(stroke=INK, strokeWidth=1).encode(
-        color=alt.Color("stage_label:N", legend=None,
-                        scale=alt.Scale(domain=order, range=[STAGE_COLORS[s] for s in STAGE_ORDER])),
+        color=alt.Color(
+            "stage_label:N",
+            legend=None,
+            scale=alt.Scale(domain=order, range=[STAGE_COLORS[s] for s in STAGE_ORDER]),
+        ),
         tooltip=[
             alt.Tooltip("stage_label:N", title=translate("label.stage", lang)),
             alt.Tooltip("agreements:Q", title=translate("label.agreements", lang)),
@@ -158,45 +194,76 @@ def cooperation_timeline(history: pd.DataFrame, milestones: pd.DataFrame, lang: 
     # room on the left for the first milestone and on the right for the highlighted label
     first, last = data["changed_on"].min(), data["changed_on"].max()
     domain = [(first - pd.Timedelta(days=75)).isoformat(), (last + pd.Timedelta(days=45)).isoformat()]
-    x = alt.X("start:T", title=None, scale=alt.Scale(domain=domain),
-              axis=alt.Axis(format="%m/%Y", labelAngle=0, tickCount="month", labelFontSize=18))
-    lines = alt.Chart(spans).mark_rule(strokeWidth=3).encode(
-        x=x, x2="end:T", y=y,
-        color=alt.condition("datum.highlight", alt.value(HIGHLIGHT), alt.value("#90A4AE")),
+    x = alt.X(
+        "start:T",
+        title=None,
+        scale=alt.Scale(domain=domain),
+        axis=alt.Axis(format="%m/%Y", labelAngle=0, tickCount="month", labelFontSize=18),
+    )
+    lines = (
+        alt.Chart(spans)
+        .mark_rule(strokeWidth=3)
+        .encode(
+            x=x,
+            x2="end:T",
+            y=y,
+            color=alt.condition("datum.highlight", alt.value(HIGHLIGHT), alt.value("#90A4AE")),
+        )
     )
     order = [stage_label(s, lang) for s in STAGE_ORDER]
-    points = alt.Chart(data).mark_point(filled=True, opacity=1, stroke=INK, strokeWidth=0.8).encode(
-        x="changed_on:T", y=y,
-        color=alt.Color("stage_label:N", title=translate("label.stage", lang),
-                        scale=alt.Scale(domain=order, range=[STAGE_COLORS[s] for s in STAGE_ORDER])),
-        shape=alt.Shape("stage_label:N", title=translate("label.stage", lang),
-                        scale=alt.Scale(domain=order, range=[STAGE_SHAPES[s] for s in STAGE_ORDER])),
-        size=alt.condition("datum.highlight", alt.value(520), alt.value(200)),
-        tooltip=[
-            alt.Tooltip("center_code:N", title=translate("label.center", lang)),
-            alt.Tooltip("stage_label:N", title=translate("label.stage", lang)),
-            alt.Tooltip("day:N", title=translate("presenter.date", lang)),
-        ],
+    points = (
+        alt.Chart(data)
+        .mark_point(filled=True, opacity=1, stroke=INK, strokeWidth=0.8)
+        .encode(
+            x="changed_on:T",
+            y=y,
+            color=alt.Color(
+                "stage_label:N",
+                title=translate("label.stage", lang),
+                scale=alt.Scale(domain=order, range=[STAGE_COLORS[s] for s in STAGE_ORDER]),
+            ),
+            shape=alt.Shape(
+                "stage_label:N",
+                title=translate("label.stage", lang),
+                scale=alt.Scale(domain=order, range=[STAGE_SHAPES[s] for s in STAGE_ORDER]),
+            ),
+            size=alt.condition("datum.highlight", alt.value(520), alt.value(200)),
+            tooltip=[
+                alt.Tooltip("center_code:N", title=translate("label.center", lang)),
+                alt.Tooltip("stage_label:N", title=translate("label.stage", lang)),
+                alt.Tooltip("day:N", title=translate("presenter.date", lang)),
+            ],
+        )
     )
     layers: list[alt.Chart] = [lines, points]
     highlighted = data[data["highlight"]].drop_duplicates("agreement_id")
     if not highlighted.empty:
         highlighted = highlighted.assign(text=highlighted["label"])
         layers.append(
-            alt.Chart(highlighted).mark_text(align="left", dx=18, fontSize=19, fontWeight=700, color=HIGHLIGHT)
+            alt.Chart(highlighted)
+            .mark_text(align="left", dx=18, fontSize=19, fontWeight=700, color=HIGHLIGHT)
             .encode(x="changed_on:T", y=y, text="text:N")
         )
     if not milestones.empty:
         marks = milestones.copy()
         marks["held_on"] = pd.to_datetime(marks["held_on"])
         layers.append(
-            alt.Chart(marks).mark_rule(strokeDash=[8, 5], strokeWidth=2.5, color=HIGHLIGHT).encode(x="held_on:T")
+            alt.Chart(marks)
+            .mark_rule(strokeDash=[8, 5], strokeWidth=2.5, color=HIGHLIGHT)
+            .encode(x="held_on:T")
         )
         layers.append(
             # written up the rule, in the margin the x scale leaves before the first agreement
-            alt.Chart(marks).mark_text(angle=270, align="center", baseline="bottom", dy=-8, fontSize=18,
-                                       fontWeight=700, color=HIGHLIGHT)
+            alt.Chart(marks)
+            .mark_text(
+                angle=270,
+                align="center",
+                baseline="bottom",
+                dy=-8,
+                fontSize=18,
+                fontWeight=700,
+                color=HIGHLIGHT,
+            )
             .encode(x="held_on:T", y=alt.value({"expr": "height / 2"}), text="label:N")
         )
     return presenter_config(alt.layer(*layers).properties(height=SLIDE_HEIGHT + 40))
-

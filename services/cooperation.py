@@ -51,29 +51,35 @@ def agreements(session: Session, filters: Filters) -> pd.DataFrame:
         .where(AgreementEvent.changed_on <= filters.as_of)
         .subquery()
     )
-    query = (
-        select(
-            Agreement.id,
-            Agreement.center_id,
-            Agreement.title_vi,
-            Agreement.title_en,
-            ranked.c.stage,
-            Agreement.proposed_on,
-            Agreement.signed_on,
-            Agreement.expires_on,
-            Agreement.scope_fields,
-            Agreement.source,
-            Agreement.is_demo,
-        )
-        .join(ranked, (ranked.c.agreement_id == Agreement.id) & (ranked.c.rank == 1))
-    )
+    query = select(
+        Agreement.id,
+        Agreement.center_id,
+        Agreement.title_vi,
+        Agreement.title_en,
+        ranked.c.stage,
+        Agreement.proposed_on,
+        Agreement.signed_on,
+        Agreement.expires_on,
+        Agreement.scope_fields,
+        Agreement.source,
+        Agreement.is_demo,
+    ).join(ranked, (ranked.c.agreement_id == Agreement.id) & (ranked.c.rank == 1))
     centers = centers_frame(session, filters)
     scope = center_ids_in_scope(centers, filters)
     if scope is not None:
         query = query.where(Agreement.center_id.in_(scope))  # type: ignore[attr-defined]
     columns = [
-        "agreement_id", "center_id", "title_vi", "title_en", "stage", "proposed_on", "signed_on",
-        "expires_on", "scope_fields", "source", "is_demo",
+        "agreement_id",
+        "center_id",
+        "title_vi",
+        "title_en",
+        "stage",
+        "proposed_on",
+        "signed_on",
+        "expires_on",
+        "scope_fields",
+        "source",
+        "is_demo",
     ]
     frame = pd.DataFrame(session.exec(query).all(), columns=columns)  # type: ignore[call-overload]
     if filters.field:
@@ -81,7 +87,9 @@ def agreements(session: Session, filters: Filters) -> pd.DataFrame:
         frame = frame[covers.astype(bool)]  # an empty map() is not boolean and would select columns
     info = centers.set_index("id")
     for column in ("code", "name_vi", "name_en", "region_code", "lat", "lon"):
-        frame[f"center_{column}" if column != "region_code" else column] = frame["center_id"].map(info[column])
+        frame[f"center_{column}" if column != "region_code" else column] = frame["center_id"].map(
+            info[column]
+        )
     # what was signed on a day is no longer "signed" after expiry, even without an event row
     expired = frame["expires_on"].notna() & (frame["expires_on"] < filters.as_of)
     frame.loc[expired & frame["stage"].isin(["signed", "active"]), "stage"] = AgreementStage.EXPIRED.value
@@ -108,10 +116,14 @@ def stage_history(session: Session, filters: Filters) -> pd.DataFrame:
         AgreementEvent.agreement_id.in_([int(i) for i in scoped["agreement_id"]]),  # type: ignore[attr-defined]
     )
     frame = pd.DataFrame(session.exec(query).all(), columns=["agreement_id", "stage", "changed_on"])  # type: ignore[call-overload]
-    return frame.merge(
-        scoped[["agreement_id", "center_code", "center_name_vi", "center_name_en", "is_demo"]],
-        on="agreement_id",
-    ).sort_values("changed_on").reset_index(drop=True)
+    return (
+        frame.merge(
+            scoped[["agreement_id", "center_code", "center_name_vi", "center_name_en", "is_demo"]],
+            on="agreement_id",
+        )
+        .sort_values("changed_on")
+        .reset_index(drop=True)
+    )
 
 
 def events(session: Session, filters: Filters) -> pd.DataFrame:
@@ -176,10 +188,13 @@ def stage_summary(session: Session, filters: Filters) -> StageSummary:
 def _center_places(session: Session) -> pd.DataFrame:
     """Each center's own province (as it was when the center was set up), indexed by center id."""
     query = select(Center.id, Center.code, Center.kind, Province.name_vi, Province.name_en).join(
-        Province, Province.key == Center.province_key  # type: ignore[arg-type]
+        Province,
+        Province.key == Center.province_key,  # type: ignore[arg-type]
     )
-    frame = pd.DataFrame(session.exec(query).all(),  # type: ignore[call-overload]
-                         columns=["center_id", "code", "kind", "province_vi", "province_en"])
+    frame = pd.DataFrame(
+        session.exec(query).all(),  # type: ignore[call-overload]
+        columns=["center_id", "code", "kind", "province_vi", "province_en"],
+    )
     return frame.set_index("center_id")
 
 
@@ -191,14 +206,22 @@ def _dated_stages(session: Session, filters: Filters, scoped: pd.DataFrame) -> p
         .where(AgreementEvent.changed_on <= filters.as_of, AgreementEvent.agreement_id.in_(ids))  # type: ignore[attr-defined]
         .order_by(AgreementEvent.agreement_id, AgreementEvent.changed_on, AgreementEvent.id)
     )
-    history = pd.DataFrame(session.exec(query).all(),  # type: ignore[call-overload]
-                           columns=["agreement_id", "stage", "changed_on"])
+    history = pd.DataFrame(
+        session.exec(query).all(),  # type: ignore[call-overload]
+        columns=["agreement_id", "stage", "changed_on"],
+    )
     # agreements() calls an agreement past its expiry "expired" even when nobody recorded it
     recorded = set(history.loc[history["stage"] == AgreementStage.EXPIRED.value, "agreement_id"])
-    lapsed = scoped[(scoped["stage"].astype(str) == AgreementStage.EXPIRED.value)
-                    & ~scoped["agreement_id"].isin(recorded)]
-    extra = pd.DataFrame({"agreement_id": lapsed["agreement_id"].to_numpy(), "stage": AgreementStage.EXPIRED.value,
-                          "changed_on": lapsed["expires_on"].to_numpy()})
+    lapsed = scoped[
+        (scoped["stage"].astype(str) == AgreementStage.EXPIRED.value) & ~scoped["agreement_id"].isin(recorded)
+    ]
+    extra = pd.DataFrame(
+        {
+            "agreement_id": lapsed["agreement_id"].to_numpy(),
+            "stage": AgreementStage.EXPIRED.value,
+            "changed_on": lapsed["expires_on"].to_numpy(),
+        }
+    )
     if not extra.empty:
         history = pd.concat([history, extra], ignore_index=True)
     history["step"] = range(len(history))
@@ -211,9 +234,26 @@ def _agreement_rows(session: Session, filters: Filters) -> tuple[pd.DataFrame, p
     scoped = agreements(session, filters)
     history = _dated_stages(session, filters, scoped)
     places = _center_places(session)
-    rows = scoped[["agreement_id", "center_id", "center_code", "center_name_vi", "center_name_en", "title_vi",
-                   "title_en", "stage", "proposed_on", "signed_on", "expires_on", "source", "is_demo",
-                   "scope_published", "term_published", "later_stages_published"]].copy()
+    rows = scoped[
+        [
+            "agreement_id",
+            "center_id",
+            "center_code",
+            "center_name_vi",
+            "center_name_en",
+            "title_vi",
+            "title_en",
+            "stage",
+            "proposed_on",
+            "signed_on",
+            "expires_on",
+            "source",
+            "is_demo",
+            "scope_published",
+            "term_published",
+            "later_stages_published",
+        ]
+    ].copy()
     rows["stage"] = rows["stage"].astype(str)
     rows["is_demo"] = rows["is_demo"].astype(bool)
     rows["province_vi"] = rows["center_id"].map(places["province_vi"])
@@ -249,8 +289,12 @@ def timeline(session: Session, filters: Filters) -> Timeline:
     segments["end_on"] = segments.groupby("agreement_id")["changed_on"].shift(-1)
     final = segments["end_on"].isna()
     # a real record's last stage runs on only where its source says how long (an expiry)
-    silent = segments["agreement_id"].map(~info["later_stages_published"].astype(bool)
-                                          & info["expires_on"].isna()).fillna(False).astype(bool)
+    silent = (
+        segments["agreement_id"]
+        .map(~info["later_stages_published"].astype(bool) & info["expires_on"].isna())
+        .fillna(False)
+        .astype(bool)
+    )
     segments.loc[final & ~segments["stage"].isin(ENDED) & ~silent, "end_on"] = as_of
     segments["planned"] = False
     expiry = segments["agreement_id"].map(info["expires_on"])
@@ -261,8 +305,19 @@ def timeline(session: Session, filters: Filters) -> Timeline:
     segments = segments[segments["end_on"].notna() & (segments["end_on"] > segments["start_on"])]
     for column in ("center_code", "province_vi", "province_en", "is_demo"):
         segments[column] = segments["agreement_id"].map(info[column])
-    segments = segments[["agreement_id", "center_code", "province_vi", "province_en", "stage", "start_on",
-                         "end_on", "planned", "is_demo"]].sort_values(["agreement_id", "start_on"], kind="stable")
+    segments = segments[
+        [
+            "agreement_id",
+            "center_code",
+            "province_vi",
+            "province_en",
+            "stage",
+            "start_on",
+            "end_on",
+            "planned",
+            "is_demo",
+        ]
+    ].sort_values(["agreement_id", "start_on"], kind="stable")
 
     happened = event_list(session, filters)
     return Timeline(
@@ -279,8 +334,9 @@ def event_list(session: Session, filters: Filters) -> pd.DataFrame:
     happened = events(session, filters)
     ids = [int(i) for i in happened["id"]]
     query = (
-        select(EventParticipant.event_id, EventParticipant.center_id)
-        .where(EventParticipant.event_id.in_(ids))  # type: ignore[attr-defined]
+        select(EventParticipant.event_id, EventParticipant.center_id).where(
+            EventParticipant.event_id.in_(ids)
+        )  # type: ignore[attr-defined]
     )
     taking_part = pd.DataFrame(session.exec(query).all(), columns=["event_id", "center_id"])  # type: ignore[call-overload]
     places = _center_places(session)
@@ -295,8 +351,15 @@ def event_list(session: Session, filters: Filters) -> pd.DataFrame:
     provincial = taking_part["center_id"].map(places["kind"]) == "provincial_center"
     for lang in LANGUAGES:
         # in a list of participants a provincial center is named as one ("Trung tâm Hải Phòng")
-        centers = taking_part["center_id"].map(places[f"province_{lang}"]).map(
-            lambda province, lang=lang: translate("cooperation.participants.center", lang, province=province))
+        centers = (
+            taking_part["center_id"]
+            .map(places[f"province_{lang}"])
+            .map(
+                lambda province, lang=lang: translate(
+                    "cooperation.participants.center", lang, province=province
+                )
+            )
+        )
         taking_part[f"participant_{lang}"] = centers.where(provincial, taking_part["code"])
     taking_part = taking_part.sort_values(["event_id", "rank", "code"], kind="stable")
     grouped = taking_part.groupby("event_id")
@@ -309,14 +372,20 @@ def event_list(session: Session, filters: Filters) -> pd.DataFrame:
         named = _text(frame["event_id"].map(grouped[f"participant_{lang}"].agg(", ".join)))
         frame[f"participants_{lang}"] = [
             _participants_text(str(names), int(count), str(kind), bool(demo), lang)
-            for names, count, kind, demo in zip(named, frame["participants"], frame["kind"], frame["is_demo"],
-                                                strict=True)
+            for names, count, kind, demo in zip(
+                named, frame["participants"], frame["kind"], frame["is_demo"], strict=True
+            )
         ]
         frame[f"source_label_{lang}"] = frame["source"].map(lambda source, lang=lang: citation(source, lang))
     frame["source_url"] = frame["source"].map(source_url)
-    frame["kind_order"] = frame["kind"].map({kind: i for i, kind in enumerate(EVENT_KINDS)}).fillna(len(EVENT_KINDS))
-    return frame.sort_values(["held_on", "kind_order", "event_id"], kind="stable").drop(columns="kind_order") \
+    frame["kind_order"] = (
+        frame["kind"].map({kind: i for i, kind in enumerate(EVENT_KINDS)}).fillna(len(EVENT_KINDS))
+    )
+    return (
+        frame.sort_values(["held_on", "kind_order", "event_id"], kind="stable")
+        .drop(columns="kind_order")
         .reset_index(drop=True)
+    )
 
 
 def _participants_text(names: str, count: int, kind: str, is_demo: bool, lang: str) -> str:
@@ -332,23 +401,37 @@ def _participants_text(names: str, count: int, kind: str, is_demo: bool, lang: s
 def milestones(happened: pd.DataFrame) -> pd.DataFrame:
     """The real (not demo) events, one row per day: where, what kinds, who signed, the sources."""
     real = happened[~happened["is_demo"].astype(bool)]
-    columns = ["held_on", "place_vi", "place_en", "kinds", "signing_parties_vi", "signing_parties_en",
-               "titles_vi", "titles_en", "source", "sources"]
+    columns = [
+        "held_on",
+        "place_vi",
+        "place_en",
+        "kinds",
+        "signing_parties_vi",
+        "signing_parties_en",
+        "titles_vi",
+        "titles_en",
+        "source",
+        "sources",
+    ]
     if real.empty:
         return pd.DataFrame(columns=columns)
     grouped = real.groupby("held_on", sort=True)
     signing = real[real["kind"] == "signing"].groupby("held_on")
-    frame = pd.DataFrame({
-        "held_on": list(grouped.groups),
-        "place_vi": grouped["place_vi"].first().to_numpy(),
-        "place_en": grouped["place_en"].first().to_numpy(),
-        "kinds": grouped["kind"].agg(",".join).to_numpy(),
-        "titles_vi": grouped["title_vi"].agg(" · ".join).to_numpy(),
-        "titles_en": grouped["title_en"].agg(" · ".join).to_numpy(),
-        "source": grouped["source"].agg(lambda s: "; ".join(dict.fromkeys(s))).to_numpy(),
-    })
+    frame = pd.DataFrame(
+        {
+            "held_on": list(grouped.groups),
+            "place_vi": grouped["place_vi"].first().to_numpy(),
+            "place_en": grouped["place_en"].first().to_numpy(),
+            "kinds": grouped["kind"].agg(",".join).to_numpy(),
+            "titles_vi": grouped["title_vi"].agg(" · ".join).to_numpy(),
+            "titles_en": grouped["title_en"].agg(" · ".join).to_numpy(),
+            "source": grouped["source"].agg(lambda s: "; ".join(dict.fromkeys(s))).to_numpy(),
+        }
+    )
     for lang in ("vi", "en"):
-        frame[f"signing_parties_{lang}"] = _text(frame["held_on"].map(signing[f"parties_{lang}"].agg("; ".join)))
+        frame[f"signing_parties_{lang}"] = _text(
+            frame["held_on"].map(signing[f"parties_{lang}"].agg("; ".join))
+        )
     frame["sources"] = [tuple(s for s in str(joined).split("; ") if s) for joined in frame["source"]]
     return frame[columns]
 
@@ -363,8 +446,14 @@ def _scope_rows(session: Session, scoped: pd.DataFrame) -> pd.DataFrame:
     padded = literal(",") + Agreement.scope_fields + literal(",")
     covers = padded.like(literal("%,") + MeasurementField.code + literal(",%"))  # type: ignore[operator]
     query = (
-        select(Agreement.id, MeasurementField.code, MeasurementField.name_vi, MeasurementField.name_en,
-               MeasurementField.sort_order, case((covers, 1), else_=0))
+        select(
+            Agreement.id,
+            MeasurementField.code,
+            MeasurementField.name_vi,
+            MeasurementField.name_en,
+            MeasurementField.sort_order,
+            case((covers, 1), else_=0),
+        )
         .select_from(Agreement)
         .join(MeasurementField, true())
         .where(Agreement.id.in_(ids))  # type: ignore[union-attr]
@@ -396,12 +485,18 @@ def agreement_details(session: Session, filters: Filters) -> pd.DataFrame:
     rows["scope_codes"] = _text(rows["agreement_id"].map(grouped["field_code"].agg(",".join)))
     for lang in LANGUAGES:
         named = _text(rows["agreement_id"].map(grouped[f"field_name_{lang}"].agg(", ".join)))
-        rows[f"scope_{lang}"] = named.where(rows["scope_published"].astype(bool), translate("unpublished", lang))
+        rows[f"scope_{lang}"] = named.where(
+            rows["scope_published"].astype(bool), translate("unpublished", lang)
+        )
         rows[f"source_label_{lang}"] = rows["source"].map(lambda source, lang=lang: citation(source, lang))
     rows["source_url"] = rows["source"].map(source_url)
     stage_rank = rows["stage"].map({stage: i for i, stage in enumerate(STAGE_ORDER)})
-    return rows.assign(stage_rank=stage_rank).sort_values(["stage_rank", "proposed_on", "center_code"]) \
-        .drop(columns="stage_rank").reset_index(drop=True)
+    return (
+        rows.assign(stage_rank=stage_rank)
+        .sort_values(["stage_rank", "proposed_on", "center_code"])
+        .drop(columns="stage_rank")
+        .reset_index(drop=True)
+    )
 
 
 def stage_text(stage: str, later_stages_published: bool, lang: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -11,11 +12,12 @@ from sqlmodel import Session
 from services.capability_state import counted_capability_ids
 from services.filters import Filters
 from services.models import Capability, InstrumentType, Quantity, Service
-from services.network import centers_frame, great_circle_km, regions
+from services.network import EARTH_RADIUS_KM, centers_frame, regions
 
 
-def capabilities_by_center(session: Session, filters: Filters, *,
-                           out_of_service: Collection[int] = ()) -> pd.DataFrame:
+def capabilities_by_center(
+    session: Session, filters: Filters, *, out_of_service: Collection[int] = ()
+) -> pd.DataFrame:
     """Capabilities in force on ``as_of`` (not suspended, ``services.capability_state``) of the
     centers active then (closed centers count at their successor).
 
@@ -70,7 +72,9 @@ def coverage_matrix(session: Session, filters: Filters) -> pd.DataFrame:
     return matrix.reset_index(drop=True)
 
 
-def coverage_gaps(session: Session, filters: Filters, *, out_of_service: Collection[int] = ()) -> pd.DataFrame:
+def coverage_gaps(
+    session: Session, filters: Filters, *, out_of_service: Collection[int] = ()
+) -> pd.DataFrame:
     """Legally controlled types a region cannot get verified locally, with the nearest center that can.
 
     Only verification is legally required for Group 2 instruments, so only it makes a gap; only a
@@ -94,24 +98,30 @@ def coverage_gaps(session: Session, filters: Filters, *, out_of_service: Collect
     if filters.province:
         area = area[area["code"] == filters.province]
     unrestricted = Filters(
-        as_of=filters.as_of, boundaries=filters.boundaries, service=Service.VERIFICATION.value,
+        as_of=filters.as_of,
+        boundaries=filters.boundaries,
+        service=Service.VERIFICATION.value,
         due_window_days=filters.due_window_days,
     )
     capable = capabilities_by_center(session, unrestricted, out_of_service=out_of_service)
     served = set(zip(capable["region_code"], capable["instrument_type_code"], strict=True))
+    # per type, the centers able to verify it, as arrays: one vector of distances per gap instead of
+    # a pandas filter and apply per region and type (the slow part at every scale)
+    options = {
+        code: (group["center_code"].to_numpy(), group["lat"].to_numpy(float), group["lon"].to_numpy(float))
+        for code, group in capable.groupby("instrument_type_code", sort=False)
+    }
     gaps = []
     for region in area.itertuples():
         for instrument in legal.itertuples():
             if (region.code, instrument.instrument_type_code) in served:
                 continue
-            options = capable[capable["instrument_type_code"] == instrument.instrument_type_code]
             nearest_code, nearest_km = None, None
-            if not options.empty:
-                distances = options.apply(
-                    lambda c, r=region: great_circle_km(r.lat, r.lon, c["lat"], c["lon"]), axis=1
-                )
-                best = distances.idxmin()
-                nearest_code, nearest_km = options.loc[best, "center_code"], round(float(distances[best]), 1)
+            if instrument.instrument_type_code in options:
+                codes, lats, lons = options[instrument.instrument_type_code]
+                distances = _great_circle_km_to(region.lat, region.lon, lats, lons)
+                best = int(np.argmin(distances))  # the first of equals, as idxmin chose
+                nearest_code, nearest_km = codes[best], round(float(distances[best]), 1)
             gaps.append(
                 {
                     "region_code": region.code,
@@ -126,8 +136,15 @@ def coverage_gaps(session: Session, filters: Filters, *, out_of_service: Collect
                 }
             )
     columns = [
-        "region_code", "region_name_vi", "region_name_en", "population_thousands",
-        "instrument_type_code", "type_name_vi", "type_name_en", "nearest_center", "distance_km",
+        "region_code",
+        "region_name_vi",
+        "region_name_en",
+        "population_thousands",
+        "instrument_type_code",
+        "type_name_vi",
+        "type_name_en",
+        "nearest_center",
+        "distance_km",
     ]
     frame = pd.DataFrame(gaps, columns=columns)
     # the largest gaps: most people affected, farthest to travel
@@ -136,13 +153,27 @@ def coverage_gaps(session: Session, filters: Filters, *, out_of_service: Collect
     ).reset_index(drop=True)
 
 
-def coverage_grid(session: Session, filters: Filters, *, legally_controlled_only: bool = True) -> pd.DataFrame:
+def _great_circle_km_to(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+    """``services.network.great_circle_km`` from one point to many (the same haversine formula)."""
+    phi1, phi2 = np.radians(lat), np.radians(lats)
+    d_phi, d_lambda = phi2 - phi1, np.radians(lons - lon)
+    a = np.sin(d_phi / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(d_lambda / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(a))
+
+
+def coverage_grid(
+    session: Session, filters: Filters, *, legally_controlled_only: bool = True
+) -> pd.DataFrame:
     """Every region × instrument type cell with its count of local centers (zeros included)."""
     types = pd.DataFrame(
         session.exec(  # type: ignore[call-overload]
-            select(InstrumentType.code, InstrumentType.name_vi, InstrumentType.name_en,
-                   InstrumentType.legally_controlled, Quantity.field_code)
-            .join(Quantity, Quantity.code == InstrumentType.quantity_code)
+            select(
+                InstrumentType.code,
+                InstrumentType.name_vi,
+                InstrumentType.name_en,
+                InstrumentType.legally_controlled,
+                Quantity.field_code,
+            ).join(Quantity, Quantity.code == InstrumentType.quantity_code)
         ).all(),
         columns=["instrument_type_code", "type_vi", "type_en", "legally_controlled", "field_code"],
     )

@@ -45,8 +45,10 @@ def due_buckets(window_days: int) -> list[DueBucket]:
     """Buckets, most urgent first. The first "due" bucket is the user's due-soon window, so it
     holds exactly the equipment the rest of the app calls due soon; 60 and 90 days follow when
     they lie beyond it (window 30 → 0–30, 31–60, 61–90)."""
-    buckets = [DueBucket(CalibrationStatus.OVERDUE.value, None, -1),
-               DueBucket(CalibrationStatus.DUE_SOON.value, 0, window_days)]
+    buckets = [
+        DueBucket(CalibrationStatus.OVERDUE.value, None, -1),
+        DueBucket(CalibrationStatus.DUE_SOON.value, 0, window_days),
+    ]
     start = window_days + 1
     for horizon in HORIZON_DAYS:
         if horizon > window_days:
@@ -63,8 +65,18 @@ def bucket_order(window_days: int) -> list[str]:
 
 def _center_info(session: Session, filters: Filters) -> pd.DataFrame:
     centers = centers_frame(session, filters)
-    return centers[["id", "effective_id", "code", "name_vi", "name_en", "region_code", "region_name_vi",
-                    "region_name_en"]].set_index("id")
+    return centers[
+        [
+            "id",
+            "effective_id",
+            "code",
+            "name_vi",
+            "name_en",
+            "region_code",
+            "region_name_vi",
+            "region_name_en",
+        ]
+    ].set_index("id")
 
 
 def _to_answering_center(frame: pd.DataFrame, centers: pd.DataFrame) -> pd.DataFrame:
@@ -74,9 +86,14 @@ def _to_answering_center(frame: pd.DataFrame, centers: pd.DataFrame) -> pd.DataF
     return frame
 
 
-_CENTER_COLUMNS = {"code": "center_code", "name_vi": "center_name_vi", "name_en": "center_name_en",
-                   "region_code": "region_code", "region_name_vi": "region_name_vi",
-                   "region_name_en": "region_name_en"}
+_CENTER_COLUMNS = {
+    "code": "center_code",
+    "name_vi": "center_name_vi",
+    "name_en": "center_name_en",
+    "region_code": "region_code",
+    "region_name_vi": "region_name_vi",
+    "region_name_en": "region_name_en",
+}
 
 
 def _add_center_columns(frame: pd.DataFrame, centers: pd.DataFrame) -> pd.DataFrame:
@@ -93,14 +110,18 @@ def centers_in_view(session: Session, filters: Filters) -> pd.DataFrame:
         mask &= centers["region_code"] == filters.province
     if filters.center:
         mask &= centers["code"] == filters.center
-    shown = centers.loc[mask, ["id", "code", "name_vi", "name_en", "kind", "region_code", "region_name_vi",
-                               "region_name_en"]]
+    shown = centers.loc[
+        mask, ["id", "code", "name_vi", "name_en", "kind", "region_code", "region_name_vi", "region_name_en"]
+    ]
     return shown.rename(columns={"id": "center_id"}).sort_values("code").reset_index(drop=True)
 
 
 def _instrument_types(session: Session, filters: Filters) -> pd.DataFrame:
     query = select(
-        InstrumentType.code, InstrumentType.name_vi, InstrumentType.name_en, Quantity.field_code,
+        InstrumentType.code,
+        InstrumentType.name_vi,
+        InstrumentType.name_en,
+        Quantity.field_code,
         InstrumentType.legally_controlled,
     ).join(Quantity, Quantity.code == InstrumentType.quantity_code)
     if filters.field:
@@ -125,9 +146,23 @@ def service_matrix(session: Session, filters: Filters, *, service_code: str) -> 
     """
     if service_code not in SERVICES:
         raise ValueError(f"Unknown service {service_code!r}")
-    columns = ["center_id", "center_code", "center_name_vi", "center_name_en", "region_code",
-               "instrument_type_code", "type_name_vi", "type_name_en", "field_code", "legally_controlled",
-               "capabilities", "annual_capacity", "designated", "accredited", "cell"]
+    columns = [
+        "center_id",
+        "center_code",
+        "center_name_vi",
+        "center_name_en",
+        "region_code",
+        "instrument_type_code",
+        "type_name_vi",
+        "type_name_en",
+        "field_code",
+        "legally_controlled",
+        "capabilities",
+        "annual_capacity",
+        "designated",
+        "accredited",
+        "cell",
+    ]
     centers = centers_in_view(session, filters)
     types = _instrument_types(session, filters)
     if centers.empty or types.empty:
@@ -149,8 +184,14 @@ def service_matrix(session: Session, filters: Filters, *, service_code: str) -> 
         query = query.where(Capability.id.in_(in_force))  # type: ignore[union-attr]
     offered = pd.DataFrame(
         session.exec(query).all(),  # type: ignore[call-overload]
-        columns=["center_id", "instrument_type_code", "capabilities", "annual_capacity", "designated",
-                 "accredited"],
+        columns=[
+            "center_id",
+            "instrument_type_code",
+            "capabilities",
+            "annual_capacity",
+            "designated",
+            "accredited",
+        ],
     )
     wanted = set(offered["instrument_type_code"])
     keep = types["instrument_type_code"].isin(wanted)
@@ -162,12 +203,16 @@ def service_matrix(session: Session, filters: Filters, *, service_code: str) -> 
     if not offered.empty:
         offered = _to_answering_center(offered, _center_info(session, filters))
         offered = offered.groupby(["center_id", "instrument_type_code"], as_index=False).agg(
-            capabilities=("capabilities", "sum"), annual_capacity=("annual_capacity", "sum"),
-            designated=("designated", "max"), accredited=("accredited", "max"),
+            capabilities=("capabilities", "sum"),
+            annual_capacity=("annual_capacity", "sum"),
+            designated=("designated", "max"),
+            accredited=("accredited", "max"),
         )
-    grid = centers[["center_id", "code", "name_vi", "name_en", "region_code"]].rename(
-        columns={"code": "center_code", "name_vi": "center_name_vi", "name_en": "center_name_en"}
-    ).merge(types, how="cross")
+    grid = (
+        centers[["center_id", "code", "name_vi", "name_en", "region_code"]]
+        .rename(columns={"code": "center_code", "name_vi": "center_name_vi", "name_en": "center_name_en"})
+        .merge(types, how="cross")
+    )
     grid = grid.merge(offered, on=["center_id", "instrument_type_code"], how="left")
     for column in ("capabilities", "annual_capacity", "designated", "accredited"):
         grid[column] = grid[column].fillna(0).astype(int)
@@ -193,12 +238,28 @@ def _bucket_case(due: ColumnElement, filters: Filters) -> ColumnElement:
 
 def due_bucket_counts(session: Session, filters: Filters) -> pd.DataFrame:
     """Equipment per center and due bucket as of the day (center = the one answering for it)."""
-    columns = ["center_id", "center_code", "center_name_vi", "center_name_en", "region_code", "region_name_vi",
-               "region_name_en", "bucket", "from_days", "to_days", "order", "equipment"]
+    columns = [
+        "center_id",
+        "center_code",
+        "center_name_vi",
+        "center_name_en",
+        "region_code",
+        "region_name_vi",
+        "region_name_en",
+        "bucket",
+        "from_days",
+        "to_days",
+        "order",
+        "equipment",
+    ]
     query = status_query(
-        session, filters,
-        lambda _status, due, _last: [Equipment.center_id, _bucket_case(due, filters).label("due_bucket"),
-                                     func.count()],
+        session,
+        filters,
+        lambda _status, due, _last: [
+            Equipment.center_id,
+            _bucket_case(due, filters).label("due_bucket"),
+            func.count(),
+        ],
     ).group_by(Equipment.center_id, text("due_bucket"))
     rows = pd.DataFrame(session.exec(query).all(), columns=["center_id", "bucket", "equipment"])  # type: ignore[call-overload]
     if rows.empty:
@@ -230,18 +291,50 @@ def action_list(session: Session, filters: Filters) -> pd.DataFrame:
 
     def pick(status: ColumnElement, due: ColumnElement, last_on: ColumnElement) -> list[ColumnElement]:
         picked["due"] = due
-        return [Equipment.id, Equipment.center_id, Equipment.name, Equipment.serial_no,  # type: ignore[list-item]
-                Equipment.instrument_type_code, Equipment.is_reference_standard,  # type: ignore[list-item]
-                last_on.label("last_calibrated_on"), due.label("due_on"), status]
+        return [
+            Equipment.id,
+            Equipment.center_id,
+            Equipment.name,
+            Equipment.serial_no,  # type: ignore[list-item]
+            Equipment.instrument_type_code,
+            Equipment.is_reference_standard,  # type: ignore[list-item]
+            last_on.label("last_calibrated_on"),
+            due.label("due_on"),
+            status,
+        ]
 
     query = status_query(session, filters, pick)
     query = query.where(picked["due"] <= soon).order_by(picked["due"], Equipment.id)
-    columns = ["equipment_id", "center_id", "name", "serial_no", "instrument_type_code", "is_reference_standard",
-               "last_calibrated_on", "due_on", "status"]
+    columns = [
+        "equipment_id",
+        "center_id",
+        "name",
+        "serial_no",
+        "instrument_type_code",
+        "is_reference_standard",
+        "last_calibrated_on",
+        "due_on",
+        "status",
+    ]
     frame = pd.DataFrame(session.exec(query).all(), columns=columns)  # type: ignore[call-overload]
-    out = ["equipment_id", "center_id", "center_code", "center_name_vi", "center_name_en", "region_code",
-           "name", "serial_no", "instrument_type_code", "type_name_vi", "type_name_en", "is_reference_standard",
-           "last_calibrated_on", "due_on", "days_to_due", "status"]
+    out = [
+        "equipment_id",
+        "center_id",
+        "center_code",
+        "center_name_vi",
+        "center_name_en",
+        "region_code",
+        "name",
+        "serial_no",
+        "instrument_type_code",
+        "type_name_vi",
+        "type_name_en",
+        "is_reference_standard",
+        "last_calibrated_on",
+        "due_on",
+        "days_to_due",
+        "status",
+    ]
     if frame.empty:
         return pd.DataFrame(columns=out)
     centers = _center_info(session, filters)
@@ -284,8 +377,15 @@ def due_calendar(session: Session, filters: Filters, *, year: int, month: int) -
     query = query.where(picked["due"] >= first, picked["due"] <= last).group_by(
         Equipment.center_id, picked["due"]
     )
-    columns = ["center_id", "center_code", "center_name_vi", "center_name_en", "region_code", "due_on",
-               "equipment"]
+    columns = [
+        "center_id",
+        "center_code",
+        "center_name_vi",
+        "center_name_en",
+        "region_code",
+        "due_on",
+        "equipment",
+    ]
     rows = pd.DataFrame(session.exec(query).all(), columns=["center_id", "due_on", "equipment"])  # type: ignore[call-overload]
     if rows.empty:
         return pd.DataFrame(columns=columns)
@@ -313,8 +413,12 @@ def month_grid(due: pd.DataFrame, year: int, month: int) -> pd.DataFrame:
     detail = (
         due.sort_values(["due_on", "equipment", "center_code"], ascending=[True, False, True])
         .groupby("due_on")
-        .apply(lambda rows: ", ".join(f"{c} ({n})" for c, n in zip(rows["center_code"], rows["equipment"],
-                                                                     strict=True)), include_groups=False)
+        .apply(
+            lambda rows: ", ".join(
+                f"{c} ({n})" for c, n in zip(rows["center_code"], rows["equipment"], strict=True)
+            ),
+            include_groups=False,
+        )
     )
     days["equipment"] = days["due_on"].map(per_day["equipment"]).fillna(0).astype(int)
     days["centers"] = days["due_on"].map(per_day["centers"]).fillna(0).astype(int)
@@ -338,11 +442,17 @@ def bucket_table(counts: pd.DataFrame, window_days: int) -> pd.DataFrame:
     order = bucket_order(window_days)
     if counts.empty:
         return pd.DataFrame(columns=["center_code", "center_name_vi", "center_name_en", *order, "total"])
-    table = counts.pivot_table(index=["center_code", "center_name_vi", "center_name_en"], columns="bucket",
-                               values="equipment", aggfunc="sum", fill_value=0)
+    table = counts.pivot_table(
+        index=["center_code", "center_name_vi", "center_name_en"],
+        columns="bucket",
+        values="equipment",
+        aggfunc="sum",
+        fill_value=0,
+    )
     table = table.reindex(columns=order, fill_value=0)
     table["total"] = table.sum(axis=1)
     table = table.reset_index()
     table.columns.name = None
     return table.sort_values(["overdue", "total", "center_code"], ascending=[False, False, True]).reset_index(
-        drop=True)
+        drop=True
+    )

@@ -30,7 +30,7 @@ def default_as_of(session: Session, today: date) -> date:
 
 
 def demo_label(session: Session, lang: str) -> str | None:
-    """"Demo data as of dd/mm/yyyy" on a demo database; None on real records, which carry no such label
+    """ "Demo data as of dd/mm/yyyy" on a demo database; None on real records, which carry no such label
     (a report that says "demo data" over an official's real figures would be as wrong as the reverse)."""
     described = demo_as_of(session)
     return translate("demo.badge_as_of", lang, date=format_day(described, lang)) if described else None

@@ -12,6 +12,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, event, inspect
 from sqlmodel import Session, create_engine
 
+from services import data_version
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_PATH = PROJECT_ROOT / "data" / "metrology.db"
 
@@ -21,6 +23,46 @@ def database_url() -> str:
     return os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_DATABASE_PATH}"
 
 
+# Connection pool of each app process on a server database (README, Deployment: pool size x instances
+# must stay within PostgreSQL's max_connections). SQLite keeps SQLAlchemy's own choice for a file.
+POOL_SETTINGS = {  # environment variable -> (create_engine argument, default, smallest allowed)
+    "DB_POOL_SIZE": ("pool_size", 5, 1),
+    "DB_MAX_OVERFLOW": ("max_overflow", 10, 0),
+    "DB_POOL_TIMEOUT": ("pool_timeout", 30, 1),  # seconds a request waits for a free connection
+    "DB_POOL_RECYCLE": ("pool_recycle", 1800, -1),  # seconds; PgBouncer or a firewall may drop idle ones
+}
+
+
+def pool_options(url: str) -> dict[str, int]:
+    """create_engine's pool arguments from DB_POOL_* for a server database; none for SQLite."""
+    if url.startswith("sqlite"):
+        return {}
+    options = {}
+    for variable, (argument, default, smallest) in POOL_SETTINGS.items():
+        raw = os.environ.get(variable, "").strip()
+        try:
+            value = int(raw) if raw else default
+        except ValueError:
+            raise ValueError(f"{variable}={raw!r}: expected a whole number >= {smallest}") from None
+        if value < smallest:
+            raise ValueError(f"{variable}={raw!r}: expected a whole number >= {smallest}")
+        options[argument] = value
+    return options
+
+
+def driver_options(url: str) -> dict[str, int | None]:
+    """psycopg's prepare_threshold from DB_PREPARE_THRESHOLD: ``none`` for a PgBouncer in transaction
+    mode that does not track prepared statements (before 1.21, or without max_prepared_statements)."""
+    raw = os.environ.get("DB_PREPARE_THRESHOLD", "").strip().lower()
+    if not raw or not url.startswith("postgresql"):
+        return {}
+    if raw == "none":
+        return {"prepare_threshold": None}
+    if not raw.isdigit():
+        raise ValueError(f"DB_PREPARE_THRESHOLD={raw!r}: expected a whole number >= 0 or none")
+    return {"prepare_threshold": int(raw)}
+
+
 def make_engine(url: str | None = None) -> Engine:
     url = url or database_url()
     if url.startswith("postgresql://"):
@@ -28,9 +70,10 @@ def make_engine(url: str | None = None) -> Engine:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True, connect_args=driver_options(url), **pool_options(url))
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+    data_version.install(engine)  # every write raises the number the caches are keyed on
     return engine
 
 

@@ -1,22 +1,30 @@
-"""One center's own data: read it for editing and export, and save staff's edits with an audit trail."""
+"""One center's own data: read it for editing and export, and save staff's edits with an audit trail.
+
+Edits are optimistic: the editor loads each row with its version number, a save names the version
+it started from, and a row changed since (by someone else, or by this user in another tab) is
+refused with who changed it and when, so no save silently overwrites another.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from services import auth
-from services.audit import record_change, snapshot
+from services.audit import LOCAL_TIME_ZONE, record_change, snapshot
 from services.cells import (
     CellError,
-    check_length,
+    check_text,
+    clean_cell,
     format_range,
     format_uncertainty,
     parse_bool,
@@ -26,21 +34,47 @@ from services.cells import (
     parse_uncertainty_cell,
 )
 from services.i18n import translate
-from services.models import CalibrationRecord, Center, Equipment, Quantity
+from services.models import AuditLog, CalibrationRecord, Center, Equipment, Quantity
+from services.text_rules import TEXT_RULES
 
 EDITABLE: Final = (
-    "name", "manufacturer", "model", "range", "uncertainty", "reference_standard", "status",
+    "name",
+    "manufacturer",
+    "model",
+    "range",
+    "uncertainty",
+    "reference_standard",
+    "status",
     "calibration_interval_months",
 )
-TEXT_LENGTH: Final = 200
+TEXT_LENGTH: Final = TEXT_RULES["name"].limit  # one table of caps for the import and the editor
 EQUIPMENT_FRAME_COLUMNS: Final = [
-    "id", "serial_no", "name", "quantity", "instrument_type", "manufacturer", "model", "range",
-    "uncertainty", "reference_standard", "acquired_on", "status", "calibration_interval_months",
-    "last_calibrated_on", "next_due_on",
+    "id",
+    "serial_no",
+    "name",
+    "quantity",
+    "instrument_type",
+    "manufacturer",
+    "model",
+    "range",
+    "uncertainty",
+    "reference_standard",
+    "acquired_on",
+    "status",
+    "calibration_interval_months",
+    "last_calibrated_on",
+    "next_due_on",
 ]
 CALIBRATION_FRAME_COLUMNS: Final = [
-    "serial_no", "calibrated_on", "due_on", "provider", "certificate_no", "result", "measured_error",
-    "uncertainty", "standard_serial",
+    "serial_no",
+    "calibrated_on",
+    "due_on",
+    "provider",
+    "certificate_no",
+    "result",
+    "measured_error",
+    "uncertainty",
+    "standard_serial",
 ]
 
 
@@ -54,21 +88,40 @@ def centers_for(session: Session, user: auth.SignedInUser, *, today: date) -> pd
     return pd.DataFrame(session.execute(query).all(), columns=["id", "code", "name_vi", "name_en"])
 
 
+def _center_items(session: Session, center_id: int) -> list[Equipment]:
+    return list(
+        session.execute(
+            select(Equipment).where(Equipment.center_id == center_id).order_by(Equipment.serial_no)
+        )
+        .scalars()
+        .all()
+    )
+
+
 def center_equipment(session: Session, *, center_id: int) -> pd.DataFrame:
     """Every piece of equipment of one center, ranges written back as text people can edit."""
-    rows = session.execute(
-        select(Equipment).where(Equipment.center_id == center_id).order_by(Equipment.serial_no)
-    ).scalars().all()
+    return _equipment_frame(_center_items(session, center_id))
+
+
+def _equipment_frame(rows: list[Equipment]) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
-                "id": item.id, "serial_no": item.serial_no, "name": item.name, "quantity": item.quantity_code,
-                "instrument_type": item.instrument_type_code or "", "manufacturer": item.manufacturer,
-                "model": item.model, "range": format_range(item.range_min, item.range_max, item.range_unit),
+                "id": item.id,
+                "serial_no": item.serial_no,
+                "name": item.name,
+                "quantity": item.quantity_code,
+                "instrument_type": item.instrument_type_code or "",
+                "manufacturer": item.manufacturer,
+                "model": item.model,
+                "range": format_range(item.range_min, item.range_max, item.range_unit),
                 "uncertainty": format_uncertainty(item.uncertainty_value, item.uncertainty_unit),
-                "reference_standard": bool(item.is_reference_standard), "acquired_on": item.acquired_on,
-                "status": item.status, "calibration_interval_months": item.calibration_interval_months,
-                "last_calibrated_on": item.last_calibrated_on, "next_due_on": item.next_due_on,
+                "reference_standard": bool(item.is_reference_standard),
+                "acquired_on": item.acquired_on,
+                "status": item.status,
+                "calibration_interval_months": item.calibration_interval_months,
+                "last_calibrated_on": item.last_calibrated_on,
+                "next_due_on": item.next_due_on,
             }
             for item in rows
         ],
@@ -76,14 +129,28 @@ def center_equipment(session: Session, *, center_id: int) -> pd.DataFrame:
     )
 
 
+def equipment_for_editing(session: Session, *, center_id: int) -> pd.DataFrame:
+    """``center_equipment`` plus each row's ``version``, which a save must name (optimistic concurrency)."""
+    items = _center_items(session, center_id)  # one read: each version belongs to the values beside it
+    frame = _equipment_frame(items)
+    frame["version"] = pd.Series([item.version for item in items], dtype="int64")
+    return frame
+
+
 def center_calibrations(session: Session, *, center_id: int) -> pd.DataFrame:
     """The certificates of one center's equipment, newest first, in the import file's columns."""
     standard = aliased(Equipment)
     rows = session.execute(
         select(
-            Equipment.serial_no, CalibrationRecord.calibrated_on, CalibrationRecord.due_on,
-            CalibrationRecord.provider_name, CalibrationRecord.certificate_no, CalibrationRecord.result,
-            CalibrationRecord.measured_error, CalibrationRecord.uncertainty, standard.serial_no,
+            Equipment.serial_no,
+            CalibrationRecord.calibrated_on,
+            CalibrationRecord.due_on,
+            CalibrationRecord.provider_name,
+            CalibrationRecord.certificate_no,
+            CalibrationRecord.result,
+            CalibrationRecord.measured_error,
+            CalibrationRecord.uncertainty,
+            standard.serial_no,
         )
         .join(Equipment, Equipment.id == CalibrationRecord.equipment_id)  # type: ignore[arg-type]
         .outerjoin(standard, standard.id == CalibrationRecord.standard_used_id)  # type: ignore[arg-type]
@@ -104,8 +171,9 @@ class EditProblem:
         return translate(self.key, lang, **self.params)
 
     def located(self, lang: str) -> str:
-        return translate("data.problem.equipment", lang, serial=self.serial, column=self.column,
-                         message=self.message(lang))
+        return translate(
+            "data.problem.equipment", lang, serial=self.serial, column=self.column, message=self.message(lang)
+        )
 
 
 @dataclass
@@ -117,23 +185,29 @@ class EditResult:
     def ok(self) -> bool:
         return not self.problems
 
+    @property
+    def stale(self) -> bool:
+        """Refused because a row changed since the editor loaded it: the editor must reload."""
+        return any(problem.key.startswith("concurrency.edit.") for problem in self.problems)
+
     def problems_frame(self, lang: str) -> pd.DataFrame:
-        return pd.DataFrame([(p.serial, p.column, p.message(lang)) for p in self.problems],
-                            columns=["serial_no", "column", "message"])
+        return pd.DataFrame(
+            [(p.serial, p.column, p.message(lang)) for p in self.problems],
+            columns=["serial_no", "column", "message"],
+        )
 
 
-def _text(limit: int):  # type: ignore[no-untyped-def]
+def _text(column: str):  # type: ignore[no-untyped-def]
+    """A required text column: the import's rules and caps (services.text_rules), not a copy of them."""
+
     def read(value: Any) -> str:
-        text = check_length("" if value is None else str(value), limit)
-        if not text:
-            raise CellError("data.error.required")
-        return text
+        return check_text("" if value is None else str(value), column)
 
     return read
 
 
-def _optional_text(value: Any) -> str:
-    return check_length("" if value is None else str(value), TEXT_LENGTH)
+def _optional_text(value: Any, column: str) -> str:
+    return clean_cell("" if value is None else str(value), column)
 
 
 def _bool(value: Any) -> bool:
@@ -148,9 +222,9 @@ def _new_values(item: Equipment, column: str, value: Any, si_unit: str | None) -
     """The stored columns that one edited cell sets (a range sets six)."""
     text = "" if value is None else str(value)
     if column == "name":
-        return {"name": _text(TEXT_LENGTH)(value)}
+        return {"name": _text("name")(value)}
     if column in ("manufacturer", "model"):
-        return {column: _optional_text(value)}
+        return {column: _optional_text(value, column)}
     if column == "reference_standard":
         return {"is_reference_standard": _bool(value)}
     if column == "status":
@@ -160,42 +234,93 @@ def _new_values(item: Equipment, column: str, value: Any, si_unit: str | None) -
     if column == "range":
         if text.strip() == format_range(item.range_min, item.range_max, item.range_unit):
             return {}
-        parsed = parse_range_cell(text, si_unit)
-        return {"range_min": parsed.low, "range_max": parsed.high, "range_unit": parsed.unit,
-                "range_min_si": parsed.low_si, "range_max_si": parsed.high_si}
+        parsed = parse_range_cell(clean_cell(text, column), si_unit, item.quantity_code)
+        return {
+            "range_min": parsed.low,
+            "range_max": parsed.high,
+            "range_unit": parsed.unit,
+            "range_min_si": parsed.low_si,
+            "range_max_si": parsed.high_si,
+        }
     if column == "uncertainty":
         if not text.strip():
             return {"uncertainty_value": None, "uncertainty_unit": None, "uncertainty_relative": False}
         if text.strip() == format_uncertainty(item.uncertainty_value, item.uncertainty_unit):
             return {}
-        parsed_u = parse_uncertainty_cell(text, si_unit)
-        return {"uncertainty_value": parsed_u.value, "uncertainty_unit": parsed_u.unit,
-                "uncertainty_relative": parsed_u.relative}
+        parsed_u = parse_uncertainty_cell(
+            clean_cell(text, column), si_unit, (item.range_max_si or 0.0) - (item.range_min_si or 0.0)
+        )
+        return {
+            "uncertainty_value": parsed_u.value,
+            "uncertainty_unit": parsed_u.unit,
+            "uncertainty_relative": parsed_u.relative,
+        }
     raise CellError("data.error.not_editable", column=column)
 
 
 def save_equipment_edits(
-    session: Session, *, username: str, center_code: str, changes: dict[int, dict[str, Any]]
+    session: Session,
+    *,
+    username: str,
+    center_code: str,
+    changes: dict[int, dict[str, Any]],
+    base_versions: Mapping[int, int] | None = None,
 ) -> EditResult:
     """Apply ``{equipment id: {column: new value}}`` to one center's equipment: all edits or none.
 
-    Only ``EDITABLE`` columns change; every changed piece of equipment gets an audit row with the
-    changed columns before and after. Commits on success.
+    ``base_versions`` gives, per edited row, the ``version`` it had when the editor loaded it
+    (``equipment_for_editing``); a row changed since, or sent without its version, is refused as
+    stale and nothing is saved. Only ``EDITABLE`` columns change; every changed piece of equipment
+    gets an audit row with the changed columns before and after. Commits on success.
     """
     result = EditResult()
     center = session.execute(select(Center).where(Center.code == center_code)).scalars().first()
     user = auth.signed_in_user(session, username)
     if center is None or user is None or not user.can_edit(center.id):  # type: ignore[arg-type]
-        result.problems.append(EditProblem("—", "—", "data.error.not_allowed",
-                                           {"user": username, "center": center_code}))
+        result.problems.append(
+            EditProblem("—", "—", "data.error.not_allowed", {"user": username, "center": center_code})
+        )
         return result
+    updates = _checked_updates(session, center, username, changes, result)
+    if result.problems:
+        session.rollback()
+        return result
+    versions = {int(key): int(value) for key, value in (base_versions or {}).items()}
+    stale = [item for item, _ in updates if versions.get(item.id) != item.version]  # type: ignore[arg-type]
+    if not stale:
+        try:
+            stale = _write(session, updates, versions, username, center.id)  # type: ignore[arg-type]
+        except SQLAlchemyError as err:
+            session.rollback()
+            key = "data.error.conflict" if isinstance(err, IntegrityError) else "data.error.write_failed"
+            result.problems = [EditProblem("—", "—", key, {"detail": type(err).__name__})]
+            return result
+    if stale:
+        session.rollback()
+        result.problems = [_stale_problem(session, item, sent_version=item.id in versions) for item in stale]
+        return result
+    session.commit()
+    result.changed = len(updates)
+    return result
+
+
+def _checked_updates(
+    session: Session, center: Center, username: str, changes: dict[int, dict[str, Any]], result: EditResult
+) -> list[tuple[Equipment, dict[str, Any]]]:
+    """The stored values each edited row would get; problems with any cell go to ``result``."""
     si_units: dict[str, str] = dict(session.execute(select(Quantity.code, Quantity.si_unit)).all())  # type: ignore[arg-type]
     updates: list[tuple[Equipment, dict[str, Any]]] = []
     for equipment_id, columns in changes.items():
         item = session.get(Equipment, int(equipment_id))
         if item is None or item.center_id != center.id:
-            result.problems.append(EditProblem(str(equipment_id), "—", "data.error.not_allowed",
-                                               {"user": username, "center": center_code}))
+            result.problems.append(
+                EditProblem(
+                    str(equipment_id),
+                    "—",
+                    "data.error.not_allowed",
+                    {"user": username, "center": center.code},
+                )
+            )
             continue
         values: dict[str, Any] = {}
         for column, value in columns.items():
@@ -206,25 +331,69 @@ def save_equipment_edits(
         values = {name: value for name, value in values.items() if getattr(item, name) != value}
         if values:
             updates.append((item, values))
-    if result.problems:
-        session.rollback()
-        return result
-    try:
-        for item, values in updates:
-            before = snapshot(item, list(values))
-            for name, value in values.items():
-                setattr(item, name, value)
-            session.add(item)
-            record_change(session, username=username, table_name="equipment", row_id=item.id, action="update",
-                          before=before, after=snapshot(item, list(values)), center_id=center.id)
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        result.problems = [EditProblem("—", "—", "data.error.conflict")]
-        return result
-    except SQLAlchemyError as err:
-        session.rollback()
-        result.problems = [EditProblem("—", "—", "data.error.write_failed", {"detail": type(err).__name__})]
-        return result
-    result.changed = len(updates)
-    return result
+    return updates
+
+
+def _write(
+    session: Session,
+    updates: list[tuple[Equipment, dict[str, Any]]],
+    versions: dict[int, int],
+    username: str,
+    center_id: int,
+) -> list[Equipment]:
+    """Write each row only if it still has its base version (checked in the UPDATE itself, so a save
+    committed by another session between our read and our write is caught); the rows that had not."""
+    stale: list[Equipment] = []
+    for item, values in updates:
+        before = snapshot(item, list(values))
+        base = versions[item.id]  # type: ignore[index]
+        written = session.execute(
+            update(Equipment)
+            .where(col(Equipment.id) == item.id, col(Equipment.version) == base)
+            .values(**values, version=base + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if written.rowcount != 1:  # type: ignore[attr-defined]
+            stale.append(item)
+            continue
+        record_change(
+            session,
+            username=username,
+            table_name="equipment",
+            row_id=item.id,
+            action="update",
+            before=before,
+            after=dict(values),
+            center_id=center_id,
+        )
+    return stale
+
+
+def last_change(session: Session, equipment_id: int) -> AuditLog | None:
+    """The newest audit row of one piece of equipment: who changed it last, and when."""
+    return (
+        session.execute(
+            select(AuditLog)
+            .where(AuditLog.table_name == "equipment", AuditLog.row_id == str(equipment_id))
+            .order_by(col(AuditLog.at).desc(), col(AuditLog.id).desc())
+            .limit(1)
+        )
+        .scalars()
+        .first()
+    )
+
+
+def _stale_problem(session: Session, item: Equipment, *, sent_version: bool) -> EditProblem:
+    if not sent_version:
+        return EditProblem(item.serial_no, "—", "concurrency.edit.no_version", {"serial": item.serial_no})
+    change = last_change(session, item.id)  # type: ignore[arg-type]
+    if change is None:
+        return EditProblem(item.serial_no, "—", "concurrency.edit.stale_unknown", {"serial": item.serial_no})
+    at = change.at if change.at.tzinfo else change.at.replace(tzinfo=UTC)  # SQLite returns naive UTC
+    local = at.astimezone(ZoneInfo(LOCAL_TIME_ZONE))
+    return EditProblem(
+        item.serial_no,
+        "—",
+        "concurrency.edit.stale",
+        {"serial": item.serial_no, "user": change.username, "at": f"{local:%d/%m/%Y %H:%M}"},
+    )

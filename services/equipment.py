@@ -31,7 +31,11 @@ from services.units import display_unit, from_si
 
 # Age in completed years on ``as_of``: (band, first age of the next band). The last band is open.
 AGE_BANDS: tuple[tuple[str, int | None], ...] = (
-    ("0_2", 3), ("3_5", 6), ("6_10", 11), ("11_15", 16), ("over_15", None),
+    ("0_2", 3),
+    ("3_5", 6),
+    ("6_10", 11),
+    ("11_15", 16),
+    ("over_15", None),
 )
 AGE_BAND_ORDER = [band for band, _ in AGE_BANDS]
 OPERATING_STATUSES = [EquipmentStatus.IN_SERVICE.value, EquipmentStatus.REPAIR.value]
@@ -41,16 +45,40 @@ OPERATING_STATUSES = [EquipmentStatus.IN_SERVICE.value, EquipmentStatus.REPAIR.v
 LOG_FLOOR_FRACTION = 1e-3
 
 SortKey = Literal[
-    "center", "name", "manufacturer", "model", "serial_no", "field", "quantity", "uncertainty",
-    "is_reference_standard", "acquired_on", "status", "last_calibrated_on", "next_due_on",
+    "center",
+    "name",
+    "manufacturer",
+    "model",
+    "serial_no",
+    "field",
+    "quantity",
+    "uncertainty",
+    "is_reference_standard",
+    "acquired_on",
+    "status",
+    "last_calibrated_on",
+    "next_due_on",
     "calibration_status",
 ]
 SORT_KEYS: tuple[str, ...] = SortKey.__args__  # type: ignore[attr-defined]
 PAGE_SIZES = (25, 50, 100, 200)
 TABLE_COLUMNS = [
-    "equipment_id", "center_code", "name", "manufacturer", "model", "serial_no", "field", "quantity",
-    "range", "uncertainty", "is_reference_standard", "acquired_on", "status", "last_calibrated_on",
-    "next_due_on", "calibration_status",
+    "equipment_id",
+    "center_code",
+    "name",
+    "manufacturer",
+    "model",
+    "serial_no",
+    "field",
+    "quantity",
+    "range",
+    "uncertainty",
+    "is_reference_standard",
+    "acquired_on",
+    "status",
+    "last_calibrated_on",
+    "next_due_on",
+    "calibration_status",
 ]
 
 
@@ -138,8 +166,15 @@ def equipment_summary(session: Session, filters: Filters) -> EquipmentSummary:
 # (a) Equipment by center × field
 # ----------------------------------------------------------------------------------------------
 BY_CENTER_FIELD_COLUMNS = [
-    "center_id", "center_code", "center_name_vi", "center_name_en", "field_code", "field_name_vi",
-    "field_name_en", "field_order", "equipment",
+    "center_id",
+    "center_code",
+    "center_name_vi",
+    "center_name_en",
+    "field_code",
+    "field_name_vi",
+    "field_name_en",
+    "field_order",
+    "equipment",
 ]
 
 
@@ -159,8 +194,12 @@ def equipment_by_center_field(session: Session, filters: Filters) -> pd.DataFram
     counts = rows.groupby(keys, as_index=False)["equipment"].sum()
     fields = pd.DataFrame(
         session.exec(  # type: ignore[call-overload]
-            select(MeasurementField.code, MeasurementField.name_vi, MeasurementField.name_en,
-                   MeasurementField.sort_order)
+            select(
+                MeasurementField.code,
+                MeasurementField.name_vi,
+                MeasurementField.name_en,
+                MeasurementField.sort_order,
+            )
         ).all(),
         columns=["field_code", "field_name_vi", "field_name_en", "field_order"],
     )
@@ -177,9 +216,30 @@ def equipment_by_center_field(session: Session, filters: Filters) -> pd.DataFram
 # (b) Measurement ranges, in SI, as intervals per center and quantity (or instrument type)
 # ----------------------------------------------------------------------------------------------
 RANGE_COLUMNS = [
-    "center_id", "center_code", "center_name_vi", "center_name_en", "key", "name_vi", "name_en",
-    "field_code", "field_name_vi", "field_name_en", "field_order", "si_unit", "si_unit_text", "low_si", "high_si", "unit", "units", "low", "high",
-    "equipment", "plot_low", "plot_high", "low_clamped", "drawable",
+    "center_id",
+    "center_code",
+    "center_name_vi",
+    "center_name_en",
+    "key",
+    "name_vi",
+    "name_en",
+    "field_code",
+    "field_name_vi",
+    "field_name_en",
+    "field_order",
+    "si_unit",
+    "si_unit_text",
+    "low_si",
+    "high_si",
+    "unit",
+    "units",
+    "low",
+    "high",
+    "equipment",
+    "plot_low",
+    "plot_high",
+    "low_clamped",
+    "drawable",
 ]
 
 
@@ -200,8 +260,14 @@ def measurement_ranges(
         return pd.DataFrame(columns=RANGE_COLUMNS)
     key_column = Equipment.quantity_code if by == "quantity" else Equipment.instrument_type_code
     query = _scoped_select(
-        filters, centers, Equipment.center_id, key_column.label("key"), Equipment.range_unit,
-        func.min(Equipment.range_min_si), func.max(Equipment.range_max_si), func.count(),
+        filters,
+        centers,
+        Equipment.center_id,
+        key_column.label("key"),
+        Equipment.range_unit,
+        func.min(Equipment.range_min_si),
+        func.max(Equipment.range_max_si),
+        func.count(),
     ).group_by(Equipment.center_id, key_column, Equipment.range_unit)
     if by == "instrument_type":
         query = query.where(Equipment.instrument_type_code.is_not(None))  # type: ignore[union-attr]
@@ -241,18 +307,32 @@ def measurement_ranges(
 def _range_subjects(session: Session, by: str) -> pd.DataFrame:
     """Names, field and SI unit of what the intervals are grouped by."""
     if by == "quantity":
-        query = select(Quantity.code, Quantity.name_vi, Quantity.name_en, Quantity.field_code,
-                       Quantity.si_unit)
+        query = select(
+            Quantity.code, Quantity.name_vi, Quantity.name_en, Quantity.field_code, Quantity.si_unit
+        )
     else:
-        query = select(InstrumentType.code, InstrumentType.name_vi, InstrumentType.name_en,
-                       Quantity.field_code, Quantity.si_unit).join(
-            Quantity, Quantity.code == InstrumentType.quantity_code)
-    query = query.add_columns(MeasurementField.name_vi, MeasurementField.name_en, MeasurementField.sort_order).join(
-        MeasurementField, MeasurementField.code == Quantity.field_code)
+        query = select(
+            InstrumentType.code,
+            InstrumentType.name_vi,
+            InstrumentType.name_en,
+            Quantity.field_code,
+            Quantity.si_unit,
+        ).join(Quantity, Quantity.code == InstrumentType.quantity_code)
+    query = query.add_columns(
+        MeasurementField.name_vi, MeasurementField.name_en, MeasurementField.sort_order
+    ).join(MeasurementField, MeasurementField.code == Quantity.field_code)
     return pd.DataFrame(
         session.exec(query).all(),  # type: ignore[call-overload]
-        columns=["key", "name_vi", "name_en", "field_code", "si_unit", "field_name_vi", "field_name_en",
-                 "field_order"],
+        columns=[
+            "key",
+            "name_vi",
+            "name_en",
+            "field_code",
+            "si_unit",
+            "field_name_vi",
+            "field_name_en",
+            "field_order",
+        ],
     )
 
 
@@ -363,9 +443,25 @@ def _empty_table() -> pd.DataFrame:
 
 
 _RAW_COLUMNS = [
-    "equipment_id", "center_code", "name", "manufacturer", "model", "serial_no", "field", "quantity",
-    "range_min", "range_max", "range_unit", "uncertainty_value", "uncertainty_unit", "uncertainty_relative",
-    "is_reference_standard", "acquired_on", "status", "last_calibrated_on", "next_due_on",
+    "equipment_id",
+    "center_code",
+    "name",
+    "manufacturer",
+    "model",
+    "serial_no",
+    "field",
+    "quantity",
+    "range_min",
+    "range_max",
+    "range_unit",
+    "uncertainty_value",
+    "uncertainty_unit",
+    "uncertainty_relative",
+    "is_reference_standard",
+    "acquired_on",
+    "status",
+    "last_calibrated_on",
+    "next_due_on",
     "calibration_status",
 ]
 
@@ -388,12 +484,26 @@ def _table_query(
     def columns(status: ColumnElement, due: ColumnElement, last_on: ColumnElement) -> list[ColumnElement]:
         picked.update(status=status, due=due, last_on=last_on)
         return [
-            Equipment.id, center_code, Equipment.name, Equipment.manufacturer, Equipment.model,
-            Equipment.serial_no, getattr(field, name_column), getattr(quantity, name_column),
-            Equipment.range_min, Equipment.range_max, Equipment.range_unit, Equipment.uncertainty_value,
-            Equipment.uncertainty_unit, Equipment.uncertainty_relative, Equipment.is_reference_standard,
-            Equipment.acquired_on, Equipment.status, last_on.label("last_calibrated_on"),
-            due.label("next_due_on"), status,
+            Equipment.id,
+            center_code,
+            Equipment.name,
+            Equipment.manufacturer,
+            Equipment.model,
+            Equipment.serial_no,
+            getattr(field, name_column),
+            getattr(quantity, name_column),
+            Equipment.range_min,
+            Equipment.range_max,
+            Equipment.range_unit,
+            Equipment.uncertainty_value,
+            Equipment.uncertainty_unit,
+            Equipment.uncertainty_relative,
+            Equipment.is_reference_standard,
+            Equipment.acquired_on,
+            Equipment.status,
+            last_on.label("last_calibrated_on"),
+            due.label("next_due_on"),
+            status,
         ]
 
     query = (
@@ -402,10 +512,18 @@ def _table_query(
         .join(field, field.code == quantity.field_code)
     )
     if search and search.strip():
-        query = query.where(_matches(search.strip(), [
-            Equipment.name, Equipment.manufacturer, Equipment.model, Equipment.serial_no,
-            case(codes, value=Equipment.center_id),
-        ]))
+        query = query.where(
+            _matches(
+                search.strip(),
+                [
+                    Equipment.name,
+                    Equipment.manufacturer,
+                    Equipment.model,
+                    Equipment.serial_no,
+                    case(codes, value=Equipment.center_id),
+                ],
+            )
+        )
     due, last_on = picked["due"], picked["last_on"]
     soon = filters.as_of + timedelta(days=filters.due_window_days)
     sort_columns: dict[str, ColumnElement] = {
@@ -444,14 +562,16 @@ def _matches(term: str, columns: list[ColumnElement]) -> ColumnElement[bool]:
     """
     escaped = re.sub(r"([\\%_])", r"\\\1", term)
     variants = sorted({escaped, escaped.lower(), escaped.capitalize(), escaped.upper()})
-    return or_(*(
-        condition
-        for column in columns
-        for condition in (
-            *(column.like(f"%{variant}%", escape="\\") for variant in variants),
-            func.lower(column).like(f"%{escaped.lower()}%", escape="\\"),
+    return or_(
+        *(
+            condition
+            for column in columns
+            for condition in (
+                *(column.like(f"%{variant}%", escape="\\") for variant in variants),
+                func.lower(column).like(f"%{escaped.lower()}%", escape="\\"),
+            )
         )
-    ))
+    )
 
 
 def _table_frame(rows: list, lang: str) -> pd.DataFrame:
@@ -522,7 +642,9 @@ def plain_number(value: float | None, lang: str) -> str:
 
 def range_text(low: float, high: float, unit: str | None, lang: str) -> str:
     """A range as entered: ``0–60 MPa``; a single value (low == high) as ``20 L``."""
-    shown = plain_number(high, lang) if low == high else f"{plain_number(low, lang)}–{plain_number(high, lang)}"
+    shown = (
+        plain_number(high, lang) if low == high else f"{plain_number(low, lang)}–{plain_number(high, lang)}"
+    )
     return f"{shown} {unit_text(unit)}".strip()
 
 

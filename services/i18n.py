@@ -107,8 +107,9 @@ def translate(key: str, lang: str = DEFAULT_LANGUAGE, /, **params: object) -> st
     return text.format(**params) if params else text
 
 
-def translate_plural(key: str, count: int | float, lang: str = DEFAULT_LANGUAGE, /, decimals: int = 0,
-                     **params: object) -> str:
+def translate_plural(
+    key: str, count: int | float, lang: str = DEFAULT_LANGUAGE, /, decimals: int = 0, **params: object
+) -> str:
     """``key`` in the plural form for ``count``, with ``{count}`` formatted for ``lang``.
 
     ``translate_plural("count.centers", 1, "en")`` is "1 center", with 3 "3 centers".

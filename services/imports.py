@@ -9,6 +9,7 @@ Which files are read, and how, is services.tabular's job.
 from __future__ import annotations
 
 import difflib
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,12 +21,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, func
 
-from services import auth
+from services import auth, data_version, plausibility
 from services.audit import record_change, snapshot
 from services.cells import (
-    check_length,
+    CellError,
+    clean_cell,
     parse_amount_in,
     parse_bool,
+    parse_certificate_uncertainty,
     parse_day,
     parse_int,
     parse_range_cell,
@@ -35,14 +38,16 @@ from services.cells import (
 )
 from services.i18n import format_day
 from services.models import CalibrationRecord, Center, Equipment, InstrumentType, Quantity
+from services.provider_names import ProviderMatcher
 from services.records import add_calibration
 from services.spreadsheet_safety import rows_to_csv
 from services.tabular import Column, ImportProblem, RowReader, Table, read_table, well_formed_rows
+from services.text_rules import TEXT_RULES, lookalike_key
 from services.units import display_unit, si_unit_of
 
-SERIAL_LENGTH: Final = 64
-CERTIFICATE_LENGTH: Final = 64
-PROVIDER_LENGTH: Final = 120
+SERIAL_LENGTH: Final = TEXT_RULES["serial_no"].limit
+CERTIFICATE_LENGTH: Final = TEXT_RULES["certificate_no"].limit
+PROVIDER_LENGTH: Final = TEXT_RULES["provider"].limit
 DEFAULT_INTERVAL_MONTHS: Final = 12
 _IN_CHUNK: Final = 500  # values per IN (...) list: well under SQLite's bound-parameter limit
 
@@ -74,10 +79,34 @@ CALIBRATION_COLUMNS: Final = (
 )
 
 EQUIPMENT_EXAMPLES: Final = (
-    ("PG-2024-001", "Áp kế chuẩn pít tông", "pressure", "pressure_gauge", "WIKA", "CPB5800", "0–60 MPa",
-     "0,015 %", "có", "14/06/2024", "in_service", "24"),
-    ("TH-2024-002", "Nhiệt kế chuẩn platin", "temperature", "industrial_thermometer", "Fluke", "5615",
-     "-50 … 420 °C", "0,02 °C", "có", "2024-07-01", "in_service", "12"),
+    (
+        "PG-2024-001",
+        "Áp kế chuẩn pít tông",
+        "pressure",
+        "pressure_gauge",
+        "WIKA",
+        "CPB5800",
+        "0–60 MPa",
+        "0,015 %",
+        "có",
+        "14/06/2024",
+        "in_service",
+        "24",
+    ),
+    (
+        "TH-2024-002",
+        "Nhiệt kế chuẩn platin",
+        "temperature",
+        "industrial_thermometer",
+        "Fluke",
+        "5615",
+        "-50 … 420 °C",
+        "0,02 °C",
+        "có",
+        "2024-07-01",
+        "in_service",
+        "12",
+    ),
 )
 CALIBRATION_EXAMPLES: Final = (
     ("PG-2024-001", "20/06/2024", "", "IMTS", "IMTS-2024-T001", "pass", "0,002", "0,01 %", ""),
@@ -96,6 +125,10 @@ class ImportResult:
     problems: list[ImportProblem] = field(default_factory=list)
     preview: pd.DataFrame = field(default_factory=pd.DataFrame)
     dry_run: bool = False
+    # what the check was bound to (services.imports.check_key): a write given this result back as
+    # ``checked`` reuses its rows only for the same bytes, user, center, day and data version
+    check_key: str = ""
+    to_write: list[Any] = field(default_factory=list, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -122,13 +155,23 @@ def _target_center(
         return None, [ImportProblem(None, None, "data.error.unknown_center", {"center": center_code})]
     user = auth.signed_in_user(session, username)
     if user is None or not user.can_edit(center.id):
-        return None, [ImportProblem(None, None, "data.error.not_allowed", {"user": username, "center": center.code})]
+        return None, [
+            ImportProblem(None, None, "data.error.not_allowed", {"user": username, "center": center.code})
+        ]
     if center.active_to is not None and center.active_to < today:
         successor = session.get(Center, center.successor_id) if center.successor_id else None
-        return None, [ImportProblem(None, None, "data.error.center_closed", {
-            "center": center.code, "closed": format_day(center.active_to),
-            "successor": successor.code if successor else "—",
-        })]
+        return None, [
+            ImportProblem(
+                None,
+                None,
+                "data.error.center_closed",
+                {
+                    "center": center.code,
+                    "closed": format_day(center.active_to),
+                    "successor": successor.code if successor else "—",
+                },
+            )
+        ]
     return center, []
 
 
@@ -160,34 +203,145 @@ def _write(session: Session, result: ImportResult, write: Callable[[], int]) -> 
     except SQLAlchemyError as err:
         session.rollback()
         result.written = 0
-        result.problems = [ImportProblem(None, None, "data.error.write_failed", {"detail": type(err).__name__})]
+        result.problems = [
+            ImportProblem(None, None, "data.error.write_failed", {"detail": type(err).__name__})
+        ]
     return result
 
 
-def _preview(table: Table, rows: list[tuple[int, list[str]]], extra: dict[int, dict[str, Any]]) -> pd.DataFrame:
+def check_key(
+    session: Session, data: bytes, kind: str, *, center_code: str, username: str, today: date
+) -> str:
+    """What a check's result holds for: these bytes, this user, center and day, and the data as it is now.
+
+    The data version (services.data_version) moves with every write anywhere, so a check made
+    before someone else's write is never reused after it.
+    """
+    version = data_version.read(session.connection())
+    digest = hashlib.sha256(data)
+    digest.update("\0".join([kind, center_code, username, today.isoformat(), str(version)]).encode())
+    return digest.hexdigest()
+
+
+def _reusable(checked: ImportResult | None, result: ImportResult) -> bool:
+    return (
+        checked is not None
+        and not result.dry_run
+        and checked.ok
+        and not checked.written
+        and checked.kind == result.kind
+        and bool(checked.to_write)
+        and checked.check_key == result.check_key
+    )
+
+
+def _write_checked(
+    session: Session,
+    result: ImportResult,
+    checked: ImportResult,
+    insert: Callable[[Session, list[Any], str, Center], int],
+    *,
+    center_code: str,
+    username: str,
+    today: date,
+) -> ImportResult:
+    """Write the rows a dry run already checked; who may write is asked again (an account may be off now)."""
+    center, access = _target_center(session, center_code, username, today)
+    if center is None:
+        return _finish(result, access)
+    result.rows, result.preview = checked.rows, checked.preview
+    return _write(session, result, partial(insert, session, checked.to_write, username, center))
+
+
+def _preview(
+    table: Table, rows: list[tuple[int, list[str]]], extra: dict[int, dict[str, Any]]
+) -> pd.DataFrame:
+    """The file's known columns as read, row by row, then what the check derived (``extra``)."""
     names = [name for name in table.names if name]
-    records = []
-    for number, cells in rows:
-        record: dict[str, Any] = {"row": number}
-        record.update({name: table.cell(cells, name) for name in names})
-        record.update(extra.get(number, {}))
-        records.append(record)
-    return pd.DataFrame(records)
+    positions = [table.names.index(name) for name in names]
+    frame = pd.DataFrame(
+        [[cells[i] if i < len(cells) else "" for i in positions] for _, cells in rows], columns=names
+    )
+    frame.insert(0, "row", [number for number, _ in rows])
+    for key in dict.fromkeys(key for values in extra.values() for key in values):
+        frame[key] = [extra.get(number, {}).get(key) for number, _ in rows]
+    return frame
 
 
 # --- equipment -------------------------------------------------------------------------------------
 
 
+class _SerialBook:
+    """Serials seen in the file and held by the center, compared as a person reads them (lookalike_key)."""
+
+    def __init__(self, center_code: str, held: Any) -> None:
+        self.center_code = center_code
+        self.held = {lookalike_key(serial): serial for serial in held}
+        self.in_file: dict[str, tuple[str, int]] = {}
+
+    def check(self, row: RowReader, serial: str) -> None:
+        key = lookalike_key(serial)
+        first = self.in_file.get(key)
+        if first is None:
+            self.in_file[key] = (serial, row.number)
+        elif first[0] == serial:
+            row.fail("serial_no", "data.error.duplicate_serial_in_file", value=serial, first=str(first[1]))
+        else:
+            row.fail(
+                "serial_no",
+                "data.error.duplicate_serial_lookalike_in_file",
+                value=serial,
+                other=first[0],
+                first=str(first[1]),
+            )
+        held = self.held.get(key)
+        if held == serial:
+            row.fail(
+                "serial_no", "data.error.duplicate_serial_existing", value=serial, center=self.center_code
+            )
+        elif held is not None:
+            row.fail(
+                "serial_no",
+                "data.error.duplicate_serial_lookalike_existing",
+                value=serial,
+                other=held,
+                center=self.center_code,
+            )
+
+
 def import_equipment_csv(
-    session: Session, data: bytes, *, center_code: str, username: str, today: date, dry_run: bool = False
+    session: Session,
+    data: bytes,
+    *,
+    center_code: str,
+    username: str,
+    today: date,
+    dry_run: bool = False,
+    checked: ImportResult | None = None,
 ) -> ImportResult:
     """Check every row of an equipment file; when all are right (and not ``dry_run``) add them all.
+
+    ``checked``: the result of a dry run of the same file; when its ``check_key`` still holds (same
+    bytes, user, center, day, and nothing written since) its rows are written without a second check.
 
     Serial numbers are unique per center (in the file and against what the center holds). Ranges
     and uncertainties must be of the quantity's kind; they are stored as entered and in SI.
     Commits the session on success, rolls it back on a write failure.
     """
     result = ImportResult(kind="equipment", dry_run=dry_run)
+    result.check_key = check_key(
+        session, data, result.kind, center_code=center_code, username=username, today=today
+    )
+    if _reusable(checked, result):
+        return _write_checked(
+            session,
+            result,
+            checked,
+            _insert_equipment,  # type: ignore[arg-type]
+            center_code=center_code,
+            username=username,
+            today=today,
+        )
     table, problems = read_table(data, EQUIPMENT_COLUMNS)
     center, access = _target_center(session, center_code, username, today)
     problems += access
@@ -197,22 +351,20 @@ def import_equipment_csv(
     rows = well_formed_rows(table, EQUIPMENT_COLUMNS, problems)
 
     quantities: dict[str, str] = dict(session.execute(select(Quantity.code, Quantity.si_unit)).all())  # type: ignore[arg-type]
-    types: dict[str, str] = dict(session.execute(select(InstrumentType.code, InstrumentType.quantity_code)).all())  # type: ignore[arg-type]
-    existing = set(session.execute(select(Equipment.serial_no).where(Equipment.center_id == center.id)).scalars())
-    first_row_of_serial: dict[str, int] = {}
+    types: dict[str, str] = dict(
+        session.execute(select(InstrumentType.code, InstrumentType.quantity_code)).all()
+    )  # type: ignore[arg-type]
+    serials = _SerialBook(
+        center.code,
+        session.execute(select(Equipment.serial_no).where(Equipment.center_id == center.id)).scalars(),
+    )
     parsed: list[dict[str, Any]] = []
     extra: dict[int, dict[str, Any]] = {}
     for number, cells in rows:
         row = RowReader(table, EQUIPMENT_COLUMNS, number, cells, problems)
-        serial = row.read("serial_no", lambda text: check_length(text, SERIAL_LENGTH))
+        serial = row.text("serial_no")
         if serial:
-            if serial in first_row_of_serial:
-                row.fail("serial_no", "data.error.duplicate_serial_in_file", value=serial,
-                         first=str(first_row_of_serial[serial]))
-            else:
-                first_row_of_serial[serial] = number
-            if serial in existing:
-                row.fail("serial_no", "data.error.duplicate_serial_existing", value=serial, center=center.code)
+            serials.check(row, serial)
         quantity = row.text("quantity").strip()
         si_unit = quantities.get(quantity)
         if quantity and si_unit is None:
@@ -226,52 +378,82 @@ def import_equipment_csv(
             else:
                 type_quantity = types[type_code]
                 if si_unit is not None and type_quantity != quantity:
-                    row.fail("instrument_type", "data.error.type_quantity_mismatch", value=type_code,
-                             type_quantity=type_quantity, quantity=quantity)
+                    row.fail(
+                        "instrument_type",
+                        "data.error.type_quantity_mismatch",
+                        value=type_code,
+                        type_quantity=type_quantity,
+                        quantity=quantity,
+                    )
         # the unit is checked against the quantity's kind when the quantity is known, else on its own
-        measuring_range = row.read("range", partial(parse_range_cell, si_unit=si_unit))
-        uncertainty = row.read("uncertainty", partial(parse_uncertainty_cell, si_unit=si_unit),
-                               optional=True)
+        measuring_range = row.read(
+            "range", partial(parse_range_cell, si_unit=si_unit, quantity=quantity if si_unit else None)
+        )
+        span = measuring_range.high_si - measuring_range.low_si if measuring_range else None
+        uncertainty = row.read(
+            "uncertainty", partial(parse_uncertainty_cell, si_unit=si_unit, span_si=span), optional=True
+        )
         reference = row.read("reference_standard", parse_bool)
         acquired_on = row.read("acquired_on", lambda text: parse_day(text, today=today))
         status = row.read("status", parse_status)
         interval = row.read("calibration_interval_months", parse_int, optional=True)
         if measuring_range is not None:
-            extra[number] = {"range_min_si": measuring_range.low_si, "range_max_si": measuring_range.high_si,
-                             "si_unit": display_unit(si_unit_of(measuring_range.unit))}
+            extra[number] = {
+                "range_min_si": measuring_range.low_si,
+                "range_max_si": measuring_range.high_si,
+                "si_unit": display_unit(si_unit_of(measuring_range.unit)),
+            }
         if row.failed:
             continue
-        parsed.append({
-            "center_id": center.id, "quantity_code": quantity, "instrument_type_code": type_code,
-            "name": row.text("name").strip(), "manufacturer": row.text("manufacturer").strip(),
-            "model": row.text("model").strip(), "serial_no": serial,
-            "range_min": measuring_range.low, "range_max": measuring_range.high,
-            "range_unit": measuring_range.unit, "range_min_si": measuring_range.low_si,
-            "range_max_si": measuring_range.high_si,
-            "uncertainty_value": uncertainty.value if uncertainty else None,
-            "uncertainty_unit": uncertainty.unit if uncertainty else None,
-            "uncertainty_relative": uncertainty.relative if uncertainty else False,
-            "is_reference_standard": reference, "acquired_on": acquired_on, "status": status,
-            # a standard's calibration interval is its own, never the verification interval of the
-            # instrument type it serves (that one applies to the customers' instruments)
-            "calibration_interval_months": interval or DEFAULT_INTERVAL_MONTHS,
-        })
+        parsed.append(
+            {
+                "center_id": center.id,
+                "quantity_code": quantity,
+                "instrument_type_code": type_code,
+                "name": row.text("name"),
+                "manufacturer": row.text("manufacturer"),
+                "model": row.text("model"),
+                "serial_no": serial,
+                "range_min": measuring_range.low,
+                "range_max": measuring_range.high,
+                "range_unit": measuring_range.unit,
+                "range_min_si": measuring_range.low_si,
+                "range_max_si": measuring_range.high_si,
+                "uncertainty_value": uncertainty.value if uncertainty else None,
+                "uncertainty_unit": uncertainty.unit if uncertainty else None,
+                "uncertainty_relative": uncertainty.relative if uncertainty else False,
+                "is_reference_standard": reference,
+                "acquired_on": acquired_on,
+                "status": status,
+                # a standard's calibration interval is its own, never the verification interval of the
+                # instrument type it serves (that one applies to the customers' instruments)
+                "calibration_interval_months": interval or DEFAULT_INTERVAL_MONTHS,
+            }
+        )
     result.preview = _preview(table, table.rows, extra)
     _finish(result, problems)
     if problems or dry_run:
+        result.to_write = [] if problems else parsed
         return result
+    return _write(session, result, partial(_insert_equipment, session, parsed, username, center))
 
-    def write() -> int:
-        items = [Equipment(**values) for values in parsed]
-        session.add_all(items)
-        session.flush()
-        for item in items:
-            record_change(session, username=username, table_name="equipment", row_id=item.id, action="insert",
-                          after=snapshot(item), center_id=center.id)
-        session.flush()
-        return len(items)
 
-    return _write(session, result, write)
+def _insert_equipment(session: Session, parsed: list[dict[str, Any]], username: str, center: Center) -> int:
+    items = [Equipment(**values) for values in parsed]
+    session.add_all(items)
+    session.flush()
+    for item in items:
+        record_change(
+            session,
+            username=username,
+            table_name="equipment",
+            row_id=item.id,
+            action="insert",
+            after=snapshot(item),
+            center_id=center.id,
+        )
+    session.flush()
+    return len(items)
 
 
 # --- calibration certificates ------------------------------------------------------------------
@@ -282,18 +464,123 @@ class _Held:
     id: int
     uncertainty_unit: str
     uncertainty_relative: bool
+    acquired_on: date | None
+    span_si: float
+
+
+def _held_equipment(session: Session, center_id: int) -> dict[str, _Held]:
+    """The center's equipment by serial, with what a certificate of it is checked against."""
+    return {
+        serial: _Held(
+            id_,
+            uncertainty_unit or range_unit,
+            bool(relative) if uncertainty_unit else False,
+            acquired_on,
+            (high or 0.0) - (low or 0.0),
+        )
+        for id_, serial, uncertainty_unit, relative, range_unit, acquired_on, low, high in session.execute(
+            select(
+                Equipment.id,
+                Equipment.serial_no,
+                Equipment.uncertainty_unit,
+                Equipment.uncertainty_relative,
+                Equipment.range_unit,
+                Equipment.acquired_on,
+                Equipment.range_min_si,
+                Equipment.range_max_si,
+            ).where(Equipment.center_id == center_id)
+        )
+    }
+
+
+def _standards_of(session: Session, wanted: set[tuple[int | None, str]]) -> dict[tuple[int, str], int]:
+    """(provider id, serial) -> the standard's equipment id: the provider's own, or a predecessor's.
+
+    Since the 2025 merger a center certifies with standards still recorded under the center merged
+    into it; its own standard wins when both hold the serial.
+    """
+    successor_of = dict(session.execute(select(Center.id, Center.successor_id)).all())
+    standards: dict[tuple[int, str], int] = {}
+    for provider_id in {provider_id for provider_id, _ in wanted if provider_id is not None}:
+        holders = {provider_id} | {
+            cid for cid in successor_of if _merged_into(cid, provider_id, successor_of)
+        }
+        serials = sorted(serial for pid, serial in wanted if pid == provider_id)
+        for chunk in _in_chunks(serials):
+            for id_, serial, holder in session.execute(
+                select(Equipment.id, Equipment.serial_no, Equipment.center_id).where(
+                    Equipment.center_id.in_(holders), Equipment.serial_no.in_(chunk)
+                )  # type: ignore[attr-defined]
+            ):
+                if holder == provider_id or (provider_id, serial) not in standards:
+                    standards[(provider_id, serial)] = id_
+    return standards
+
+
+def _merged_into(center_id: int, successor_id: int, successor_of: dict[int, int | None]) -> bool:
+    """Whether ``center_id`` was merged, directly or down a chain, into ``successor_id``."""
+    seen: set[int] = set()
+    current = successor_of.get(center_id)
+    while current is not None and current not in seen:
+        if current == successor_id:
+            return True
+        seen.add(current)
+        current = successor_of.get(current)
+    return False
+
+
+def _check_dates(
+    row: RowReader, calibrated_on: date | None, due_on: date | None, equipment: _Held | None
+) -> None:
+    """A certificate's dates against each other and the item's acquisition (services.plausibility)."""
+    if calibrated_on and equipment is not None:
+        refusal = plausibility.calibration_day_refusal(calibrated_on, equipment.acquired_on)
+        if refusal:
+            row.fail("calibrated_on", refusal.key, **refusal.params)
+    if calibrated_on and due_on:
+        if due_on < calibrated_on:
+            row.fail(
+                "due_on",
+                "data.error.due_before_calibrated",
+                due=format_day(due_on),
+                calibrated=format_day(calibrated_on),
+            )
+        elif refusal := plausibility.due_day_refusal(due_on, calibrated_on):
+            row.fail("due_on", refusal.key, **refusal.params)
 
 
 def import_calibrations_csv(
-    session: Session, data: bytes, *, center_code: str, username: str, today: date, dry_run: bool = False
+    session: Session,
+    data: bytes,
+    *,
+    center_code: str,
+    username: str,
+    today: date,
+    dry_run: bool = False,
+    checked: ImportResult | None = None,
 ) -> ImportResult:
     """Check every certificate of a file for the center's own equipment (by serial); add them all or none.
+
+    ``checked`` as for ``import_equipment_csv``.
 
     Certificates go through services.records.add_calibration, so each equipment's stored last and
     next-due dates follow its newest certificate. A certificate number is unique per provider.
     Commits the session on success, rolls it back on a write failure.
     """
     result = ImportResult(kind="calibration", dry_run=dry_run)
+    result.check_key = check_key(
+        session, data, result.kind, center_code=center_code, username=username, today=today
+    )
+    if _reusable(checked, result):
+        return _write_checked(
+            session,
+            result,
+            checked,
+            _insert_certificates,  # type: ignore[arg-type]
+            center_code=center_code,
+            username=username,
+            today=today,
+        )
     table, problems = read_table(data, CALIBRATION_COLUMNS)
     center, access = _target_center(session, center_code, username, today)
     problems += access
@@ -302,113 +589,161 @@ def import_calibrations_csv(
     result.rows = len(table.rows)
     rows = well_formed_rows(table, CALIBRATION_COLUMNS, problems)
 
-    held = {
-        serial: _Held(id_, uncertainty_unit or range_unit, bool(relative) if uncertainty_unit else False)
-        for id_, serial, uncertainty_unit, relative, range_unit in session.execute(
-            select(Equipment.id, Equipment.serial_no, Equipment.uncertainty_unit,
-                   Equipment.uncertainty_relative, Equipment.range_unit).where(Equipment.center_id == center.id)
-        )
-    }
-    centers = {code.upper(): (id_, code) for id_, code in session.execute(select(Center.id, Center.code))}
+    held = _held_equipment(session, center.id)  # type: ignore[arg-type]
+    providers = ProviderMatcher.load(session)
 
-    def provider_of(text: str) -> tuple[int | None, str]:
-        network = centers.get(text.strip().upper())
-        return (network[0], network[1]) if network else (None, " ".join(text.split()))
+    def cleaned(cells: list[str], name: str) -> str:
+        try:
+            return clean_cell(table.cell(cells, name), name)
+        except CellError:
+            return ""  # the row's own reading reports it
 
-    certificates = sorted({table.cell(cells, "certificate_no").strip() for _, cells in rows} - {""})
-    taken: set[tuple[str, str]] = set()
+    certificates = sorted({cleaned(cells, "certificate_no") for _, cells in rows} - {""})
+    taken: set[tuple[tuple[str, object], str]] = set()
     for chunk in _in_chunks(certificates):
-        taken.update(session.execute(
-            select(CalibrationRecord.provider_name, CalibrationRecord.certificate_no)
-            .where(CalibrationRecord.certificate_no.in_(chunk))  # type: ignore[attr-defined]
-        ))
+        for center_id, name, number in session.execute(
+            select(
+                CalibrationRecord.provider_center_id,
+                CalibrationRecord.provider_name,
+                CalibrationRecord.certificate_no,
+            ).where(CalibrationRecord.certificate_no.in_(chunk))  # type: ignore[attr-defined]
+        ):
+            taken.add((providers.identity_of(center_id, name), number))
     wanted_standards = {
-        (provider_of(table.cell(cells, "provider"))[0], table.cell(cells, "standard_serial").strip())
-        for _, cells in rows if table.cell(cells, "standard_serial").strip()
+        (providers.match(cleaned(cells, "provider")).center_id, cleaned(cells, "standard_serial"))
+        for _, cells in rows
+        if cleaned(cells, "standard_serial")
     }
-    standards: dict[tuple[int, str], int] = {}
-    for provider_id in {provider_id for provider_id, _ in wanted_standards if provider_id is not None}:
-        serials = sorted(serial for pid, serial in wanted_standards if pid == provider_id)
-        for chunk in _in_chunks(serials):
-            for id_, serial in session.execute(
-                select(Equipment.id, Equipment.serial_no)
-                .where(Equipment.center_id == provider_id, Equipment.serial_no.in_(chunk))  # type: ignore[attr-defined]
-            ):
-                standards[(provider_id, serial)] = id_
+    standards = _standards_of(session, wanted_standards)
 
-    first_row_of_certificate: dict[tuple[str, str], int] = {}
+    first_row_of_certificate: dict[tuple[tuple[str, object], str], int] = {}
     parsed: list[tuple[date, int, dict[str, Any]]] = []
     for number, cells in rows:
         row = RowReader(table, CALIBRATION_COLUMNS, number, cells, problems)
-        serial = row.text("serial_no").strip()
+        serial = row.text("serial_no")
         equipment = held.get(serial)
         if serial and equipment is None:
             row.fail("serial_no", "data.error.unknown_serial", value=serial, center=center.code)
         calibrated_on = row.read("calibrated_on", lambda text: parse_day(text, today=today))
         due_on = row.read("due_on", parse_day, optional=True)
-        if calibrated_on and due_on and due_on < calibrated_on:
-            row.fail("due_on", "data.error.due_before_calibrated", due=format_day(due_on),
-                     calibrated=format_day(calibrated_on))
-        provider_text = row.read("provider", lambda text: check_length(text, PROVIDER_LENGTH))
-        provider_id, provider_name = provider_of(provider_text or "")
-        certificate = row.read("certificate_no", lambda text: check_length(text, CERTIFICATE_LENGTH))
+        _check_dates(row, calibrated_on, due_on, equipment)
+        provider_text = row.text("provider")
+        provider = providers.match(provider_text)
+        certificate = row.text("certificate_no")
         if certificate and provider_text:
-            pair = (provider_name, certificate)
+            pair = (provider.identity, certificate)
             if pair in first_row_of_certificate:
-                row.fail("certificate_no", "data.error.duplicate_certificate_in_file", value=certificate,
-                         provider=provider_name, first=str(first_row_of_certificate[pair]))
+                row.fail(
+                    "certificate_no",
+                    "data.error.duplicate_certificate_in_file",
+                    value=certificate,
+                    provider=provider.name,
+                    first=str(first_row_of_certificate[pair]),
+                )
             else:
                 first_row_of_certificate[pair] = number
             if pair in taken:
-                row.fail("certificate_no", "data.error.duplicate_certificate_existing", value=certificate,
-                         provider=provider_name)
+                row.fail(
+                    "certificate_no",
+                    "data.error.duplicate_certificate_existing",
+                    value=certificate,
+                    provider=provider.name,
+                )
         result_code = row.read("result", parse_result)
         amounts = {}
-        for name in ("measured_error", "uncertainty"):
-            if equipment is not None:
-                amounts[name] = row.read(name, partial(parse_amount_in, unit=equipment.uncertainty_unit,
-                                                       relative=equipment.uncertainty_relative), optional=True)
-        standard_serial = row.text("standard_serial").strip()
+        if equipment is not None:
+            amounts["measured_error"] = row.read(
+                "measured_error",
+                partial(
+                    parse_amount_in, unit=equipment.uncertainty_unit, relative=equipment.uncertainty_relative
+                ),
+                optional=True,
+            )
+            amounts["uncertainty"] = row.read(
+                "uncertainty",
+                partial(
+                    parse_certificate_uncertainty,
+                    unit=equipment.uncertainty_unit,
+                    relative=equipment.uncertainty_relative,
+                    span_si=equipment.span_si,
+                ),
+                optional=True,
+            )
+        standard_serial = row.text("standard_serial")
         standard_id = None
         if standard_serial:
-            standard_id = standards.get((provider_id, standard_serial)) if provider_id is not None else None
+            standard_id = standards.get((provider.center_id, standard_serial)) if provider.center_id else None
             if standard_id is None:
-                row.fail("standard_serial", "data.error.unknown_standard", value=standard_serial,
-                         provider=provider_name or "—")
+                row.fail(
+                    "standard_serial",
+                    "data.error.unknown_standard",
+                    value=standard_serial,
+                    provider=provider.name or "—",
+                )
         if row.failed or equipment is None:
             continue
-        parsed.append((calibrated_on, number, {
-            "equipment_id": equipment.id, "calibrated_on": calibrated_on, "due_on": due_on,
-            "provider_center_id": provider_id, "provider_name": provider_name, "standard_used_id": standard_id,
-            "certificate_no": certificate, "result": result_code,
-            "measured_error": amounts.get("measured_error"), "uncertainty": amounts.get("uncertainty"),
-        }))
+        parsed.append(
+            (
+                calibrated_on,
+                number,
+                {
+                    "equipment_id": equipment.id,
+                    "calibrated_on": calibrated_on,
+                    "due_on": due_on,
+                    "provider_center_id": provider.center_id,
+                    "provider_name": provider.name,
+                    "standard_used_id": standard_id,
+                    "certificate_no": certificate,
+                    "result": result_code,
+                    "measured_error": amounts.get("measured_error"),
+                    "uncertainty": amounts.get("uncertainty"),
+                },
+            )
+        )
     result.preview = _preview(table, table.rows, {})
     _finish(result, problems)
     if problems or dry_run:
+        result.to_write = [] if problems else parsed
         return result
+    return _write(session, result, partial(_insert_certificates, session, parsed, username, center))
 
-    def write() -> int:
-        due_fields = ["last_calibrated_on", "next_due_on"]
-        before: dict[int, dict[str, Any]] = {}
-        for _, _, values in sorted(parsed, key=lambda item: (item[0], item[1])):
-            item = session.get(Equipment, values["equipment_id"])
-            assert item is not None
-            before.setdefault(item.id, snapshot(item, due_fields))  # type: ignore[arg-type]
-            record = add_calibration(session, CalibrationRecord(**values))
-            session.flush()
-            record_change(session, username=username, table_name="calibration_record", row_id=record.id,
-                          action="insert", after=snapshot(record), center_id=center.id)
-        for equipment_id, old in before.items():
-            item = session.get(Equipment, equipment_id)
-            new = snapshot(item, due_fields)
-            if new != old:
-                record_change(session, username=username, table_name="equipment", row_id=equipment_id,
-                              action="update", before=old, after=new, center_id=center.id)
+
+def _insert_certificates(
+    session: Session, parsed: list[tuple[date, int, dict[str, Any]]], username: str, center: Center
+) -> int:
+    due_fields = ["last_calibrated_on", "next_due_on"]
+    before: dict[int, dict[str, Any]] = {}
+    for _, _, values in sorted(parsed, key=lambda item: (item[0], item[1])):
+        item = session.get(Equipment, values["equipment_id"])
+        assert item is not None
+        before.setdefault(item.id, snapshot(item, due_fields))  # type: ignore[arg-type]
+        record = add_calibration(session, CalibrationRecord(**values))
         session.flush()
-        return len(parsed)
-
-    return _write(session, result, write)
+        record_change(
+            session,
+            username=username,
+            table_name="calibration_record",
+            row_id=record.id,
+            action="insert",
+            after=snapshot(record),
+            center_id=center.id,
+        )
+    for equipment_id, old in before.items():
+        item = session.get(Equipment, equipment_id)
+        new = snapshot(item, due_fields)
+        if new != old:
+            record_change(
+                session,
+                username=username,
+                table_name="equipment",
+                row_id=equipment_id,
+                action="update",
+                before=old,
+                after=new,
+                center_id=center.id,
+            )
+    session.flush()
+    return len(parsed)
 
 
 # --- templates and code lists -----------------------------------------------------------------------
@@ -433,11 +768,28 @@ def calibrations_template() -> bytes:
 def quantity_codes(session: Session) -> pd.DataFrame:
     """The codes a file may use: each quantity with its instrument types."""
     rows = session.execute(
-        select(Quantity.code, Quantity.name_vi, Quantity.name_en, Quantity.si_unit,
-               InstrumentType.code, InstrumentType.name_vi, InstrumentType.name_en)
+        select(
+            Quantity.code,
+            Quantity.name_vi,
+            Quantity.name_en,
+            Quantity.si_unit,
+            InstrumentType.code,
+            InstrumentType.name_vi,
+            InstrumentType.name_en,
+        )
         .select_from(Quantity)
         .outerjoin(InstrumentType, InstrumentType.quantity_code == Quantity.code)  # type: ignore[arg-type]
         .order_by(Quantity.code, InstrumentType.code)
     ).all()
-    return pd.DataFrame(rows, columns=["quantity", "quantity_name_vi", "quantity_name_en", "si_unit",
-                                       "instrument_type", "type_name_vi", "type_name_en"])
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "quantity",
+            "quantity_name_vi",
+            "quantity_name_en",
+            "si_unit",
+            "instrument_type",
+            "type_name_vi",
+            "type_name_en",
+        ],
+    )

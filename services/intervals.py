@@ -21,7 +21,9 @@ def interval_in_force(current_months: int | None, before_change_months: int | No
     return current_months
 
 
-def verification_due_on(current_months: int | None, before_change_months: int | None, verified_on: date) -> date | None:
+def verification_due_on(
+    current_months: int | None, before_change_months: int | None, verified_on: date
+) -> date | None:
     """When an instrument verified on ``verified_on`` is due again (None: verified once, never due)."""
     months = interval_in_force(current_months, before_change_months, verified_on)
     return verified_on + relativedelta(months=months) if months else None

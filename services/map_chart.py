@@ -41,17 +41,25 @@ def _value(measure: MapMeasure, row: pd.Series, lang: str) -> tuple[object, str]
     return label, label
 
 
-def map_features(features: list[dict[str, Any]], measures: pd.DataFrame, measure: MapMeasure,
-                 lang: str) -> list[dict[str, Any]]:
-    """The boundaries' features with the province's name, value and value text in their properties."""
+def map_features(
+    features: list[dict[str, Any]], measures: pd.DataFrame, measure: MapMeasure, lang: str
+) -> list[dict[str, Any]]:
+    """The boundaries' features with the province's name, value and value text in their properties:
+    those of the database's provinces (the file holds the whole country; a northern database draws the north)."""
     rows = measures.set_index("key")
+    features = [feature for feature in features if feature["properties"]["key"] in rows.index]
     for feature in features:
         row = rows.loc[feature["properties"]["key"]]
         value, text = _value(measure, row, lang)
-        feature["properties"].update({
-            "name": row[f"name_{lang}"], "value": value, "value_text": text,
-            "equipment": int(row["equipment"]), "chosen": bool(row["chosen"]),
-        })
+        feature["properties"].update(
+            {
+                "name": row[f"name_{lang}"],
+                "value": value,
+                "value_text": text,
+                "equipment": int(row["equipment"]),
+                "chosen": bool(row["chosen"]),
+            }
+        )
     return features
 
 
@@ -60,22 +68,40 @@ def _color(measure: MapMeasure, values: list[Any], lang: str) -> alt.Color:
     if measure is MapMeasure.IN_DATE:
         # from the nearest 5 % below the lowest share up to 100 %, so the differences show
         low = min(math.floor(min(values, default=0.0) * 20) / 20, 0.95)
-        return alt.Color("properties.value:Q", title=title,
-                         scale=alt.Scale(scheme="greens", domain=[low, 1.0]),
-                         legend=alt.Legend(format=".0%", gradientLength=220))
+        return alt.Color(
+            "properties.value:Q",
+            title=title,
+            scale=alt.Scale(scheme="greens", domain=[low, 1.0]),
+            legend=alt.Legend(format=".0%", gradientLength=220),
+        )
     if measure is MapMeasure.GAPS:
-        return alt.Color("properties.value:Q", title=title,
-                         scale=alt.Scale(scheme="orangered", domain=[0, max([1, *values])]),
-                         legend=alt.Legend(format="d", gradientLength=220, tickMinStep=1))
+        return alt.Color(
+            "properties.value:Q",
+            title=title,
+            scale=alt.Scale(scheme="orangered", domain=[0, max([1, *values])]),
+            legend=alt.Legend(format="d", gradientLength=220, tickMinStep=1),
+        )
     stages = [s for s in STAGE_PRECEDENCE if stage_label(s, lang) in values]
     none = translate("map.no_agreement", lang)
-    return alt.Color("properties.value:N", title=title,
-                     scale=alt.Scale(domain=[stage_label(s, lang) for s in stages] + [none],
-                                     range=[STAGE_COLORS[s] for s in stages] + [NO_DATA]))
+    return alt.Color(
+        "properties.value:N",
+        title=title,
+        scale=alt.Scale(
+            domain=[stage_label(s, lang) for s in stages] + [none],
+            range=[STAGE_COLORS[s] for s in stages] + [NO_DATA],
+        ),
+    )
 
 
-def province_map(features: list[dict[str, Any]], measures: pd.DataFrame, points: pd.DataFrame,
-                 measure: MapMeasure, lang: str, *, for_slides: bool = False) -> alt.LayerChart:
+def province_map(
+    features: list[dict[str, Any]],
+    measures: pd.DataFrame,
+    points: pd.DataFrame,
+    measure: MapMeasure,
+    lang: str,
+    *,
+    for_slides: bool = False,
+) -> alt.LayerChart:
     """Provinces coloured by ``measure`` (pale where it has no value), centers sized by equipment.
 
     ``features``: the boundaries' GeoJSON features, one per row of ``measures``
@@ -92,27 +118,39 @@ def province_map(features: list[dict[str, Any]], measures: pd.DataFrame, points:
     ]
     layers: list[alt.Chart] = [
         # every province first, pale: one without a value still shows where it is
-        alt.Chart(alt.Data(values=shaped)).mark_geoshape(fill=NO_DATA, stroke=BORDER, strokeWidth=1.2)
+        alt.Chart(alt.Data(values=shaped))
+        .mark_geoshape(fill=NO_DATA, stroke=BORDER, strokeWidth=1.2)
         .encode(tooltip=tooltip),
     ]
     if coloured:
         layers.append(
-            alt.Chart(alt.Data(values=coloured)).mark_geoshape(stroke=BORDER, strokeWidth=1.2)
-            .encode(color=_color(measure, [f["properties"]["value"] for f in coloured], lang), tooltip=tooltip)
+            alt.Chart(alt.Data(values=coloured))
+            .mark_geoshape(stroke=BORDER, strokeWidth=1.2)
+            .encode(
+                color=_color(measure, [f["properties"]["value"] for f in coloured], lang), tooltip=tooltip
+            )
         )
     chosen = [f for f in shaped if f["properties"]["chosen"]]
     if chosen:
-        layers.append(alt.Chart(alt.Data(values=chosen)).mark_geoshape(filled=False, stroke=HIGHLIGHT,
-                                                                       strokeWidth=4 if for_slides else 3))
+        layers.append(
+            alt.Chart(alt.Data(values=chosen)).mark_geoshape(
+                filled=False, stroke=HIGHLIGHT, strokeWidth=4 if for_slides else 3
+            )
+        )
     centers = _guard(points)
     if not centers.empty:
         layers.append(
-            alt.Chart(centers).mark_circle(color=POINT_COLOR, opacity=0.7, stroke="white", strokeWidth=1)
+            alt.Chart(centers)
+            .mark_circle(color=POINT_COLOR, opacity=0.7, stroke="white", strokeWidth=1)
             .encode(
-                longitude="lon:Q", latitude="lat:Q",
-                size=alt.Size("equipment:Q", title=translate("label.equipment_count", lang),
-                              scale=alt.Scale(range=[40, 900] if for_slides else [25, 500]),
-                              legend=None if for_slides else alt.Legend(format=",d")),
+                longitude="lon:Q",
+                latitude="lat:Q",
+                size=alt.Size(
+                    "equipment:Q",
+                    title=translate("label.equipment_count", lang),
+                    scale=alt.Scale(range=[40, 900] if for_slides else [25, 500]),
+                    legend=None if for_slides else alt.Legend(format=",d"),
+                ),
                 tooltip=[
                     alt.Tooltip("code:N", title=translate("label.center", lang)),
                     alt.Tooltip(f"name_{lang}:N", title=translate("label.name", lang)),
@@ -121,24 +159,47 @@ def province_map(features: list[dict[str, Any]], measures: pd.DataFrame, points:
                 ],
             )
         )
-    labels = [{"name": f["properties"]["name"], "lon": f["properties"]["label_lon"],
-               "lat": f["properties"]["label_lat"]} for f in shaped]
+    labels = [
+        {
+            "name": f["properties"]["name"],
+            "lon": f["properties"]["label_lon"],
+            "lat": f["properties"]["label_lat"],
+        }
+        for f in shaped
+    ]
     # one word a line (most names are two syllables), dark over a white halo: legible on any fill,
     # and narrow enough for the small provinces of the Red River delta
-    text = {"fontSize": 13 if for_slides else 11, "fontWeight": 600, "lineBreak": " ", "align": "center",
-            "baseline": "middle", "color": INK}
+    text = {
+        "fontSize": 13 if for_slides else 11,
+        "fontWeight": 600,
+        "lineBreak": " ",
+        "align": "center",
+        "baseline": "middle",
+        "color": INK,
+    }
     for halo in ({"stroke": "white", "strokeWidth": 3, "strokeOpacity": 0.85}, {}):
-        layers.append(alt.Chart(alt.Data(values=labels)).mark_text(**text, **halo)
-                      .encode(longitude="lon:Q", latitude="lat:Q", text="name:N"))
+        layers.append(
+            alt.Chart(alt.Data(values=labels))
+            .mark_text(**text, **halo)
+            .encode(longitude="lon:Q", latitude="lat:Q", text="name:N")
+        )
     chart = alt.layer(*layers).project(type="mercator")
     # on a slide the measure is said in the subtitle, over the chart
     if for_slides:
         return chart
-    return chart.properties(title=alt.Title(measure_title(measure, lang), subtitle=translate("map.subtitle", lang),
-                                            subtitleFontSize=14, subtitleColor="#455A64"))
+    return chart.properties(
+        title=alt.Title(
+            measure_title(measure, lang),
+            subtitle=translate("map.subtitle", lang),
+            subtitleFontSize=14,
+            subtitleColor="#455A64",
+        )
+    )
 
 
-def slide_map(measures: pd.DataFrame, points: pd.DataFrame, measure: MapMeasure, lang: str) -> alt.TopLevelMixin:
+def slide_map(
+    measures: pd.DataFrame, points: pd.DataFrame, measure: MapMeasure, lang: str
+) -> alt.TopLevelMixin:
     """The map for the presenter slide, the PDF and the PPTX: the shapes of ``measures``' provinces."""
     features = features_for_keys(measures["key"].tolist())
     chart = province_map(features, measures, points, measure, lang, for_slides=True)

@@ -138,9 +138,7 @@ class Equipment(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     center_id: int = Field(foreign_key="center.id", index=True)
     quantity_code: str = Field(foreign_key="quantity.code", index=True)
-    instrument_type_code: str | None = Field(
-        default=None, foreign_key="instrument_type.code", index=True
-    )
+    instrument_type_code: str | None = Field(default=None, foreign_key="instrument_type.code", index=True)
     name: str
     manufacturer: str
     model: str
@@ -161,6 +159,9 @@ class Equipment(SQLModel, table=True):
     # columns (about 70x faster than finding each latest record, see DESIGN.md).
     last_calibrated_on: date | None = Field(default=None, index=True)
     next_due_on: date | None = Field(default=None, index=True)
+    # optimistic concurrency: every edit saved by services.editing adds one, and a save based on an
+    # older number is refused, so two people editing the same row cannot overwrite each other
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class CalibrationRecord(SQLModel, table=True):
@@ -303,6 +304,19 @@ class DatasetInfo(SQLModel, table=True):
     value: str = Field(max_length=200)
 
 
+class DataVersion(SQLModel, table=True):
+    """One row whose number every write raises in its own transaction (services.data_version);
+    every app instance keys its caches on it."""
+
+    __tablename__ = "data_version"
+
+    id: int = Field(primary_key=True)
+    version: int = 1
+    # random, set when the row is created: the number counts writes within one lineage of the
+    # database; a backup restored carries its lineage, a database created anew gets its own
+    lineage: str = Field(max_length=32)
+
+
 class LoginThrottle(SQLModel, table=True):
     """Recent failed logins of one account name or one client address, shared by every app instance.
 
@@ -329,3 +343,19 @@ class CapabilityStandard(SQLModel, table=True):
 
     capability_id: int = Field(foreign_key="capability.id", primary_key=True)
     equipment_id: int = Field(foreign_key="equipment.id", primary_key=True, index=True)
+
+
+class OidcAccount(SQLModel, table=True):
+    """Who an e-mail address signed in through OIDC (``st.login``) is: role and center.
+
+    Only addresses listed here get any rights; the identity provider proves the address, this
+    table decides what it may do (services.oidc). A disabled row signs nobody in.
+    """
+
+    __tablename__ = "oidc_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, index=True, max_length=254)  # stored lower-case
+    role: str = Field(default=Role.VIEWER, max_length=16)
+    center_id: int | None = Field(default=None, foreign_key="center.id", index=True)
+    disabled: bool = Field(default=False)

@@ -73,16 +73,20 @@ def centers_frame(session: Session, filters: Filters) -> pd.DataFrame:
 def names_on(session: Session, day: date) -> dict[int, tuple[str, str]]:
     """(name_vi, name_en) of every center that carried another name on ``day`` than it does now."""
     rows = session.exec(
-        select(CenterNameHistory).where(CenterNameHistory.valid_to >= day).order_by(
-            CenterNameHistory.center_id, CenterNameHistory.valid_to.desc()  # type: ignore[attr-defined]
+        select(CenterNameHistory)
+        .where(CenterNameHistory.valid_to >= day)
+        .order_by(
+            CenterNameHistory.center_id,
+            CenterNameHistory.valid_to.desc(),  # type: ignore[attr-defined]
         )
     ).all()
     # the earliest name still valid on the day wins: later rows of a center overwrite earlier ones
     return {row.center_id: (row.name_vi, row.name_en) for row in rows}
 
 
-def with_names_on(session: Session, centers: pd.DataFrame, day: date, id_column: str = "id",
-                  prefix: str = "") -> pd.DataFrame:
+def with_names_on(
+    session: Session, centers: pd.DataFrame, day: date, id_column: str = "id", prefix: str = ""
+) -> pd.DataFrame:
     """``centers`` with ``{prefix}name_vi`` / ``{prefix}name_en`` as the centers were named on ``day``."""
     former = names_on(session, day)
     if not former or centers.empty:
@@ -91,8 +95,9 @@ def with_names_on(session: Session, centers: pd.DataFrame, day: date, id_column:
     ids = centers[id_column]
     for position, lang in enumerate(("vi", "en")):
         column = f"{prefix}name_{lang}"
-        centers[column] = [former[i][position] if i in former else name
-                           for i, name in zip(ids, centers[column], strict=True)]
+        centers[column] = [
+            former[i][position] if i in former else name for i, name in zip(ids, centers[column], strict=True)
+        ]
     return centers
 
 

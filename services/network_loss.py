@@ -46,18 +46,48 @@ from services.traceability import (
 MAX_LEVELS = 12  # a guard against cycles in imported data, as in services.traceability
 
 SUSPENDED_COLUMNS = [
-    "capability_id", "center_code", "center_name_vi", "center_name_en", "instrument_type_code", "type_name_vi",
-    "type_name_en", "service", "range_text", "standards", "state_now", "nearest_center", "nearest_name_vi",
-    "nearest_name_en", "distance_km",
+    "capability_id",
+    "center_code",
+    "center_name_vi",
+    "center_name_en",
+    "instrument_type_code",
+    "type_name_vi",
+    "type_name_en",
+    "service",
+    "range_text",
+    "standards",
+    "state_now",
+    "nearest_center",
+    "nearest_name_vi",
+    "nearest_name_en",
+    "distance_km",
 ]
 GAP_COLUMNS = [
-    "region_code", "region_name_vi", "region_name_en", "population_thousands", "instrument_type_code",
-    "type_name_vi", "type_name_en", "nearest_center", "nearest_name_vi", "nearest_name_en", "distance_km",
+    "region_code",
+    "region_name_vi",
+    "region_name_en",
+    "population_thousands",
+    "instrument_type_code",
+    "type_name_vi",
+    "type_name_en",
+    "nearest_center",
+    "nearest_name_vi",
+    "nearest_name_en",
+    "distance_km",
 ]
 CHAIN_COLUMNS = ["level", "standard_used_id", *CERTIFICATE_COLUMNS]
 AFFECTED_COLUMNS = [
-    "equipment_id", "equipment_name", "serial_no", "holder_code", "suspect_since", "capability_id", "center_code",
-    "instrument_type_code", "type_name_vi", "type_name_en", "service",
+    "equipment_id",
+    "equipment_name",
+    "serial_no",
+    "holder_code",
+    "suspect_since",
+    "capability_id",
+    "center_code",
+    "instrument_type_code",
+    "type_name_vi",
+    "type_name_en",
+    "service",
 ]
 
 
@@ -81,17 +111,24 @@ def suspended_without(session: Session, filters: Filters, standard_id: int) -> p
     before = capability_states(session, view)
     after = capability_states(session, view, out_of_service=[standard_id])
     lost_ids = set(after.loc[after["state"] == CapabilityState.SUSPENDED.value, "capability_id"]) - set(
-        before.loc[before["state"] == CapabilityState.SUSPENDED.value, "capability_id"])
+        before.loc[before["state"] == CapabilityState.SUSPENDED.value, "capability_id"]
+    )
     lost = before[before["capability_id"].isin(lost_ids)].rename(columns={"state": "state_now"})
     if lost.empty:
         return pd.DataFrame(columns=SUSPENDED_COLUMNS)
     centers = centers_frame(session, view).set_index("id")
     lost = lost.assign(center_id=lost["center_id"].map(centers["effective_id"]).astype(int))
-    ranges = dict(session.execute(
-        select(Capability.id, Capability.range_text).where(Capability.id.in_([int(i) for i in lost_ids]))  # type: ignore[union-attr]
-    ).all())
+    ranges = dict(
+        session.execute(
+            select(Capability.id, Capability.range_text).where(Capability.id.in_([int(i) for i in lost_ids]))  # type: ignore[union-attr]
+        ).all()
+    )
     lost["range_text"] = lost["capability_id"].map(ranges)
-    for source, target in (("code", "center_code"), ("name_vi", "center_name_vi"), ("name_en", "center_name_en")):
+    for source, target in (
+        ("code", "center_code"),
+        ("name_vi", "center_name_vi"),
+        ("name_en", "center_name_en"),
+    ):
         lost[target] = lost["center_id"].map(centers[source])
     lost = lost.merge(instrument_type_names(session), on="instrument_type_code", how="left")
     still = capabilities_by_center(session, view, out_of_service=[standard_id])
@@ -101,11 +138,15 @@ def suspended_without(session: Session, filters: Filters, standard_id: int) -> p
     names = centers.set_index("code")
     lost["nearest_name_vi"] = lost["nearest_center"].map(names["name_vi"])
     lost["nearest_name_en"] = lost["nearest_center"].map(names["name_en"])
-    return lost.sort_values(["center_code", "type_name_vi", "service"])[SUSPENDED_COLUMNS].reset_index(drop=True)
+    return lost.sort_values(["center_code", "type_name_vi", "service"])[SUSPENDED_COLUMNS].reset_index(
+        drop=True
+    )
 
 
 def _nearest(still: pd.DataFrame, row, centers: pd.DataFrame) -> tuple[str | None, float | None]:  # type: ignore[no-untyped-def]
-    options = still[(still["instrument_type_code"] == row.instrument_type_code) & (still["service"] == row.service)]
+    options = still[
+        (still["instrument_type_code"] == row.instrument_type_code) & (still["service"] == row.service)
+    ]
     if options.empty:
         return None, None
     lat, lon = centers.loc[row.center_id, "lat"], centers.loc[row.center_id, "lon"]
@@ -120,8 +161,12 @@ def gaps_without(session: Session, filters: Filters, standard_id: int) -> pd.Dat
     before = coverage_gaps(session, view)
     after = coverage_gaps(session, view, out_of_service=[standard_id])
     known = set(zip(before["region_code"], before["instrument_type_code"], strict=True))
-    opened = after[[(r, i) not in known for r, i in zip(after["region_code"], after["instrument_type_code"],
-                                                        strict=True)]].copy()
+    opened = after[
+        [
+            (r, i) not in known
+            for r, i in zip(after["region_code"], after["instrument_type_code"], strict=True)
+        ]
+    ].copy()
     names = centers_frame(session, view).set_index("code")
     opened["nearest_name_vi"] = opened["nearest_center"].map(names["name_vi"])
     opened["nearest_name_en"] = opened["nearest_center"].map(names["name_en"])
@@ -146,44 +191,81 @@ def suspect_chain(session: Session, standard_id: int, as_of: date) -> pd.DataFra
         holder = Center.__table__.alias("holder")
         query = (
             select(
-                CalibrationRecord.id, CalibrationRecord.certificate_no, CalibrationRecord.calibrated_on,
-                CalibrationRecord.due_on, CalibrationRecord.result, CalibrationRecord.provider_name,
-                Equipment.id, Equipment.name, Equipment.serial_no, holder.c.code, Equipment.is_reference_standard,
+                CalibrationRecord.id,
+                CalibrationRecord.certificate_no,
+                CalibrationRecord.calibrated_on,
+                CalibrationRecord.due_on,
+                CalibrationRecord.result,
+                CalibrationRecord.provider_name,
+                Equipment.id,
+                Equipment.name,
+                Equipment.serial_no,
+                holder.c.code,
+                Equipment.is_reference_standard,
                 CalibrationRecord.standard_used_id,
             )
             .join(Equipment, Equipment.id == CalibrationRecord.equipment_id)
             .join(holder, holder.c.id == Equipment.center_id)
-            .where(CalibrationRecord.standard_used_id.in_([int(i) for i in since.index]),  # type: ignore[union-attr]
-                   CalibrationRecord.calibrated_on <= as_of)
+            .where(
+                CalibrationRecord.standard_used_id.in_([int(i) for i in since.index]),  # type: ignore[union-attr]
+                CalibrationRecord.calibrated_on <= as_of,
+            )
         )
-        issued = pd.DataFrame(session.execute(query).all(), columns=[*CERTIFICATE_COLUMNS, "standard_used_id"])
+        issued = pd.DataFrame(
+            session.execute(query).all(), columns=[*CERTIFICATE_COLUMNS, "standard_used_id"]
+        )
         issued = issued[issued["calibrated_on"] >= issued["standard_used_id"].map(since)]
         if issued.empty:
             break
         levels.append(issued.assign(level=level))
         frontier = issued
     chain = pd.concat(levels, ignore_index=True)
-    return chain.sort_values(["level", "calibrated_on", "certificate_id"])[CHAIN_COLUMNS].reset_index(drop=True)
+    return chain.sort_values(["level", "calibrated_on", "certificate_id"])[CHAIN_COLUMNS].reset_index(
+        drop=True
+    )
 
 
 def affected_capabilities(session: Session, chain: pd.DataFrame) -> pd.DataFrame:
     """The capabilities supported by an item whose certificate lies in the suspect chain."""
     if chain.empty:
         return pd.DataFrame(columns=AFFECTED_COLUMNS)
-    items = chain.groupby(["equipment_id", "equipment_name", "serial_no", "holder_code"], as_index=False)[
-        "calibrated_on"].min().rename(columns={"calibrated_on": "suspect_since"})
-    rows = pd.DataFrame(session.execute(
-        select(CapabilityStandard.equipment_id, Capability.id, Center.code, Capability.instrument_type_code,
-               InstrumentType.name_vi, InstrumentType.name_en, Capability.service)
-        .join(Capability, Capability.id == CapabilityStandard.capability_id)
-        .join(Center, Center.id == Capability.center_id)
-        .join(InstrumentType, InstrumentType.code == Capability.instrument_type_code)
-        .where(CapabilityStandard.equipment_id.in_([int(i) for i in items["equipment_id"]]))  # type: ignore[attr-defined]
-    ).all(), columns=["equipment_id", "capability_id", "center_code", "instrument_type_code", "type_name_vi",
-                      "type_name_en", "service"])
+    items = (
+        chain.groupby(["equipment_id", "equipment_name", "serial_no", "holder_code"], as_index=False)[
+            "calibrated_on"
+        ]
+        .min()
+        .rename(columns={"calibrated_on": "suspect_since"})
+    )
+    rows = pd.DataFrame(
+        session.execute(
+            select(
+                CapabilityStandard.equipment_id,
+                Capability.id,
+                Center.code,
+                Capability.instrument_type_code,
+                InstrumentType.name_vi,
+                InstrumentType.name_en,
+                Capability.service,
+            )
+            .join(Capability, Capability.id == CapabilityStandard.capability_id)
+            .join(Center, Center.id == Capability.center_id)
+            .join(InstrumentType, InstrumentType.code == Capability.instrument_type_code)
+            .where(CapabilityStandard.equipment_id.in_([int(i) for i in items["equipment_id"]]))  # type: ignore[attr-defined]
+        ).all(),
+        columns=[
+            "equipment_id",
+            "capability_id",
+            "center_code",
+            "instrument_type_code",
+            "type_name_vi",
+            "type_name_en",
+            "service",
+        ],
+    )
     frame = items.merge(rows, on="equipment_id", how="inner")
-    return frame.sort_values(["suspect_since", "holder_code", "serial_no", "service"])[AFFECTED_COLUMNS].reset_index(
-        drop=True)
+    return frame.sort_values(["suspect_since", "holder_code", "serial_no", "service"])[
+        AFFECTED_COLUMNS
+    ].reset_index(drop=True)
 
 
 def network_loss(session: Session, filters: Filters, *, standard_id: int) -> NetworkLoss | None:

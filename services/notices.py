@@ -92,8 +92,16 @@ class UnknownCenterError(ValueError):
     """The center asked for is not open on the day."""
 
 
-CAPABILITY_COLUMNS = ["capability_id", "service", "instrument_type_code", "type_name_vi", "type_name_en", "state",
-                      "equipment_id", "serial_no"]
+CAPABILITY_COLUMNS = [
+    "capability_id",
+    "service",
+    "instrument_type_code",
+    "type_name_vi",
+    "type_name_en",
+    "state",
+    "equipment_id",
+    "serial_no",
+]
 
 
 def capabilities_at_risk(session: Session, filters: Filters, equipment_ids: Collection[int]) -> pd.DataFrame:
@@ -104,16 +112,23 @@ def capabilities_at_risk(session: Session, filters: Filters, equipment_ids: Coll
     """
     if not equipment_ids or not links_recorded(session):
         return pd.DataFrame(columns=CAPABILITY_COLUMNS)
-    links = pd.DataFrame(session.execute(
-        select(CapabilityStandard.capability_id, CapabilityStandard.equipment_id, Equipment.serial_no)
-        .join(Equipment, Equipment.id == CapabilityStandard.equipment_id)
-        .where(col(CapabilityStandard.equipment_id).in_([int(i) for i in equipment_ids]))
-    ).all(), columns=["capability_id", "equipment_id", "serial_no"])
+    links = pd.DataFrame(
+        session.execute(
+            select(CapabilityStandard.capability_id, CapabilityStandard.equipment_id, Equipment.serial_no)
+            .join(Equipment, Equipment.id == CapabilityStandard.equipment_id)
+            .where(col(CapabilityStandard.equipment_id).in_([int(i) for i in equipment_ids]))
+        ).all(),
+        columns=["capability_id", "equipment_id", "serial_no"],
+    )
     states = capability_states(session, filters)
     states = states[states["state"] != CapabilityState.IN_FORCE.value]
-    frame = links.merge(states[["capability_id", "service", "instrument_type_code", "state"]], on="capability_id")
+    frame = links.merge(
+        states[["capability_id", "service", "instrument_type_code", "state"]], on="capability_id"
+    )
     frame = frame.merge(instrument_type_names(session), on="instrument_type_code", how="left")
-    frame["order"] = frame["state"].map({CapabilityState.SUSPENDED.value: 0, CapabilityState.AT_RISK.value: 1})
+    frame["order"] = frame["state"].map(
+        {CapabilityState.SUSPENDED.value: 0, CapabilityState.AT_RISK.value: 1}
+    )
     frame = frame.sort_values(["order", "service", "type_name_vi", "serial_no"], kind="stable")
     return frame[CAPABILITY_COLUMNS].reset_index(drop=True)
 
@@ -122,7 +137,9 @@ def _capabilities_of(links: pd.DataFrame, equipment_ids: Collection[int]) -> pd.
     """One row per capability hanging on some of ``equipment_ids``, with their serials (``serial_nos``)."""
     mine = links[links["equipment_id"].isin([int(i) for i in equipment_ids])]
     keys = ["capability_id", "service", "instrument_type_code", "type_name_vi", "type_name_en", "state"]
-    grouped = mine.groupby(keys, sort=False, dropna=False)["serial_no"].agg(lambda serials: ", ".join(serials))
+    grouped = mine.groupby(keys, sort=False, dropna=False)["serial_no"].agg(
+        lambda serials: ", ".join(serials)
+    )
     return grouped.rename("serial_nos").reset_index()
 
 
@@ -140,8 +157,9 @@ def _recipients(session: Session, filters: Filters) -> dict[int, tuple[str, ...]
     return {center_id: tuple(sorted(addresses)) for center_id, addresses in found.items()}
 
 
-def center_notices(session: Session, *, as_of: date, center: str | None = None,
-                   window_days: int = DEFAULT_WINDOW_DAYS) -> list[CenterNotice]:
+def center_notices(
+    session: Session, *, as_of: date, center: str | None = None, window_days: int = DEFAULT_WINDOW_DAYS
+) -> list[CenterNotice]:
     """The notice of every center open on ``as_of`` (or of ``center``), ordered by center code."""
     filters = Filters(as_of=as_of, center=center, due_window_days=window_days)
     centers = centers_in_view(session, filters)
@@ -155,12 +173,20 @@ def center_notices(session: Session, *, as_of: date, center: str | None = None,
     for row in centers.itertuples(index=False):
         center_id = int(row.center_id)
         items = due[due["center_id"] == center_id].reset_index(drop=True)
-        notices.append(CenterNotice(
-            center_id=center_id, center_code=str(row.code), center_name_vi=str(row.name_vi),
-            center_name_en=str(row.name_en), as_of=as_of, window_days=window_days, items=items,
-            recipients=recipients.get(center_id, ()),
-            capabilities=_capabilities_of(at_risk, items["equipment_id"]), demo_data=demo,
-        ))
+        notices.append(
+            CenterNotice(
+                center_id=center_id,
+                center_code=str(row.code),
+                center_name_vi=str(row.name_vi),
+                center_name_en=str(row.name_en),
+                as_of=as_of,
+                window_days=window_days,
+                items=items,
+                recipients=recipients.get(center_id, ()),
+                capabilities=_capabilities_of(at_risk, items["equipment_id"]),
+                demo_data=demo,
+            )
+        )
     return notices
 
 
@@ -200,28 +226,49 @@ def _sections(notice: CenterNotice, lang: str) -> list[tuple[str, list[dict[str,
         (translate("notices.section.overdue", lang), notice.overdue),
         (translate("notices.section.due_soon", lang, days=notice.window_days), notice.due_soon),
     ]
-    return [(heading, [_item_fields(item, lang) for item in frame.to_dict("records")])
-            for heading, frame in sections if not frame.empty]
+    return [
+        (heading, [_item_fields(item, lang) for item in frame.to_dict("records")])
+        for heading, frame in sections
+        if not frame.empty
+    ]
 
 
 def _capability_lines(notice: CenterNotice, lang: str) -> list[str]:
     frame = notice.capabilities
     if frame is None or frame.empty:
         return []
-    return [translate("notices.capability.line", lang, service=translate(f"service.{row['service']}", lang),
-                      type=row[f"type_name_{lang}"] if isinstance(row[f"type_name_{lang}"], str)
-                      else row["instrument_type_code"],
-                      state=translate(f"notices.capability.state.{row['state']}", lang), standards=row["serial_nos"])
-            for row in frame.to_dict("records")]
+    return [
+        translate(
+            "notices.capability.line",
+            lang,
+            service=translate(f"service.{row['service']}", lang),
+            type=row[f"type_name_{lang}"]
+            if isinstance(row[f"type_name_{lang}"], str)
+            else row["instrument_type_code"],
+            state=translate(f"notices.capability.state.{row['state']}", lang),
+            standards=row["serial_nos"],
+        )
+        for row in frame.to_dict("records")
+    ]
 
 
 def _heading(notice: CenterNotice, lang: str) -> tuple[str, str]:
-    title = translate("notices.title", lang, center=notice.center_name(lang), code=notice.center_code,
-                      date=format_day(notice.as_of, lang))
+    title = translate(
+        "notices.title",
+        lang,
+        center=notice.center_name(lang),
+        code=notice.center_code,
+        date=format_day(notice.as_of, lang),
+    )
     if notice.is_empty:
         return title, translate("notices.nothing_due", lang, days=notice.window_days)
-    return title, translate("notices.summary", lang, overdue=len(notice.overdue),
-                            due_soon=len(notice.due_soon), days=notice.window_days)
+    return title, translate(
+        "notices.summary",
+        lang,
+        overdue=len(notice.overdue),
+        due_soon=len(notice.due_soon),
+        days=notice.window_days,
+    )
 
 
 def text_body(notice: CenterNotice, lang: str) -> str:
@@ -251,14 +298,23 @@ def _html_body(notice: CenterNotice, lang: str) -> str:
     parts = [f'<section lang="{lang}">', f"<h2>{esc(title)}</h2>", f"<p>{esc(summary)}</p>"]
     if notice.demo_data:
         parts.append(f"<p><em>{esc(translate('notices.demo', lang))}</em></p>")
-    columns = [("serial", "coverage.column.serial_no"), ("name", "coverage.column.equipment"),
-               ("type", "label.instrument_type"), ("due", "coverage.column.due_on"),
-               ("days", "coverage.column.days_to_due")]
+    columns = [
+        ("serial", "coverage.column.serial_no"),
+        ("name", "coverage.column.equipment"),
+        ("type", "label.instrument_type"),
+        ("due", "coverage.column.due_on"),
+        ("days", "coverage.column.days_to_due"),
+    ]
     for heading, items in _sections(notice, lang):
         parts.append(f"<h3>{esc(heading)} ({len(items)})</h3>")
-        parts.append('<table border="1" cellpadding="4" cellspacing="0"><thead><tr>'
-                     + "".join(f"<th>{esc(translate(key, lang))}</th>" for _, key in columns) + "</tr></thead><tbody>")
-        parts += ["<tr>" + "".join(f"<td>{esc(item[name])}</td>" for name, _ in columns) + "</tr>" for item in items]
+        parts.append(
+            '<table border="1" cellpadding="4" cellspacing="0"><thead><tr>'
+            + "".join(f"<th>{esc(translate(key, lang))}</th>" for _, key in columns)
+            + "</tr></thead><tbody>"
+        )
+        parts += [
+            "<tr>" + "".join(f"<td>{esc(item[name])}</td>" for name, _ in columns) + "</tr>" for item in items
+        ]
         parts.append("</tbody></table>")
     capabilities = _capability_lines(notice, lang)
     if capabilities:
@@ -271,8 +327,10 @@ def _html_body(notice: CenterNotice, lang: str) -> str:
 
 def html_message(notice: CenterNotice) -> str:
     body = "\n<hr>\n".join(_html_body(notice, lang) for lang in LANGUAGES)
-    return (f'<!DOCTYPE html>\n<html lang="vi"><head><meta charset="utf-8"><title>{html.escape(subject(notice))}'
-            f"</title></head><body>\n{body}\n</body></html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="vi"><head><meta charset="utf-8"><title>{html.escape(subject(notice))}'
+        f"</title></head><body>\n{body}\n</body></html>\n"
+    )
 
 
 def email_message(notice: CenterNotice, *, sender: str) -> EmailMessage:
@@ -316,8 +374,11 @@ def _secrets_table(path: Path) -> dict[str, str]:
     try:
         table = tomllib.loads(path.read_text(encoding="utf-8")).get("smtp", {})
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise SmtpSettingsError(translate("notices.settings.bad_secrets", "vi", path=path, error=error) + " / "
-                                + translate("notices.settings.bad_secrets", "en", path=path, error=error)) from error
+        raise SmtpSettingsError(
+            translate("notices.settings.bad_secrets", "vi", path=path, error=error)
+            + " / "
+            + translate("notices.settings.bad_secrets", "en", path=path, error=error)
+        ) from error
     if not isinstance(table, dict):
         return {}
     values = {}
@@ -354,8 +415,14 @@ def smtp_settings(environ: Mapping[str, str] | None = None, secrets_path: Path |
     user, password = values.get("SMTP_USER"), values.get("SMTP_PASSWORD")
     if bool(user) != bool(password):
         raise _settings_error("notices.settings.login_pair")
-    return SmtpSettings(host=values["SMTP_HOST"].strip(), port=port, sender=values["SMTP_FROM"].strip(),
-                        user=user or None, password=password or None, starttls=_truthy(values.get("SMTP_STARTTLS")))
+    return SmtpSettings(
+        host=values["SMTP_HOST"].strip(),
+        port=port,
+        sender=values["SMTP_FROM"].strip(),
+        user=user or None,
+        password=password or None,
+        starttls=_truthy(values.get("SMTP_STARTTLS")),
+    )
 
 
 def send_message(message: EmailMessage, settings: SmtpSettings) -> None:
@@ -380,7 +447,9 @@ class SendReport:
         return not self.failed
 
 
-def send_notices(notices: Iterable[CenterNotice], settings: SmtpSettings, *, progress: bool = True) -> SendReport:
+def send_notices(
+    notices: Iterable[CenterNotice], settings: SmtpSettings, *, progress: bool = True
+) -> SendReport:
     """E-mail each center with something due to its staff; centers with nothing due or no address are skipped."""
     from tqdm import tqdm
 
@@ -405,11 +474,21 @@ def send_notices(notices: Iterable[CenterNotice], settings: SmtpSettings, *, pro
     return report
 
 
-def notify(session: Session, *, as_of: date, center: str | None = None, window_days: int = DEFAULT_WINDOW_DAYS,
-           settings: SmtpSettings, progress: bool = False) -> SendReport:
+def notify(
+    session: Session,
+    *,
+    as_of: date,
+    center: str | None = None,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    settings: SmtpSettings,
+    progress: bool = False,
+) -> SendReport:
     """Build every center's notice for the day and send it (what ``--send`` does)."""
-    return send_notices(center_notices(session, as_of=as_of, center=center, window_days=window_days), settings,
-                        progress=progress)
+    return send_notices(
+        center_notices(session, as_of=as_of, center=center, window_days=window_days),
+        settings,
+        progress=progress,
+    )
 
 
 # --- command line ----------------------------------------------------------------------------------------------
@@ -428,19 +507,41 @@ def print_report(report: SendReport) -> None:
         print(f"○ {code}: {_both('notices.cli.nothing_due')}")
     for code, error in report.failed:
         print(f"✖ {code}: {_both('notices.cli.failed')} {error}", file=sys.stderr)
-    print(_both("notices.cli.summary", sent=len(report.sent), failed=len(report.failed),
-                skipped=len(report.no_recipients) + len(report.nothing_due)))
+    print(
+        _both(
+            "notices.cli.summary",
+            sent=len(report.sent),
+            failed=len(report.failed),
+            skipped=len(report.no_recipients) + len(report.nothing_due),
+        )
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m services.notices", description=_both("notices.cli.description"))
-    parser.add_argument("--as-of", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
-                        help="the day (default: the day the demo data describes, else today)")
-    parser.add_argument("--center", default=None, metavar="CODE", help="one center (default: every open center)")
-    parser.add_argument("--window", type=int, default=DEFAULT_WINDOW_DAYS, metavar="DAYS",
-                        help=f"due-soon window in days (default {DEFAULT_WINDOW_DAYS})")
+    parser = argparse.ArgumentParser(
+        prog="python -m services.notices", description=_both("notices.cli.description")
+    )
+    parser.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the day (default: the day the demo data describes, else today)",
+    )
+    parser.add_argument(
+        "--center", default=None, metavar="CODE", help="one center (default: every open center)"
+    )
+    parser.add_argument(
+        "--window",
+        type=int,
+        default=DEFAULT_WINDOW_DAYS,
+        metavar="DAYS",
+        help=f"due-soon window in days (default {DEFAULT_WINDOW_DAYS})",
+    )
     parser.add_argument("--send", action="store_true", help="e-mail each center's staff instead of printing")
-    parser.add_argument("--database-url", default=None, metavar="URL", help="default: DATABASE_URL or data/metrology.db")
+    parser.add_argument(
+        "--database-url", default=None, metavar="URL", help="default: DATABASE_URL or data/metrology.db"
+    )
     args = parser.parse_args(argv)
     if args.window < 0:
         parser.error("--window must be 0 or more days")
@@ -462,15 +563,20 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 notices = center_notices(session, as_of=as_of, center=args.center, window_days=args.window)
             except UnknownCenterError:
-                print(_both("notices.cli.unknown_center", center=args.center, date=format_day(as_of)), file=sys.stderr)
+                print(
+                    _both("notices.cli.unknown_center", center=args.center, date=format_day(as_of)),
+                    file=sys.stderr,
+                )
                 return EXIT_SETTINGS
     finally:
         engine.dispose()
 
     if settings is None:
         for notice in notices:
-            print(f"{'#' * 100}\n{subject(notice)}\n{_both('notices.cli.to')}: "
-                  f"{', '.join(notice.recipients) or '—'}\n\n{text_message(notice)}")
+            print(
+                f"{'#' * 100}\n{subject(notice)}\n{_both('notices.cli.to')}: "
+                f"{', '.join(notice.recipients) or '—'}\n\n{text_message(notice)}"
+            )
         return 0
     report = send_notices(notices, settings)
     print_report(report)

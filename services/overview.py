@@ -61,15 +61,39 @@ def recent_changes(session: Session, filters: Filters) -> pd.DataFrame:
         calibrations = calibrations.where(Equipment.center_id.in_(scope))  # type: ignore[attr-defined]
     codes = centers.set_index("id")["effective_code"]
     for center_id, count, latest in session.exec(calibrations).all():  # type: ignore[call-overload]
-        rows.append({"on": latest, "kind": "calibrations", "center_code": codes[center_id], "count": count,
-                     "detail_vi": "", "detail_en": ""})
+        rows.append(
+            {
+                "on": latest,
+                "kind": "calibrations",
+                "center_code": codes[center_id],
+                "count": count,
+                "detail_vi": "",
+                "detail_en": "",
+            }
+        )
     history = stage_history(session, filters)
     for change in history[history["changed_on"] > since].itertuples():
-        rows.append({"on": change.changed_on, "kind": "stage", "center_code": change.center_code, "count": 1,
-                     "detail_vi": change.stage, "detail_en": change.stage})
+        rows.append(
+            {
+                "on": change.changed_on,
+                "kind": "stage",
+                "center_code": change.center_code,
+                "count": 1,
+                "detail_vi": change.stage,
+                "detail_en": change.stage,
+            }
+        )
     happened = events(session, filters)
     for event in happened[happened["held_on"] > since].itertuples():
-        rows.append({"on": event.held_on, "kind": "event", "center_code": "", "count": 1,
-                     "detail_vi": event.title_vi, "detail_en": event.title_en})
+        rows.append(
+            {
+                "on": event.held_on,
+                "kind": "event",
+                "center_code": "",
+                "count": 1,
+                "detail_vi": event.title_vi,
+                "detail_en": event.title_en,
+            }
+        )
     frame = pd.DataFrame(rows, columns=["on", "kind", "center_code", "count", "detail_vi", "detail_en"])
     return frame.sort_values(["on", "center_code"], ascending=[False, True]).reset_index(drop=True)

@@ -36,8 +36,9 @@ def plain(value: object) -> str:
     text = _ACTIVE.sub(r"\\\1", text)
     text = _EDGE_UNDERSCORE.sub(r"\\_", text)
     text = _AUTOLINK.sub(lambda match: f"{match[1]}\\:" if match[1] else f"{match[3]}\\.", text)
-    return _LINE_START.sub(lambda match: match[1] + (f"{match[2][:-1]}\\." if match[2].endswith(".")
-                                                     else "\\" + match[2]), text)
+    return _LINE_START.sub(
+        lambda match: match[1] + (f"{match[2][:-1]}\\." if match[2].endswith(".") else "\\" + match[2]), text
+    )
 
 
 def plain_frame(frame: pd.DataFrame) -> pd.DataFrame:

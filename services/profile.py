@@ -89,8 +89,12 @@ def scope_ids(session: Session, filters: Filters) -> list[int]:
     if not filters.center:
         return []
     centers = centers_frame(session, filters)
-    return center_ids_in_scope(centers, Filters(as_of=filters.as_of, center=filters.center,
-                                                boundaries=filters.boundaries)) or []
+    return (
+        center_ids_in_scope(
+            centers, Filters(as_of=filters.as_of, center=filters.center, boundaries=filters.boundaries)
+        )
+        or []
+    )
 
 
 def center_summary(session: Session, filters: Filters) -> CenterSummary | None:
@@ -107,10 +111,14 @@ def center_summary(session: Session, filters: Filters) -> CenterSummary | None:
     successor = session.get(Center, center.successor_id) if center.successor_id else None
     predecessors = tuple(
         Predecessor(code=c.code, name_vi=c.name_vi, name_en=c.name_en, active_to=c.active_to)
-        for c in session.exec(select_models(Center).where(Center.successor_id == center.id).order_by(Center.code))
+        for c in session.exec(
+            select_models(Center).where(Center.successor_id == center.id).order_by(Center.code)
+        )
     )
     ids = scope_ids(session, filters)
-    counts = status_counts(session, filters).groupby("status")["equipment"].sum() if ids else pd.Series(dtype=int)
+    counts = (
+        status_counts(session, filters).groupby("status")["equipment"].sum() if ids else pd.Series(dtype=int)
+    )
     total = int(counts.sum())
 
     def count(status: CalibrationStatus) -> int:
@@ -126,9 +134,15 @@ def center_summary(session: Session, filters: Filters) -> CenterSummary | None:
             .where(*_equipment_conditions(filters, ids), Equipment.is_reference_standard.is_(True))  # type: ignore[attr-defined]
         ).one()[0]
         # only capabilities in force on the day count (services.capability_state)
-        capability_query = _capability_query(filters, ids, [
-            func.count(), func.coalesce(func.sum(counted(is_accredited())), 0),
-            func.coalesce(func.sum(counted(is_designated())), 0)])
+        capability_query = _capability_query(
+            filters,
+            ids,
+            [
+                func.count(),
+                func.coalesce(func.sum(counted(is_accredited())), 0),
+                func.coalesce(func.sum(counted(is_designated())), 0),
+            ],
+        )
         in_force = counted_capability_ids(session, filters)
         if in_force is not None:
             capability_query = capability_query.where(Capability.id.in_(in_force))  # type: ignore[union-attr]
@@ -157,7 +171,9 @@ def center_summary(session: Session, filters: Filters) -> CenterSummary | None:
         successor_name_vi=successor.name_vi if successor else None,
         successor_name_en=successor.name_en if successor else None,
         predecessors=predecessors,
-        predecessors_merged=any(p.active_to is not None and p.active_to < filters.as_of for p in predecessors),
+        predecessors_merged=any(
+            p.active_to is not None and p.active_to < filters.as_of for p in predecessors
+        ),
         equipment=total,
         reference_standards=int(references),
         overdue=count(CalibrationStatus.OVERDUE),
@@ -198,14 +214,24 @@ def equipment_by_field(session: Session, filters: Filters) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     reference = func.sum(cast(Equipment.is_reference_standard, Integer))
     query = (
-        select(MeasurementField.code, MeasurementField.name_vi, MeasurementField.name_en,
-               MeasurementField.sort_order, func.count(), reference)
+        select(
+            MeasurementField.code,
+            MeasurementField.name_vi,
+            MeasurementField.name_en,
+            MeasurementField.sort_order,
+            func.count(),
+            reference,
+        )
         .select_from(Equipment)
         .join(Quantity, Quantity.code == Equipment.quantity_code)
         .join(MeasurementField, MeasurementField.code == Quantity.field_code)
         .where(*_equipment_conditions(filters, ids))
-        .group_by(MeasurementField.code, MeasurementField.name_vi, MeasurementField.name_en,
-                  MeasurementField.sort_order)
+        .group_by(
+            MeasurementField.code,
+            MeasurementField.name_vi,
+            MeasurementField.name_en,
+            MeasurementField.sort_order,
+        )
         .order_by(MeasurementField.sort_order)
     )
     frame = pd.DataFrame(session.exec(query).all(), columns=columns)  # type: ignore[call-overload]
@@ -217,23 +243,65 @@ def equipment_by_field(session: Session, filters: Filters) -> pd.DataFrame:
 def equipment_list(session: Session, filters: Filters) -> pd.DataFrame:
     """Each piece of equipment in scope: field, range as entered, uncertainty, calibration status."""
     columns = [
-        "equipment_id", "holder_code", "field_code", "field_vi", "field_en", "quantity_vi", "quantity_en",
-        "type_vi", "type_en", "name", "manufacturer", "model", "serial_no", "range_min", "range_max",
-        "range_unit", "range_min_si", "range_max_si", "uncertainty_value", "uncertainty_unit",
-        "uncertainty_relative", "is_reference_standard", "equipment_status", "acquired_on",
-        "last_calibrated_on", "due_on", "status", "days_to_due",
+        "equipment_id",
+        "holder_code",
+        "field_code",
+        "field_vi",
+        "field_en",
+        "quantity_vi",
+        "quantity_en",
+        "type_vi",
+        "type_en",
+        "name",
+        "manufacturer",
+        "model",
+        "serial_no",
+        "range_min",
+        "range_max",
+        "range_unit",
+        "range_min_si",
+        "range_max_si",
+        "uncertainty_value",
+        "uncertainty_unit",
+        "uncertainty_relative",
+        "is_reference_standard",
+        "equipment_status",
+        "acquired_on",
+        "last_calibrated_on",
+        "due_on",
+        "status",
+        "days_to_due",
     ]
     ids = scope_ids(session, filters)
     if not ids:
         return pd.DataFrame(columns=columns)
     query = (
         select(
-            Equipment.id, Center.code, MeasurementField.code, MeasurementField.name_vi, MeasurementField.name_en,
-            Quantity.name_vi, Quantity.name_en, InstrumentType.name_vi, InstrumentType.name_en,
-            Equipment.name, Equipment.manufacturer, Equipment.model, Equipment.serial_no, Equipment.range_min,
-            Equipment.range_max, Equipment.range_unit, Equipment.range_min_si, Equipment.range_max_si,
-            Equipment.uncertainty_value, Equipment.uncertainty_unit, Equipment.uncertainty_relative,
-            Equipment.is_reference_standard, Equipment.status, Equipment.acquired_on, MeasurementField.sort_order,
+            Equipment.id,
+            Center.code,
+            MeasurementField.code,
+            MeasurementField.name_vi,
+            MeasurementField.name_en,
+            Quantity.name_vi,
+            Quantity.name_en,
+            InstrumentType.name_vi,
+            InstrumentType.name_en,
+            Equipment.name,
+            Equipment.manufacturer,
+            Equipment.model,
+            Equipment.serial_no,
+            Equipment.range_min,
+            Equipment.range_max,
+            Equipment.range_unit,
+            Equipment.range_min_si,
+            Equipment.range_max_si,
+            Equipment.uncertainty_value,
+            Equipment.uncertainty_unit,
+            Equipment.uncertainty_relative,
+            Equipment.is_reference_standard,
+            Equipment.status,
+            Equipment.acquired_on,
+            MeasurementField.sort_order,
         )
         .select_from(Equipment)
         .join(Center, Center.id == Equipment.center_id)
@@ -243,11 +311,13 @@ def equipment_list(session: Session, filters: Filters) -> pd.DataFrame:
         .where(*_equipment_conditions(filters, ids))
     )
     details = pd.DataFrame(session.exec(query).all(), columns=[*columns[:24], "sort_order"])  # type: ignore[call-overload]
-    status = equipment_status(session, filters)[["equipment_id", "last_calibrated_on", "due_on", "status",
-                                                 "days_to_due"]]
+    status = equipment_status(session, filters)[
+        ["equipment_id", "last_calibrated_on", "due_on", "status", "days_to_due"]
+    ]
     frame = details.merge(status, on="equipment_id", how="inner")
-    return frame.sort_values(["sort_order", "is_reference_standard", "name", "serial_no"],
-                             ascending=[True, False, True, True]).reset_index(drop=True)[columns]
+    return frame.sort_values(
+        ["sort_order", "is_reference_standard", "name", "serial_no"], ascending=[True, False, True, True]
+    ).reset_index(drop=True)[columns]
 
 
 def center_status_counts(session: Session, filters: Filters) -> pd.DataFrame:
@@ -285,21 +355,58 @@ def center_capabilities(session: Session, filters: Filters) -> pd.DataFrame:
     ``state`` on the day (in force, at risk, suspended: ``services.capability_state``), from
     ``standards_in_date`` of its ``standards``. Suspended ones are listed too, saying so."""
     columns = [
-        "capability_id", "holder_code", "field_code", "field_vi", "field_en", "instrument_type_code",
-        "type_vi", "type_en", "legally_controlled", "service", "range_text", "range_min_si", "range_max_si",
-        "uncertainty_value", "uncertainty_unit", "uncertainty_relative", "annual_capacity", "accredited",
-        "designated", "recognition", "standards", "standards_in_date", "state",
+        "capability_id",
+        "holder_code",
+        "field_code",
+        "field_vi",
+        "field_en",
+        "instrument_type_code",
+        "type_vi",
+        "type_en",
+        "legally_controlled",
+        "service",
+        "range_text",
+        "range_min_si",
+        "range_max_si",
+        "uncertainty_value",
+        "uncertainty_unit",
+        "uncertainty_relative",
+        "annual_capacity",
+        "accredited",
+        "designated",
+        "recognition",
+        "standards",
+        "standards_in_date",
+        "state",
     ]
     ids = scope_ids(session, filters)
     if not ids:
         return pd.DataFrame(columns=columns)
-    query = _capability_query(filters, ids, [
-        Capability.id, Center.code, MeasurementField.code, MeasurementField.name_vi, MeasurementField.name_en,
-        Capability.instrument_type_code, InstrumentType.name_vi, InstrumentType.name_en,
-        InstrumentType.legally_controlled, Capability.service, Capability.range_text, Capability.range_min_si,
-        Capability.range_max_si, Capability.uncertainty_value, Capability.uncertainty_unit,
-        Capability.uncertainty_relative, Capability.annual_capacity, Capability.accredited, Capability.designated,
-    ])
+    query = _capability_query(
+        filters,
+        ids,
+        [
+            Capability.id,
+            Center.code,
+            MeasurementField.code,
+            MeasurementField.name_vi,
+            MeasurementField.name_en,
+            Capability.instrument_type_code,
+            InstrumentType.name_vi,
+            InstrumentType.name_en,
+            InstrumentType.legally_controlled,
+            Capability.service,
+            Capability.range_text,
+            Capability.range_min_si,
+            Capability.range_max_si,
+            Capability.uncertainty_value,
+            Capability.uncertainty_unit,
+            Capability.uncertainty_relative,
+            Capability.annual_capacity,
+            Capability.accredited,
+            Capability.designated,
+        ],
+    )
     query = (
         query.join(Center, Center.id == Capability.center_id)
         .join(MeasurementField, MeasurementField.code == Quantity.field_code)
@@ -320,16 +427,39 @@ def capability_standards(session: Session, filters: Filters) -> pd.DataFrame:
     (a capability with none recorded gets one row without a standard), with the standard's status
     on the day, whether it is in date, and the capability's state."""
     columns = [
-        "capability_id", "holder_code", "instrument_type_code", "type_vi", "type_en", "service", "range_text",
-        "state", "equipment_id", "name", "serial_no", "is_reference_standard", "equipment_status", "status",
-        "due_on", "in_date",
+        "capability_id",
+        "holder_code",
+        "instrument_type_code",
+        "type_vi",
+        "type_en",
+        "service",
+        "range_text",
+        "state",
+        "equipment_id",
+        "name",
+        "serial_no",
+        "is_reference_standard",
+        "equipment_status",
+        "status",
+        "due_on",
+        "in_date",
     ]
     capabilities = center_capabilities(session, filters)
     if capabilities.empty:
         return pd.DataFrame(columns=columns)
     standards = linked_standards(session, filters, [int(i) for i in capabilities["capability_id"]])
-    frame = capabilities[["capability_id", "holder_code", "instrument_type_code", "type_vi", "type_en", "service",
-                          "range_text", "state"]].merge(standards, on="capability_id", how="left")
+    frame = capabilities[
+        [
+            "capability_id",
+            "holder_code",
+            "instrument_type_code",
+            "type_vi",
+            "type_en",
+            "service",
+            "range_text",
+            "state",
+        ]
+    ].merge(standards, on="capability_id", how="left")
     frame["in_date"] = frame["in_date"].fillna(False).astype(bool)
     return frame[columns].reset_index(drop=True)
 
@@ -358,10 +488,14 @@ def monthly_utilization(session: Session, filters: Filters) -> pd.DataFrame:
         volume_query = volume_query.where(ServiceVolume.service == filters.service)
     volumes = volume_query.group_by(ServiceVolume.month).subquery()
     capacity = (
-        _capability_query(filters, ids, [
-            volumes.c.month.label("month"),
-            func.sum(Capability.annual_capacity).label("annual_capacity"),
-        ])
+        _capability_query(
+            filters,
+            ids,
+            [
+                volumes.c.month.label("month"),
+                func.sum(Capability.annual_capacity).label("annual_capacity"),
+            ],
+        )
         .join(Center, Center.id == Capability.center_id)
         .join(volumes, true())
         # a center closed during a month still worked part of it
@@ -399,8 +533,9 @@ def center_cooperation(session: Session, filters: Filters) -> CenterCooperation:
     if not scope_ids(session, filters):
         empty = pd.DataFrame()
         return CenterCooperation(empty, empty, empty)
-    scoped = Filters(as_of=filters.as_of, center=filters.center, field=filters.field,
-                     boundaries=filters.boundaries)
+    scoped = Filters(
+        as_of=filters.as_of, center=filters.center, field=filters.field, boundaries=filters.boundaries
+    )
     return CenterCooperation(
         agreements=agreement_details(session, scoped),
         stage_history=stage_history(session, scoped),
@@ -412,7 +547,9 @@ def equipment_needing_attention(session: Session, filters: Filters) -> pd.DataFr
     """Overdue, due-soon and never-calibrated equipment of the center, most urgent first."""
     frame = equipment_list(session, filters)
     urgent = frame[frame["status"].astype(str) != CalibrationStatus.IN_DATE.value]
-    return urgent.sort_values(["status", "due_on", "holder_code", "name"], na_position="last").reset_index(drop=True)
+    return urgent.sort_values(["status", "due_on", "holder_code", "name"], na_position="last").reset_index(
+        drop=True
+    )
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,12 @@ class MapMeasure(StrEnum):
 
 # A province shows its furthest live agreement; an ended one only when none is live.
 STAGE_PRECEDENCE = [
-    AgreementStage.ACTIVE.value, AgreementStage.SIGNED.value, AgreementStage.NEGOTIATING.value,
-    AgreementStage.PROPOSED.value, AgreementStage.EXPIRED.value, AgreementStage.CANCELLED.value,
+    AgreementStage.ACTIVE.value,
+    AgreementStage.SIGNED.value,
+    AgreementStage.NEGOTIATING.value,
+    AgreementStage.PROPOSED.value,
+    AgreementStage.EXPIRED.value,
+    AgreementStage.CANCELLED.value,
 ]
 # the KPI card's "within calibration date" counts equipment due soon as still in date
 
@@ -54,7 +58,9 @@ def province_measures(session: Session, filters: Filters) -> pd.DataFrame:
     area["equipment"] = area["code"].map(equipment).fillna(0).astype(int)
     share = area["code"].map(in_date).fillna(0) / area["equipment"].where(area["equipment"] > 0)
     area["in_date_share"] = share.astype(object).where(share.notna(), None)
-    area["gaps"] = area["code"].map(coverage_gaps(session, whole).groupby("region_code").size()).fillna(0).astype(int)
+    area["gaps"] = (
+        area["code"].map(coverage_gaps(session, whole).groupby("region_code").size()).fillna(0).astype(int)
+    )
     stages = agreements(session, whole)[["region_code", "stage"]].copy()
     stages["rank"] = stages["stage"].astype(str).map(STAGE_PRECEDENCE.index)
     furthest = stages.sort_values("rank").drop_duplicates("region_code").set_index("region_code")["stage"]

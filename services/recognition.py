@@ -34,9 +34,12 @@ def recognition(service: str, *, accredited: bool, designated: bool) -> Recognit
 def recognitions(frame: pd.DataFrame) -> pd.Series:
     """``recognition`` for every row of a frame with ``service``, ``accredited`` and ``designated``."""
     return pd.Series(
-        [recognition(str(s), accredited=bool(a), designated=bool(d)).value
-         for s, a, d in zip(frame["service"], frame["accredited"], frame["designated"], strict=True)],
-        index=frame.index, dtype=object,
+        [
+            recognition(str(s), accredited=bool(a), designated=bool(d)).value
+            for s, a, d in zip(frame["service"], frame["accredited"], frame["designated"], strict=True)
+        ],
+        index=frame.index,
+        dtype=object,
     )
 
 

@@ -83,15 +83,24 @@ class _Report(FPDF):
         self.multi_cell(0, size * 0.5, _nfc(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(1)
 
-    def data_table(self, frame: pd.DataFrame, widths: Iterable[float] | None = None, size: float = 9,
-                   align: tuple[str, ...] | str = "LEFT") -> None:
+    def data_table(
+        self,
+        frame: pd.DataFrame,
+        widths: Iterable[float] | None = None,
+        size: float = 9,
+        align: tuple[str, ...] | str = "LEFT",
+    ) -> None:
         self.set_font(PDF_FONT, size=size)
         self.set_text_color(*INK)
         with self.table(
             col_widths=tuple(widths) if widths else None,
             headings_style=FontFace(emphasis="BOLD", fill_color=HEADER_FILL),
-            cell_fill_color=(246, 248, 251), cell_fill_mode=TableCellFillMode.ROWS,
-            line_height=size * 0.55, padding=1.2, first_row_as_headings=True, text_align=align,
+            cell_fill_color=(246, 248, 251),
+            cell_fill_mode=TableCellFillMode.ROWS,
+            line_height=size * 0.55,
+            padding=1.2,
+            first_row_as_headings=True,
+            text_align=align,
         ) as table:
             table.row([_nfc(column) for column in frame.columns])
             for values in frame.itertuples(index=False):
@@ -103,8 +112,9 @@ class _Report(FPDF):
         self.set_font(PDF_FONT, "", size)
         self.set_text_color(*ACCENT)
         for label, url in sources:
-            self.multi_cell(0, size * 0.5, _nfc(f"★ {label}"), align="L", link=url,
-                            new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.multi_cell(
+                0, size * 0.5, _nfc(f"★ {label}"), align="L", link=url, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            )
         self.set_text_color(*INK)
         self.ln(2)
 
@@ -166,8 +176,12 @@ def _pdf_slide(pdf: _Report, slide: Slide, lang: str) -> None:
         return
     if slide.kpis:
         pdf.data_table(
-            pd.DataFrame(slide.kpis, columns=[translate("reports.kpi", lang), translate("reports.value", lang)]),
-            widths=(130, 50), size=11, align=("LEFT", "RIGHT"),
+            pd.DataFrame(
+                slide.kpis, columns=[translate("reports.kpi", lang), translate("reports.value", lang)]
+            ),
+            widths=(130, 50),
+            size=11,
+            align=("LEFT", "RIGHT"),
         )
     if chart is not None:
         width = pdf.w - pdf.l_margin - pdf.r_margin
@@ -191,8 +205,10 @@ def _pdf_annex(pdf: _Report, data: DeckData, lang: str) -> None:
         pdf.paragraph(translate("reports.gaps_intro", lang))
         pdf.data_table(gaps_table(gaps.head(PDF_GAP_ROWS), lang), widths=(35, 85, 35, 25))
         if len(gaps) > PDF_GAP_ROWS:
-            pdf.paragraph(translate("reports.more_rows", lang, count=format_number(len(gaps) - PDF_GAP_ROWS, lang)),
-                          style="I")
+            pdf.paragraph(
+                translate("reports.more_rows", lang, count=format_number(len(gaps) - PDF_GAP_ROWS, lang)),
+                style="I",
+            )
     scoped = data.agreements
     pdf.ensure_space(40)
     pdf.heading(translate("reports.agreements_title", lang, count=format_number(len(scoped), lang)))
@@ -219,8 +235,19 @@ def _rgb(color: tuple[int, int, int]) -> RGBColor:
     return RGBColor(*color)
 
 
-def _text_box(slide, left: int, top: int, width: int, height: int, text: str, *, size: int,  # type: ignore[no-untyped-def]
-              bold: bool = False, color: tuple[int, int, int] = INK, align=PP_ALIGN.LEFT):
+def _text_box(
+    slide,
+    left: int,
+    top: int,
+    width: int,
+    height: int,
+    text: str,
+    *,
+    size: int,  # type: ignore[no-untyped-def]
+    bold: bool = False,
+    color: tuple[int, int, int] = INK,
+    align=PP_ALIGN.LEFT,
+):
     box = slide.shapes.add_textbox(left, top, width, height)
     frame = box.text_frame
     frame.word_wrap = True
@@ -250,8 +277,14 @@ def build_pptx(session: Session, *, lang: str = "vi", filters: Filters | None = 
     return output.getvalue()
 
 
-def _pptx_slide(presentation, slide: Slide, scope: str, total: int, lang: str,  # type: ignore[no-untyped-def]
-                demo: str | None) -> None:
+def _pptx_slide(
+    presentation,
+    slide: Slide,
+    scope: str,
+    total: int,
+    lang: str,  # type: ignore[no-untyped-def]
+    demo: str | None,
+) -> None:
     page = presentation.slides.add_slide(presentation.slide_layouts[_TITLE_ONLY])
     width = SLIDE_WIDTH - 2 * MARGIN
     title = page.shapes.title
@@ -265,8 +298,16 @@ def _pptx_slide(presentation, slide: Slide, scope: str, total: int, lang: str,  
     if slide.subtitle:
         _text_box(page, MARGIN, Inches(1.2), width, Inches(0.6), slide.subtitle, size=18, color=(55, 71, 79))
     footer = translate("presenter.footer", lang, number=slide.number, total=total, scope=scope)
-    _text_box(page, MARGIN, Inches(7.0), width, Inches(0.35),
-              " · ".join(part for part in (footer, demo) if part), size=11, color=(96, 110, 120))
+    _text_box(
+        page,
+        MARGIN,
+        Inches(7.0),
+        width,
+        Inches(0.35),
+        " · ".join(part for part in (footer, demo) if part),
+        size=11,
+        color=(96, 110, 120),
+    )
     page.notes_slide.notes_text_frame.text = _nfc(f"{slide.subtitle}\n{scope}")
     # the sources of the slide's real records take a line under the chart
     content_height = CONTENT_HEIGHT - (SOURCES_HEIGHT if slide.sources else 0)
@@ -283,15 +324,25 @@ def _pptx_slide(presentation, slide: Slide, scope: str, total: int, lang: str,  
     if chart is not None:
         chart_width = int(width * 0.6) if has_table else width
         pixels_wide = round(1280 * chart_width / width)
-        png = chart_png(chart, lang=lang, width=pixels_wide, height=round(pixels_wide * content_height / chart_width))
-        page.shapes.add_picture(io.BytesIO(png), MARGIN, CONTENT_TOP, width=chart_width, height=content_height)
+        png = chart_png(
+            chart, lang=lang, width=pixels_wide, height=round(pixels_wide * content_height / chart_width)
+        )
+        page.shapes.add_picture(
+            io.BytesIO(png), MARGIN, CONTENT_TOP, width=chart_width, height=content_height
+        )
     if has_table:
         assert slide.table is not None
         left = MARGIN + (int(width * 0.62) if chart is not None else 0)
         table_width = SLIDE_WIDTH - MARGIN - left
         _text_box(page, left, CONTENT_TOP, table_width, Inches(0.45), slide.table_title, size=16, bold=True)
-        _pptx_table(page, slide.table, left, CONTENT_TOP + Inches(0.5), table_width,
-                    size=12 if chart is not None else 14)
+        _pptx_table(
+            page,
+            slide.table,
+            left,
+            CONTENT_TOP + Inches(0.5),
+            table_width,
+            size=12 if chart is not None else 14,
+        )
 
 
 def _pptx_sources(page, sources: tuple[tuple[str, str], ...], left: int, top: int, width: int) -> None:  # type: ignore[no-untyped-def]
@@ -321,10 +372,28 @@ def _pptx_kpis(page, kpis: tuple[tuple[str, str], ...]) -> None:  # type: ignore
         tile.fill.solid()
         tile.fill.fore_color.rgb = _rgb((240, 244, 250))
         tile.line.color.rgb = _rgb(ACCENT)
-        _text_box(page, left, top + Inches(0.25), tile_width, Inches(1.1), value, size=48, bold=True,
-                  color=ACCENT, align=PP_ALIGN.CENTER)
-        _text_box(page, left + Inches(0.15), top + Inches(1.4), tile_width - Inches(0.3), Inches(0.8), label,
-                  size=18, align=PP_ALIGN.CENTER)
+        _text_box(
+            page,
+            left,
+            top + Inches(0.25),
+            tile_width,
+            Inches(1.1),
+            value,
+            size=48,
+            bold=True,
+            color=ACCENT,
+            align=PP_ALIGN.CENTER,
+        )
+        _text_box(
+            page,
+            left + Inches(0.15),
+            top + Inches(1.4),
+            tile_width - Inches(0.3),
+            Inches(0.8),
+            label,
+            size=18,
+            align=PP_ALIGN.CENTER,
+        )
 
 
 def _pptx_table(page, frame: pd.DataFrame, left: int, top: int, width: int, *, size: int) -> None:  # type: ignore[no-untyped-def]

@@ -11,27 +11,31 @@ as demo data in the app).
 from __future__ import annotations
 
 import argparse
+import gc
 import hashlib
 import math
+import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, insert, text, update
+from sqlalchemy import Connection, Engine, bindparam, insert, text, update
 from sqlmodel import SQLModel
 
 from services import models as m
 from services.auth import demo_password, demo_username, hash_password
+from services.bulk_insert import bulk_insert
 from services.capabilities import capability_uncertainty
 from services.dataset import record_demo_as_of
 from services.db import is_empty, make_engine, upgrade_schema
 from services.demo import cooperation as demo_cooperation
-from services.demo.equipment import HISTORY_START, HORIZON, Item, network_items
+from services.demo.equipment import HISTORY_START, HORIZON, Certificate, Item, network_items
 from services.demo.services_offered import monthly_volumes, offers
-from services.demo.spec import Template, centers, opt_date, opt_int, read_spec
+from services.demo.spec import NATIONAL, NETWORKS, NORTHERN, Template, centers, opt_date, opt_int, read_spec
 from services.notices import demo_email
 from services.units import display_unit, from_si, to_si, ureg
 
@@ -43,29 +47,71 @@ def _si(value: float, unit: str) -> float:
     return to_si(ureg.Quantity(value, unit))
 
 
+@cache
+def _has_id(table: type[SQLModel]) -> bool:
+    return "id" in table.model_fields  # pydantic builds this mapping anew on each access
+
+
 @dataclass
 class _Batch:
-    """Rows to bulk-insert per table, with ids assigned here so rows can point at each other."""
+    """Rows to bulk-insert per table, with ids assigned here so rows can point at each other.
 
-    rows: dict[type[SQLModel], list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    Rows are tuples in the column order of the table's first row (a million dicts would not fit
+    the memory budget of the national network); every row of a table names the same columns.
+    """
+
+    rows: dict[type[SQLModel], list[tuple[Any, ...]]] = field(default_factory=lambda: defaultdict(list))
+    columns: dict[type[SQLModel], tuple[str, ...]] = field(default_factory=dict)
+    # tables too big to hold as rows: (row count, a function yielding them in id order at write time)
+    lazy: dict[type[SQLModel], tuple[int, Callable[[], Iterator[tuple[Any, ...]]]]] = field(
+        default_factory=dict
+    )
     center_successors: list[dict[str, int]] = field(default_factory=list)
     next_id: dict[type[SQLModel], int] = field(default_factory=lambda: defaultdict(lambda: 1))
 
     def add(self, table: type[SQLModel], **values: Any) -> int:
-        if "id" in table.model_fields and "id" not in values:
+        if _has_id(table) and "id" not in values:
             values["id"] = self.next_id[table]
             self.next_id[table] += 1
-        self.rows[table].append(values)
+        columns = self.columns.setdefault(table, tuple(values))
+        if len(values) != len(columns):
+            raise ValueError(f"{table.__tablename__}: row names {sorted(values)}, not {sorted(columns)}")
+        self.rows[table].append(tuple(values[name] for name in columns))
         return int(values.get("id", 0))
+
+    def add_lazy(
+        self,
+        table: type[SQLModel],
+        columns: tuple[str, ...],
+        count: int,
+        rows: Callable[[], Iterator[tuple[Any, ...]]],
+    ) -> None:
+        self.columns[table], self.lazy[table] = columns, (count, rows)
+
+    def count(self, table: type[SQLModel]) -> int:
+        return self.lazy[table][0] if table in self.lazy else len(self.rows[table])
+
+    def dicts(self, table: type[SQLModel]) -> list[dict[str, Any]]:
+        columns = self.columns.get(table, ())
+        return [dict(zip(columns, row, strict=True)) for row in self.rows[table]]
 
 
 class DemoNetwork:
     """The demo network cut at ``as_of``, as rows numbered in date order."""
 
-    def __init__(self, scale: int, as_of: date) -> None:
+    def __init__(self, scale: int, as_of: date, network: str = NORTHERN) -> None:
         if as_of > HORIZON:
-            raise ValueError(f"The demo network is generated up to {HORIZON:%d/%m/%Y}; choose an earlier day.")
+            raise ValueError(
+                f"The demo network is generated up to {HORIZON:%d/%m/%Y}; choose an earlier day."
+            )
+        if scale < 1:
+            raise ValueError(
+                f"The scale multiplies every center's kit: a whole number of at least 1, not {scale}."
+            )
+        if network not in NETWORKS:
+            raise ValueError(f"Unknown demo network {network!r}; choose one of {', '.join(NETWORKS)}.")
         self.scale = scale
+        self.network = network
         self.as_of = as_of
         self.batch = _Batch()
         self.center_ids: dict[str, int] = {}
@@ -82,12 +128,20 @@ class DemoNetwork:
     # reference tables -------------------------------------------------------------------
     def add_reference_tables(self) -> None:
         # successors first, so foreign keys hold at every insert
-        for row in sorted(read_spec("provinces"), key=lambda r: bool(r["successor_key"])):
+        for row in sorted(read_spec("provinces", self.network), key=lambda r: bool(r["successor_key"])):
             self.batch.add(
-                m.Province, key=row["key"], code=row["code"], name_vi=row["name_vi"], name_en=row["name_en"],
-                capital_vi=row["capital_vi"], lat=float(row["lat"]), lon=float(row["lon"]),
-                population_thousands=int(row["population_thousands"]), valid_from=opt_date(row["valid_from"]),
-                valid_to=opt_date(row["valid_to"]), successor_key=row["successor_key"] or None,
+                m.Province,
+                key=row["key"],
+                code=row["code"],
+                name_vi=row["name_vi"],
+                name_en=row["name_en"],
+                capital_vi=row["capital_vi"],
+                lat=float(row["lat"]),
+                lon=float(row["lon"]),
+                population_thousands=int(row["population_thousands"]),
+                valid_from=opt_date(row["valid_from"]),
+                valid_to=opt_date(row["valid_to"]),
+                successor_key=row["successor_key"] or None,
             )
         for row in read_spec("fields"):
             self.batch.add(m.MeasurementField, **{**row, "sort_order": int(row["sort_order"])})
@@ -95,76 +149,131 @@ class DemoNetwork:
             self.batch.add(m.Quantity, **row)
         for row in read_spec("instrument_types"):
             self.batch.add(
-                m.InstrumentType, code=row["code"], quantity_code=row["quantity_code"], name_vi=row["name_vi"],
-                name_en=row["name_en"], legally_controlled=row["legally_controlled"].lower() == "true",
+                m.InstrumentType,
+                code=row["code"],
+                quantity_code=row["quantity_code"],
+                name_vi=row["name_vi"],
+                name_en=row["name_en"],
+                legally_controlled=row["legally_controlled"].lower() == "true",
                 verification_interval_months=opt_int(row["verification_interval_months"]),
-                interval_before_20241015=opt_int(row["interval_before_20241015"]), weight=int(row["weight"] or 1),
+                interval_before_20241015=opt_int(row["interval_before_20241015"]),
+                weight=int(row["weight"] or 1),
             )
-        center_rows = read_spec("centers")
+        center_rows = read_spec("centers", self.network)
         for row in center_rows:
             self.center_ids[row["code"]] = self.batch.add(
-                m.Center, code=row["code"], name_vi=row["name_vi"], name_en=row["name_en"], kind=row["kind"],
-                province_key=row["province_key"], lat=float(row["lat"]), lon=float(row["lon"]),
-                accreditation_no=row["accreditation_no"] or None, active_to=opt_date(row["active_to"]),
+                m.Center,
+                code=row["code"],
+                name_vi=row["name_vi"],
+                name_en=row["name_en"],
+                kind=row["kind"],
+                province_key=row["province_key"],
+                lat=float(row["lat"]),
+                lon=float(row["lon"]),
+                accreditation_no=row["accreditation_no"] or None,
+                active_to=opt_date(row["active_to"]),
                 successor_id=None,
             )
         # set after every center exists: a successor may come later in the file
         self.batch.center_successors = [
-            {"center_id": self.center_ids[row["code"]], "successor_id": self.center_ids[row["successor_code"]]}
-            for row in center_rows if row["successor_code"]
+            {
+                "center_id": self.center_ids[row["code"]],
+                "successor_id": self.center_ids[row["successor_code"]],
+            }
+            for row in center_rows
+            if row["successor_code"]
         ]
-        for row in read_spec("center_names"):
-            self.batch.add(m.CenterNameHistory, center_id=self.center_ids[row["center_code"]],
-                           valid_to=date.fromisoformat(row["valid_to"]), name_vi=row["name_vi"],
-                           name_en=row["name_en"])
+        for row in read_spec("center_names", self.network):
+            self.batch.add(
+                m.CenterNameHistory,
+                center_id=self.center_ids[row["center_code"]],
+                valid_to=date.fromisoformat(row["valid_to"]),
+                name_vi=row["name_vi"],
+                name_en=row["name_en"],
+            )
 
     # equipment and certificates ---------------------------------------------------------------
     def add_equipment(self, progress: Progress | None = None) -> None:
         if progress:
             progress("building the network", 0, 1)
-        items = network_items(self.scale)
+        items = network_items(self.scale, self.network, self.as_of)
         if progress:
             progress("building the network", 1, 1)
         for item in items:  # ids of an earlier seed in this process: every one is numbered anew
             item.id = 0
         self.items = list(items)
         held = sorted((item for item in items if item.acquired_on <= self.as_of), key=Item.sort_key)
-        for item in held:
-            item.id = self._add_item(item)
+        for number, item in enumerate(held, start=1):
+            item.id = number
+        self.batch.add_lazy(m.Equipment, EQUIPMENT_COLUMNS, len(held), lambda: map(self._equipment_row, held))
         issued = sorted(
-            ((certificate, item) for item in held for certificate in item.certificates
-             if HISTORY_START <= certificate.day <= self.as_of),
+            (
+                (certificate, item)
+                for item in held
+                for certificate in item.certificates
+                if HISTORY_START <= certificate.day <= self.as_of
+            ),
             key=lambda pair: (pair[0].day, pair[1].id),
         )
+        # a million certificates are written as they are made, never held as rows
+        self.batch.add_lazy(
+            m.CalibrationRecord, CERTIFICATE_COLUMNS, len(issued), lambda: self._certificate_rows(issued)
+        )
+
+    def _certificate_rows(self, issued: list[tuple[Certificate, Item]]) -> Iterator[tuple[Any, ...]]:
+        """Rows in CERTIFICATE_COLUMNS order, numbered in date order; each provider numbers its
+        certificates per year."""
         numbers: dict[tuple[str, int], int] = defaultdict(int)
-        for certificate, item in issued:
-            numbers[(certificate.provider_name, certificate.day.year)] += 1
-            self.batch.add(
-                m.CalibrationRecord, equipment_id=item.id, calibrated_on=certificate.day, due_on=certificate.due,
-                provider_center_id=self.center_ids[certificate.provider_code] if certificate.provider_code else None,
-                provider_name=certificate.provider_name,
-                standard_used_id=certificate.standard.id if certificate.standard else None,
-                certificate_no=_certificate_no(certificate.provider_name, certificate.provider_code, item,
-                                               certificate.day.year, numbers[(certificate.provider_name,
-                                                                              certificate.day.year)]),
-                result=certificate.result, measured_error=certificate.error, uncertainty=certificate.uncertainty,
+        for number, (certificate, item) in enumerate(issued, start=1):
+            year = certificate.day.year
+            numbers[(certificate.provider_name, year)] += 1
+            yield (
+                number,
+                item.id,
+                certificate.day,
+                certificate.due,
+                self.center_ids[certificate.provider_code] if certificate.provider_code else None,
+                certificate.provider_name,
+                certificate.standard.id if certificate.standard else None,
+                _certificate_no(
+                    certificate.provider_name,
+                    certificate.provider_code,
+                    item,
+                    year,
+                    numbers[(certificate.provider_name, year)],
+                ),
+                certificate.result,
+                certificate.error,
+                certificate.uncertainty,
             )
 
-    def _add_item(self, item: Item) -> int:
+    def _equipment_row(self, item: Item) -> tuple[Any, ...]:
+        """The item as held on the seed day, in EQUIPMENT_COLUMNS order."""
         template = item.template
         latest = next((c for c in reversed(item.certificates) if HISTORY_START <= c.day <= self.as_of), None)
-        return self.batch.add(
-            m.Equipment, center_id=self.center_ids[item.center.code], quantity_code=template.quantity_code,
-            instrument_type_code=template.instrument_type_code, name=template.name_vi,
-            manufacturer=item.manufacturer, model=item.model, serial_no=item.serial,
-            range_min=template.range_low, range_max=template.range_high, range_unit=template.range_unit,
-            range_min_si=_si(template.range_low, template.range_unit),
-            range_max_si=_si(template.range_high, template.range_unit),
-            uncertainty_value=template.uncertainty, uncertainty_unit=template.uncertainty_unit,
-            uncertainty_relative=template.uncertainty_unit == "%", is_reference_standard=template.is_reference,
-            acquired_on=item.acquired_on, status=item.status_on(self.as_of),
-            calibration_interval_months=template.calibration_interval_months,
-            last_calibrated_on=latest.day if latest else None, next_due_on=latest.due if latest else None,
+        return (
+            item.id,
+            self.center_ids[item.center.code],
+            template.quantity_code,
+            template.instrument_type_code,
+            template.name_vi,
+            item.manufacturer,
+            item.model,
+            item.serial,
+            template.range_low,
+            template.range_high,
+            template.range_unit,
+            _si(template.range_low, template.range_unit),
+            _si(template.range_high, template.range_unit),
+            template.uncertainty,
+            template.uncertainty_unit,
+            template.uncertainty_unit == "%",
+            template.is_reference,
+            item.acquired_on,
+            item.status_on(self.as_of),
+            template.calibration_interval_months,
+            latest.day if latest else None,
+            latest.due if latest else None,
         )
 
     # services offered -----------------------------------------------------------------
@@ -183,61 +292,95 @@ class DemoNetwork:
         for center_code, type_code in slots:
             served[center_code].add(type_code)
         types = {row["code"]: row for row in read_spec("instrument_types")}
-        offer_list = offers(served)
+        offer_list = offers(served, self.network)
         links: list[tuple[int, int]] = []
         for offer in offer_list:
             spec = types[offer.instrument_type_code]
             items = slots[(offer.center.code, offer.instrument_type_code)]
             # only standards of the type's own quantity bound its range and uncertainty: a 100 L
             # volume can backs a water-meter bench but says nothing about its flow-rate range
-            backing = _backing_templates([i for i in items if i.template.quantity_code == spec["quantity_code"]])
+            backing = _backing_templates(
+                [i for i in items if i.template.quantity_code == spec["quantity_code"]]
+            )
             low, high, unit = _capability_range(spec, offer.reach, backing)
             unit_text = "" if unit == "dimensionless" else f" {display_unit(unit)}"
             uncertainty = _capability_uncertainty(
-                float(f"{float(spec['uncertainty']) * offer.uncertainty_factor:.6g}"), spec["uncertainty_unit"],
-                _si(low, unit), _si(high, unit), backing,
+                float(f"{float(spec['uncertainty']) * offer.uncertainty_factor:.6g}"),
+                spec["uncertainty_unit"],
+                _si(low, unit),
+                _si(high, unit),
+                backing,
             )
             capability = self.batch.add(
-                m.Capability, center_id=self.center_ids[offer.center.code],
-                instrument_type_code=offer.instrument_type_code, service=offer.service,
-                range_text=f"{low:g}–{high:g}{unit_text}", range_min_si=_si(low, unit), range_max_si=_si(high, unit),
+                m.Capability,
+                center_id=self.center_ids[offer.center.code],
+                instrument_type_code=offer.instrument_type_code,
+                service=offer.service,
+                range_text=f"{low:g}–{high:g}{unit_text}",
+                range_min_si=_si(low, unit),
+                range_max_si=_si(high, unit),
                 uncertainty_value=uncertainty,
-                uncertainty_unit=spec["uncertainty_unit"], uncertainty_relative=spec["uncertainty_unit"] == "%",
-                annual_capacity=offer.annual_capacity, accredited=offer.accredited, designated=offer.designated,
+                uncertainty_unit=spec["uncertainty_unit"],
+                uncertainty_relative=spec["uncertainty_unit"] == "%",
+                annual_capacity=offer.annual_capacity,
+                accredited=offer.accredited,
+                designated=offer.designated,
             )
             links += [(capability, item.id) for item in items if item.acquired_on <= self.as_of]
-        for capability, equipment in sorted(links):
-            self.batch.add(m.CapabilityStandard, capability_id=capability, equipment_id=equipment)
-        volumes = monthly_volumes(offer_list, self.as_of)
-        for (center_code, type_code, service, month), count in sorted(volumes.items(), key=lambda kv: (kv[0][3], kv[0][:3])):
-            self.batch.add(m.ServiceVolume, center_id=self.center_ids[center_code], instrument_type_code=type_code,
-                           service=service, month=month, count=count)
+        self.batch.columns[m.CapabilityStandard] = ("capability_id", "equipment_id")
+        self.batch.rows[m.CapabilityStandard] = sorted(links)  # a third of a million at national scale
+        volumes = monthly_volumes(offer_list, self.as_of, self.network)
+        for (center_code, type_code, service, month), count in sorted(
+            volumes.items(), key=lambda kv: (kv[0][3], kv[0][:3])
+        ):
+            self.batch.add(
+                m.ServiceVolume,
+                center_id=self.center_ids[center_code],
+                instrument_type_code=type_code,
+                service=service,
+                month=month,
+                count=count,
+            )
 
     # cooperation ----------------------------------------------------------------------------
     def add_cooperation(self) -> None:
         institute = self.center_ids["IMTS"]
-        plans = sorted((p for p in demo_cooperation.agreements() if p.stages[0][1] <= self.as_of),
-                       key=lambda p: (p.stages[0][1], p.center.code))
+        plans = sorted(
+            (p for p in demo_cooperation.agreements(self.network) if p.stages[0][1] <= self.as_of),
+            key=lambda p: (p.stages[0][1], p.center.code),
+        )
         history: list[tuple[date, int, int, str]] = []
         for plan in plans:
             stages = plan.stages_until(self.as_of)
             signed_on = next((on for stage, on in stages if stage == "signed"), None)
             real = not plan.is_demo
             agreement = self.batch.add(
-                m.Agreement, institute_id=institute, center_id=self.center_ids[plan.center.code],
+                m.Agreement,
+                institute_id=institute,
+                center_id=self.center_ids[plan.center.code],
                 title_vi="Hợp đồng hợp tác giữa IMTS và Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng Hải Phòng"
-                if real else f"Hợp đồng hợp tác kỹ thuật đo lường IMTS – {plan.center.code}",
+                if real
+                else f"Hợp đồng hợp tác kỹ thuật đo lường IMTS – {plan.center.code}",
                 title_en="Cooperation contract between IMTS and Hai Phong's Technical Center for Standards, "
-                "Metrology and Quality" if real else f"Metrology cooperation contract IMTS – {plan.center.code}",
-                stage=stages[-1][0], proposed_on=stages[0][1], signed_on=signed_on,
-                expires_on=plan.expires_on if signed_on else None, scope_fields=",".join(plan.scope),
-                source=plan.source or "demo", is_demo=plan.is_demo,
+                "Metrology and Quality"
+                if real
+                else f"Metrology cooperation contract IMTS – {plan.center.code}",
+                stage=stages[-1][0],
+                proposed_on=stages[0][1],
+                signed_on=signed_on,
+                expires_on=plan.expires_on if signed_on else None,
+                scope_fields=",".join(plan.scope),
+                source=plan.source or "demo",
+                is_demo=plan.is_demo,
             )
             history += [(on, agreement, order, stage) for order, (stage, on) in enumerate(stages)]
         for on, agreement, _order, stage in sorted(history):
             self.batch.add(m.AgreementEvent, agreement_id=agreement, stage=stage, changed_on=on, note="")
-        events = demo_cooperation.real_events() + demo_cooperation.demo_events()
-        ordered = sorted((e for e in events if e.held_on <= self.as_of), key=lambda e: (e.held_on, bool(e.values["is_demo"])))
+        events = demo_cooperation.real_events() + demo_cooperation.demo_events(self.network)
+        ordered = sorted(
+            (e for e in events if e.held_on <= self.as_of),
+            key=lambda e: (e.held_on, bool(e.values["is_demo"])),
+        )
         for plan in ordered:
             event = self.batch.add(m.Event, held_on=plan.held_on, **plan.values)
             for code in plan.participants:
@@ -249,13 +392,20 @@ class DemoNetwork:
 
         Salts come from the name, so a re-seed writes identical rows.
         """
+
         def account(username: str, role: str, center_id: int | None) -> None:
-            self.batch.add(m.User, username=username, role=role, center_id=center_id, email=demo_email(username),
-                           password_hash=_demo_hash(username))
+            self.batch.add(
+                m.User,
+                username=username,
+                role=role,
+                center_id=center_id,
+                email=demo_email(username),
+                password_hash=_demo_hash(username),
+            )
 
         account("admin", m.Role.ADMIN, None)
         account("viewer", m.Role.VIEWER, None)
-        for center in centers():
+        for center in centers(self.network):
             if center.active_to is None:
                 account(demo_username(center.code), m.Role.CENTER_STAFF, self.center_ids[center.code])
 
@@ -266,8 +416,11 @@ def _backing_templates(items: list[Item]) -> list[Template]:
     if not items:
         return []
     first = min(item.acquired_on for item in items)
-    starts = {(item.slot, item.template.index): item.template for item in items
-              if item.generation == 0 and item.acquired_on == first}
+    starts = {
+        (item.slot, item.template.index): item.template
+        for item in items
+        if item.generation == 0 and item.acquired_on == first
+    }
     return list(starts.values())
 
 
@@ -292,7 +445,9 @@ def _inward(value: float, *, up: bool) -> float:
     return float(f"{rounded:.3g}")
 
 
-def _capability_range(spec: dict[str, str], reach: float, backing: list[Template]) -> tuple[float, float, str]:
+def _capability_range(
+    spec: dict[str, str], reach: float, backing: list[Template]
+) -> tuple[float, float, str]:
     """The instrument type's range (its top scaled by the center's reach), clipped to what the
     backing standards cover (compared in SI), in the type's unit."""
     low, high, unit = float(spec["range_low"]), float(spec["range_high"]), spec["range_unit"]
@@ -312,8 +467,9 @@ def _capability_range(spec: dict[str, str], reach: float, backing: list[Template
     return (_inward(from_si(clipped[0], unit), up=True), _inward(from_si(clipped[1], unit), up=False), unit)
 
 
-def _capability_uncertainty(value: float, unit: str, low_si: float, high_si: float,
-                            backing: list[Template]) -> float:
+def _capability_uncertainty(
+    value: float, unit: str, low_si: float, high_si: float, backing: list[Template]
+) -> float:
     """The capability's best uncertainty, raised where it would be better than its best standard's
     at either end of its range (a service cannot measure better than the standard it uses)."""
     if not backing:
@@ -325,14 +481,16 @@ def _capability_uncertainty(value: float, unit: str, low_si: float, high_si: flo
         return value
 
     def standard_at(x: float) -> float:
-        return min(capability_uncertainty(t.uncertainty, t.uncertainty_unit, t.uncertainty_unit == "%").at(x)
-                   for t in backing)
+        return min(
+            capability_uncertainty(t.uncertainty, t.uncertainty_unit, t.uncertainty_unit == "%").at(x)
+            for t in backing
+        )
 
     needed = max(standard_at(x) / (abs(x) if relative else 1.0) for x in ends) / own
     if value >= needed * (1 - 1e-9):
         return value
     exponent = math.floor(math.log10(needed)) - 1
-    return float(f"{math.ceil(round(needed / 10 ** exponent, 6)) * 10 ** exponent:.2g}")
+    return float(f"{math.ceil(round(needed / 10**exponent, 6)) * 10**exponent:.2g}")
 
 
 @cache
@@ -343,6 +501,45 @@ def _demo_hash(username: str) -> str:
     return hash_password(demo_password(username), salt=salt)
 
 
+EQUIPMENT_COLUMNS = (
+    "id",
+    "center_id",
+    "quantity_code",
+    "instrument_type_code",
+    "name",
+    "manufacturer",
+    "model",
+    "serial_no",
+    "range_min",
+    "range_max",
+    "range_unit",
+    "range_min_si",
+    "range_max_si",
+    "uncertainty_value",
+    "uncertainty_unit",
+    "uncertainty_relative",
+    "is_reference_standard",
+    "acquired_on",
+    "status",
+    "calibration_interval_months",
+    "last_calibrated_on",
+    "next_due_on",
+)
+CERTIFICATE_COLUMNS = (
+    "id",
+    "equipment_id",
+    "calibrated_on",
+    "due_on",
+    "provider_center_id",
+    "provider_name",
+    "standard_used_id",
+    "certificate_no",
+    "result",
+    "measured_error",
+    "uncertainty",
+)
+
+
 def _certificate_no(provider_name: str, provider_code: str | None, item: Item, year: int, number: int) -> str:
     if item.template.crm:
         return f"CRM-{item.center.code}-{item.serial}"
@@ -351,9 +548,22 @@ def _certificate_no(provider_name: str, provider_code: str | None, item: Item, y
 
 
 INSERT_ORDER: tuple[type[SQLModel], ...] = (
-    m.Province, m.MeasurementField, m.Quantity, m.InstrumentType, m.Center, m.CenterNameHistory, m.Equipment,
-    m.CalibrationRecord, m.Capability, m.CapabilityStandard, m.ServiceVolume, m.Agreement, m.AgreementEvent,
-    m.Event, m.EventParticipant, m.User,
+    m.Province,
+    m.MeasurementField,
+    m.Quantity,
+    m.InstrumentType,
+    m.Center,
+    m.CenterNameHistory,
+    m.Equipment,
+    m.CalibrationRecord,
+    m.Capability,
+    m.CapabilityStandard,
+    m.ServiceVolume,
+    m.Agreement,
+    m.AgreementEvent,
+    m.Event,
+    m.EventParticipant,
+    m.User,
 )
 
 
@@ -362,27 +572,78 @@ def default_seed_day(today: date) -> date:
     return min(today, HORIZON)
 
 
-def seed(engine: Engine, *, scale: int = 1, as_of: date | None = None, progress: Progress | None = None) -> dict[str, int]:
+# The tables that hold the network's bulk, written with COPY / executemany (services.bulk_insert);
+# the small ones go through SQLAlchemy, which fills their Python-side defaults.
+BULK_TABLES = frozenset({m.Equipment, m.CalibrationRecord, m.CapabilityStandard, m.ServiceVolume})
+# `--scale national`: the whole country at this multiple of each center's kit, sized so that the
+# seed holds over 100,000 equipment and 1,000,000 certificates (tests/test_national_network.py)
+NATIONAL_SCALE = 86
+
+
+def seed(
+    engine: Engine,
+    *,
+    scale: int = 1,
+    as_of: date | None = None,
+    progress: Progress | None = None,
+    network: str = NORTHERN,
+) -> dict[str, int]:
     """Create the schema if needed and fill an empty database in one transaction; row counts out."""
     upgrade_schema(engine)
     day = as_of or default_seed_day(date.today())
-    batch = DemoNetwork(scale=scale, as_of=day).build(progress)
+    network_spec = DemoNetwork(scale=scale, as_of=day, network=network)  # refuses a bad day or scale first
+    with engine.connect() as connection:  # before minutes of work, not after
+        _refuse_if_filled(connection)
+    # Argon2 takes a tenth of a second per account and releases the GIL: hash on the second core
+    # while the network is drawn on the first
+    hashing = threading.Thread(target=_hash_demo_accounts, args=(network,), daemon=True)
+    hashing.start()
+    with _no_cyclic_gc():
+        batch = network_spec.build(progress)
+        _write(engine, batch, day, progress)
+    hashing.join()
+    return {str(table.__tablename__): batch.count(table) for table in INSERT_ORDER}
+
+
+def demo_usernames(network: str) -> list[str]:
+    return ["admin", "viewer", *(demo_username(c.code) for c in centers(network) if c.active_to is None)]
+
+
+def _hash_demo_accounts(network: str) -> None:
+    for username in demo_usernames(network):
+        _demo_hash(username)
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Millions of small acyclic objects: the cyclic collector would walk them again and again
+    (a fifth of the national seed's time) and free nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _refuse_if_filled(connection: Connection) -> None:
+    if connection.execute(text("SELECT COUNT(*) FROM center")).scalar_one():
+        raise RuntimeError("The database already holds data; seed an empty database.")
+
+
+def _write(engine: Engine, batch: _Batch, day: date, progress: Progress | None) -> None:
     with engine.begin() as connection:
-        if connection.execute(text("SELECT COUNT(*) FROM center")).scalar_one():
-            raise RuntimeError("The database already holds data; seed an empty database.")
+        _refuse_if_filled(connection)
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # a large page cache keeps the indexes in memory while a million rows go in; the rows
+            # point at ids assigned here, so SQLite need not look each parent up (a third of the
+            # write time); this works only before the transaction's first write (it is still open)
+            connection.exec_driver_sql("PRAGMA cache_size=-131072")
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         for table in INSERT_ORDER:
-            rows = batch.rows[table]
-            for start in range(0, len(rows), 5000):
-                connection.execute(insert(table), rows[start : start + 5000])
-                if progress:
-                    progress(table.__tablename__, min(start + 5000, len(rows)), len(rows))
-            if table is m.Center and batch.center_successors:
-                connection.execute(
-                    update(m.Center).where(m.Center.id == bindparam("center_id")).values(  # type: ignore[arg-type]
-                        successor_id=bindparam("successor_id")
-                    ),
-                    batch.center_successors,
-                )
+            _write_table(connection, batch, table, progress)
         record_demo_as_of(connection, day)
         if connection.dialect.name == "postgresql":
             # ids were assigned here, so move each sequence past them
@@ -390,18 +651,77 @@ def seed(engine: Engine, *, scale: int = 1, as_of: date | None = None, progress:
                 if "id" in table.model_fields:
                     name = table.__tablename__
                     connection.execute(
-                        text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-                             f"COALESCE((SELECT MAX(id) FROM {name}), 1))")
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                            f"COALESCE((SELECT MAX(id) FROM {name}), 1))"
+                        )
                     )
-    return {str(table.__tablename__): len(batch.rows[table]) for table in INSERT_ORDER}
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")  # the pooled connection goes back as it came
+
+
+def _write_table(
+    connection: Connection, batch: _Batch, table: type[SQLModel], progress: Progress | None
+) -> None:
+    rows: Iterable[tuple[Any, ...]] = batch.rows[table]
+    total = batch.count(table)
+    name = str(table.__tablename__)
+    if table in batch.lazy:
+        rows = batch.lazy[table][1]()
+    if table in BULK_TABLES and total:
+        for written in bulk_insert(connection, table.__table__, batch.columns[table], rows):  # type: ignore[attr-defined]
+            if progress:
+                progress(name, written, total)
+    else:
+        dicts = batch.dicts(table)
+        for start in range(0, len(dicts), 5000):
+            connection.execute(insert(table), dicts[start : start + 5000])
+            if progress:
+                progress(name, min(start + 5000, len(dicts)), len(dicts))
+    if table is m.Center and batch.center_successors:
+        connection.execute(
+            update(m.Center)
+            .where(m.Center.id == bindparam("center_id"))
+            .values(  # type: ignore[arg-type]
+                successor_id=bindparam("successor_id")
+            ),
+            batch.center_successors,
+        )
+    if progress and not total:
+        progress(name, 0, 0)
+
+
+def parse_scale(value: str) -> tuple[str, int]:
+    """``--scale``: a whole number (the northern network, each kit that many times) or ``national``."""
+    if value.strip().lower() == NATIONAL:
+        return NATIONAL, NATIONAL_SCALE
+    try:
+        scale = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number or 'national', not {value!r}") from None
+    if scale < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {scale}")
+    return NORTHERN, scale
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Fill an empty database with the demo network.")
-    parser.add_argument("--scale", type=int, default=1, help="multiply equipment and history (default 1)")
+    parser.add_argument(
+        "--scale",
+        type=parse_scale,
+        default=(NORTHERN, 1),
+        metavar="N|national",
+        help="N multiplies the northern network's equipment and history (default 1); "
+        f"'national' seeds all 63/34 provinces (scale {NATIONAL_SCALE})",
+    )
     parser.add_argument("--database-url", default=None, help="default: DATABASE_URL or data/metrology.db")
-    parser.add_argument("--as-of", type=date.fromisoformat, default=None,
-                        help=f"the day the demo describes (default: today; at most {HORIZON:%Y-%m-%d})")
+    parser.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        default=None,
+        help=f"the day the demo describes (default: today; at most {HORIZON:%Y-%m-%d})",
+    )
     parser.add_argument("--if-empty", action="store_true", help="do nothing when data is already there")
     args = parser.parse_args(argv)
     from tqdm import tqdm
@@ -417,12 +737,15 @@ def main(argv: list[str] | None = None) -> None:
 
     def show(stage: str, done: int, total: int) -> None:
         if stage not in bars:  # one bar per stage, created once
-            bars[stage] = tqdm(total=total, desc=f"{stage:>20}", unit="rows" if stage != "building the network" else "steps")
+            bars[stage] = tqdm(
+                total=total, desc=f"{stage:>20}", unit="rows" if stage != "building the network" else "steps"
+            )
         bars[stage].n = done
         bars[stage].refresh()
 
     day = args.as_of or default_seed_day(date.today())
-    counts = seed(engine, scale=args.scale, as_of=day, progress=show)
+    network, scale = args.scale
+    counts = seed(engine, scale=scale, as_of=day, progress=show, network=network)
     for bar in bars.values():
         bar.close()
     for table, count in counts.items():

@@ -137,9 +137,13 @@ def equipment_by_field(session: Session, filters: Filters) -> pd.DataFrame:
     rows = pd.DataFrame(session.exec(query).all(), columns=["quantity_code", "status", "equipment"])  # type: ignore[call-overload]
     fields = pd.DataFrame(
         session.exec(  # type: ignore[call-overload]
-            select(Quantity.code, MeasurementField.code, MeasurementField.name_vi, MeasurementField.name_en,
-                   MeasurementField.sort_order)
-            .join(MeasurementField, MeasurementField.code == Quantity.field_code)
+            select(
+                Quantity.code,
+                MeasurementField.code,
+                MeasurementField.name_vi,
+                MeasurementField.name_en,
+                MeasurementField.sort_order,
+            ).join(MeasurementField, MeasurementField.code == Quantity.field_code)
         ).all(),
         columns=["quantity_code", "field_code", "field_name_vi", "field_name_en", "sort_order"],
     )
@@ -147,7 +151,9 @@ def equipment_by_field(session: Session, filters: Filters) -> pd.DataFrame:
     columns = ["field_code", "field_name_vi", "field_name_en", "sort_order", "status"]
     counts = merged.groupby(columns, as_index=False)["equipment"].sum()
     counts["status_rank"] = counts["status"].map(STATUS_ORDER.index)
-    return counts.sort_values(["sort_order", "status_rank"]).drop(columns="status_rank").reset_index(drop=True)
+    return (
+        counts.sort_values(["sort_order", "status_rank"]).drop(columns="status_rank").reset_index(drop=True)
+    )
 
 
 def _t(lang: str) -> Callable[..., str]:
@@ -190,11 +196,16 @@ def _map_slide(data: DeckData, lang: str) -> Slide:
     if points.empty:
         return Slide("map", lang, _title("map", lang), "", empty_message=t("empty.no_centers"))
     count = _count(lang)
-    subtitle = t(f"map.slide.subtitle.{SLIDE_MAP_MEASURE.value}", centers=count("count.centers", len(points)),
-                 equipment=count("count.equipment", int(points["equipment"].sum())),
-                 boundaries=t(f"map.boundaries.{boundaries_of(filters)}"))
+    subtitle = t(
+        f"map.slide.subtitle.{SLIDE_MAP_MEASURE.value}",
+        centers=count("count.centers", len(points)),
+        equipment=count("count.equipment", int(points["equipment"].sum())),
+        boundaries=t(f"map.boundaries.{boundaries_of(filters)}"),
+    )
     measures = province_measures(session, filters)
-    return Slide("map", lang, _title("map", lang), subtitle, chart_data={"points": points, "measures": measures})
+    return Slide(
+        "map", lang, _title("map", lang), subtitle, chart_data={"points": points, "measures": measures}
+    )
 
 
 def _capacity_slide(data: DeckData, lang: str) -> Slide:
@@ -202,26 +213,33 @@ def _capacity_slide(data: DeckData, lang: str) -> Slide:
     t, n = _t(lang), lambda value: format_number(value, lang)
     counts = equipment_by_field(session, filters)
     if counts.empty:
-        return Slide("capacity", lang, _title("capacity", lang), "", empty_message=t("presenter.empty.no_equipment"))
+        return Slide(
+            "capacity", lang, _title("capacity", lang), "", empty_message=t("presenter.empty.no_equipment")
+        )
     overdue = int(counts.loc[counts["status"] == "overdue", "equipment"].sum())
     count = _count(lang)
-    subtitle = t("presenter.capacity.subtitle", equipment=count("count.equipment_and_standards",
-                                                                int(counts["equipment"].sum())),
-                 fields=count("count.fields", counts["field_code"].nunique()), overdue=n(overdue))
+    subtitle = t(
+        "presenter.capacity.subtitle",
+        equipment=count("count.equipment_and_standards", int(counts["equipment"].sum())),
+        fields=count("count.fields", counts["field_code"].nunique()),
+        overdue=n(overdue),
+    )
     return Slide("capacity", lang, _title("capacity", lang), subtitle, chart_data={"counts": counts})
 
 
 def gaps_table(gaps: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The gaps as a reader sees them: province, instrument type, nearest center, distance."""
     t = _t(lang)
-    return pd.DataFrame({
-        t("label.province"): gaps[f"region_name_{lang}"],
-        t("label.instrument_type"): gaps[f"type_name_{lang}"],
-        t("label.nearest_center"): gaps["nearest_center"].fillna("—"),
-        t("label.distance_km"): gaps["distance_km"].map(
-            lambda km: format_number(km, lang) if pd.notna(km) else "—"
-        ),
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            t("label.province"): gaps[f"region_name_{lang}"],
+            t("label.instrument_type"): gaps[f"type_name_{lang}"],
+            t("label.nearest_center"): gaps["nearest_center"].fillna("—"),
+            t("label.distance_km"): gaps["distance_km"].map(
+                lambda km: format_number(km, lang) if pd.notna(km) else "—"
+            ),
+        }
+    ).reset_index(drop=True)
 
 
 def _coverage_slide(data: DeckData, lang: str) -> Slide:
@@ -238,16 +256,28 @@ def _coverage_slide(data: DeckData, lang: str) -> Slide:
     per_region["gap"] = per_region["region_code"].map(missing).fillna(0).astype(int)
     per_region["covered"] = per_region["size"] - per_region["gap"]
     coverage = per_region.melt(
-        id_vars=["region_code", "region_vi", "region_en"], value_vars=["gap", "covered"],
-        var_name="kind", value_name="types",
+        id_vars=["region_code", "region_vi", "region_en"],
+        value_vars=["gap", "covered"],
+        var_name="kind",
+        value_name="types",
     )
     count = _count(lang)
-    subtitle = t("presenter.coverage.subtitle", gaps=count("count.gaps", len(gaps)),
-                 regions=count("count.provinces", len(per_region)),
-                 types=count("count.types", grid["instrument_type_code"].nunique()))
+    subtitle = t(
+        "presenter.coverage.subtitle",
+        gaps=count("count.gaps", len(gaps)),
+        regions=count("count.provinces", len(per_region)),
+        types=count("count.types", grid["instrument_type_code"].nunique()),
+    )
     table = gaps_table(gaps.head(5), lang) if not gaps.empty else None
-    return Slide("coverage", lang, _title("coverage", lang), subtitle, chart_data={"coverage": coverage},
-                 table=table, table_title=t("overview.largest_gaps"))
+    return Slide(
+        "coverage",
+        lang,
+        _title("coverage", lang),
+        subtitle,
+        chart_data={"coverage": coverage},
+        table=table,
+        table_title=t("overview.largest_gaps"),
+    )
 
 
 def _pipeline_slide(data: DeckData, lang: str) -> Slide:
@@ -256,14 +286,24 @@ def _pipeline_slide(data: DeckData, lang: str) -> Slide:
     pipeline = pipeline_counts(session, filters)
     total = int(pipeline["agreements"].sum())
     if total == 0:
-        return Slide("pipeline", lang, _title("pipeline", lang), "",
-                     empty_message=t("presenter.empty.no_agreements"))
+        return Slide(
+            "pipeline", lang, _title("pipeline", lang), "", empty_message=t("presenter.empty.no_agreements")
+        )
     by_stage = pipeline.set_index("stage")["agreements"]
-    subtitle = t("presenter.pipeline.subtitle", agreements=_count(lang)("count.agreements", total),
-                 signed=n(int(by_stage[list(SIGNED_STAGES)].sum())),
-                 waiting=n(int(by_stage[list(WAITING_STAGES)].sum())))
-    return Slide("pipeline", lang, _title("pipeline", lang), subtitle, chart_data={"pipeline": pipeline},
-                 sources=real_source_citations(data.agreements, lang))
+    subtitle = t(
+        "presenter.pipeline.subtitle",
+        agreements=_count(lang)("count.agreements", total),
+        signed=n(int(by_stage[list(SIGNED_STAGES)].sum())),
+        waiting=n(int(by_stage[list(WAITING_STAGES)].sum())),
+    )
+    return Slide(
+        "pipeline",
+        lang,
+        _title("pipeline", lang),
+        subtitle,
+        chart_data={"pipeline": pipeline},
+        sources=real_source_citations(data.agreements, lang),
+    )
 
 
 def milestones(session: Session, filters: Filters, lang: str) -> pd.DataFrame:
@@ -275,8 +315,12 @@ def milestones(session: Session, filters: Filters, lang: str) -> pd.DataFrame:
     real["rank"] = real["kind"].map({"conference": 0, "signing": 1}).fillna(2)
     real = real.sort_values(["held_on", "rank"]).drop_duplicates("held_on")
     real["label"] = [
-        translate(f"presenter.timeline.{kind if kind in ('conference', 'signing') else 'event'}", lang,
-                  place=place.split(",")[0], date=format_day(held_on, lang))
+        translate(
+            f"presenter.timeline.{kind if kind in ('conference', 'signing') else 'event'}",
+            lang,
+            place=place.split(",")[0],
+            date=format_day(held_on, lang),
+        )
         for kind, place, held_on in zip(real["kind"], real[f"place_{lang}"], real["held_on"], strict=True)
     ]
     return real[["held_on", "label"]].reset_index(drop=True)
@@ -287,14 +331,18 @@ def _timeline_slide(data: DeckData, lang: str) -> Slide:
     t, count = _t(lang), _count(lang)
     history = stage_history(session, filters)
     if history.empty:
-        return Slide("timeline", lang, _title("timeline", lang), "",
-                     empty_message=t("presenter.empty.no_agreements"))
+        return Slide(
+            "timeline", lang, _title("timeline", lang), "", empty_message=t("presenter.empty.no_agreements")
+        )
     scoped = data.agreements
     centers = data.centers
     real = scoped[~scoped["is_demo"].astype(bool)].copy()
     real["label"] = [
-        t("presenter.timeline.contract", province=centers.loc[center_id, f"region_name_{lang}"],
-          date=format_day(signed_on, lang) if pd.notna(signed_on) else "—")
+        t(
+            "presenter.timeline.contract",
+            province=centers.loc[center_id, f"region_name_{lang}"],
+            date=format_day(signed_on, lang) if pd.notna(signed_on) else "—",
+        )
         for center_id, signed_on in zip(real["center_id"], real["signed_on"], strict=True)
     ]
     history = history.merge(real[["agreement_id", "label"]], on="agreement_id", how="left")
@@ -303,14 +351,27 @@ def _timeline_slide(data: DeckData, lang: str) -> Slide:
     marks = milestones(session, filters, lang)
     agreements = count("count.agreements", history["agreement_id"].nunique())
     if not marks.empty:
-        subtitle = t("presenter.timeline.subtitle_milestone", milestone=marks["label"].iloc[0], agreements=agreements)
+        subtitle = t(
+            "presenter.timeline.subtitle_milestone", milestone=marks["label"].iloc[0], agreements=agreements
+        )
     else:
-        subtitle = t("presenter.timeline.subtitle", agreements=agreements,
-                     changes=count("count.stage_changes", len(history)))
+        subtitle = t(
+            "presenter.timeline.subtitle",
+            agreements=agreements,
+            changes=count("count.stage_changes", len(history)),
+        )
     columns = ["agreement_id", "center_code", "stage", "changed_on", "highlight", "label"]
-    sources = dict.fromkeys(real_source_citations(scoped, lang) + real_source_citations(events(session, filters), lang))
-    return Slide("timeline", lang, _title("timeline", lang), subtitle,
-                 chart_data={"history": history[columns], "milestones": marks}, sources=tuple(sources))
+    sources = dict.fromkeys(
+        real_source_citations(scoped, lang) + real_source_citations(events(session, filters), lang)
+    )
+    return Slide(
+        "timeline",
+        lang,
+        _title("timeline", lang),
+        subtitle,
+        chart_data={"history": history[columns], "milestones": marks},
+        sources=tuple(sources),
+    )
 
 
 def agreements_table(frame: pd.DataFrame, lang: str, *, waiting_since: bool = False) -> pd.DataFrame:
@@ -320,21 +381,29 @@ def agreements_table(frame: pd.DataFrame, lang: str, *, waiting_since: bool = Fa
     "not published", never "—" (which says no date is set).
     """
     t = _t(lang)
-    stages = [stage_text(s, bool(known), lang)
-              for s, known in zip(frame["stage"].astype(str), frame["later_stages_published"], strict=True)]
-    table = pd.DataFrame({
-        t("label.center"): frame["center_code"],
-        t("label.name"): frame[f"center_name_{lang}"],
-        t("label.stage"): stages,
-        t("presenter.table.proposed_on"): frame["proposed_on"].map(lambda d: format_day(d, lang)),
-    })
+    stages = [
+        stage_text(s, bool(known), lang)
+        for s, known in zip(frame["stage"].astype(str), frame["later_stages_published"], strict=True)
+    ]
+    table = pd.DataFrame(
+        {
+            t("label.center"): frame["center_code"],
+            t("label.name"): frame[f"center_name_{lang}"],
+            t("label.stage"): stages,
+            t("presenter.table.proposed_on"): frame["proposed_on"].map(lambda d: format_day(d, lang)),
+        }
+    )
     if not waiting_since:
         table[t("presenter.table.signed_on")] = frame["signed_on"].map(
-            lambda d: format_day(d, lang) if pd.notna(d) else "—")
+            lambda d: format_day(d, lang) if pd.notna(d) else "—"
+        )
         table[t("presenter.table.expires_on")] = [
-            term_text(d, bool(known), lang) for d, known in zip(frame["expires_on"], frame["term_published"], strict=True)]
+            term_text(d, bool(known), lang)
+            for d, known in zip(frame["expires_on"], frame["term_published"], strict=True)
+        ]
     table[t("presenter.table.data")] = frame["is_demo"].map(
-        lambda demo: t("cooperation.data.demo" if bool(demo) else "cooperation.data.real"))
+        lambda demo: t("cooperation.data.demo" if bool(demo) else "cooperation.data.real")
+    )
     return table.reset_index(drop=True)
 
 
@@ -348,10 +417,19 @@ def _next_steps_slide(data: DeckData, lang: str) -> Slide:
     days = waiting["proposed_on"].map(lambda d: (filters.as_of - d).days)
     table = agreements_table(waiting, lang, waiting_since=True)
     table[t("presenter.table.days_waiting")] = [n(d) for d in days]
-    subtitle = t("presenter.next_steps.subtitle", agreements=_count(lang)("count.agreements", len(waiting)),
-                 negotiating=n(int((waiting["stage"].astype(str) == "negotiating").sum())))
-    return Slide("next_steps", lang, _title("next_steps", lang), subtitle,
-                 table=table.head(SLIDE_TABLE_ROWS), table_title=t("presenter.next_steps.table"))
+    subtitle = t(
+        "presenter.next_steps.subtitle",
+        agreements=_count(lang)("count.agreements", len(waiting)),
+        negotiating=n(int((waiting["stage"].astype(str) == "negotiating").sum())),
+    )
+    return Slide(
+        "next_steps",
+        lang,
+        _title("next_steps", lang),
+        subtitle,
+        table=table.head(SLIDE_TABLE_ROWS),
+        table_title=t("presenter.next_steps.table"),
+    )
 
 
 _BUILDERS: dict[str, Callable[[DeckData, str], Slide]] = {

@@ -43,7 +43,7 @@ def published_on(source: object) -> date | None:
 
 
 def citation(source: object, lang: str) -> str:
-    """"Nguồn: Sở KH&CN Điện Biên, 18/06/2024" for an address; anything else as written."""
+    """ "Nguồn: Sở KH&CN Điện Biên, 18/06/2024" for an address; anything else as written."""
     url = source_url(source)
     if url is None:
         return str(source or "").strip()
@@ -81,4 +81,6 @@ def real_source_links(frame: pd.DataFrame, lang: str) -> list[str]:
 
 def real_source_citations(frame: pd.DataFrame, lang: str) -> tuple[tuple[str, str], ...]:
     """(citation, address) of the web sources of a table's real rows (PDF and PPTX link them)."""
-    return tuple((citation(source, lang), url) for source in _real_sources(frame) if (url := source_url(source)))
+    return tuple(
+        (citation(source, lang), url) for source in _real_sources(frame) if (url := source_url(source))
+    )

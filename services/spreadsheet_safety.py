@@ -43,7 +43,9 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy whose text cells and headers are escaped; numeric and date columns are left as they are."""
     safe = frame.copy()
     for column in safe.columns:
-        if not (pd.api.types.is_numeric_dtype(safe[column]) or pd.api.types.is_datetime64_any_dtype(safe[column])):
+        if not (
+            pd.api.types.is_numeric_dtype(safe[column]) or pd.api.types.is_datetime64_any_dtype(safe[column])
+        ):
             safe[column] = safe[column].map(escape_cell)
     safe.columns = [escape_cell(str(column)) for column in safe.columns]
     return safe

@@ -36,21 +36,28 @@ def absolute_uncertainty_si(row: Mapping[str, Any], at_si: float) -> float | Non
 
 def covers_range(standard: Mapping[str, Any], item: Mapping[str, Any]) -> bool:
     span = max(abs(item["range_max_si"]), abs(item["range_min_si"]), 1e-300) * _RANGE_SLACK
-    return (standard["range_min_si"] <= item["range_min_si"] + span
-            and standard["range_max_si"] >= item["range_max_si"] - span)
+    return (
+        standard["range_min_si"] <= item["range_min_si"] + span
+        and standard["range_max_si"] >= item["range_max_si"] - span
+    )
 
 
 def uncertainty_ratio(standard: Mapping[str, Any], item: Mapping[str, Any]) -> float | None:
     """Item uncertainty ÷ standard uncertainty at the top of the item's range (None if unknown)."""
-    at = item["range_max_si"] if abs(item["range_max_si"]) >= abs(item["range_min_si"]) else item["range_min_si"]
+    at = (
+        item["range_max_si"]
+        if abs(item["range_max_si"]) >= abs(item["range_min_si"])
+        else item["range_min_si"]
+    )
     item_u, standard_u = absolute_uncertainty_si(item, at), absolute_uncertainty_si(standard, at)
     if item_u is None or standard_u is None or standard_u <= 0:
         return None
     return item_u / standard_u
 
 
-def can_calibrate(standard: Mapping[str, Any], item: Mapping[str, Any],
-                  min_ratio: float = MIN_UNCERTAINTY_RATIO) -> bool:
+def can_calibrate(
+    standard: Mapping[str, Any], item: Mapping[str, Any], min_ratio: float = MIN_UNCERTAINTY_RATIO
+) -> bool:
     """Same quantity, covering range and TUR ≥ ``min_ratio``."""
     if standard.get("quantity_code") != item.get("quantity_code"):
         return False

@@ -11,13 +11,14 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import unicodedata
 import zipfile
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from services.cells import CellError
+from services.cells import CellError, clean_cell
 from services.i18n import LANGUAGES, translate
 from services.spreadsheet_safety import unescape_cell
 from services.xlsx_reader import XlsxLimits, XlsxRefusal, column_letters, read_first_sheet
@@ -41,6 +42,7 @@ XLSX_LIMITS: Final = XlsxLimits(
     max_cell_chars=MAX_CELL_CHARS,
 )
 _DELIMITERS: Final = (",", ";", "\t")
+EXPORT_COMMENT: Final = "# "  # our CSV exports start with "# Made …" (imports skip it before the header)
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,9 @@ class ImportProblem:
             return self.message(lang)
         if self.column is None:
             return translate("data.problem.row", lang, row=self.row, message=self.message(lang))
-        return translate("data.problem.cell", lang, row=self.row, column=self.column, message=self.message(lang))
+        return translate(
+            "data.problem.cell", lang, row=self.row, column=self.column, message=self.message(lang)
+        )
 
 
 def problem_from(row: int | None, column: str | None, err: CellError) -> ImportProblem:
@@ -104,17 +108,27 @@ class Table:
 
 
 def _normal(text: str) -> str:
-    return "_".join(text.replace("\ufeff", "").strip().lower().replace("-", " ").split())
+    text = unicodedata.normalize("NFC", text.replace("\ufeff", ""))
+    return "_".join(text.strip().lower().replace("-", " ").split())
 
 
 def _aliases(columns: Sequence[Column]) -> dict[str, str]:
-    """Our names, plus the column labels of both languages (``Số sê-ri`` reads as ``serial_no``)."""
+    """Our names, plus the column labels of both languages (``Số sê-ri`` reads as ``serial_no``).
+
+    Labels a column carried before (``data.column_former.<name>``, ``|`` between several) still
+    read: templates people saved last year keep importing after a wording change.
+    """
     aliases = {column.name: column.name for column in columns}
     for column in columns:
         for lang in LANGUAGES:
             label = translate(f"data.column.{column.name}", lang)
             if label != f"data.column.{column.name}":
                 aliases.setdefault(_normal(label), column.name)
+        for lang in LANGUAGES:
+            former = translate(f"data.column_former.{column.name}", lang)
+            if former != f"data.column_former.{column.name}":
+                for label in former.split("|"):
+                    aliases.setdefault(_normal(label), column.name)
     return aliases
 
 
@@ -134,8 +148,12 @@ def _column_label(header: list[str], index: int) -> str:
 
 
 def _too_long(number: int, header: list[str], index: int, length: int) -> ImportProblem:
-    return ImportProblem(number, _column_label(header, index), "data.limit.cell_too_long",
-                         {"length": str(length), "limit": str(MAX_CELL_CHARS)})
+    return ImportProblem(
+        number,
+        _column_label(header, index),
+        "data.limit.cell_too_long",
+        {"length": str(length), "limit": str(MAX_CELL_CHARS)},
+    )
 
 
 def _records_from_xlsx(data: bytes) -> _Records:
@@ -145,8 +163,9 @@ def _records_from_xlsx(data: bytes) -> _Records:
     records.data_rows = max(0, len(records.rows) - 1)
     header = records.rows[0][1] if records.rows else []
     for note in sheet.notes[:MAX_LISTED_PROBLEMS]:
-        records.problems.append(ImportProblem(note.row, _column_label(header, note.column - 1), note.key,
-                                              dict(note.params)))
+        records.problems.append(
+            ImportProblem(note.row, _column_label(header, note.column - 1), note.key, dict(note.params))
+        )
     return records
 
 
@@ -167,7 +186,9 @@ def _last_value(cells: list[str]) -> int:
 def _records_from_csv(text: str, aliases: dict[str, str]) -> _Records:
     # the delimiter is the one that makes the most known headers; a sample of the first line is
     # enough (a header padded with a million separators must not be split three times whole)
-    first_line = next((line for line in io.StringIO(text) if line.strip()), "")[:DELIMITER_SAMPLE]
+    first_line = next(
+        (line for line in io.StringIO(text) if line.strip() and not line.startswith(EXPORT_COMMENT)), ""
+    )[:DELIMITER_SAMPLE]
 
     def known(delimiter: str) -> tuple[int, int]:
         try:
@@ -186,14 +207,25 @@ def _records_from_csv(text: str, aliases: dict[str, str]) -> _Records:
             end = _last_value(cells)
             if not end:
                 continue
+            if header is None and cells[0].startswith(EXPORT_COMMENT):
+                continue  # the stamp line our exports begin with (spreadsheet_safety.comment_line)
             if header is None:
                 if end > MAX_COLUMNS:
-                    records.problems.append(ImportProblem(number, None, "data.limit.too_many_columns",
-                                                          {"count": str(end), "limit": str(MAX_COLUMNS)}))
+                    records.problems.append(
+                        ImportProblem(
+                            number,
+                            None,
+                            "data.limit.too_many_columns",
+                            {"count": str(end), "limit": str(MAX_COLUMNS)},
+                        )
+                    )
                     return records
                 header = [unescape_cell(cell.strip()) for cell in cells[:end]]
-                records.problems += [_too_long(number, [], index, len(cell))
-                                     for index, cell in enumerate(header) if len(cell) > MAX_CELL_CHARS]
+                records.problems += [
+                    _too_long(number, [], index, len(cell))
+                    for index, cell in enumerate(header)
+                    if len(cell) > MAX_CELL_CHARS
+                ]
                 records.rows.append((number, header))
                 continue
             records.data_rows += 1
@@ -210,9 +242,14 @@ def _records_from_csv(text: str, aliases: dict[str, str]) -> _Records:
     except csv.Error as err:
         if "field larger than field limit" in str(err):
             # the csv module refuses a cell over 131,072 characters before we see it
-            records.problems.append(ImportProblem(number + 1, None, "data.limit.cell_too_long",
-                                                  {"length": f"> {csv.field_size_limit()}",
-                                                   "limit": str(MAX_CELL_CHARS)}))
+            records.problems.append(
+                ImportProblem(
+                    number + 1,
+                    None,
+                    "data.limit.cell_too_long",
+                    {"length": f"> {csv.field_size_limit()}", "limit": str(MAX_CELL_CHARS)},
+                )
+            )
             return records
         raise
     return records
@@ -223,15 +260,27 @@ def _read_records(data: bytes, aliases: dict[str, str]) -> _Records:
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         # an OLE file: an old .xls, or an .xlsx saved with a password (Office wraps those in OLE)
         encrypted = "EncryptedPackage".encode("utf-16-le") in data
-        return _Records(problems=[ImportProblem(None, None, "data.limit.encrypted" if encrypted
-                                                else "data.error.old_excel")])
+        return _Records(
+            problems=[
+                ImportProblem(None, None, "data.limit.encrypted" if encrypted else "data.error.old_excel")
+            ]
+        )
     if data.startswith(b"PK\x03\x04"):
         try:
             return _records_from_xlsx(data)
         except XlsxRefusal as refusal:
             return _Records(problems=[ImportProblem(None, None, refusal.key, refusal.params)])
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError, ValueError, KeyError,
-                IndexError, RuntimeError):
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            EOFError,
+            NotImplementedError,
+            OSError,
+            ValueError,
+            KeyError,
+            IndexError,
+            RuntimeError,
+        ):
             return _Records(problems=[ImportProblem(None, None, "data.error.unreadable_xlsx")])
     try:
         text = _decode(data)
@@ -241,7 +290,9 @@ def _read_records(data: bytes, aliases: dict[str, str]) -> _Records:
     try:
         return _records_from_csv(text, aliases)
     except csv.Error as err:
-        return _Records(problems=[ImportProblem(None, None, "data.error.unreadable_csv", {"detail": str(err)})])
+        return _Records(
+            problems=[ImportProblem(None, None, "data.error.unreadable_csv", {"detail": str(err)})]
+        )
 
 
 def read_table(data: bytes, columns: Sequence[Column]) -> tuple[Table | None, list[ImportProblem]]:
@@ -253,12 +304,20 @@ def read_table(data: bytes, columns: Sequence[Column]) -> tuple[Table | None, li
     if not data.strip():
         return None, [ImportProblem(None, None, "data.error.empty_file")]
     if len(data) > MAX_BYTES:
-        return None, [ImportProblem(None, None, "data.error.too_big", {"limit": f"{MAX_BYTES // 1024 // 1024} MB"})]
+        return None, [
+            ImportProblem(None, None, "data.error.too_big", {"limit": f"{MAX_BYTES // 1024 // 1024} MB"})
+        ]
     aliases = _aliases(columns)
     records = _read_records(data, aliases)
     if records.data_rows > MAX_ROWS:
-        return None, [ImportProblem(None, None, "data.error.too_many_rows",
-                                    {"count": str(records.data_rows), "limit": str(MAX_ROWS)})]
+        return None, [
+            ImportProblem(
+                None,
+                None,
+                "data.error.too_many_rows",
+                {"count": str(records.data_rows), "limit": str(MAX_ROWS)},
+            )
+        ]
     if records.problems:
         return None, records.problems
     if not records.rows:
@@ -266,12 +325,20 @@ def read_table(data: bytes, columns: Sequence[Column]) -> tuple[Table | None, li
     header_row, header = records.rows[0]
     header = header[: _last_value(header)]
     if len(header) > MAX_COLUMNS:
-        return None, [ImportProblem(header_row, None, "data.limit.too_many_columns",
-                                    {"count": str(len(header)), "limit": str(MAX_COLUMNS)})]
+        return None, [
+            ImportProblem(
+                header_row,
+                None,
+                "data.limit.too_many_columns",
+                {"count": str(len(header)), "limit": str(MAX_COLUMNS)},
+            )
+        ]
     rows = records.rows[1:]
     if records.pads_rows:
-        rows = [(number, cells + [""] * (len(header) - len(cells)) if len(cells) < len(header) else cells)
-                for number, cells in rows]
+        rows = [
+            (number, cells + [""] * (len(header) - len(cells)) if len(cells) < len(header) else cells)
+            for number, cells in rows
+        ]
     table = Table(header_row=header_row, header=header, names=[], rows=rows)
     problems: list[ImportProblem] = []
     seen: dict[str, str] = {}
@@ -280,27 +347,44 @@ def read_table(data: bytes, columns: Sequence[Column]) -> tuple[Table | None, li
         if name is None:
             close = difflib.get_close_matches(_normal(heading), [c.name for c in columns], n=1, cutoff=0.6)
             key = "data.error.unknown_column_suggest" if close else "data.error.unknown_column"
-            problems.append(ImportProblem(header_row, heading or "—", key, {
-                "column": heading, "suggestion": close[0] if close else "",
-                "expected": ", ".join(c.name for c in columns),
-            }))
+            problems.append(
+                ImportProblem(
+                    header_row,
+                    heading or "—",
+                    key,
+                    {
+                        "column": heading,
+                        "suggestion": close[0] if close else "",
+                        "expected": ", ".join(c.name for c in columns),
+                    },
+                )
+            )
         elif name in seen:
-            problems.append(ImportProblem(header_row, heading, "data.error.duplicate_column",
-                                          {"column": heading, "first": seen[name]}))
+            problems.append(
+                ImportProblem(
+                    header_row,
+                    heading,
+                    "data.error.duplicate_column",
+                    {"column": heading, "first": seen[name]},
+                )
+            )
             name = None
         else:
             seen[name] = heading
         table.names.append(name)
     for column in columns:
         if column.required and column.name not in seen:
-            problems.append(ImportProblem(header_row, column.name, "data.error.missing_column",
-                                          {"column": column.name}))
+            problems.append(
+                ImportProblem(header_row, column.name, "data.error.missing_column", {"column": column.name})
+            )
     if not table.rows:
         problems.append(ImportProblem(None, None, "data.error.no_rows"))
     return table, problems
 
 
-def well_formed_rows(table: Table, columns: Sequence[Column], problems: list[ImportProblem]) -> list[tuple[int, list[str]]]:
+def well_formed_rows(
+    table: Table, columns: Sequence[Column], problems: list[ImportProblem]
+) -> list[tuple[int, list[str]]]:
     """Rows with as many values as the header has columns and every required value present."""
     width = len(table.header)
     good = []
@@ -309,11 +393,19 @@ def well_formed_rows(table: Table, columns: Sequence[Column], problems: list[Imp
             cells = cells[: max(width, _last_value(cells))]  # spreadsheets pad rows with empty cells
         if len(cells) != width:
             key = "data.error.too_many_values" if len(cells) > width else "data.error.too_few_values"
-            problems.append(ImportProblem(number, None, key, {"count": str(len(cells)), "expected": str(width)}))
+            problems.append(
+                ImportProblem(number, None, key, {"count": str(len(cells)), "expected": str(width)})
+            )
             continue
-        missing = [c.name for c in columns if c.required and c.name in table.names and not table.cell(cells, c.name)]
+        missing = [
+            c.name for c in columns if c.required and c.name in table.names and not table.cell(cells, c.name)
+        ]
         for name in missing:
-            problems.append(ImportProblem(number, table.heading(name), "data.error.required", {"column": table.heading(name)}))
+            problems.append(
+                ImportProblem(
+                    number, table.heading(name), "data.error.required", {"column": table.heading(name)}
+                )
+            )
         good.append((number, cells))
     return good
 
@@ -322,18 +414,36 @@ class RowReader:
     """Reads one row's cells, collecting a problem per bad cell instead of stopping at the first."""
 
     def __init__(
-        self, table: Table, columns: Sequence[Column], number: int, cells: list[str], problems: list[ImportProblem]
+        self,
+        table: Table,
+        columns: Sequence[Column],
+        number: int,
+        cells: list[str],
+        problems: list[ImportProblem],
     ) -> None:
         self.table, self.number, self.cells, self.problems = table, number, cells, problems
         self.required = {column.name for column in columns if column.required}
         self.failed = False
+        self.cleaned: dict[str, str] = {}
 
     def text(self, name: str) -> str:
-        return self.table.cell(self.cells, name)
+        """The cell in NFC and tidied (services.text_rules); a refused cell is reported once and reads as empty."""
+        cleaned = self.cleaned.get(name)
+        if cleaned is None:
+            try:
+                cleaned = clean_cell(self.table.cell(self.cells, name), name)
+            except CellError as err:
+                self.failed = True
+                self.problems.append(problem_from(self.number, self.table.heading(name), err))
+                cleaned = ""
+            self.cleaned[name] = cleaned
+        return cleaned
 
     def fail(self, name: str | None, key: str, **params: str) -> None:
         self.failed = True
-        self.problems.append(ImportProblem(self.number, self.table.heading(name) if name else None, key, params))
+        self.problems.append(
+            ImportProblem(self.number, self.table.heading(name) if name else None, key, params)
+        )
 
     def read(self, name: str, reader: Callable[[str], Any], *, optional: bool = False) -> Any:
         """``reader(text)``, or None (and a problem noted) when the cell cannot be read.
@@ -344,6 +454,8 @@ class RowReader:
         if not text and (optional or name in self.required):
             self.failed = self.failed or name in self.required
             return None
+        if not text and self.table.cell(self.cells, name).strip():
+            return None  # refused by clean_cell, already reported
         try:
             return reader(text)
         except CellError as err:

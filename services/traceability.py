@@ -26,16 +26,43 @@ MAX_LEVELS = 12  # a guard against cycles in imported data; real chains are 2 to
 GOOD_RESULTS = (CalibrationResult.PASS.value, CalibrationResult.LIMITED.value)
 
 CHAIN_COLUMNS = [
-    "level", "root_id", "equipment_id", "equipment_name", "serial_no", "holder_code", "provider_name",
-    "provider_code", "certificate_no", "calibrated_on", "due_on", "result", "standard_used_id",
-    "standard_name", "standard_holder_code",
+    "level",
+    "root_id",
+    "equipment_id",
+    "equipment_name",
+    "serial_no",
+    "holder_code",
+    "provider_name",
+    "provider_code",
+    "certificate_no",
+    "calibrated_on",
+    "due_on",
+    "result",
+    "standard_used_id",
+    "standard_name",
+    "standard_holder_code",
 ]
 CERTIFICATE_COLUMNS = [
-    "certificate_id", "certificate_no", "calibrated_on", "due_on", "result", "provider_name",
-    "equipment_id", "equipment_name", "serial_no", "holder_code", "is_reference_standard",
+    "certificate_id",
+    "certificate_no",
+    "calibrated_on",
+    "due_on",
+    "result",
+    "provider_name",
+    "equipment_id",
+    "equipment_name",
+    "serial_no",
+    "holder_code",
+    "is_reference_standard",
 ]
 DRIFT_COLUMNS = [
-    "calibrated_on", "certificate_no", "provider_name", "result", "measured_error", "uncertainty", "lower",
+    "calibrated_on",
+    "certificate_no",
+    "provider_name",
+    "result",
+    "measured_error",
+    "uncertainty",
+    "lower",
     "upper",
 ]
 
@@ -47,8 +74,14 @@ def reference_standards(session: Session, filters: Filters) -> pd.DataFrame:
     if not ids:
         return pd.DataFrame(columns=columns)
     query = (
-        select(Equipment.id, Equipment.name, Equipment.serial_no, Center.code, Equipment.quantity_code,
-               Equipment.last_calibrated_on)
+        select(
+            Equipment.id,
+            Equipment.name,
+            Equipment.serial_no,
+            Center.code,
+            Equipment.quantity_code,
+            Equipment.last_calibrated_on,
+        )
         .join(Center, Center.id == Equipment.center_id)
         .where(
             Equipment.center_id.in_(ids),  # type: ignore[attr-defined]
@@ -67,10 +100,20 @@ def _certificates_query() -> Select:  # type: ignore[type-arg]
     standard, standard_holder = aliased(Equipment), aliased(Center)
     return (
         select(
-            CalibrationRecord.id, CalibrationRecord.equipment_id, Equipment.name, Equipment.serial_no,
-            holder.code, CalibrationRecord.provider_name, provider.code, CalibrationRecord.certificate_no,
-            CalibrationRecord.calibrated_on, CalibrationRecord.due_on, CalibrationRecord.result,
-            CalibrationRecord.standard_used_id, standard.name, standard_holder.code,
+            CalibrationRecord.id,
+            CalibrationRecord.equipment_id,
+            Equipment.name,
+            Equipment.serial_no,
+            holder.code,
+            CalibrationRecord.provider_name,
+            provider.code,
+            CalibrationRecord.certificate_no,
+            CalibrationRecord.calibrated_on,
+            CalibrationRecord.due_on,
+            CalibrationRecord.result,
+            CalibrationRecord.standard_used_id,
+            standard.name,
+            standard_holder.code,
         )
         .join(Equipment, Equipment.id == CalibrationRecord.equipment_id)
         .join(holder, holder.id == Equipment.center_id)
@@ -95,8 +138,9 @@ def upward_chain(session: Session, filters: Filters) -> pd.DataFrame:
     if standards.empty:
         return pd.DataFrame(columns=CHAIN_COLUMNS)
     ids = standards["equipment_id"].astype("int64")
-    frontier = pd.DataFrame({"root_id": ids, "equipment_id": ids, "before": pd.Timestamp(filters.as_of),
-                             "level": 1})
+    frontier = pd.DataFrame(
+        {"root_id": ids, "equipment_id": ids, "before": pd.Timestamp(filters.as_of), "level": 1}
+    )
     links: list[pd.DataFrame] = []
     while not frontier.empty:
         certificates = pd.DataFrame(
@@ -113,16 +157,21 @@ def upward_chain(session: Session, filters: Filters) -> pd.DataFrame:
         matched = pd.merge_asof(
             frontier.sort_values("before"),
             certificates.sort_values(["on", "certificate_id"]),
-            left_on="before", right_on="on", by="equipment_id", direction="backward",
+            left_on="before",
+            right_on="on",
+            by="equipment_id",
+            direction="backward",
         )
         links.append(matched)
         going_on = matched[matched["standard_used_id"].notna() & (matched["level"] < MAX_LEVELS)]
-        frontier = pd.DataFrame({
-            "root_id": going_on["root_id"],
-            "equipment_id": going_on["standard_used_id"].astype("int64"),
-            "before": going_on["on"],
-            "level": going_on["level"] + 1,
-        })
+        frontier = pd.DataFrame(
+            {
+                "root_id": going_on["root_id"],
+                "equipment_id": going_on["standard_used_id"].astype("int64"),
+                "before": going_on["on"],
+                "level": going_on["level"] + 1,
+            }
+        )
     frame = pd.concat(links, ignore_index=True)
     broken = frame["certificate_id"].isna()
     if broken.any():
@@ -152,11 +201,13 @@ def chain_tops(chain: pd.DataFrame) -> pd.DataFrame:
     if chain.empty:
         return pd.DataFrame(columns=["root_id", "levels", "top_provider"])
     top = chain.sort_values("level").groupby("root_id").tail(1)
-    return pd.DataFrame({
-        "root_id": top["root_id"].to_numpy(),
-        "levels": top["level"].to_numpy(),
-        "top_provider": top["provider_name"].to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "root_id": top["root_id"].to_numpy(),
+            "levels": top["level"].to_numpy(),
+            "top_provider": top["provider_name"].to_numpy(),
+        }
+    )
 
 
 def chain_links(chain: pd.DataFrame) -> pd.DataFrame:
@@ -168,9 +219,9 @@ def chain_links(chain: pd.DataFrame) -> pd.DataFrame:
     if chain.empty:
         return pd.DataFrame(columns=columns)
     links = chain.assign(provider_in_network=chain["provider_code"].notna())
-    links = links.groupby(["holder_code", "provider_name", "provider_in_network"], dropna=False, as_index=False).agg(
-        level=("level", "min"), standards=("equipment_id", "nunique")
-    )
+    links = links.groupby(
+        ["holder_code", "provider_name", "provider_in_network"], dropna=False, as_index=False
+    ).agg(level=("level", "min"), standards=("equipment_id", "nunique"))
     return links.sort_values(["level", "holder_code", "provider_name"]).reset_index(drop=True)[columns]
 
 
@@ -181,9 +232,17 @@ def calibrated_with(
     holder = aliased(Center)
     query = (
         select(
-            CalibrationRecord.id, CalibrationRecord.certificate_no, CalibrationRecord.calibrated_on,
-            CalibrationRecord.due_on, CalibrationRecord.result, CalibrationRecord.provider_name,
-            Equipment.id, Equipment.name, Equipment.serial_no, holder.code, Equipment.is_reference_standard,
+            CalibrationRecord.id,
+            CalibrationRecord.certificate_no,
+            CalibrationRecord.calibrated_on,
+            CalibrationRecord.due_on,
+            CalibrationRecord.result,
+            CalibrationRecord.provider_name,
+            Equipment.id,
+            Equipment.name,
+            Equipment.serial_no,
+            holder.code,
+            Equipment.is_reference_standard,
         )
         .join(Equipment, Equipment.id == CalibrationRecord.equipment_id)
         .join(holder, holder.id == Equipment.center_id)
@@ -254,8 +313,12 @@ def drift(session: Session, standard_id: int, as_of: date | None = None) -> pd.D
     error, uncertainty = CalibrationRecord.measured_error, CalibrationRecord.uncertainty
     query = (
         select(
-            CalibrationRecord.calibrated_on, CalibrationRecord.certificate_no, CalibrationRecord.provider_name,
-            CalibrationRecord.result, error, uncertainty,
+            CalibrationRecord.calibrated_on,
+            CalibrationRecord.certificate_no,
+            CalibrationRecord.provider_name,
+            CalibrationRecord.result,
+            error,
+            uncertainty,
             (error - uncertainty).label("lower"),  # type: ignore[operator]
             (error + uncertainty).label("upper"),  # type: ignore[operator]
         )
@@ -308,47 +371,66 @@ def standard_choices(session: Session, filters: Filters, chain: pd.DataFrame | N
     used; the standards above them in the chain follow, by holder. ``chain``: the center's
     ``upward_chain`` when the caller has it already.
     """
-    columns = ["equipment_id", "name", "serial_no", "holder_code", "upstream", "latest_result",
-               "certificates_issued"]
+    columns = [
+        "equipment_id",
+        "name",
+        "serial_no",
+        "holder_code",
+        "upstream",
+        "latest_result",
+        "certificates_issued",
+    ]
     own = reference_standards(session, filters)[["equipment_id", "name", "serial_no", "holder_code"]]
     own = own.assign(upstream=False)
     chain = upward_chain(session, filters) if chain is None else chain
     above = chain.dropna(subset=["standard_used_id"])
-    above = pd.DataFrame({
-        "equipment_id": above["standard_used_id"].astype(int).to_numpy(),
-        "name": above["standard_name"].to_numpy(),
-        "holder_code": above["standard_holder_code"].to_numpy(),
-        "upstream": True,
-    })
+    above = pd.DataFrame(
+        {
+            "equipment_id": above["standard_used_id"].astype(int).to_numpy(),
+            "name": above["standard_name"].to_numpy(),
+            "holder_code": above["standard_holder_code"].to_numpy(),
+            "upstream": True,
+        }
+    )
     above = above[~above["equipment_id"].isin(own["equipment_id"])].drop_duplicates("equipment_id")
     frames = [frame for frame in (own, above) if not frame.empty]
     if not frames:
         return pd.DataFrame(columns=columns)
     choices = pd.concat(frames, ignore_index=True)
     ids = [int(i) for i in choices["equipment_id"]]
-    serials = dict(session.exec(  # type: ignore[call-overload]
-        select(Equipment.id, Equipment.serial_no).where(Equipment.id.in_(ids))  # type: ignore[union-attr]
-    ).all())
-    issued = dict(session.exec(  # type: ignore[call-overload]
-        select(CalibrationRecord.standard_used_id, func.count())
-        .where(CalibrationRecord.standard_used_id.in_(ids), CalibrationRecord.calibrated_on <= filters.as_of)  # type: ignore[union-attr, operator]
-        .group_by(CalibrationRecord.standard_used_id)
-    ).all())
+    serials = dict(
+        session.exec(  # type: ignore[call-overload]
+            select(Equipment.id, Equipment.serial_no).where(Equipment.id.in_(ids))  # type: ignore[union-attr]
+        ).all()
+    )
+    issued = dict(
+        session.exec(  # type: ignore[call-overload]
+            select(CalibrationRecord.standard_used_id, func.count())
+            .where(
+                CalibrationRecord.standard_used_id.in_(ids), CalibrationRecord.calibrated_on <= filters.as_of
+            )  # type: ignore[union-attr, operator]
+            .group_by(CalibrationRecord.standard_used_id)
+        ).all()
+    )
     ranked = (
         select(
             CalibrationRecord.equipment_id,
             CalibrationRecord.result,
-            func.row_number().over(
+            func.row_number()
+            .over(
                 partition_by=CalibrationRecord.equipment_id,
                 order_by=(CalibrationRecord.calibrated_on.desc(), CalibrationRecord.id.desc()),  # type: ignore[attr-defined]
-            ).label("rank"),
+            )
+            .label("rank"),
         )
         .where(CalibrationRecord.equipment_id.in_(ids), CalibrationRecord.calibrated_on <= filters.as_of)  # type: ignore[attr-defined, operator]
         .subquery()
     )
-    latest = dict(session.exec(  # type: ignore[call-overload]
-        select(ranked.c.equipment_id, ranked.c.result).where(ranked.c.rank == 1)
-    ).all())
+    latest = dict(
+        session.exec(  # type: ignore[call-overload]
+            select(ranked.c.equipment_id, ranked.c.result).where(ranked.c.rank == 1)
+        ).all()
+    )
     choices["serial_no"] = choices["equipment_id"].map(serials)
     choices["certificates_issued"] = choices["equipment_id"].map(issued).fillna(0).astype(int)
     choices["latest_result"] = choices["equipment_id"].map(latest)
@@ -371,5 +453,6 @@ class TraceabilityOverview:
 
 def traceability_overview(session: Session, filters: Filters) -> TraceabilityOverview:
     chain = upward_chain(session, filters)
-    return TraceabilityOverview(chain=chain, links=chain_links(chain),
-                                choices=standard_choices(session, filters, chain))
+    return TraceabilityOverview(
+        chain=chain, links=chain_links(chain), choices=standard_choices(session, filters, chain)
+    )

@@ -110,8 +110,7 @@ _KIND_TABLE: Final = (
     ("dimensionless", "dimensionless", "%, ppm"),
 )
 _KIND_BY_DIMENSIONALITY: Final = {
-    _U(canonical).dimensionality: (kind, canonical, examples)
-    for kind, canonical, examples in _KIND_TABLE
+    _U(canonical).dimensionality: (kind, canonical, examples) for kind, canonical, examples in _KIND_TABLE
 }
 _SI_LABEL: Final = {"percent_RH": "%RH", "dimensionless": "1"}
 _LEVEL: Final = ("level", "dB", "dB")
@@ -274,9 +273,7 @@ def _as_delta(units: pint.Unit) -> pint.Unit:
     for name, exponent in units._units.items():
         definition = ureg._units.get(name)
         is_offset = (
-            definition is not None
-            and not definition.is_multiplicative
-            and not definition.is_logarithmic
+            definition is not None and not definition.is_multiplicative and not definition.is_logarithmic
         )
         if is_offset:
             delta = f"delta_{name}"
@@ -425,10 +422,14 @@ def _read_number(match: re.Match[str], comma_context: bool, text: str) -> float:
     # float() reads any length of digits, but int() refuses more than 4,300 and a float holds
     # nothing beyond 1e±308: a longer exponent, or a value that overflows or underflows, is refused
     if len(exponent.lstrip("+-").lstrip("0")) > 3:
-        raise UnitInputError("units.error.number_out_of_range", number=_quote(match[0].strip()), text=_quote(text))
+        raise UnitInputError(
+            "units.error.number_out_of_range", number=_quote(match[0].strip()), text=_quote(text)
+        )
     value = float(f"{digits}e{exponent}")
     if not math.isfinite(value) or (value == 0 and digits.strip("0.")):
-        raise UnitInputError("units.error.number_out_of_range", number=_quote(match[0].strip()), text=_quote(text))
+        raise UnitInputError(
+            "units.error.number_out_of_range", number=_quote(match[0].strip()), text=_quote(text)
+        )
     return -value if match["sign"] and match["sign"] in _DASHES else value
 
 
@@ -466,10 +467,9 @@ def _check_kind(q: pint.Quantity, unit_text: str, expected_unit: str | None, tex
         )
     if is_relative(q):
         return
-    same_kind = (
-        q.units.dimensionality == expected.dimensionality
-        and _is_logarithmic(q.units) == _is_logarithmic(expected)
-    )
+    same_kind = q.units.dimensionality == expected.dimensionality and _is_logarithmic(
+        q.units
+    ) == _is_logarithmic(expected)
     if not same_kind:
         names, actual = _kind_names(expected), _kind_names(q.units)
         raise UnitInputError(
@@ -555,9 +555,7 @@ _RANGE_SEPARATOR: Final = re.compile(
     r"(?:\.{2,3}|[…~÷–—‐‑−-]|(?<!\w)(?:đến|tới|to)(?!\w))\s*$", re.IGNORECASE
 )
 _FROM: Final = re.compile(r"(?:from|từ)", re.IGNORECASE)
-_UP_TO: Final = re.compile(
-    r"(?:≤|⩽|<=|<|đến|tới|to|up to|max\.?|tối đa)", re.IGNORECASE
-)
+_UP_TO: Final = re.compile(r"(?:≤|⩽|<=|<|đến|tới|to|up to|max\.?|tối đa)", re.IGNORECASE)
 
 
 def _strip_outer_parentheses(s: str) -> str:
@@ -641,9 +639,9 @@ def parse_range(text: str, expected_unit: str | None = None) -> MeasurementRange
     high_units = _typed_or_expected_unit(unit_text, expected_unit, cleaned)
     low_units = _user_unit(low_unit_text, cleaned) if low_unit_text else high_units
     low, high = _Q(low_value, low_units), _Q(high_value, high_units)
-    if low_units.dimensionality != high_units.dimensionality or _is_logarithmic(
-        low_units
-    ) != _is_logarithmic(high_units):
+    if low_units.dimensionality != high_units.dimensionality or _is_logarithmic(low_units) != _is_logarithmic(
+        high_units
+    ):
         raise UnitInputError(
             "units.error.mixed_units",
             text=_quote(cleaned),
@@ -666,7 +664,5 @@ def _ordered(
     high_shown: str,
 ) -> MeasurementRange:
     if to_si(low) > to_si(high):
-        raise UnitInputError(
-            "units.error.low_above_high", text=_quote(text), low=low_shown, high=high_shown
-        )
+        raise UnitInputError("units.error.low_above_high", text=_quote(text), low=low_shown, high=high_shown)
     return MeasurementRange(low=low, high=high, unit=unit_text)

@@ -115,8 +115,11 @@ class _Archive:
             raise XlsxRefusal("data.limit.encrypted")
         unpacked = sum(info.file_size for info in infos)
         if unpacked > limits.max_unpacked_bytes:
-            raise XlsxRefusal("data.limit.unpacked_too_big", size=_megabytes(unpacked),
-                              limit=_megabytes(limits.max_unpacked_bytes))
+            raise XlsxRefusal(
+                "data.limit.unpacked_too_big",
+                size=_megabytes(unpacked),
+                limit=_megabytes(limits.max_unpacked_bytes),
+            )
         self.names = {info.filename.lower(): info.filename for info in infos}
         self.read_bytes = 0
 
@@ -132,8 +135,11 @@ class _Archive:
                 if counted:
                     self.read_bytes += len(chunk)
                     if self.read_bytes > self.limits.max_unpacked_bytes:
-                        raise XlsxRefusal("data.limit.unpacked_too_big", size=_megabytes(self.read_bytes) + "+",
-                                          limit=_megabytes(self.limits.max_unpacked_bytes))
+                        raise XlsxRefusal(
+                            "data.limit.unpacked_too_big",
+                            size=_megabytes(self.read_bytes) + "+",
+                            limit=_megabytes(self.limits.max_unpacked_bytes),
+                        )
                 yield chunk
 
     def count_tags(self, name: str) -> tuple[int, int]:
@@ -159,8 +165,13 @@ def _refuse_dtd(*_: object) -> None:
     raise XlsxRefusal("data.limit.xml_dtd")
 
 
-def _parse(archive: _Archive, part: str, start: Callable[[str, dict[str, str]], None],
-           end: Callable[[str], None] | None = None, text: Callable[[str], None] | None = None) -> None:
+def _parse(
+    archive: _Archive,
+    part: str,
+    start: Callable[[str, dict[str, str]], None],
+    end: Callable[[str], None] | None = None,
+    text: Callable[[str], None] | None = None,
+) -> None:
     """Stream one XML part through expat, names as ``namespace localname``; DTDs refused."""
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
@@ -177,8 +188,9 @@ def _parse(archive: _Archive, part: str, start: Callable[[str, dict[str, str]], 
             parser.Parse(chunk, False)
         parser.Parse(b"", True)
     except expat.ExpatError as err:
-        raise XlsxRefusal("data.limit.malformed_xml", part=part, line=str(err.lineno),
-                          column=str(err.offset + 1)) from None
+        raise XlsxRefusal(
+            "data.limit.malformed_xml", part=part, line=str(err.lineno), column=str(err.offset + 1)
+        ) from None
 
 
 # --- the parts around the sheet: where it is, its strings, which styles are dates -------------------
@@ -225,8 +237,9 @@ def _workbook(archive: _Archive) -> _Workbook:
     def start(tag: str, attrs: dict[str, str]) -> None:
         local = _local(tag)
         if local == "sheet" and state["sheet"] is None:
-            state["sheet"] = next((value for name, value in attrs.items()
-                                   if " " in name and _local(name) == "id"), "")
+            state["sheet"] = next(
+                (value for name, value in attrs.items() if " " in name and _local(name) == "id"), ""
+            )
         elif local == "workbookPr":
             state["date1904"] = attrs.get("date1904", "").lower() in {"1", "true"}
 
@@ -236,10 +249,16 @@ def _workbook(archive: _Archive) -> _Workbook:
         raise XlsxRefusal("data.limit.missing_part", part="xl/worksheets/sheet1.xml")
 
     def target(suffix: str) -> str | None:
-        return next((path for kind, path in rels.values() if kind.endswith(suffix) and archive.has(path)), None)
+        return next(
+            (path for kind, path in rels.values() if kind.endswith(suffix) and archive.has(path)), None
+        )
 
-    return _Workbook(first_sheet=rels[sheet_id][1], shared_strings=target("/sharedStrings"),
-                     styles=target("/styles"), date1904=bool(state["date1904"]))
+    return _Workbook(
+        first_sheet=rels[sheet_id][1],
+        shared_strings=target("/sharedStrings"),
+        styles=target("/styles"),
+        date1904=bool(state["date1904"]),
+    )
 
 
 @dataclass(frozen=True)
@@ -318,9 +337,12 @@ def _date_styles(archive: _Archive, part: str | None) -> frozenset[int]:
             inside["cellXfs"] = False
 
     _parse(archive, part, start, end)
-    return frozenset(index for index, number_format in enumerate(formats)
-                     if number_format in _DATE_FORMAT_IDS
-                     or (number_format in custom and is_date_format(custom[number_format])))
+    return frozenset(
+        index
+        for index, number_format in enumerate(formats)
+        if number_format in _DATE_FORMAT_IDS
+        or (number_format in custom and is_date_format(custom[number_format]))
+    )
 
 
 # --- the sheet --------------------------------------------------------------------------------------
@@ -329,8 +351,9 @@ def _date_styles(archive: _Archive, part: str | None) -> frozenset[int]:
 class _SheetReader:
     """Expat callbacks that count, check and collect one sheet's cells in a single pass."""
 
-    def __init__(self, limits: XlsxLimits, strings: list[str | _LongText], date_styles: frozenset[int],
-                 date1904: bool) -> None:
+    def __init__(
+        self, limits: XlsxLimits, strings: list[str | _LongText], date_styles: frozenset[int], date1904: bool
+    ) -> None:
         self.limits, self.strings, self.date_styles = limits, strings, date_styles
         from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
 
@@ -361,8 +384,13 @@ class _SheetReader:
         handler = self.start_handlers.get(tag)
         if handler is None:
             handler = self.start_handlers[tag] = {
-                "c": self._start_cell, "v": self._start_value, "f": self._start_formula, "is": self._start_inline,
-                "t": self._start_text, "rPh": self._start_phonetic, "row": self._start_row,
+                "c": self._start_cell,
+                "v": self._start_value,
+                "f": self._start_formula,
+                "is": self._start_inline,
+                "t": self._start_text,
+                "rPh": self._start_phonetic,
+                "row": self._start_row,
                 "dimension": self._check_dimension,
             }.get(_local(tag), _ignore)
         handler(attrs)
@@ -371,8 +399,12 @@ class _SheetReader:
         handler = self.end_handlers.get(tag)
         if handler is None:
             handler = self.end_handlers[tag] = {
-                "c": self._end_cell, "v": self._end_value, "t": self._end_text, "rPh": self._end_phonetic,
-                "is": self._end_inline, "row": self._end_row,
+                "c": self._end_cell,
+                "v": self._end_value,
+                "t": self._end_text,
+                "rPh": self._end_phonetic,
+                "is": self._end_inline,
+                "row": self._end_row,
             }.get(_local(tag), _nothing)
         handler()
 
@@ -423,14 +455,21 @@ class _SheetReader:
             return  # a dimension Excel would not write is only a claim: the cells are counted anyway
         columns, rows = _column_index(match[1]), int(match[2])
         if rows > self.limits.max_row_number or columns > self.limits.max_columns:
-            raise XlsxRefusal("data.limit.declared_dimension", ref=ref[:40], rows=str(rows), columns=str(columns),
-                              max_rows=str(self.limits.max_row_number), max_columns=str(self.limits.max_columns))
+            raise XlsxRefusal(
+                "data.limit.declared_dimension",
+                ref=ref[:40],
+                rows=str(rows),
+                columns=str(columns),
+                max_rows=str(self.limits.max_row_number),
+                max_columns=str(self.limits.max_columns),
+            )
 
     def _start_row(self, attrs: dict[str, str]) -> None:
         self.row_elements += 1
         if self.row_elements > self.limits.max_row_number:
-            raise XlsxRefusal("data.limit.row_beyond", row=str(self.row_elements),
-                              limit=str(self.limits.max_row_number))
+            raise XlsxRefusal(
+                "data.limit.row_beyond", row=str(self.row_elements), limit=str(self.limits.max_row_number)
+            )
         number = attrs.get("r")
         if number is None:
             self.row_number += 1
@@ -456,7 +495,7 @@ class _SheetReader:
                 if not match:
                     raise XlsxRefusal("data.limit.bad_reference", ref=ref[:20])
                 column = self.columns[letters] = _column_index(match[1])
-            elif not ref[len(letters):].isdigit():
+            elif not ref[len(letters) :].isdigit():
                 raise XlsxRefusal("data.limit.bad_reference", ref=ref[:20])
             self.column = column
         self.cell_type = attrs.get("t", "n")
@@ -473,11 +512,15 @@ class _SheetReader:
         if not text:
             return
         if self.column > self.limits.max_columns:
-            raise XlsxRefusal("data.limit.column_beyond", cell=f"{column_letters(self.column)}{self.row_number}",
-                              limit=str(self.limits.max_columns))
+            raise XlsxRefusal(
+                "data.limit.column_beyond",
+                cell=f"{column_letters(self.column)}{self.row_number}",
+                limit=str(self.limits.max_columns),
+            )
         if self.row_number > self.limits.max_row_number:
-            raise XlsxRefusal("data.limit.row_beyond", row=str(self.row_number),
-                              limit=str(self.limits.max_row_number))
+            raise XlsxRefusal(
+                "data.limit.row_beyond", row=str(self.row_number), limit=str(self.limits.max_row_number)
+            )
         self.row[self.column] = text
 
     def _end_row(self) -> None:
@@ -496,8 +539,11 @@ class _SheetReader:
 
     def _cell_text(self) -> str:
         if self.value_length > self.limits.max_cell_chars:
-            self._note("data.limit.cell_too_long", length=str(self.value_length),
-                       limit=str(self.limits.max_cell_chars))
+            self._note(
+                "data.limit.cell_too_long",
+                length=str(self.value_length),
+                limit=str(self.limits.max_cell_chars),
+            )
             return "…"  # a placeholder: the note refuses the file, the row keeps its shape
         raw = self.value_text
         kind = self.cell_type

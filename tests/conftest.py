@@ -2,11 +2,18 @@
 
 In CI (CI=true) PostgreSQL is required: `.ci/run` starts a throwaway server and exports
 DATABASE_URL, and a run without it fails instead of silently testing one engine.
+
+`make test` runs the suite on one pytest-xdist worker per core with ``--dist loadfile``. Each
+worker is a process of its own with its own session fixtures (the demo network is seeded once per
+worker and engine) and its own temporary directory (xdist gives each worker a ``popen-gwN``
+basetemp), and its PostgreSQL databases carry its name. See ``pytest_xdist_make_scheduler`` for
+which tests share a worker.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -21,7 +28,9 @@ from services.db import make_engine, upgrade_schema
 from services.seed import seed
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-POSTGRES_URL = os.environ.get("DATABASE_URL", "") if "postgresql" in os.environ.get("DATABASE_URL", "") else ""
+POSTGRES_URL = (
+    os.environ.get("DATABASE_URL", "") if "postgresql" in os.environ.get("DATABASE_URL", "") else ""
+)
 IN_CI = os.environ.get("CI", "").lower() == "true"
 INSTALL_HINT = "sudo apt-get install postgresql chromium  (then run `make test` again)"
 # The demo network of every test is seeded as of this day, and the app shows it by default (the
@@ -32,6 +41,30 @@ SEED_DAY = date(2026, 11, 30)
 TEST_TODAY = os.environ.get("METROLOGY_TEST_TODAY", "")
 
 ENGINES = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+# "gw0", "gw1"… under pytest-xdist, "main" in a run without it
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+BROWSER_TESTS = "tests/browser/"
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of xdist's: runs with -p no:xdist too
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """``--dist loadfile``, except that the browser journeys count as one file.
+
+    A test file goes to one worker as a whole, so its module-scoped fixtures (a database seeded
+    at scale 10, the exports built once) are built once; all browser journeys go to one worker,
+    so one seeded database, one ``streamlit run`` server and one Chromium serve them. New test
+    files need nothing special. (Not ``--dist loadgroup`` with marks: with pytest 9.2 xdist 3.8
+    silently ignores the groups, pytest-dev/pytest-xdist#1386.)
+    """
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedResourcesScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return BROWSER_TESTS if nodeid.startswith(BROWSER_TESTS) else super()._split_scope(nodeid)
+
+    return SharedResourcesScheduling(config, log)  # type: ignore[arg-type]
 
 
 @pytest.fixture(autouse=True)
@@ -54,8 +87,14 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def pytest_report_header() -> list[str]:
     clock = [f"clock travelled to {TEST_TODAY} (METROLOGY_TEST_TODAY)"] if TEST_TODAY else []
     if POSTGRES_URL:
-        return [f"database engines: sqlite + postgresql ({make_url(POSTGRES_URL).render_as_string()})", *clock]
-    return [f"database engines: sqlite only — for PostgreSQL too: {INSTALL_HINT}, or set DATABASE_URL", *clock]
+        return [
+            f"database engines: sqlite + postgresql ({make_url(POSTGRES_URL).render_as_string()})",
+            *clock,
+        ]
+    return [
+        f"database engines: sqlite only — for PostgreSQL too: {INSTALL_HINT}, or set DATABASE_URL",
+        *clock,
+    ]
 
 
 class PostgresDatabases:
@@ -65,10 +104,12 @@ class PostgresDatabases:
         self.admin_url = make_url(url).set(drivername="postgresql+psycopg")
         self.admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
 
-    def create(self) -> str:
-        name = f"test_{uuid.uuid4().hex[:12]}"
+    def create(self, template: str | None = None) -> str:
+        """A new database: empty, or a copy of the database ``template`` names (nobody may be connected to it)."""
+        name = f"test_{WORKER}_{uuid.uuid4().hex[:12]}"  # the worker's name says whose a leftover is
+        copy_of = f' TEMPLATE "{make_url(template).database}"' if template else ""
         with self.admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"{copy_of}'))
         return self.admin_url.set(database=name).render_as_string(hide_password=False)
 
     def drop(self, url: str) -> None:
@@ -89,21 +130,72 @@ def _new_database_url(kind: str, directory: Path, postgres: PostgresDatabases | 
     return postgres.create()
 
 
+class SchemaTemplates:
+    """Per engine, one database migrated to Alembic head; a test's database starts as a copy of it.
+
+    Running the migrations costs about a second per database on a busy machine, and hundreds of
+    tests ask for a fresh schema. A copy of the migrated file (SQLite) or ``CREATE DATABASE …
+    TEMPLATE`` (PostgreSQL) gives the same schema, rows and Alembic version in a fraction of that.
+    The migrations still run here, and from an empty database in tests/test_schema_and_seed.py.
+    """
+
+    def __init__(self, directory: Path, postgres: PostgresDatabases | None) -> None:
+        self.directory = directory
+        self.postgres = postgres
+        self.templates: dict[str, str] = {}
+
+    def new_database_url(self, kind: str, directory: Path) -> str:
+        """A new database with the schema at head, in ``directory`` for SQLite."""
+        template = self._template(kind)
+        if kind == "sqlite":
+            url = _new_database_url(kind, directory, None)
+            shutil.copyfile(str(make_url(template).database), str(make_url(url).database))
+            return url
+        assert self.postgres is not None
+        return self.postgres.create(template=template)
+
+    def _template(self, kind: str) -> str:
+        if kind not in self.templates:
+            url = _new_database_url(kind, self.directory, self.postgres)
+            database = make_engine(url)
+            upgrade_schema(database)
+            database.dispose()  # a PostgreSQL template must have no connections when it is copied
+            self.templates[kind] = url
+        return self.templates[kind]
+
+    def drop_all(self) -> None:
+        if self.postgres and "postgresql" in self.templates:
+            self.postgres.drop(self.templates["postgresql"])
+
+
+@pytest.fixture(scope="session")
+def schema_templates(tmp_path_factory: pytest.TempPathFactory, postgres) -> Iterator[SchemaTemplates]:  # type: ignore[no-untyped-def]
+    templates = SchemaTemplates(tmp_path_factory.mktemp("schema-templates"), postgres)
+    yield templates
+    templates.drop_all()
+
+
 @pytest.fixture(params=ENGINES)
 def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path, postgres) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """A brand-new database with no schema, on each engine."""
-    url = _new_database_url(request.param, tmp_path, postgres)
+    """A brand-new database with no schema, on each engine.
+
+    In a test that also uses ``engine`` this is the URL of the engine's database, which then has
+    the schema (a copy of the migrated template is made instead of an empty database).
+    """
+    if "engine" in request.fixturenames:
+        templates: SchemaTemplates = request.getfixturevalue("schema_templates")
+        url = templates.new_database_url(request.param, tmp_path)
+    else:
+        url = _new_database_url(request.param, tmp_path, postgres)
     yield url
     if request.param == "postgresql":
-        make_engine(url).dispose()
         postgres.drop(url)
 
 
 @pytest.fixture
 def engine(empty_database_url: str) -> Iterator[Engine]:
-    """An empty database with the schema at Alembic head, on each engine."""
+    """A new database with the schema at Alembic head, on each engine (``empty_database_url`` is its URL)."""
     database = make_engine(empty_database_url)
-    upgrade_schema(database)
     yield database
     database.dispose()
 

@@ -47,19 +47,36 @@ WORKBOOK_RELS = (
 )
 
 
-def xlsx(sheet_data: str | bytes, *, dimension: str | None = None, shared: str | None = None,
-         parts: dict[str, str | bytes] | None = None, before_data: str = "") -> bytes:
+def xlsx(
+    sheet_data: str | bytes,
+    *,
+    dimension: str | None = None,
+    shared: str | None = None,
+    parts: dict[str, str | bytes] | None = None,
+    before_data: str = "",
+) -> bytes:
     """A one-sheet workbook whose <sheetData> holds ``sheet_data`` (rows as XML)."""
     body = sheet_data.encode() if isinstance(sheet_data, str) else sheet_data
     dimension_xml = f'<dimension ref="{dimension}"/>' if dimension else ""
-    sheet = (f'<?xml version="1.0" encoding="UTF-8"?>{before_data}<worksheet xmlns="{MAIN_NS}">'
-             f"{dimension_xml}<sheetData>").encode() + body + b"</sheetData></worksheet>"
+    sheet = (
+        (
+            f'<?xml version="1.0" encoding="UTF-8"?>{before_data}<worksheet xmlns="{MAIN_NS}">'
+            f"{dimension_xml}<sheetData>"
+        ).encode()
+        + body
+        + b"</sheetData></worksheet>"
+    )
     files: dict[str, str | bytes] = {
-        "[Content_Types].xml": CONTENT_TYPES, "_rels/.rels": ROOT_RELS, "xl/workbook.xml": WORKBOOK,
-        "xl/_rels/workbook.xml.rels": WORKBOOK_RELS, "xl/worksheets/sheet1.xml": sheet,
+        "[Content_Types].xml": CONTENT_TYPES,
+        "_rels/.rels": ROOT_RELS,
+        "xl/workbook.xml": WORKBOOK,
+        "xl/_rels/workbook.xml.rels": WORKBOOK_RELS,
+        "xl/worksheets/sheet1.xml": sheet,
     }
     if shared is not None:
-        files["xl/sharedStrings.xml"] = f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN_NS}">{shared}</sst>'
+        files["xl/sharedStrings.xml"] = (
+            f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN_NS}">{shared}</sst>'
+        )
     files.update(parts or {})
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
@@ -69,7 +86,9 @@ def xlsx(sheet_data: str | bytes, *, dimension: str | None = None, shared: str |
 
 
 def inline_row(number: int, *values: str) -> str:
-    cells = "".join(f'<c r="{chr(65 + i)}{number}" t="inlineStr"><is><t>{v}</t></is></c>' for i, v in enumerate(values))
+    cells = "".join(
+        f'<c r="{chr(65 + i)}{number}" t="inlineStr"><is><t>{v}</t></is></c>' for i, v in enumerate(values)
+    )
     return f'<row r="{number}">{cells}</row>'
 
 
@@ -91,8 +110,9 @@ def header_trailing_semicolons(count: int) -> bytes:
 
 def dimension_bomb() -> bytes:
     """4.7 KB in the issue: the sheet declares A1:XFD1048576 and holds one cell on its last row."""
-    return xlsx(good_sheet_rows() + '<row r="1048576"><c r="A1048576"><v>1</v></c></row>',
-                dimension="A1:XFD1048576")
+    return xlsx(
+        good_sheet_rows() + '<row r="1048576"><c r="A1048576"><v>1</v></c></row>', dimension="A1:XFD1048576"
+    )
 
 
 def far_row() -> bytes:
@@ -118,8 +138,8 @@ def lying_sizes() -> bytes:
         start = 0
         while (start := data.find(signature, start)) != -1:
             name_at = start + (30 if signature == b"PK\x03\x04" else 46)
-            if data[name_at:name_at + len(name)] == name:
-                data[start + size_at:start + size_at + 4] = struct.pack("<I", 100)
+            if data[name_at : name_at + len(name)] == name:
+                data[start + size_at : start + size_at + 4] = struct.pack("<I", 100)
             start += 4
     return bytes(data)
 
@@ -130,21 +150,25 @@ def many_cells(count: int) -> bytes:
 
 
 def many_elements(count: int) -> bytes:
-    return xlsx(good_sheet_rows() + "<row r=\"3\">" + "<x/>" * count + "</row>")
+    return xlsx(good_sheet_rows() + '<row r="3">' + "<x/>" * count + "</row>")
 
 
 def many_rows_xlsx(data_rows: int) -> bytes:
-    rows = "".join(f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>S{n}</t></is></c></row>'
-                   for n in range(2, data_rows + 2))
+    rows = "".join(
+        f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>S{n}</t></is></c></row>'
+        for n in range(2, data_rows + 2)
+    )
     return xlsx(inline_row(1, *HEADER.split(";")) + rows)
 
 
 def many_rows_csv(data_rows: int) -> bytes:
-    return (HEADER + "\n" + "".join(f"S-{n};Áp kế;pressure;0–60 MPa;14/06/2024\n" for n in range(data_rows))).encode()
+    return (
+        HEADER + "\n" + "".join(f"S-{n};Áp kế;pressure;0–60 MPa;14/06/2024\n" for n in range(data_rows))
+    ).encode()
 
 
 def malformed_sheet() -> bytes:
-    return xlsx(good_sheet_rows() + "<row r=\"3\"><c r=\"A3\"><v>1</c></row>")
+    return xlsx(good_sheet_rows() + '<row r="3"><c r="A3"><v>1</c></row>')
 
 
 def malformed_workbook() -> bytes:
@@ -153,15 +177,21 @@ def malformed_workbook() -> bytes:
 
 def entity_bomb() -> bytes:
     """Billion laughs in the sheet: refused at the DTD, before any entity is expanded."""
-    dtd = ('<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">' +
-           "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(8)) + "]>")
-    return xlsx(inline_row(1, *HEADER.split(";")) + inline_row(2, "&i;", "x", "pressure", "0–1 MPa", "14/06/2024"),
-                before_data=dtd)
+    dtd = (
+        '<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">'
+        + "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(8))
+        + "]>"
+    )
+    return xlsx(
+        inline_row(1, *HEADER.split(";")) + inline_row(2, "&i;", "x", "pressure", "0–1 MPa", "14/06/2024"),
+        before_data=dtd,
+    )
 
 
 def shared_string_out_of_range() -> bytes:
-    return xlsx(good_sheet_rows() + '<row r="3"><c r="A3" t="s"><v>99999999</v></c></row>',
-                shared="<si><t>x</t></si>")
+    return xlsx(
+        good_sheet_rows() + '<row r="3"><c r="A3" t="s"><v>99999999</v></c></row>', shared="<si><t>x</t></si>"
+    )
 
 
 def not_a_number_cell() -> bytes:
@@ -173,8 +203,10 @@ def huge_exponent_csv(digits: int = 5000) -> bytes:
 
 
 def huge_exponent_xlsx(digits: int = 5000) -> bytes:
-    return xlsx(inline_row(1, *HEADER.split(";")) +
-                inline_row(2, "HOSTILE-1", "Áp kế", "pressure", f"0–1e{'9' * digits} MPa", "14/06/2024"))
+    return xlsx(
+        inline_row(1, *HEADER.split(";"))
+        + inline_row(2, "HOSTILE-1", "Áp kế", "pressure", f"0–1e{'9' * digits} MPa", "14/06/2024")
+    )
 
 
 def long_cell_csv(length: int) -> bytes:
@@ -183,20 +215,26 @@ def long_cell_csv(length: int) -> bytes:
 
 def long_cell_xlsx(length: int, *, shared: bool) -> bytes:
     if shared:
-        return xlsx(inline_row(1, *HEADER.split(";")) + '<row r="2"><c r="B2" t="s"><v>0</v></c></row>',
-                    shared=f"<si><t>{'x' * length}</t></si>")
+        return xlsx(
+            inline_row(1, *HEADER.split(";")) + '<row r="2"><c r="B2" t="s"><v>0</v></c></row>',
+            shared=f"<si><t>{'x' * length}</t></si>",
+        )
     return xlsx(inline_row(1, *HEADER.split(";")) + inline_row(2, "HOSTILE-1", "x" * length))
 
 
 def wide_header(columns: int) -> bytes:
-    return (";".join(f"c{i}" for i in range(columns)) + "\n" + ";".join("v" for _ in range(columns)) + "\n").encode()
+    return (
+        ";".join(f"c{i}" for i in range(columns)) + "\n" + ";".join("v" for _ in range(columns)) + "\n"
+    ).encode()
 
 
 def formula_without_value() -> bytes:
-    return xlsx(inline_row(1, *HEADER.split(";")) +
-                '<row r="2"><c r="A2" t="inlineStr"><is><t>HOSTILE-1</t></is></c><c r="B2"><f>CONCAT("Áp","kế")</f></c>'
-                '<c r="C2" t="inlineStr"><is><t>pressure</t></is></c><c r="D2" t="inlineStr"><is><t>0–60 MPa</t></is></c>'
-                '<c r="E2" t="inlineStr"><is><t>14/06/2024</t></is></c></row>')
+    return xlsx(
+        inline_row(1, *HEADER.split(";"))
+        + '<row r="2"><c r="A2" t="inlineStr"><is><t>HOSTILE-1</t></is></c><c r="B2"><f>CONCAT("Áp","kế")</f></c>'
+        '<c r="C2" t="inlineStr"><is><t>pressure</t></is></c><c r="D2" t="inlineStr"><is><t>0–60 MPa</t></is></c>'
+        '<c r="E2" t="inlineStr"><is><t>14/06/2024</t></is></c></row>'
+    )
 
 
 def many_parts(count: int) -> bytes:
@@ -215,7 +253,12 @@ def zip_claiming_encryption() -> bytes:
 
 def password_protected_office() -> bytes:
     """What Excel writes for an .xlsx with a password: an OLE container with an EncryptedPackage stream."""
-    return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + "EncryptedPackage".encode("utf-16-le") + b"\0" * 512
+    return (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        + b"\0" * 504
+        + "EncryptedPackage".encode("utf-16-le")
+        + b"\0" * 512
+    )
 
 
 def not_a_zip() -> bytes:

@@ -43,12 +43,33 @@ def open_app(**params: str) -> AppTest:
 def visible_texts(app: AppTest) -> list[str]:
     """Every string a user can read on the page: text elements, labels, metric values, table headers."""
     texts: list[str] = []
-    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error",
-                 "success", "text"):
+    for kind in (
+        "title",
+        "header",
+        "subheader",
+        "markdown",
+        "caption",
+        "info",
+        "warning",
+        "error",
+        "success",
+        "text",
+    ):
         texts += [str(element.value) for element in getattr(app, kind)]
     texts += [m.label for m in app.metric] + [str(m.value) for m in app.metric]
-    for kind in ("selectbox", "multiselect", "button", "radio", "date_input", "text_input",
-                 "number_input", "checkbox", "toggle", "select_slider", "slider"):
+    for kind in (
+        "selectbox",
+        "multiselect",
+        "button",
+        "radio",
+        "date_input",
+        "text_input",
+        "number_input",
+        "checkbox",
+        "toggle",
+        "select_slider",
+        "slider",
+    ):
         texts += [str(getattr(widget, "label", "")) for widget in getattr(app, kind)]
     for frame in app.dataframe:
         texts += [str(column) for column in frame.value.columns]

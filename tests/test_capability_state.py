@@ -48,18 +48,23 @@ def test_without_any_link_recorded_every_capability_counts(engine: Engine) -> No
 
 def test_a_standard_going_overdue_suspends_exactly_what_it_alone_supported(linked) -> None:  # type: ignore[no-untyped-def]
     engine, ids = linked
-    assert states(engine, BEFORE) == {ids["tq_verification"]: "at_risk",  # one standard only
-                                      ids["tq_calibration"]: "in_force",
-                                      ids["imts_thermometer"]: "suspended"}  # no standard at all
-    assert states(engine, NOW) == {ids["tq_verification"]: "suspended",
-                                   ids["tq_calibration"]: "at_risk",  # SOON-1 alone in date
-                                   ids["imts_thermometer"]: "suspended"}
+    assert states(engine, BEFORE) == {
+        ids["tq_verification"]: "at_risk",  # one standard only
+        ids["tq_calibration"]: "in_force",
+        ids["imts_thermometer"]: "suspended",
+    }  # no standard at all
+    assert states(engine, NOW) == {
+        ids["tq_verification"]: "suspended",
+        ids["tq_calibration"]: "at_risk",  # SOON-1 alone in date
+        ids["imts_thermometer"]: "suspended",
+    }
 
 
 def test_all_in_date_standards_due_within_the_window_put_a_capability_at_risk(linked) -> None:  # type: ignore[no-untyped-def]
     engine, ids = linked
     # on 10/11/2025 both are in date; OVERDUE-1 falls due on 01/12/2025, SOON-1 on 30/01/2026
     from datetime import date
+
     day = date(2025, 11, 10)
     assert states(engine, Filters(as_of=day))[ids["tq_calibration"]] == "in_force"
     assert states(engine, Filters(as_of=day, due_window_days=90))[ids["tq_calibration"]] == "at_risk"
@@ -73,7 +78,9 @@ def test_coverage_counts_only_capabilities_in_force_and_the_gap_opens(linked) ->
         gaps_before = coverage_gaps(session, Filters(as_of=BEFORE_MERGER, boundaries=Boundaries.AFTER_MERGER))
         gaps_now = coverage_gaps(session, NOW)
     assert set(zip(before["center_code"], before["service"], strict=True)) == {
-        ("C-TQ", "verification"), ("C-TQ", "calibration")}
+        ("C-TQ", "verification"),
+        ("C-TQ", "calibration"),
+    }
     assert set(zip(now["center_code"], now["service"], strict=True)) == {("C-TQ", "calibration")}
     pairs = lambda gaps: set(zip(gaps["region_code"], gaps["instrument_type_code"], strict=True))  # noqa: E731
     # the one gap the overdue standard opens: Tuyên Quang's pressure gauges, nobody else verifies them
@@ -90,11 +97,21 @@ def test_kpis_and_the_profile_count_only_capabilities_in_force(linked) -> None: 
         summary = center_summary(session, Filters(as_of=AS_OF, center="C-TQ"))
         backing = capability_standards(session, Filters(as_of=AS_OF, center="C-TQ"))
     assert summary is not None and (summary.capabilities, summary.designated_capabilities) == (1, 0)
-    rows = set(zip(backing["capability_id"], backing["equipment_id"], backing["status"], backing["in_date"],
-                   backing["state"], strict=True))
-    assert rows == {(ids["tq_verification"], ids["overdue"], "overdue", False, "suspended"),
-                    (ids["tq_calibration"], ids["overdue"], "overdue", False, "at_risk"),
-                    (ids["tq_calibration"], ids["due_soon"], "due_soon", True, "at_risk")}
+    rows = set(
+        zip(
+            backing["capability_id"],
+            backing["equipment_id"],
+            backing["status"],
+            backing["in_date"],
+            backing["state"],
+            strict=True,
+        )
+    )
+    assert rows == {
+        (ids["tq_verification"], ids["overdue"], "overdue", False, "suspended"),
+        (ids["tq_calibration"], ids["overdue"], "overdue", False, "at_risk"),
+        (ids["tq_calibration"], ids["due_soon"], "due_soon", True, "at_risk"),
+    }
 
 
 def test_the_finder_stops_offering_a_suspended_capability_that_day(linked) -> None:  # type: ignore[no-untyped-def]
@@ -106,7 +123,8 @@ def test_the_finder_stops_offering_a_suspended_capability_that_day(linked) -> No
         misses = closest_misses(session, NOW, **ask).set_index("capability_id")
     assert not misses.loc[ids["tq_verification"], "in_force"]
     assert misses.loc[ids["tq_verification"], "explanation_en"] == (
-        "This capability of Tuyen Quang center (C-TQ) is suspended: its standards are out of date.")
+        "This capability of Tuyen Quang center (C-TQ) is suspended: its standards are out of date."
+    )
     assert "tạm ngừng" in misses.loc[ids["tq_verification"], "explanation_vi"]
 
 
@@ -122,7 +140,8 @@ def test_what_the_network_loses_lists_the_suspensions_and_the_gap(linked) -> Non
     assert list(loss.suspended["state_now"]) == ["at_risk"]
     assert loss.suspended["nearest_center"].isna().all()  # nobody else verifies pressure gauges
     assert set(zip(loss.gaps["region_code"], loss.gaps["instrument_type_code"], strict=True)) == {
-        ("08", "pressure_gauge")}
+        ("08", "pressure_gauge")
+    }
     assert loss.suspect_chain.empty  # its latest certificate passed
     # at AS_OF SOON-1 is the calibration's last standard in date; the verification is suspended already
     assert list(later.suspended["capability_id"]) == [ids["tq_calibration"]]

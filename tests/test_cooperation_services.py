@@ -41,18 +41,35 @@ def coop(engine: Engine) -> tuple[Engine, dict[str, int]]:
         ids = tiny_network.build(session)
         a1 = session.exec(select(m.Agreement).where(m.Agreement.center_id == ids["tq"])).one()
         a2 = session.exec(select(m.Agreement).where(m.Agreement.center_id == ids["hg"])).one()
-        a3 = m.Agreement(institute_id=ids["imts"], center_id=ids["tq"], title_vi="HĐ cũ", title_en="Old contract",
-                         stage="signed", proposed_on=D(2022, 1, 10), signed_on=D(2022, 3, 1),
-                         expires_on=D(2025, 3, 1), scope_fields="T", source="test source", is_demo=False)
+        a3 = m.Agreement(
+            institute_id=ids["imts"],
+            center_id=ids["tq"],
+            title_vi="HĐ cũ",
+            title_en="Old contract",
+            stage="signed",
+            proposed_on=D(2022, 1, 10),
+            signed_on=D(2022, 3, 1),
+            expires_on=D(2025, 3, 1),
+            scope_fields="T",
+            source="test source",
+            is_demo=False,
+        )
         session.add(a3)
         session.flush()
         session.add(m.AgreementEvent(agreement_id=a3.id, stage="proposed", changed_on=D(2022, 1, 10)))
         session.add(m.AgreementEvent(agreement_id=a3.id, stage="signed", changed_on=D(2022, 3, 1)))
 
         def event(held_on: date, kind: str, place: str, demo: bool, *centers: int) -> int:
-            item = m.Event(held_on=held_on, place_vi=place, place_en=place, title_vi=f"{kind} {place}",
-                           title_en=f"{kind} {place}", kind=kind, source="IMTS" if not demo else "demo",
-                           is_demo=demo)
+            item = m.Event(
+                held_on=held_on,
+                place_vi=place,
+                place_en=place,
+                title_vi=f"{kind} {place}",
+                title_en=f"{kind} {place}",
+                kind=kind,
+                source="IMTS" if not demo else "demo",
+                is_demo=demo,
+            )
             session.add(item)
             session.flush()
             for center in centers:
@@ -60,8 +77,12 @@ def coop(engine: Engine) -> tuple[Engine, dict[str, int]]:
             return int(item.id)  # type: ignore[arg-type]
 
         extra = {
-            "a1": int(a1.id), "a2": int(a2.id), "a3": int(a3.id),  # type: ignore[arg-type]
-            "e1": event(D(2024, 6, 14), "conference", "Hạ Long, Quảng Ninh", False, ids["imts"], ids["tq"], ids["hg"]),
+            "a1": int(a1.id),
+            "a2": int(a2.id),
+            "a3": int(a3.id),  # type: ignore[arg-type]
+            "e1": event(
+                D(2024, 6, 14), "conference", "Hạ Long, Quảng Ninh", False, ids["imts"], ids["tq"], ids["hg"]
+            ),
             "e2": event(D(2024, 9, 1), "signing", "Tuyên Quang", False, ids["imts"], ids["tq"]),
             "e3": event(D(2025, 10, 1), "training", "C-TQ", True, ids["tq"], ids["imts"]),
             "e4": event(D(2026, 3, 1), "audit", "C-TQ", True, ids["tq"]),
@@ -117,8 +138,10 @@ def test_timeline_segments_follow_the_stage_history(coop) -> None:
     by_id = {value: key for key, value in ids.items() if key.startswith("a")}
 
     def spans(frame) -> set[tuple[str, str, date, date, bool]]:  # type: ignore[no-untyped-def]
-        return {(by_id[row.agreement_id], row.stage, row.start_on, row.end_on, bool(row.planned))
-                for row in frame.itertuples()}
+        return {
+            (by_id[row.agreement_id], row.stage, row.start_on, row.end_on, bool(row.planned))
+            for row in frame.itertuples()
+        }
 
     assert spans(now) == {
         ("a1", "proposed", D(2024, 7, 1), D(2024, 7, 20), False),
@@ -147,8 +170,12 @@ def test_events_up_to_the_day_with_their_parties(coop) -> None:
     assert list(events["participants"]) == [3, 2, 1, 2]
     assert list(events["is_demo"]) == [False, False, True, True]
     # the institute by its code first, provincial centers by their province
-    assert list(events["parties_vi"]) == ["IMTS – Hà Giang – Tuyên Quang", "IMTS – Tuyên Quang", "Hà Giang",
-                                          "IMTS – Tuyên Quang"]
+    assert list(events["parties_vi"]) == [
+        "IMTS – Hà Giang – Tuyên Quang",
+        "IMTS – Tuyên Quang",
+        "Hà Giang",
+        "IMTS – Tuyên Quang",
+    ]
     assert events.loc[1, "parties_en"] == "IMTS – Tuyen Quang"
 
 
@@ -170,8 +197,9 @@ def test_center_filter_reaches_events_and_agreements_of_merged_centers(coop) -> 
         tq = timeline(session, Filters(as_of=AS_OF, center="C-TQ"))
         imts = stage_summary(session, Filters(as_of=AS_OF, center="IMTS"))
         imts_events = event_list(session, Filters(as_of=AS_OF, center="IMTS"))
-        hg_before = stage_summary(session, Filters(as_of=BEFORE_MERGER, province="02",
-                                                   boundaries=Boundaries.BEFORE_MERGER))
+        hg_before = stage_summary(
+            session, Filters(as_of=BEFORE_MERGER, province="02", boundaries=Boundaries.BEFORE_MERGER)
+        )
     # Hà Giang's center passed to Tuyên Quang's on 01/07/2025, its agreement and events with it
     assert set(tq.agreements["agreement_id"]) == {ids["a1"], ids["a2"], ids["a3"]}
     assert set(tq.events["event_id"]) == {ids["e1"], ids["e2"], ids["e3"], ids["e5"]}
@@ -188,8 +216,14 @@ def test_scope_matrix_lists_every_agreement_and_field_pair(coop) -> None:
     by_id = {value: key for key, value in ids.items() if key.startswith("a")}
     cells = [(by_id[row.agreement_id], row.field_code, bool(row.in_scope)) for row in matrix.itertuples()]
     # signed first, then expired, then cancelled; fields in their order
-    assert cells == [("a1", "P", True), ("a1", "T", True), ("a3", "P", False), ("a3", "T", True),
-                     ("a2", "P", True), ("a2", "T", False)]
+    assert cells == [
+        ("a1", "P", True),
+        ("a1", "T", True),
+        ("a3", "P", False),
+        ("a3", "T", True),
+        ("a2", "P", True),
+        ("a2", "T", False),
+    ]
     assert list(matrix["stage"]) == ["signed", "signed", "expired", "expired", "cancelled", "cancelled"]
     assert list(matrix["is_demo"]) == [True, True, False, False, True, True]
     assert set(pressure["agreement_id"]) == {ids["a1"], ids["a2"]}
@@ -230,21 +264,33 @@ def test_an_empty_database_gives_empty_frames_not_errors(engine: Engine) -> None
 
 # --- the pure chart helpers ------------------------------------------------------------------
 
+
 def test_milestone_words_name_the_day_the_place_and_the_parties(coop) -> None:
     from ui.charts_cooperation import milestone_lines, milestone_text
 
     engine, _ = coop
     with Session(engine) as session:
         marks = timeline(session, Filters(as_of=AS_OF)).milestones
-    assert milestone_lines(marks.iloc[1], "vi") == ["01/09/2024 · Tuyên Quang: ký hợp đồng IMTS – Tuyên Quang"]
+    assert milestone_lines(marks.iloc[1], "vi") == [
+        "01/09/2024 · Tuyên Quang: ký hợp đồng IMTS – Tuyên Quang"
+    ]
     # the fixture writes the place the same in both languages
-    assert milestone_lines(marks.iloc[1], "en") == ["01/09/2024 · Tuyên Quang: IMTS – Tuyen Quang contract signed"]
+    assert milestone_lines(marks.iloc[1], "en") == [
+        "01/09/2024 · Tuyên Quang: IMTS – Tuyen Quang contract signed"
+    ]
     assert milestone_text(marks.iloc[0], "vi") == (
         "14/06/2024 · Hạ Long: hội nghị tăng cường hợp tác IMTS – các trung tâm kỹ thuật phía Bắc"
     )
-    both = {"held_on": D(2024, 6, 14), "kinds": "conference,signing", "place_vi": "Hạ Long, Quảng Ninh",
-            "place_en": "Ha Long, Quang Ninh", "signing_parties_vi": "IMTS – Hải Phòng",
-            "signing_parties_en": "IMTS – Hai Phong", "titles_vi": "", "titles_en": ""}
+    both = {
+        "held_on": D(2024, 6, 14),
+        "kinds": "conference,signing",
+        "place_vi": "Hạ Long, Quảng Ninh",
+        "place_en": "Ha Long, Quang Ninh",
+        "signing_parties_vi": "IMTS – Hải Phòng",
+        "signing_parties_en": "IMTS – Hai Phong",
+        "titles_vi": "",
+        "titles_en": "",
+    }
     assert milestone_lines(both, "vi")[0] == "14/06/2024 · Hạ Long: ký hợp đồng IMTS – Hải Phòng"
     assert milestone_lines(both, "en")[0] == "14/06/2024 · Ha Long: IMTS – Hai Phong contract signed"
 
@@ -260,10 +306,15 @@ def test_timeline_chart_rules_the_real_days_and_stays_small(coop) -> None:
     datasets = spec["datasets"].values()
     assert all(len(rows) < 5000 for rows in datasets)
     labels = [row["label"] for rows in datasets for row in rows if "label" in row and "text" in row]
-    assert labels == ["14/06/2024 · Hạ Long: hội nghị tăng cường hợp tác IMTS – các trung tâm kỹ thuật phía Bắc",
-                      "01/09/2024 · Tuyên Quang: ký hợp đồng IMTS – Tuyên Quang"]
-    rules = [layer for layer in spec["layer"] if layer["mark"].get("type") == "rule"
-             and layer["mark"].get("color") == "#B71C1C"]
+    assert labels == [
+        "14/06/2024 · Hạ Long: hội nghị tăng cường hợp tác IMTS – các trung tâm kỹ thuật phía Bắc",
+        "01/09/2024 · Tuyên Quang: ký hợp đồng IMTS – Tuyên Quang",
+    ]
+    rules = [
+        layer
+        for layer in spec["layer"]
+        if layer["mark"].get("type") == "rule" and layer["mark"].get("color") == "#B71C1C"
+    ]
     assert len(rules) == 1
     rows = {row["row"] for rows in datasets for row in rows if "row" in row}
     assert "★ C-TQ · Tuyên Quang" in rows and "C-HG · Hà Giang" in rows
@@ -284,18 +335,42 @@ def real(engine: Engine) -> tuple[Engine, dict[str, int]]:
     published scope or term; and a real conference whose source names only IMTS and C-TQ."""
     with Session(engine) as session:
         ids = tiny_network.build(session)
-        contract = m.Agreement(institute_id=ids["imts"], center_id=ids["tq"], title_vi="HĐ hợp tác",
-                               title_en="Cooperation contract", stage="signed", proposed_on=D(2024, 6, 14),
-                               signed_on=D(2024, 6, 14), expires_on=None, scope_fields="", source=SOURCE,
-                               is_demo=False)
+        contract = m.Agreement(
+            institute_id=ids["imts"],
+            center_id=ids["tq"],
+            title_vi="HĐ hợp tác",
+            title_en="Cooperation contract",
+            stage="signed",
+            proposed_on=D(2024, 6, 14),
+            signed_on=D(2024, 6, 14),
+            expires_on=None,
+            scope_fields="",
+            source=SOURCE,
+            is_demo=False,
+        )
         session.add(contract)
         session.flush()
         session.add(m.AgreementEvent(agreement_id=contract.id, stage="signed", changed_on=D(2024, 6, 14)))
-        conference = m.Event(held_on=D(2024, 6, 14), place_vi="Hạ Long, Quảng Ninh", place_en="Ha Long, Quang Ninh",
-                             title_vi="Hội nghị", title_en="Conference", kind="conference", source=SOURCE,
-                             is_demo=False)
-        demo = m.Event(held_on=D(2025, 3, 3), place_vi="Hà Nội", place_en="Ha Noi", title_vi="Hội nghị minh họa",
-                       title_en="Demo conference", kind="conference", source="demo", is_demo=True)
+        conference = m.Event(
+            held_on=D(2024, 6, 14),
+            place_vi="Hạ Long, Quảng Ninh",
+            place_en="Ha Long, Quang Ninh",
+            title_vi="Hội nghị",
+            title_en="Conference",
+            kind="conference",
+            source=SOURCE,
+            is_demo=False,
+        )
+        demo = m.Event(
+            held_on=D(2025, 3, 3),
+            place_vi="Hà Nội",
+            place_en="Ha Noi",
+            title_vi="Hội nghị minh họa",
+            title_en="Demo conference",
+            kind="conference",
+            source="demo",
+            is_demo=True,
+        )
         session.add_all([conference, demo])
         session.flush()
         for center in ("imts", "tq"):
@@ -361,9 +436,13 @@ def test_a_real_conference_lists_whom_its_source_names_and_says_the_rest_is_unpu
     with Session(engine) as session:
         events = event_list(session, Filters(as_of=AS_OF)).set_index("event_id")
     conference = events.loc[ids["conference"]]
-    assert conference["participants_vi"] == "IMTS, Trung tâm Tuyên Quang; danh sách các tỉnh tham dự chưa công bố"
-    assert conference["participants_en"] == ("IMTS, Tuyen Quang center; the list of provinces attending has not "
-                                             "been published")
+    assert (
+        conference["participants_vi"]
+        == "IMTS, Trung tâm Tuyên Quang; danh sách các tỉnh tham dự chưa công bố"
+    )
+    assert conference["participants_en"] == (
+        "IMTS, Tuyen Quang center; the list of provinces attending has not been published"
+    )
     assert conference["source_label_vi"] == "Nguồn: Sở KH&CN Điện Biên, 18/06/2024"
     assert events.loc[ids["demo"], "participants_en"] == "IMTS, Tuyen Quang center"  # a demo list is whole
     assert not isinstance(events.loc[ids["demo"], "source_url"], str)  # "demo" is no address
@@ -386,8 +465,12 @@ def test_the_charts_show_unpublished_scope_and_stages_as_such(real) -> None:
     real_cells = [cell for cell in cells if cell["agreement_id"] == ids["real"]]
     assert {(cell["tick"], cell["cell"]) for cell in real_cells} == {("?", "Chưa công bố phạm vi")}
     spec = agreement_timeline(story, "en").to_dict()
-    words = {row["stage_label"] for rows in spec["datasets"].values() for row in rows
-             if str(row.get("row", "")).startswith("★ C-TQ") and "proposed_on" in row}
+    words = {
+        row["stage_label"]
+        for rows in spec["datasets"].values()
+        for row in rows
+        if str(row.get("row", "")).startswith("★ C-TQ") and "proposed_on" in row
+    }
     assert "Signed; later stages: not published" in words
 
 
@@ -398,7 +481,8 @@ def test_a_source_is_cited_by_publisher_and_day() -> None:
     # Markdown: the stored words are escaped, so they can only ever read as words
     assert citation_link(SOURCE, "vi") == f"[Nguồn: Sở KH\\&CN Điện Biên, 18/06/2024]({SOURCE})"
     assert citation_link("http://example.org/a)![x](http://t)", "en") == (
-        "[Source: example.org](http://example.org/a%29!%5Bx%5D%28http://t%29)")
+        "[Source: example.org](http://example.org/a%29!%5Bx%5D%28http://t%29)"
+    )
     assert citation("https://example.org/news/1", "en") == "Source: example.org"
     assert citation("demo (Hà Giang)", "vi") == "demo (Hà Giang)"  # not an address: as written
     assert source_url("IMTS, 14/06/2024") is None

@@ -49,32 +49,77 @@ def network(engine: Engine) -> tuple[Engine, dict[str, int]]:
         centers = {c.code: c for c in session.exec(select(m.Center)).all()}
         session.add(m.MeasurementField(code="QM", name_vi="Hóa lý", name_en="Physico-chemical", sort_order=3))
         session.flush()
-        session.add(m.Quantity(code="alcohol", field_code="QM", name_vi="Nồng độ cồn", name_en="Alcohol",
-                               si_unit="mg/L"))
+        session.add(
+            m.Quantity(
+                code="alcohol", field_code="QM", name_vi="Nồng độ cồn", name_en="Alcohol", si_unit="mg/L"
+            )
+        )
         session.flush()
-        session.add(m.InstrumentType(code="breath_alcohol", quantity_code="alcohol", name_vi="Máy đo nồng độ cồn",
-                                     name_en="Breath-alcohol analyser", legally_controlled=True,
-                                     verification_interval_months=12))
-        session.add(m.Capability(center_id=centers["C-HG"].id, instrument_type_code="clinical_thermometer",
-                                 service="verification", range_text="35–42 °C", range_min_si=308.15,
-                                 range_max_si=315.15, uncertainty_value=0.1, uncertainty_unit="K",
-                                 annual_capacity=500, accredited=True))
+        session.add(
+            m.InstrumentType(
+                code="breath_alcohol",
+                quantity_code="alcohol",
+                name_vi="Máy đo nồng độ cồn",
+                name_en="Breath-alcohol analyser",
+                legally_controlled=True,
+                verification_interval_months=12,
+            )
+        )
+        session.add(
+            m.Capability(
+                center_id=centers["C-HG"].id,
+                instrument_type_code="clinical_thermometer",
+                service="verification",
+                range_text="35–42 °C",
+                range_min_si=308.15,
+                range_max_si=315.15,
+                uncertainty_value=0.1,
+                uncertainty_unit="K",
+                annual_capacity=500,
+                accredited=True,
+            )
+        )
         session.flush()
-        due_in = {"D+30": ("C-TQ", 30), "D+31": ("C-TQ", 31), "D+60": ("C-TQ", 60), "D+61": ("C-TQ", 61),
-                  "D+90": ("C-TQ", 90), "D+91": ("C-TQ", 91), "D+0": ("IMTS", 0), "D-1": ("IMTS", -1),
-                  "HG+30": ("C-HG", 30)}
+        due_in = {
+            "D+30": ("C-TQ", 30),
+            "D+31": ("C-TQ", 31),
+            "D+60": ("C-TQ", 60),
+            "D+61": ("C-TQ", 61),
+            "D+90": ("C-TQ", 90),
+            "D+91": ("C-TQ", 91),
+            "D+0": ("IMTS", 0),
+            "D-1": ("IMTS", -1),
+            "HG+30": ("C-HG", 30),
+        }
         for number, (serial, (code, days)) in enumerate(due_in.items(), start=100):
             item = m.Equipment(
-                center_id=centers[code].id, quantity_code="pressure", instrument_type_code="pressure_gauge",
-                name="Áp kế", manufacturer="WIKA", model="CPG", serial_no=serial, range_min=0, range_max=1,
-                range_unit="MPa", range_min_si=0, range_max_si=1e6, acquired_on=date(2020, 1, 1),
+                center_id=centers[code].id,
+                quantity_code="pressure",
+                instrument_type_code="pressure_gauge",
+                name="Áp kế",
+                manufacturer="WIKA",
+                model="CPG",
+                serial_no=serial,
+                range_min=0,
+                range_max=1,
+                range_unit="MPa",
+                range_min_si=0,
+                range_max_si=1e6,
+                acquired_on=date(2020, 1, 1),
             )
             session.add(item)
             session.flush()
-            add_calibration(session, m.CalibrationRecord(
-                equipment_id=item.id, calibrated_on=date(2025, 12, 1), due_on=AS_OF + timedelta(days=days),
-                provider_center_id=centers["IMTS"].id, provider_name="IMTS", certificate_no=f"IMTS-{number}",
-            ))
+            add_calibration(
+                session,
+                m.CalibrationRecord(
+                    equipment_id=item.id,
+                    calibrated_on=date(2025, 12, 1),
+                    due_on=AS_OF + timedelta(days=days),
+                    provider_center_id=centers["IMTS"].id,
+                    provider_name="IMTS",
+                    certificate_no=f"IMTS-{number}",
+                ),
+            )
             ids[serial] = int(item.id)  # type: ignore[arg-type]
         session.commit()
     return engine, ids
@@ -83,17 +128,25 @@ def network(engine: Engine) -> tuple[Engine, dict[str, int]]:
 def counts_by_center(engine: Engine, filters: Filters) -> dict[str, dict[str, int]]:
     with Session(engine) as session:
         frame = due_bucket_counts(session, filters)
-    return {code: dict(zip(rows["bucket"], rows["equipment"], strict=True))
-            for code, rows in frame.groupby("center_code")}
+    return {
+        code: dict(zip(rows["bucket"], rows["equipment"], strict=True))
+        for code, rows in frame.groupby("center_code")
+    }
 
 
 def test_buckets_follow_the_due_soon_window_then_60_and_90_days() -> None:
     assert [(b.code, b.from_days, b.to_days) for b in due_buckets(30)] == [
-        ("overdue", None, -1), ("due_soon", 0, 30), ("due_by_60", 31, 60), ("due_by_90", 61, 90),
-        ("in_date", 91, None), ("never", None, None),
+        ("overdue", None, -1),
+        ("due_soon", 0, 30),
+        ("due_by_60", 31, 60),
+        ("due_by_90", 61, 90),
+        ("in_date", 91, None),
+        ("never", None, None),
     ]
-    assert [(b.code, b.from_days, b.to_days) for b in due_buckets(7)][1:3] == [("due_soon", 0, 7),
-                                                                               ("due_by_60", 8, 60)]
+    assert [(b.code, b.from_days, b.to_days) for b in due_buckets(7)][1:3] == [
+        ("due_soon", 0, 7),
+        ("due_by_60", 8, 60),
+    ]
     assert bucket_order(60) == ["overdue", "due_soon", "due_by_90", "in_date", "never"]
     assert [(b.code, b.from_days) for b in due_buckets(180)][1:3] == [("due_soon", 0), ("in_date", 181)]
 
@@ -128,7 +181,13 @@ def test_bucket_table_has_one_row_per_center_and_a_total(network) -> None:
     engine, _ = network
     with Session(engine) as session:
         table = bucket_table(due_bucket_counts(session, Filters(as_of=AS_OF)), 30)
-    assert list(table.columns) == ["center_code", "center_name_vi", "center_name_en", *bucket_order(30), "total"]
+    assert list(table.columns) == [
+        "center_code",
+        "center_name_vi",
+        "center_name_en",
+        *bucket_order(30),
+        "total",
+    ]
     assert table.set_index("center_code")["total"].to_dict() == {"C-TQ": 11, "IMTS": 2}
     assert table.loc[table["center_code"] == "IMTS", "in_date"].item() == 0
 
@@ -138,10 +197,23 @@ def test_action_list_is_overdue_and_due_soon_earliest_first(network) -> None:
     engine, ids = network
     with Session(engine) as session:
         todo = action_list(session, Filters(as_of=AS_OF))
-    assert list(todo["equipment_id"]) == [ids["overdue"], ids["D-1"], ids["D+0"], ids["due_soon"], ids["D+30"],
-                                          ids["HG+30"]]
+    assert list(todo["equipment_id"]) == [
+        ids["overdue"],
+        ids["D-1"],
+        ids["D+0"],
+        ids["due_soon"],
+        ids["D+30"],
+        ids["HG+30"],
+    ]
     assert list(todo["days_to_due"]) == [-45, -1, 0, 15, 30, 30]
-    assert list(todo["status"].astype(str)) == ["overdue", "overdue", "due_soon", "due_soon", "due_soon", "due_soon"]
+    assert list(todo["status"].astype(str)) == [
+        "overdue",
+        "overdue",
+        "due_soon",
+        "due_soon",
+        "due_soon",
+        "due_soon",
+    ]
     assert list(todo["center_code"]) == ["C-TQ", "IMTS", "IMTS", "C-TQ", "C-TQ", "C-TQ"]
     assert todo["type_name_en"].eq("Pressure gauge").all()
 
@@ -196,7 +268,8 @@ def test_a_verification_is_never_reported_as_accredited(network) -> None:
     assert "accredited" not in set(matrix["cell"])
     designated = matrix[matrix["designated"]]
     assert list(zip(designated["center_code"], designated["instrument_type_code"], strict=True)) == [
-        ("C-TQ", "pressure_gauge")]
+        ("C-TQ", "pressure_gauge")
+    ]
 
 
 def test_an_accredited_calibration_shows_as_accredited_and_never_as_designated(network) -> None:
@@ -223,14 +296,25 @@ def test_the_matrix_chart_names_designation_for_verification_and_accreditation_o
 
     def legend(chart) -> list[str]:  # type: ignore[no-untyped-def]
         spec = chart.to_dict()
-        return next(layer["encoding"]["color"]["scale"]["domain"] for layer in spec["layer"]
-                    if "color" in layer.get("encoding", {}))
+        return next(
+            layer["encoding"]["color"]["scale"]["domain"]
+            for layer in spec["layer"]
+            if "color" in layer.get("encoding", {})
+        )
 
     assert legend(service_matrix_heatmap(verification, "verification", "vi")) == [
-        "◆ Được chỉ định", "✓ Có cung cấp", "Không cung cấp"]
+        "◆ Được chỉ định",
+        "✓ Có cung cấp",
+        "Không cung cấp",
+    ]
     assert legend(service_matrix_heatmap(calibration, "calibration", "en")) == [
-        "★ Accredited (VILAS)", "✓ Service offered", "Not offered"]
-    rows = next(iter(service_matrix_heatmap(verification, "verification", "en").to_dict()["datasets"].values()))
+        "★ Accredited (VILAS)",
+        "✓ Service offered",
+        "Not offered",
+    ]
+    rows = next(
+        iter(service_matrix_heatmap(verification, "verification", "en").to_dict()["datasets"].values())
+    )
     labels = {(row["center_code"], row["instrument_type_code"]): row["cell_label"] for row in rows}
     assert labels[("C-TQ", "pressure_gauge")] == "◆ Designated"
 
@@ -241,7 +325,8 @@ def test_matrix_before_the_merger_shows_the_closed_center_itself(network) -> Non
         matrix = service_matrix(session, Filters(as_of=BEFORE_MERGER), service_code="verification")
     offered = matrix[matrix["cell"] != "none"]
     assert set(zip(offered["center_code"], offered["instrument_type_code"], strict=True)) == {
-        ("C-TQ", "pressure_gauge"), ("C-HG", "clinical_thermometer"),
+        ("C-TQ", "pressure_gauge"),
+        ("C-HG", "clinical_thermometer"),
     }
     assert set(matrix["center_code"]) == {"IMTS", "C-TQ", "C-HG"}
 
@@ -255,10 +340,21 @@ def test_matrix_for_calibration_and_testing(network) -> None:
         with pytest.raises(ValueError):
             service_matrix(session, Filters(as_of=AS_OF), service_code="repair")
     # only thermometers are calibrated anywhere: one column; IMTS offers it without accreditation
-    assert calibration[["center_code", "instrument_type_code", "cell", "annual_capacity"]].to_dict("records") == [
-        {"center_code": "C-TQ", "instrument_type_code": "clinical_thermometer", "cell": "none", "annual_capacity": 0},
-        {"center_code": "IMTS", "instrument_type_code": "clinical_thermometer", "cell": "offered",
-         "annual_capacity": 300},
+    assert calibration[["center_code", "instrument_type_code", "cell", "annual_capacity"]].to_dict(
+        "records"
+    ) == [
+        {
+            "center_code": "C-TQ",
+            "instrument_type_code": "clinical_thermometer",
+            "cell": "none",
+            "annual_capacity": 0,
+        },
+        {
+            "center_code": "IMTS",
+            "instrument_type_code": "clinical_thermometer",
+            "cell": "offered",
+            "annual_capacity": 300,
+        },
     ]
     assert testing.empty
     assert list(hanoi["center_code"]) == ["IMTS"]
@@ -278,8 +374,12 @@ def test_gaps_name_the_nearest_center_and_its_distance(network) -> None:
         gaps = gaps_with_nearest(session, Filters(as_of=AS_OF))
     rows = {(r.region_code, r.instrument_type_code): r for r in gaps.itertuples()}
     # Tuyên Quang verifies gauges and (through Hà Giang's old center) thermometers; Hà Nội neither
-    assert set(rows) == {("01", "pressure_gauge"), ("01", "clinical_thermometer"), ("01", "breath_alcohol"),
-                         ("08", "breath_alcohol")}
+    assert set(rows) == {
+        ("01", "pressure_gauge"),
+        ("01", "clinical_thermometer"),
+        ("01", "breath_alcohol"),
+        ("08", "breath_alcohol"),
+    }
     for key in [("01", "pressure_gauge"), ("01", "clinical_thermometer")]:
         assert rows[key].nearest_center == "C-TQ"
         assert rows[key].nearest_name_en == "Tuyen Quang center"
@@ -307,7 +407,8 @@ def test_calendar_counts_per_center_and_day(network) -> None:
         {"center_code": "C-TQ", "due_on": date(2026, 2, 15), "equipment": 1},
     ]
     assert march_tq[["due_on", "equipment"]].to_dict("records") == [
-        {"due_on": date(2026, 3, 16), "equipment": 1}, {"due_on": date(2026, 3, 17), "equipment": 1},
+        {"due_on": date(2026, 3, 16), "equipment": 1},
+        {"due_on": date(2026, 3, 17), "equipment": 1},
     ]
 
 

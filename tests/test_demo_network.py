@@ -86,13 +86,16 @@ def test_each_database_records_the_day_it_describes(earlier: Engine, later: Engi
 
 
 def test_the_equipment_snapshot_matches_its_certificate_history(later: Engine) -> None:
-    mismatches = _rows(later, """
+    mismatches = _rows(
+        later,
+        """
         SELECT e.id FROM equipment e
         LEFT JOIN calibration_record c ON c.id = (
             SELECT c2.id FROM calibration_record c2 WHERE c2.equipment_id = e.id
             ORDER BY c2.calibrated_on DESC, c2.id DESC LIMIT 1)
         WHERE COALESCE(e.last_calibrated_on, '') != COALESCE(c.calibrated_on, '')
-           OR COALESCE(e.next_due_on, '') != COALESCE(c.due_on, '')""")
+           OR COALESCE(e.next_due_on, '') != COALESCE(c.due_on, '')""",
+    )
     assert mismatches == []
 
 
@@ -102,75 +105,119 @@ _EQUIPMENT = """SELECT id, quantity_code, range_min_si, range_max_si, uncertaint
 
 
 def _equipment(engine: Engine) -> dict[int, dict[str, object]]:
-    keys = ["id", "quantity_code", "range_min_si", "range_max_si", "uncertainty_value", "uncertainty_unit",
-            "uncertainty_relative", "is_reference_standard", "center_id"]
+    keys = [
+        "id",
+        "quantity_code",
+        "range_min_si",
+        "range_max_si",
+        "uncertainty_value",
+        "uncertainty_unit",
+        "uncertainty_relative",
+        "is_reference_standard",
+        "center_id",
+    ]
     return {row[0]: dict(zip(keys, row, strict=True)) for row in _rows(engine, _EQUIPMENT)}
 
 
 def test_every_certificates_standard_covers_the_item_with_a_ratio_of_at_least_4(later: Engine) -> None:
     equipment = _equipment(later)
-    pairs = _rows(later, "SELECT id, equipment_id, standard_used_id FROM calibration_record "
-                         "WHERE standard_used_id IS NOT NULL")
-    unfit = [cert for cert, item, standard in pairs if not can_calibrate(equipment[standard], equipment[item])]
+    pairs = _rows(
+        later,
+        "SELECT id, equipment_id, standard_used_id FROM calibration_record "
+        "WHERE standard_used_id IS NOT NULL",
+    )
+    unfit = [
+        cert for cert, item, standard in pairs if not can_calibrate(equipment[standard], equipment[item])
+    ]
     assert len(pairs) > 1000
     assert unfit == []
 
 
 def test_most_certificates_issued_in_the_network_name_their_standard(later: Engine) -> None:
-    (total, named), = _rows(later, "SELECT COUNT(*), SUM(CASE WHEN standard_used_id IS NULL THEN 0 ELSE 1 END) "
-                                   "FROM calibration_record WHERE provider_center_id IS NOT NULL")
+    ((total, named),) = _rows(
+        later,
+        "SELECT COUNT(*), SUM(CASE WHEN standard_used_id IS NULL THEN 0 ELSE 1 END) "
+        "FROM calibration_record WHERE provider_center_id IS NOT NULL",
+    )
     assert named / total > 0.95
 
 
 def test_no_certificate_states_an_uncertainty_of_zero(later: Engine) -> None:
-    assert _rows(later, "SELECT COUNT(*) FROM calibration_record WHERE uncertainty IS NULL OR uncertainty <= 0") == [(0,)]
+    assert _rows(
+        later, "SELECT COUNT(*) FROM calibration_record WHERE uncertainty IS NULL OR uncertainty <= 0"
+    ) == [(0,)]
 
 
 def test_national_standards_are_calibrated_abroad_and_standards_by_a_higher_level(later: Engine) -> None:
-    vmi_refs = _rows(later, """
+    vmi_refs = _rows(
+        later,
+        """
         SELECT DISTINCT c.provider_name FROM calibration_record c JOIN equipment e ON e.id = c.equipment_id
         JOIN center k ON k.id = e.center_id WHERE k.code = 'VMI' AND e.is_reference_standard
-          AND c.provider_center_id IS NULL""")
-    assert {name for (name,) in vmi_refs} <= {"BIPM", "PTB (Germany)", "KRISS (Korea)", "NMIJ (Japan)", "NIST (USA)"}
+          AND c.provider_center_id IS NULL""",
+    )
+    assert {name for (name,) in vmi_refs} <= {
+        "BIPM",
+        "PTB (Germany)",
+        "KRISS (Korea)",
+        "NMIJ (Japan)",
+        "NIST (USA)",
+    }
     # a provincial center's reference standard is calibrated by VMI or IMTS, never by itself
-    own = _rows(later, """
+    own = _rows(
+        later,
+        """
         SELECT COUNT(*) FROM calibration_record c JOIN equipment e ON e.id = c.equipment_id
         JOIN center k ON k.id = e.center_id
         WHERE e.is_reference_standard AND k.kind != 'national_institute'
           AND c.provider_center_id IS NOT NULL AND c.provider_center_id NOT IN
-              (SELECT id FROM center WHERE kind = 'national_institute')""")
+              (SELECT id FROM center WHERE kind = 'national_institute')""",
+    )
     assert own == [(0,)]
 
 
 def test_reference_standards_get_their_first_certificate_when_acquired(later: Engine) -> None:
-    late = _rows(later, """
+    late = _rows(
+        later,
+        """
         SELECT e.id FROM equipment e WHERE e.is_reference_standard AND e.acquired_on >= :start
           AND NOT EXISTS (SELECT 1 FROM calibration_record c WHERE c.equipment_id = e.id
-                          AND c.calibrated_on = e.acquired_on)""", start=HISTORY_START)
+                          AND c.calibrated_on = e.acquired_on)""",
+        start=HISTORY_START,
+    )
     assert late == []
 
 
 def test_certified_reference_materials_are_lots_with_one_producer_certificate(later: Engine) -> None:
-    lots = _rows(later, """
+    lots = _rows(
+        later,
+        """
         SELECT e.id, COUNT(c.id), MAX(c.provider_center_id) FROM equipment e
         JOIN calibration_record c ON c.equipment_id = e.id
-        WHERE e.serial_no LIKE 'LOT-%' GROUP BY e.id""")
+        WHERE e.serial_no LIKE 'LOT-%' GROUP BY e.id""",
+    )
     assert lots
     assert {(count, provider) for _id, count, provider in lots} == {(1, None)}
 
 
 def test_ionizing_radiation_only_at_vmi_and_at_most_two_labs(later: Engine) -> None:
-    holders = _rows(later, """
+    holders = _rows(
+        later,
+        """
         SELECT DISTINCT k.code, k.kind FROM equipment e JOIN quantity q ON q.code = e.quantity_code
-        JOIN center k ON k.id = e.center_id WHERE q.field_code = 'RI'""")
+        JOIN center k ON k.id = e.center_id WHERE q.field_code = 'RI'""",
+    )
     assert {code for code, kind in holders if kind != "lab"} <= {"VMI"}
     assert len([code for code, kind in holders if kind == "lab"]) <= 2
 
 
 def test_certificates_are_due_after_the_equipments_own_interval(later: Engine) -> None:
-    rows = _rows(later, """
+    rows = _rows(
+        later,
+        """
         SELECT c.calibrated_on, c.due_on, c.result, e.calibration_interval_months, e.serial_no
-        FROM calibration_record c JOIN equipment e ON e.id = c.equipment_id""")
+        FROM calibration_record c JOIN equipment e ON e.id = c.equipment_id""",
+    )
     from dateutil.relativedelta import relativedelta
 
     wrong = []
@@ -185,12 +232,21 @@ def test_certificates_are_due_after_the_equipments_own_interval(later: Engine) -
 # the 2025 merger ---------------------------------------------------------------------------
 def test_closed_centers_issue_host_and_do_nothing_after_closing(later: Engine) -> None:
     closed = "SELECT id, active_to FROM center WHERE active_to IS NOT NULL"
-    certificates = _rows(later, f"""SELECT COUNT(*) FROM calibration_record c JOIN ({closed}) k
-                                   ON k.id = c.provider_center_id WHERE c.calibrated_on > k.active_to""")
-    events = _rows(later, f"""SELECT COUNT(*) FROM event_participant p JOIN ({closed}) k ON k.id = p.center_id
-                             JOIN event e ON e.id = p.event_id WHERE e.held_on > k.active_to""")
-    volumes = _rows(later, f"""SELECT COUNT(*) FROM service_volume v JOIN ({closed}) k ON k.id = v.center_id
-                              WHERE v.month > k.active_to""")
+    certificates = _rows(
+        later,
+        f"""SELECT COUNT(*) FROM calibration_record c JOIN ({closed}) k
+                                   ON k.id = c.provider_center_id WHERE c.calibrated_on > k.active_to""",
+    )
+    events = _rows(
+        later,
+        f"""SELECT COUNT(*) FROM event_participant p JOIN ({closed}) k ON k.id = p.center_id
+                             JOIN event e ON e.id = p.event_id WHERE e.held_on > k.active_to""",
+    )
+    volumes = _rows(
+        later,
+        f"""SELECT COUNT(*) FROM service_volume v JOIN ({closed}) k ON k.id = v.center_id
+                              WHERE v.month > k.active_to""",
+    )
     assert (certificates, events, volumes) == ([(0,)], [(0,)], [(0,)])
 
 
@@ -201,13 +257,18 @@ def test_network_monthly_totals_run_on_across_the_merger(later: Engine) -> None:
     # June and July have the same seasonal weight: only noise separates them
     assert abs(july - june) / june < 0.05
     # and the step is no larger than the usual step between two months of equal weight
-    steps = [abs(by_month[date(y, 7, 1)] - by_month[date(y, 6, 1)]) / by_month[date(y, 6, 1)] for y in (2022, 2023, 2024)]
+    steps = [
+        abs(by_month[date(y, 7, 1)] - by_month[date(y, 6, 1)]) / by_month[date(y, 6, 1)]
+        for y in (2022, 2023, 2024)
+    ]
     assert abs(july - june) / june <= max(steps) + 0.03
 
 
 def test_centers_are_named_by_period(later: Engine) -> None:
-    renamed = _rows(later, "SELECT c.code, h.name_vi, c.name_vi FROM center_name_history h "
-                           "JOIN center c ON c.id = h.center_id")
+    renamed = _rows(
+        later,
+        "SELECT c.code, h.name_vi, c.name_vi FROM center_name_history h JOIN center c ON c.id = h.center_id",
+    )
     assert {code for code, _old, _new in renamed} >= {"TTKT-15", "TTKT-24"}
     from sqlmodel import Session
 
@@ -218,29 +279,46 @@ def test_centers_are_named_by_period(later: Engine) -> None:
         assert in_2024.loc[code, "name_vi"] == old
         assert in_2026.loc[code, "name_vi"] == new
     assert "Lào Cai" in in_2026.loc["TTKT-15", "name_vi"] and "Yên Bái" in in_2024.loc["TTKT-15", "name_vi"]
-    assert "Bắc Ninh" in in_2026.loc["TTKT-24", "name_vi"] and "Bắc Giang" in in_2024.loc["TTKT-24", "name_vi"]
+    assert (
+        "Bắc Ninh" in in_2026.loc["TTKT-24", "name_vi"] and "Bắc Giang" in in_2024.loc["TTKT-24", "name_vi"]
+    )
 
 
 # services as the law frames them ------------------------------------------------------------
 def test_only_legally_controlled_types_are_verified_and_by_designated_centers(later: Engine) -> None:
-    wrong = _rows(later, """SELECT COUNT(*) FROM capability c JOIN instrument_type t ON t.code = c.instrument_type_code
-                           WHERE c.service = 'verification' AND (NOT t.legally_controlled OR NOT c.designated)""")
-    accredited_verification = _rows(later, "SELECT COUNT(*) FROM capability WHERE service = 'verification' AND accredited")
+    wrong = _rows(
+        later,
+        """SELECT COUNT(*) FROM capability c JOIN instrument_type t ON t.code = c.instrument_type_code
+                           WHERE c.service = 'verification' AND (NOT t.legally_controlled OR NOT c.designated)""",
+    )
+    accredited_verification = _rows(
+        later, "SELECT COUNT(*) FROM capability WHERE service = 'verification' AND accredited"
+    )
     assert (wrong, accredited_verification) == ([(0,)], [(0,)])
 
 
 def test_verification_is_the_bulk_of_the_work_on_group_2_instruments(later: Engine) -> None:
-    volumes = dict(_rows(later, """SELECT v.service, SUM(v.count) FROM service_volume v
+    volumes = dict(
+        _rows(
+            later,
+            """SELECT v.service, SUM(v.count) FROM service_volume v
                                   JOIN instrument_type t ON t.code = v.instrument_type_code
-                                  WHERE t.legally_controlled GROUP BY v.service"""))
+                                  WHERE t.legally_controlled GROUP BY v.service""",
+        )
+    )
     assert volumes["verification"] > 4 * (volumes.get("calibration", 0) + volumes.get("testing", 0))
 
 
 def test_vmi_verifies_little(later: Engine) -> None:
-    (vmi,), = _rows(later, """SELECT COALESCE(SUM(v.count), 0) FROM service_volume v JOIN center c ON c.id = v.center_id
-                             WHERE c.code = 'VMI' AND v.service = 'verification' AND v.month >= '2026-01-01'""")
-    (network,), = _rows(later, "SELECT SUM(count) FROM service_volume WHERE service = 'verification' "
-                               "AND month >= '2026-01-01'")
+    ((vmi,),) = _rows(
+        later,
+        """SELECT COALESCE(SUM(v.count), 0) FROM service_volume v JOIN center c ON c.id = v.center_id
+                             WHERE c.code = 'VMI' AND v.service = 'verification' AND v.month >= '2026-01-01'""",
+    )
+    ((network,),) = _rows(
+        later,
+        "SELECT SUM(count) FROM service_volume WHERE service = 'verification' AND month >= '2026-01-01'",
+    )
     assert vmi < 0.01 * network
 
 
@@ -248,17 +326,25 @@ def test_labs_work_only_in_their_own_fields(later: Engine) -> None:
     from services.demo.spec import centers
 
     fields = {c.code: c.fields for c in centers() if c.kind == "lab"}
-    offered = _rows(later, """SELECT k.code, q.field_code FROM capability c JOIN center k ON k.id = c.center_id
+    offered = _rows(
+        later,
+        """SELECT k.code, q.field_code FROM capability c JOIN center k ON k.id = c.center_id
                              JOIN instrument_type t ON t.code = c.instrument_type_code
-                             JOIN quantity q ON q.code = t.quantity_code WHERE k.kind = 'lab'""")
+                             JOIN quantity q ON q.code = t.quantity_code WHERE k.kind = 'lab'""",
+    )
     assert offered
     assert [(code, field) for code, field in offered if field not in fields[code]] == []
 
 
 def test_the_longer_taximeter_interval_lowers_its_monthly_verifications(later: Engine) -> None:
-    by_month = dict(_rows(later, """SELECT month, SUM(count) FROM service_volume
+    by_month = dict(
+        _rows(
+            later,
+            """SELECT month, SUM(count) FROM service_volume
                                    WHERE instrument_type_code = 'taximeter' AND service = 'verification'
-                                   GROUP BY month"""))
+                                   GROUP BY month""",
+        )
+    )
     sept_2024, sept_2025 = by_month.get("2024-09-01"), by_month.get("2025-09-01")
     assert sept_2024 and sept_2025
     assert sept_2025 < 0.8 * sept_2024  # 12 → 18 months: about two thirds as many due each month
@@ -274,25 +360,44 @@ def test_the_interval_in_force_is_the_one_of_the_verification_day() -> None:
 
 # the one real record ---------------------------------------------------------------------------
 def test_the_real_contract_says_only_what_the_source_says(later: Engine) -> None:
-    real = _rows(later, """SELECT a.id, a.stage, a.signed_on, a.scope_fields, a.expires_on, a.source, k.code
-                          FROM agreement a JOIN center k ON k.id = a.center_id WHERE NOT a.is_demo""")
+    real = _rows(
+        later,
+        """SELECT a.id, a.stage, a.signed_on, a.scope_fields, a.expires_on, a.source, k.code
+                          FROM agreement a JOIN center k ON k.id = a.center_id WHERE NOT a.is_demo""",
+    )
     assert len(real) == 1
     agreement_id, stage, signed_on, scope, expires_on, source, center = real[0]
     assert (stage, str(signed_on), scope, expires_on, source, center) == (
-        "signed", HA_LONG_DAY.isoformat(), "", None, SOURCE_URL, HAI_PHONG_CENTER)
-    assert _rows(later, "SELECT stage, changed_on FROM agreement_event WHERE agreement_id = :a", a=agreement_id) == [
-        ("signed", HA_LONG_DAY.isoformat())]
+        "signed",
+        HA_LONG_DAY.isoformat(),
+        "",
+        None,
+        SOURCE_URL,
+        HAI_PHONG_CENTER,
+    )
+    assert _rows(
+        later, "SELECT stage, changed_on FROM agreement_event WHERE agreement_id = :a", a=agreement_id
+    ) == [("signed", HA_LONG_DAY.isoformat())]
 
 
 def test_the_conference_lists_only_the_participants_the_source_names(later: Engine) -> None:
-    participants = _rows(later, """SELECT e.kind, k.code FROM event e JOIN event_participant p ON p.event_id = e.id
-                                  JOIN center k ON k.id = p.center_id WHERE NOT e.is_demo ORDER BY e.kind, k.code""")
-    assert participants == [("conference", "IMTS"), ("conference", HAI_PHONG_CENTER),
-                            ("signing", "IMTS"), ("signing", HAI_PHONG_CENTER)]
+    participants = _rows(
+        later,
+        """SELECT e.kind, k.code FROM event e JOIN event_participant p ON p.event_id = e.id
+                                  JOIN center k ON k.id = p.center_id WHERE NOT e.is_demo ORDER BY e.kind, k.code""",
+    )
+    assert participants == [
+        ("conference", "IMTS"),
+        ("conference", HAI_PHONG_CENTER),
+        ("signing", "IMTS"),
+        ("signing", HAI_PHONG_CENTER),
+    ]
 
 
 # capabilities backed by standards --------------------------------------------------------------
-def test_a_later_seed_day_keeps_every_capability_standard_of_the_earlier_day(earlier: Engine, later: Engine) -> None:
+def test_a_later_seed_day_keeps_every_capability_standard_of_the_earlier_day(
+    earlier: Engine, later: Engine
+) -> None:
     sql = """SELECT l.capability_id, l.equipment_id FROM capability_standard l
              JOIN equipment e ON e.id = l.equipment_id WHERE e.acquired_on <= :day ORDER BY 1, 2"""
     before, after = _rows(earlier, sql, day=EARLIER_DAY), _rows(later, sql, day=EARLIER_DAY)
@@ -301,14 +406,18 @@ def test_a_later_seed_day_keeps_every_capability_standard_of_the_earlier_day(ear
 
 
 def test_every_capability_standard_belongs_to_its_center_and_serves_its_type(later: Engine) -> None:
-    wrong = _rows(later, """
+    wrong = _rows(
+        later,
+        """
         SELECT l.capability_id, l.equipment_id FROM capability_standard l
         JOIN capability c ON c.id = l.capability_id JOIN equipment e ON e.id = l.equipment_id
         WHERE e.center_id != c.center_id OR e.instrument_type_code IS NULL
-           OR e.instrument_type_code != c.instrument_type_code OR e.acquired_on > :day""", day=SEED_DAY)
+           OR e.instrument_type_code != c.instrument_type_code OR e.acquired_on > :day""",
+        day=SEED_DAY,
+    )
     assert wrong == []
-    (linked,), = _rows(later, "SELECT COUNT(DISTINCT capability_id) FROM capability_standard")
-    (total,), = _rows(later, "SELECT COUNT(*) FROM capability")
+    ((linked,),) = _rows(later, "SELECT COUNT(DISTINCT capability_id) FROM capability_standard")
+    ((total,),) = _rows(later, "SELECT COUNT(*) FROM capability")
     assert linked / total > 0.8  # the rest: the center's standard for the type is bought later
 
 
@@ -316,12 +425,15 @@ def test_every_capability_lies_within_its_standards_and_is_no_better_than_the_be
     from services.capabilities import capability_uncertainty
     from services.seed import standard_span
 
-    rows = _rows(later, """
+    rows = _rows(
+        later,
+        """
         SELECT c.id, c.range_min_si, c.range_max_si, c.uncertainty_value, c.uncertainty_unit, c.uncertainty_relative,
                e.range_min_si, e.range_max_si, e.uncertainty_value, e.uncertainty_unit, e.uncertainty_relative
         FROM capability c JOIN capability_standard l ON l.capability_id = c.id JOIN equipment e ON e.id = l.equipment_id
         JOIN instrument_type t ON t.code = c.instrument_type_code
-        WHERE e.quantity_code = t.quantity_code""")  # another quantity's standard cannot bound the range
+        WHERE e.quantity_code = t.quantity_code""",
+    )  # another quantity's standard cannot bound the range
     spans: dict[int, list[tuple[float, float]]] = {}
     best: dict[int, list[object]] = {}
     capability: dict[int, tuple] = {}

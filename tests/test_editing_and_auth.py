@@ -23,8 +23,16 @@ pytestmark = pytest.mark.usefixtures("cheap_password_hashes")
 def network(engine: Engine) -> dict[str, int]:
     with Session(engine) as session:
         ids = tiny_network.build(session)
-        auth.create_user(session, username="TQ", password="Secret-1 long enough", role="center_staff", center_code="C-TQ")
-        auth.create_user(session, username="imts", password="a long enough password", role="center_staff", center_code="IMTS")
+        auth.create_user(
+            session, username="TQ", password="Secret-1 long enough", role="center_staff", center_code="C-TQ"
+        )
+        auth.create_user(
+            session,
+            username="imts",
+            password="a long enough password",
+            role="center_staff",
+            center_code="IMTS",
+        )
         auth.create_user(session, username="boss", password="a long enough password", role="admin")
         auth.create_user(session, username="reader", password="a long enough password", role="viewer")
         session.commit()
@@ -39,10 +47,16 @@ def test_password_hashes_are_salted_argon2id_and_verify_only_the_right_password(
     assert not auth.verify_password("x", None) and not auth.verify_password("x", "garbage")
 
 
-def test_login_needs_the_right_password_and_ignores_the_names_case(engine: Engine, network: dict[str, int]) -> None:
+def test_login_needs_the_right_password_and_ignores_the_names_case(
+    engine: Engine, network: dict[str, int]
+) -> None:
     with Session(engine) as session:
         user = auth.authenticate(session, " tq ", "Secret-1 long enough")
-        assert user is not None and (user.username, user.role, user.center_code) == ("tq", "center_staff", "C-TQ")
+        assert user is not None and (user.username, user.role, user.center_code) == (
+            "tq",
+            "center_staff",
+            "C-TQ",
+        )
         assert auth.authenticate(session, "tq", "secret-1 long enough") is None
         assert auth.authenticate(session, "nobody", "Secret-1 long enough") is None
 
@@ -59,24 +73,59 @@ def test_staff_edit_their_own_center_admins_any_viewers_none(engine: Engine, net
         assert list(editing.centers_for(session, admin, today=tiny_network.AS_OF)["code"]) == ["C-TQ", "IMTS"]
 
 
-def save(engine: Engine, changes: dict[int, dict[str, object]], username: str = "tq") -> editing.EditResult:
+def current_versions(engine: Engine, center_id: int) -> dict[int, int]:
     with Session(engine) as session:
-        return editing.save_equipment_edits(session, username=username, center_code="C-TQ", changes=changes)
+        frame = editing.equipment_for_editing(session, center_id=center_id)
+    return dict(zip(frame["id"], frame["version"], strict=True))
+
+
+def save(engine: Engine, changes: dict[int, dict[str, object]], username: str = "tq") -> editing.EditResult:
+    """A save based on the rows as they are now (the editor just opened)."""
+    with Session(engine) as session:
+        return editing.save_equipment_edits(
+            session,
+            username=username,
+            center_code="C-TQ",
+            changes=changes,
+            base_versions=current_versions(engine, tiny_network_tq(session)),
+        )
+
+
+def tiny_network_tq(session: Session) -> int:
+    return int(session.execute(text("SELECT id FROM center WHERE code = 'C-TQ'")).scalar_one())
 
 
 def test_an_edit_changes_the_row_and_logs_before_and_after(engine: Engine, network: dict[str, int]) -> None:
-    result = save(engine, {network["overdue"]: {"status": "Đang sửa chữa", "range": "0–600 bar", "model": "X2"}})
+    result = save(
+        engine, {network["overdue"]: {"status": "Đang sửa chữa", "range": "0–600 bar", "model": "X2"}}
+    )
     assert result.ok and result.changed == 1
     with engine.connect() as connection:
-        row = connection.execute(text("SELECT status, model, range_max, range_unit, range_max_si FROM equipment "
-                                      "WHERE id = :id"), {"id": network["overdue"]}).one()
-        log = connection.execute(text("SELECT username, action, before, after, center_id FROM audit_log "
-                                      "WHERE table_name = 'equipment'")).one()
+        row = connection.execute(
+            text("SELECT status, model, range_max, range_unit, range_max_si FROM equipment WHERE id = :id"),
+            {"id": network["overdue"]},
+        ).one()
+        log = connection.execute(
+            text(
+                "SELECT username, action, before, after, center_id FROM audit_log "
+                "WHERE table_name = 'equipment'"
+            )
+        ).one()
     assert tuple(row) == ("repair", "X2", 600, "bar", pytest.approx(6e7))
     assert (log.username, log.action, log.center_id) == ("tq", "update", network["tq"])
     # only what changed is logged: 600 bar is still 6e7 Pa, so the SI ends are not in the log
-    assert json.loads(log.before) == {"model": "CPG1500", "range_max": 60.0, "range_unit": "MPa", "status": "in_service"}
-    assert json.loads(log.after) == {"model": "X2", "range_max": 600.0, "range_unit": "bar", "status": "repair"}
+    assert json.loads(log.before) == {
+        "model": "CPG1500",
+        "range_max": 60.0,
+        "range_unit": "MPa",
+        "status": "in_service",
+    }
+    assert json.loads(log.after) == {
+        "model": "X2",
+        "range_max": 600.0,
+        "range_unit": "bar",
+        "status": "repair",
+    }
 
 
 def test_an_unchanged_range_text_is_not_an_edit(engine: Engine, network: dict[str, int]) -> None:
@@ -93,18 +142,26 @@ def test_an_unchanged_range_text_is_not_an_edit(engine: Engine, network: dict[st
 def test_one_bad_cell_saves_nothing(engine: Engine, network: dict[str, int]) -> None:
     before = fingerprint(engine)
     result = save(engine, {network["overdue"]: {"model": "X2"}, network["due_soon"]: {"range": "0–60 bbar"}})
-    assert [(p.serial, p.column, p.key) for p in result.problems] == [("SOON-1", "range", "units.error.unknown_unit")]
-    assert result.problems[0].located("vi").startswith('Thiết bị SOON-1, cột "range": Không nhận ra đơn vị "bbar"')
+    assert [(p.serial, p.column, p.key) for p in result.problems] == [
+        ("SOON-1", "range", "units.error.unknown_unit")
+    ]
+    assert (
+        result.problems[0]
+        .located("vi")
+        .startswith('Thiết bị SOON-1, cột "range": Không nhận ra đơn vị "bbar"')
+    )
     assert fingerprint(engine) == before
 
 
 def test_staff_cannot_edit_another_centers_equipment(engine: Engine, network: dict[str, int]) -> None:
     before = fingerprint(engine)
     with Session(engine) as session:
-        other = editing.save_equipment_edits(session, username="imts", center_code="C-TQ",
-                                             changes={network["overdue"]: {"model": "X"}})
-        smuggled = editing.save_equipment_edits(session, username="tq", center_code="C-TQ",
-                                                changes={network["future"]: {"model": "X"}})  # an IMTS row
+        other = editing.save_equipment_edits(
+            session, username="imts", center_code="C-TQ", changes={network["overdue"]: {"model": "X"}}
+        )
+        smuggled = editing.save_equipment_edits(
+            session, username="tq", center_code="C-TQ", changes={network["future"]: {"model": "X"}}
+        )  # an IMTS row
     assert [p.key for p in other.problems] == ["data.error.not_allowed"]
     assert [p.key for p in smuggled.problems] == ["data.error.not_allowed"]
     assert fingerprint(engine) == before

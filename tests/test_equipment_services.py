@@ -42,15 +42,28 @@ from tests import tiny_network
 from tests.tiny_network import AS_OF, BEFORE_MERGER
 
 NOW = Filters(as_of=AS_OF)
-ALL_SERIALS = ["BAR-1", "EDGE-2Y", "EDGE-3Y", "INDATE-1", "NEVER-1", "OVERDUE-1", "SOON-1", "TEMP-REF-1", "VAC-1"]
+ALL_SERIALS = [
+    "BAR-1",
+    "EDGE-2Y",
+    "EDGE-3Y",
+    "INDATE-1",
+    "NEVER-1",
+    "OVERDUE-1",
+    "SOON-1",
+    "TEMP-REF-1",
+    "VAC-1",
+]
 
 
 @pytest.fixture
 def tiny(engine: Engine) -> Engine:
     with Session(engine) as session:
         ids = tiny_network.build(session)
-        session.add(m.InstrumentType(code="vacuum_gauge", quantity_code="pressure", name_vi="Chân không kế",
-                                     name_en="Vacuum gauge"))
+        session.add(
+            m.InstrumentType(
+                code="vacuum_gauge", quantity_code="pressure", name_vi="Chân không kế", name_en="Vacuum gauge"
+            )
+        )
         session.flush()
 
         def add(center: str, serial: str, **values: object) -> m.Equipment:
@@ -59,25 +72,86 @@ def tiny(engine: Engine) -> Engine:
             session.flush()
             return item
 
-        pressure = {"quantity_code": "pressure", "range_min": 0, "range_max": 60, "range_unit": "MPa",
-                    "range_min_si": 0, "range_max_si": 60e6}
-        add("tq", "BAR-1", name="Áp kế piston", manufacturer="Druck", quantity_code="pressure", range_min=1,
-            range_max=700, range_unit="bar", range_min_si=1e5, range_max_si=7e7, is_reference_standard=True,
-            acquired_on=date(2010, 1, 14))
-        reference = add("imts", "TEMP-REF-1", name="Nhiệt kế chuẩn platin", manufacturer="Fluke",
-                        quantity_code="temperature", range_min=-50, range_max=420, range_unit="degC",
-                        range_min_si=223.15, range_max_si=693.15, uncertainty_value=0.02, uncertainty_unit="K",
-                        is_reference_standard=True, acquired_on=date(2025, 6, 1), status="repair")
-        add("imts", "EDGE-3Y", name="Áp kế chuẩn", manufacturer="WIKA", instrument_type_code="pressure_gauge",
-            acquired_on=date(2023, 1, 15), **pressure)
-        add("imts", "EDGE-2Y", name="Áp kế chuẩn", manufacturer="WIKA", instrument_type_code="pressure_gauge",
-            acquired_on=date(2023, 1, 16), **pressure)
-        add("imts", "VAC-1", name="Chân không kế", manufacturer="WIKA", instrument_type_code="vacuum_gauge",
-            quantity_code="pressure", range_min=-100, range_max=0, range_unit="kPa", range_min_si=-1e5,
-            range_max_si=0, acquired_on=date(2021, 1, 1))
-        add_calibration(session, m.CalibrationRecord(
-            equipment_id=reference.id, calibrated_on=date(2025, 6, 10), provider_name="VMI",
-            certificate_no="VMI-0001"))
+        pressure = {
+            "quantity_code": "pressure",
+            "range_min": 0,
+            "range_max": 60,
+            "range_unit": "MPa",
+            "range_min_si": 0,
+            "range_max_si": 60e6,
+        }
+        add(
+            "tq",
+            "BAR-1",
+            name="Áp kế piston",
+            manufacturer="Druck",
+            quantity_code="pressure",
+            range_min=1,
+            range_max=700,
+            range_unit="bar",
+            range_min_si=1e5,
+            range_max_si=7e7,
+            is_reference_standard=True,
+            acquired_on=date(2010, 1, 14),
+        )
+        reference = add(
+            "imts",
+            "TEMP-REF-1",
+            name="Nhiệt kế chuẩn platin",
+            manufacturer="Fluke",
+            quantity_code="temperature",
+            range_min=-50,
+            range_max=420,
+            range_unit="degC",
+            range_min_si=223.15,
+            range_max_si=693.15,
+            uncertainty_value=0.02,
+            uncertainty_unit="K",
+            is_reference_standard=True,
+            acquired_on=date(2025, 6, 1),
+            status="repair",
+        )
+        add(
+            "imts",
+            "EDGE-3Y",
+            name="Áp kế chuẩn",
+            manufacturer="WIKA",
+            instrument_type_code="pressure_gauge",
+            acquired_on=date(2023, 1, 15),
+            **pressure,
+        )
+        add(
+            "imts",
+            "EDGE-2Y",
+            name="Áp kế chuẩn",
+            manufacturer="WIKA",
+            instrument_type_code="pressure_gauge",
+            acquired_on=date(2023, 1, 16),
+            **pressure,
+        )
+        add(
+            "imts",
+            "VAC-1",
+            name="Chân không kế",
+            manufacturer="WIKA",
+            instrument_type_code="vacuum_gauge",
+            quantity_code="pressure",
+            range_min=-100,
+            range_max=0,
+            range_unit="kPa",
+            range_min_si=-1e5,
+            range_max_si=0,
+            acquired_on=date(2021, 1, 1),
+        )
+        add_calibration(
+            session,
+            m.CalibrationRecord(
+                equipment_id=reference.id,
+                calibrated_on=date(2025, 6, 10),
+                provider_name="VMI",
+                certificate_no="VMI-0001",
+            ),
+        )
         session.commit()
     return engine
 
@@ -140,7 +214,11 @@ def test_before_the_merger_hà_giang_keeps_its_own_equipment(tiny: Engine) -> No
     frame = call(tiny, equipment_by_center_field, Filters(as_of=BEFORE_MERGER))
     # TEMP-REF-1 was acquired on BEFORE_MERGER itself: it counts
     assert by_center_field(frame) == {
-        ("C-TQ", "P"): 3, ("C-TQ", "T"): 1, ("C-HG", "P"): 1, ("IMTS", "P"): 3, ("IMTS", "T"): 1,
+        ("C-TQ", "P"): 3,
+        ("C-TQ", "T"): 1,
+        ("C-HG", "P"): 1,
+        ("IMTS", "P"): 3,
+        ("IMTS", "T"): 1,
     }
 
 
@@ -152,7 +230,10 @@ def test_before_the_merger_hà_giang_keeps_its_own_equipment(tiny: Engine) -> No
         (Filters(as_of=AS_OF, center="IMTS", field="T"), {("IMTS", "T"): 1}),
         (Filters(as_of=AS_OF, instrument_type="pressure_gauge"), {("C-TQ", "P"): 3, ("IMTS", "P"): 2}),
         (Filters(as_of=AS_OF, province="02", boundaries=Boundaries.BEFORE_MERGER), {}),
-        (Filters(as_of=BEFORE_MERGER, province="02", boundaries=Boundaries.BEFORE_MERGER), {("C-HG", "P"): 1}),
+        (
+            Filters(as_of=BEFORE_MERGER, province="02", boundaries=Boundaries.BEFORE_MERGER),
+            {("C-HG", "P"): 1},
+        ),
     ],
 )
 def test_filters_narrow_the_center_field_counts(tiny: Engine, filters: Filters, expected: dict) -> None:
@@ -167,8 +248,12 @@ def intervals(frame: pd.DataFrame) -> dict[tuple[str, str], pd.Series]:
 def test_ranges_take_the_lowest_and_highest_si_value_per_center_and_quantity(tiny: Engine) -> None:
     frame = call(tiny, measurement_ranges)
     found = intervals(frame)
-    assert set(found) == {("C-TQ", "pressure"), ("C-TQ", "temperature"), ("IMTS", "pressure"),
-                          ("IMTS", "temperature")}
+    assert set(found) == {
+        ("C-TQ", "pressure"),
+        ("C-TQ", "temperature"),
+        ("IMTS", "pressure"),
+        ("IMTS", "temperature"),
+    }
     tq_pressure = found[("C-TQ", "pressure")]
     assert (tq_pressure["low_si"], tq_pressure["high_si"]) == (0, 7e7)  # 0 MPa and 700 bar
     assert tq_pressure["equipment"] == 4
@@ -196,8 +281,12 @@ def test_a_range_from_zero_or_below_is_drawn_from_a_fraction_of_its_top(tiny: En
 
 def test_ranges_by_instrument_type_skip_untyped_equipment_and_flag_undrawable_intervals(tiny: Engine) -> None:
     found = intervals(call(tiny, measurement_ranges, by="instrument_type"))
-    assert set(found) == {("C-TQ", "pressure_gauge"), ("C-TQ", "clinical_thermometer"), ("IMTS", "pressure_gauge"),
-                          ("IMTS", "vacuum_gauge")}
+    assert set(found) == {
+        ("C-TQ", "pressure_gauge"),
+        ("C-TQ", "clinical_thermometer"),
+        ("IMTS", "pressure_gauge"),
+        ("IMTS", "vacuum_gauge"),
+    }
     assert found[("C-TQ", "pressure_gauge")]["equipment"] == 3  # BAR-1 has no instrument type
     vacuum = found[("IMTS", "vacuum_gauge")]
     assert (vacuum["low_si"], vacuum["high_si"]) == (-1e5, 0)
@@ -213,9 +302,16 @@ def test_ranges_respect_filters(tiny: Engine) -> None:
 # -- (c) age profile ------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("acquired", "band"),
-    [(date(2026, 1, 15), "0_2"), (date(2023, 1, 16), "0_2"), (date(2023, 1, 15), "3_5"), (date(2020, 1, 16), "3_5"),
-     (date(2020, 1, 15), "6_10"), (date(2015, 1, 15), "11_15"), (date(2010, 1, 16), "11_15"),
-     (date(2010, 1, 15), "over_15")],
+    [
+        (date(2026, 1, 15), "0_2"),
+        (date(2023, 1, 16), "0_2"),
+        (date(2023, 1, 15), "3_5"),
+        (date(2020, 1, 16), "3_5"),
+        (date(2020, 1, 15), "6_10"),
+        (date(2015, 1, 15), "11_15"),
+        (date(2010, 1, 16), "11_15"),
+        (date(2010, 1, 15), "over_15"),
+    ],
 )
 def test_age_bands_count_completed_years(acquired: date, band: str) -> None:
     assert age_band_of(acquired, AS_OF) == band
@@ -246,8 +342,12 @@ def test_age_profile_sql_bands_agree_with_the_python_rule(tiny: Engine) -> None:
 
 # -- (d) the table ------------------------------------------------------------------------------
 def test_pages_are_cut_in_sql_after_sorting(tiny: Engine) -> None:
-    first, total = call(tiny, equipment_page, sort="serial_no", descending=False, page=1, page_size=4, search=None)
-    third, _ = call(tiny, equipment_page, sort="serial_no", descending=False, page=3, page_size=4, search=None)
+    first, total = call(
+        tiny, equipment_page, sort="serial_no", descending=False, page=1, page_size=4, search=None
+    )
+    third, _ = call(
+        tiny, equipment_page, sort="serial_no", descending=False, page=3, page_size=4, search=None
+    )
     assert total == 9
     assert serials(first) == ALL_SERIALS[:4]
     assert serials(third) == ["VAC-1"]
@@ -264,8 +364,10 @@ def test_descending_sort_and_the_whole_table_in_the_same_order(tiny: Engine) -> 
 def test_pages_together_hold_every_row_once_for_every_sort_key(tiny: Engine) -> None:
     for key in SORT_KEYS:
         for descending in (False, True):
-            pages = [call(tiny, equipment_page, sort=key, descending=descending, page=n, page_size=2)[0]
-                     for n in range(1, 6)]
+            pages = [
+                call(tiny, equipment_page, sort=key, descending=descending, page=n, page_size=2)[0]
+                for n in range(1, 6)
+            ]
             assert sorted(serial for page in pages for serial in serials(page)) == ALL_SERIALS, key
 
 
@@ -331,8 +433,11 @@ def test_table_rows_read_like_the_register(tiny: Engine) -> None:
 
 
 def test_table_respects_filters_and_past_dates(tiny: Engine) -> None:
-    rows = call(tiny, equipment_table, Filters(as_of=BEFORE_MERGER, province="02",
-                                               boundaries=Boundaries.BEFORE_MERGER))
+    rows = call(
+        tiny,
+        equipment_table,
+        Filters(as_of=BEFORE_MERGER, province="02", boundaries=Boundaries.BEFORE_MERGER),
+    )
     assert serials(rows) == ["NEVER-1"] and list(rows["center_code"]) == ["C-HG"]
     # on 01/06/2025 the thermometer's 02/06/2025 certificate did not exist yet
     before = call(tiny, equipment_table, Filters(as_of=BEFORE_MERGER)).set_index("serial_no")
@@ -368,4 +473,12 @@ def test_ranges_are_written_as_entered_with_the_language_separators(
 
 def test_units_are_spelled_as_people_write_them() -> None:
     assert [unit_text(u) for u in ("degC", "N*m", "degree", "uSv/h", "L", "mL", "lx", "no such unit")] == [
-        "°C", "N·m", "°", "µSv/h", "L", "mL", "lx", "no such unit"]
+        "°C",
+        "N·m",
+        "°",
+        "µSv/h",
+        "L",
+        "mL",
+        "lx",
+        "no such unit",
+    ]

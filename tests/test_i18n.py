@@ -23,7 +23,9 @@ from services.models import AgreementStage, Service
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CODE_DIRS = ("pages", "ui", "services")
-LITERAL_KEY = re.compile(r"""\b(?:t|tn|translate|translate_plural)\(\s*["']([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)["']""")
+LITERAL_KEY = re.compile(
+    r"""\b(?:t|tn|translate|translate_plural)\(\s*["']([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)["']"""
+)
 # plural keys ("count.centers") live in the catalogs as one entry per plural form ("count.centers.one")
 PLURAL_SUFFIX = re.compile(r"\.(?:" + "|".join(PLURAL_FORMS) + r")$")
 
@@ -31,8 +33,10 @@ PLURAL_SUFFIX = re.compile(r"\.(?:" + "|".join(PLURAL_FORMS) + r")$")
 def base_keys(lang: str) -> set[str]:
     """The keys of a catalog as code asks for them: "x.one" and "x.other" are both "x"."""
     entries = catalog(lang)
-    return {PLURAL_SUFFIX.sub("", key) if PLURAL_SUFFIX.sub("", key) + ".other" in entries else key
-            for key in entries}
+    return {
+        PLURAL_SUFFIX.sub("", key) if PLURAL_SUFFIX.sub("", key) + ".other" in entries else key
+        for key in entries
+    }
 
 
 def keys_used_in_code() -> set[str]:
@@ -56,7 +60,9 @@ def test_plural_keys_have_the_forms_their_language_needs() -> None:
     assert plural, "the English catalog counts things"
     # English says "1 center" and "2 centers"; Vietnamese does not inflect, so it has "other" only
     assert sorted(key for key in plural if f"{key}.one" not in catalog("en")) == []
-    assert sorted(key for key in catalog("vi") if PLURAL_SUFFIX.search(key) and not key.endswith(".other")) == []
+    assert (
+        sorted(key for key in catalog("vi") if PLURAL_SUFFIX.search(key) and not key.endswith(".other")) == []
+    )
     assert sorted(key for key in plural if key in catalog("en") or key in catalog("vi")) == []
 
 
@@ -103,6 +109,7 @@ def test_a_missing_key_shows_as_itself_so_page_tests_catch_it() -> None:
 
 # --- plurals ------------------------------------------------------------------------------------
 
+
 def test_plural_forms_follow_babel() -> None:
     assert [plural_form(n, "en") for n in (0, 1, 2, 21)] == ["other", "one", "other", "other"]
     assert [plural_form(n, "vi") for n in (0, 1, 2)] == ["other", "other", "other"]
@@ -110,8 +117,12 @@ def test_plural_forms_follow_babel() -> None:
 
 def test_a_count_reads_right_for_one_and_for_many() -> None:
     def found(capabilities: int, centers: int, lang: str) -> str:
-        return translate("finder.found", lang, capabilities=translate_plural("count.capabilities", capabilities, lang),
-                         centers=translate_plural("count.centers", centers, lang))
+        return translate(
+            "finder.found",
+            lang,
+            capabilities=translate_plural("count.capabilities", capabilities, lang),
+            centers=translate_plural("count.centers", centers, lang),
+        )
 
     assert found(1, 1, "en") == "Meeting the request: 1 capability at 1 center."
     assert found(2, 3, "en") == "Meeting the request: 2 capabilities at 3 centers."
@@ -128,7 +139,9 @@ def test_translate_picks_the_form_from_the_count_it_is_given() -> None:
     assert translate("data.import.problems", "en", count="2").startswith("The file has 2 problems, so")
     assert translate("data.import.problems", "vi", count="1").startswith("Tệp có 1 lỗi nên")
     # without a count, the only parameter that reads as a number decides, whatever its name
-    assert translate("data.import.done", "en", rows="1", center="TTKT-31").startswith("Imported 1 row into TTKT-31.")
+    assert translate("data.import.done", "en", rows="1", center="TTKT-31").startswith(
+        "Imported 1 row into TTKT-31."
+    )
     assert translate("data.import.done", "en", rows="2", center="TTKT-31").startswith("Imported 2 rows into")
     assert translate("data.import.run", "en", rows="1") == "Import 1 row"
     assert translate("data.import.run", "en", rows="1,000") == "Import 1,000 rows"
@@ -152,12 +165,20 @@ def test_wording_an_official_would_sign() -> None:
     assert translate("profile.kind_of_equipment.working", "vi") == "Chuẩn công tác"
     assert translate("presenter.slide.kpis.title", "vi") == "Tổng quan mạng lưới đo lường"
     assert translate("filters.boundaries_help", "vi") == (
-        "Từ 01/07/2025, 25 tỉnh, thành phố phía Bắc được sắp xếp lại thành 15 tỉnh, thành phố.")
+        "Từ 01/07/2025, 25 tỉnh, thành phố phía Bắc được sắp xếp lại thành 15 tỉnh, thành phố."
+    )
     assert translate("kpi.in_date_share", "en") == "Equipment within calibration date"
     # one term each: "phạm vi đo", "số sê-ri"; a verification is designated, never accredited
     words = " ".join(catalog("vi").values()).lower()
-    for avoided in ("khoảng đo", "số sản xuất", "truy xuất nguồn gốc", "sáp nhập thành", "điểm %", "trong nháy mắt",
-                    "thiết bị làm việc"):
+    for avoided in (
+        "khoảng đo",
+        "số sản xuất",
+        "truy xuất nguồn gốc",
+        "sáp nhập thành",
+        "điểm %",
+        "trong nháy mắt",
+        "thiết bị làm việc",
+    ):
         assert avoided not in words, avoided
     english = " ".join(catalog("en").values())
     assert not re.search(r"\bpp\b", english) and not re.search(r"(?<!with)in calibration\b", english.lower())

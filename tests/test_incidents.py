@@ -11,7 +11,10 @@ import pytest
 from services import kpis
 from tests.page_support import PROJECT_ROOT, open_app, visible_texts
 
-MESSAGES = {"vi": r"Đã xảy ra lỗi \(mã sự cố ([0-9a-f]{8})\)", "en": r"Something went wrong \(incident ([0-9a-f]{8})\)"}
+MESSAGES = {
+    "vi": r"Đã xảy ra lỗi \(mã sự cố ([0-9a-f]{8})\)",
+    "en": r"Something went wrong \(incident ([0-9a-f]{8})\)",
+}
 
 
 def test_streamlit_never_shows_error_details() -> None:

@@ -33,8 +33,9 @@ def network(engine: Engine) -> dict[str, int]:
     return ids
 
 
-def attempt(engine: Engine, username: str, password: str, *, at: datetime = NOW,
-            client: str | None = "203.0.113.7") -> auth.LoginOutcome:
+def attempt(
+    engine: Engine, username: str, password: str, *, at: datetime = NOW, client: str | None = "203.0.113.7"
+) -> auth.LoginOutcome:
     with Session(engine) as session:
         return auth.log_in(session, username, password, client=client, now=at)
 
@@ -46,8 +47,12 @@ def stored_hash(engine: Engine, username: str) -> str | None:
 
 def audit(engine: Engine) -> list[dict[str, object]]:
     with engine.connect() as connection:
-        rows = connection.execute(text("SELECT username, action, row_id, before, after FROM audit_log "
-                                       "WHERE table_name = 'app_user' ORDER BY id")).mappings()
+        rows = connection.execute(
+            text(
+                "SELECT username, action, row_id, before, after FROM audit_log "
+                "WHERE table_name = 'app_user' ORDER BY id"
+            )
+        ).mappings()
         return [dict(row) for row in rows]
 
 
@@ -75,7 +80,9 @@ class CountedChecks:
 # --- hashes -----------------------------------------------------------------------------------------
 
 
-def test_an_old_scrypt_hash_still_logs_in_and_is_replaced_by_argon2id(engine: Engine, network: dict[str, int]) -> None:
+def test_an_old_scrypt_hash_still_logs_in_and_is_replaced_by_argon2id(
+    engine: Engine, network: dict[str, int]
+) -> None:
     with Session(engine) as session:
         user = session.exec(select(User).where(User.username == "tq")).one()
         user.password_hash = old_scrypt_hash("an old password of 2025")
@@ -108,7 +115,9 @@ def test_an_unknown_name_and_an_account_without_hash_cost_one_argon2_check_like_
         session.add(User(username="nohash", role="viewer"))
         session.commit()
     checks = CountedChecks(monkeypatch)
-    outcomes = [attempt(engine, name, "a wrong password here", client=None) for name in ("tq", "nobody", "nohash")]
+    outcomes = [
+        attempt(engine, name, "a wrong password here", client=None) for name in ("tq", "nobody", "nohash")
+    ]
     assert [o.refusal for o in outcomes] == ["failed"] * 3
     assert len({o.message("en") for o in outcomes}) == 1  # the same answer for each mistake
     real, unknown, without = checks.hashes
@@ -117,7 +126,9 @@ def test_an_unknown_name_and_an_account_without_hash_cost_one_argon2_check_like_
     assert len(set(parameters)) == 1
 
 
-def test_create_user_refuses_short_or_empty_passwords_in_both_languages(engine: Engine, network: dict[str, int]) -> None:
+def test_create_user_refuses_short_or_empty_passwords_in_both_languages(
+    engine: Engine, network: dict[str, int]
+) -> None:
     for password in ("", "short", "x" * (auth.MIN_PASSWORD_LENGTH - 1)):
         with Session(engine) as session, pytest.raises(auth.PasswordPolicyError) as refused:
             auth.create_user(session, username="newbie", password=password, role="viewer")
@@ -161,10 +172,15 @@ def test_failures_are_forgotten_an_hour_after_the_last(engine: Engine, network: 
         assert row is not None and row.failures == 1
 
 
-def test_one_client_trying_many_names_waits_while_other_clients_do_not(engine: Engine, network: dict[str, int]) -> None:
+def test_one_client_trying_many_names_waits_while_other_clients_do_not(
+    engine: Engine, network: dict[str, int]
+) -> None:
     free = auth.CLIENT_THROTTLE.free_failures
     for number in range(free):
-        assert attempt(engine, f"guess{number}", "a wrong password here", client="198.51.100.9").wait_seconds == 0
+        assert (
+            attempt(engine, f"guess{number}", "a wrong password here", client="198.51.100.9").wait_seconds
+            == 0
+        )
     last = attempt(engine, "guess-last", "a wrong password here", client="198.51.100.9")
     assert last.wait_seconds == 30
     assert attempt(engine, "tq", PASSWORD, client="198.51.100.9").refusal == "throttled"
@@ -188,7 +204,9 @@ def test_the_throttle_is_shared_by_app_instances_on_one_database(
 # --- audit, disabled and demo accounts ----------------------------------------------------------------
 
 
-def test_logins_failures_and_refusals_are_audited_without_secrets(engine: Engine, network: dict[str, int]) -> None:
+def test_logins_failures_and_refusals_are_audited_without_secrets(
+    engine: Engine, network: dict[str, int]
+) -> None:
     attempt(engine, "tq", PASSWORD)
     attempt(engine, "tq", "a wrong password here")
     attempt(engine, "nobody", "a wrong password here")
@@ -197,7 +215,10 @@ def test_logins_failures_and_refusals_are_audited_without_secrets(engine: Engine
     attempt(engine, "tq", PASSWORD, at=NOW + timedelta(seconds=7))
     rows = [row for row in audit(engine) if str(row["action"]).startswith("login")]
     assert [(r["username"], r["action"]) for r in rows[:3]] == [
-        ("tq", "login"), ("tq", "login_failed"), ("nobody", "login_failed")]
+        ("tq", "login"),
+        ("tq", "login_failed"),
+        ("nobody", "login_failed"),
+    ]
     assert rows[-1]["action"] == "login_failed"  # the held-back try is logged, not audited (no table growth)
     # the sixth failure of tq (second 4) starts a wait: seconds 5 and 7 are held back, unaudited
     assert len(rows) == 3 + 5
@@ -213,7 +234,11 @@ def test_a_disabled_account_cannot_log_in_nor_keep_its_rights_until_enabled(
         auth.set_disabled(session, username="tq", disabled=True, by="boss")
         session.commit()
     refused = attempt(engine, "tq", PASSWORD)
-    assert refused.refusal == "disabled" and "bị khóa" in refused.message("vi") and "disabled" in refused.message("en")
+    assert (
+        refused.refusal == "disabled"
+        and "bị khóa" in refused.message("vi")
+        and "disabled" in refused.message("en")
+    )
     with Session(engine) as session:
         assert auth.signed_in_user(session, "tq") is None  # an open session's next write is refused
         auth.set_disabled(session, username="tq", disabled=False, by="boss")
@@ -249,7 +274,10 @@ def test_demo_passwords_work_on_the_demo_database_only(engine: Engine, network: 
 
 
 def test_commands_change_a_password_a_role_and_disable_an_account_with_an_audit_row(
-    engine: Engine, network: dict[str, int], empty_database_url: str, monkeypatch: pytest.MonkeyPatch,
+    engine: Engine,
+    network: dict[str, int],
+    empty_database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     answers = iter(["a brand new passphrase", "a brand new passphrase"])
@@ -267,13 +295,21 @@ def test_commands_change_a_password_a_role_and_disable_an_account_with_an_audit_
     run("enable", "tq")
     with pytest.raises(SystemExit) as refused:
         run("set-role", "tq", "--role", "center_staff")
-    assert "must belong to a center" in str(refused.value) and "phải thuộc một trung tâm" in str(refused.value)
+    assert "must belong to a center" in str(refused.value) and "phải thuộc một trung tâm" in str(
+        refused.value
+    )
     with pytest.raises(SystemExit) as refused:
         run("disable", "nobody")
     assert 'no account "nobody"' in str(refused.value)
-    actions = [(r["username"], r["action"]) for r in audit(engine) if not str(r["action"]).startswith("login")]
-    assert actions[-4:] == [("system", "password_change"), ("system", "role_change"), ("system", "disable"),
-                            ("system", "enable")]
+    actions = [
+        (r["username"], r["action"]) for r in audit(engine) if not str(r["action"]).startswith("login")
+    ]
+    assert actions[-4:] == [
+        ("system", "password_change"),
+        ("system", "role_change"),
+        ("system", "disable"),
+        ("system", "enable"),
+    ]
     role_change = next(r for r in audit(engine) if r["action"] == "role_change")
     assert json.loads(str(role_change["before"]))["role"] == "center_staff"
     assert json.loads(str(role_change["after"]))["role"] == "viewer"

@@ -66,30 +66,44 @@ def days(day: date = SEED_DAY, window: int = WINDOW) -> dict[str, str]:
 
 def expected_list(engine: Engine, center: str) -> dict[str, str]:
     """serial -> "overdue" / "due_soon", straight from the tables."""
-    found = rows(engine, f"""
+    found = rows(
+        engine,
+        f"""
         SELECT e.serial_no, CASE WHEN e.next_due_on < :day THEN 'overdue' ELSE 'due_soon' END
         {ANSWERING_CENTER} AND e.next_due_on <= :soon AND COALESCE(succ.code, c.code) = :center""",
-                 center=center, **days())
+        center=center,
+        **days(),
+    )
     return dict(found)  # type: ignore[arg-type]
 
 
 def busiest_center(engine: Engine) -> str:
     """The open center with an overdue and a due-soon item and the most items on the seed day."""
-    (code,) = rows(engine, f"""
+    (code,) = rows(
+        engine,
+        f"""
         SELECT COALESCE(succ.code, c.code) AS code
         {ANSWERING_CENTER} AND e.next_due_on <= :soon
         GROUP BY COALESCE(succ.code, c.code)
         HAVING SUM(CASE WHEN e.next_due_on < :day THEN 1 ELSE 0 END) > 0
            AND SUM(CASE WHEN e.next_due_on >= :day THEN 1 ELSE 0 END) > 0
-        ORDER BY COUNT(*) DESC, COALESCE(succ.code, c.code) LIMIT 1""", **days())[0]
+        ORDER BY COUNT(*) DESC, COALESCE(succ.code, c.code) LIMIT 1""",
+        **days(),
+    )[0]
     return str(code)
 
 
 def staff_addresses(engine: Engine, center: str) -> list[str]:
-    return sorted(address for (address,) in rows(engine, """
+    return sorted(
+        address
+        for (address,) in rows(
+            engine,
+            """
         SELECT u.email FROM app_user u JOIN center c ON c.id = u.center_id
         WHERE u.role = 'center_staff' AND NOT u.disabled AND u.email IS NOT NULL AND c.code = :center""",
-                                                 center=center))
+            center=center,
+        )
+    )
 
 
 @pytest.fixture
@@ -98,13 +112,16 @@ def addressed(seeded_engine: Engine) -> Iterator[Engine]:
     before = rows(seeded_engine, "SELECT id, username, email FROM app_user")
     with seeded_engine.begin() as connection:
         for user_id, username, _ in before:
-            connection.execute(text("UPDATE app_user SET email = :email WHERE id = :id"),
-                               {"email": demo_email(username), "id": user_id})
+            connection.execute(
+                text("UPDATE app_user SET email = :email WHERE id = :id"),
+                {"email": demo_email(username), "id": user_id},
+            )
     yield seeded_engine
     with seeded_engine.begin() as connection:
         for user_id, _, address in before:
-            connection.execute(text("UPDATE app_user SET email = :email WHERE id = :id"),
-                               {"email": address, "id": user_id})
+            connection.execute(
+                text("UPDATE app_user SET email = :email WHERE id = :id"), {"email": address, "id": user_id}
+            )
 
 
 class Mailbox:
@@ -125,8 +142,10 @@ class Mailbox:
         return "250 Message accepted for delivery"
 
     def messages(self) -> list[EmailMessage]:
-        return [email.message_from_bytes(data, policy=email.policy.default)  # type: ignore[misc]
-                for _, _, data in self.received]
+        return [
+            email.message_from_bytes(data, policy=email.policy.default)  # type: ignore[misc]
+            for _, _, data in self.received
+        ]
 
 
 def free_port() -> int:
@@ -148,8 +167,9 @@ def mailbox() -> Iterator[tuple[Mailbox, SmtpSettings]]:
 
 
 @pytest.fixture
-def smtp_environment(mailbox: tuple[Mailbox, SmtpSettings], monkeypatch: pytest.MonkeyPatch,
-                     tmp_path: Path) -> Mailbox:
+def smtp_environment(
+    mailbox: tuple[Mailbox, SmtpSettings], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Mailbox:
     """SMTP_* in the environment naming the loopback server; no secrets file in the way."""
     box, settings = mailbox
     for name in notices.SETTING_NAMES:
@@ -182,8 +202,10 @@ def listed(body: str, heading_to_status: dict[str, str]) -> dict[str, str]:
     return found
 
 
-VI_HEADINGS = {translate("notices.section.overdue", "vi"): "overdue",
-               translate("notices.section.due_soon", "vi", days=WINDOW): "due_soon"}
+VI_HEADINGS = {
+    translate("notices.section.overdue", "vi"): "overdue",
+    translate("notices.section.due_soon", "vi", days=WINDOW): "due_soon",
+}
 
 
 def test_demo_addresses_can_never_be_delivered() -> None:
@@ -192,13 +214,21 @@ def test_demo_addresses_can_never_be_delivered() -> None:
 
 
 def test_each_center_gets_one_message_listing_what_sql_finds_due(
-        addressed: Engine, mailbox: tuple[Mailbox, SmtpSettings]) -> None:
+    addressed: Engine, mailbox: tuple[Mailbox, SmtpSettings]
+) -> None:
     box, settings = mailbox
     with Session(addressed) as session:
         report = notify(session, as_of=SEED_DAY, window_days=WINDOW, settings=settings)
     assert report.ok and not report.failed
-    centers_due = {code for (code,) in rows(addressed, f"""
-        SELECT DISTINCT COALESCE(succ.code, c.code) {ANSWERING_CENTER} AND e.next_due_on <= :soon""", **days())}
+    centers_due = {
+        code
+        for (code,) in rows(
+            addressed,
+            f"""
+        SELECT DISTINCT COALESCE(succ.code, c.code) {ANSWERING_CENTER} AND e.next_due_on <= :soon""",
+            **days(),
+        )
+    }
     assert {code for code, _ in report.sent} | set(report.no_recipients) == centers_due
     assert len(box.received) == len(report.sent)
     by_center = {}
@@ -214,8 +244,10 @@ def test_each_center_gets_one_message_listing_what_sql_finds_due(
     expected = expected_list(addressed, code)
     overdue = sum(status == "overdue" for status in expected.values())
     message = by_center[code]
-    assert str(message["subject"]) == (f"[Metrology] {code}: {overdue} quá hạn, {len(expected) - overdue} sắp đến hạn"
-                                       f" / {overdue} overdue, {len(expected) - overdue} due soon")
+    assert str(message["subject"]) == (
+        f"[Metrology] {code}: {overdue} quá hạn, {len(expected) - overdue} sắp đến hạn"
+        f" / {overdue} overdue, {len(expected) - overdue} due soon"
+    )
     plain = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert listed(plain, VI_HEADINGS) == expected
     assert plain.index("Thiết bị đến hạn hiệu chuẩn") < plain.index("Equipment due for calibration")
@@ -226,55 +258,90 @@ def test_each_center_gets_one_message_listing_what_sql_finds_due(
     assert all(serial in html for serial in expected) and "Quá hạn" in html
 
 
-def test_send_through_the_command_line_for_one_center(addressed: Engine, smtp_environment: Mailbox,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_send_through_the_command_line_for_one_center(
+    addressed: Engine, smtp_environment: Mailbox, capsys: pytest.CaptureFixture[str]
+) -> None:
     code = busiest_center(addressed)
-    exit_code = main(["--as-of", SEED_DAY.isoformat(), "--center", code, "--send",
-                      "--database-url", database_url(addressed)])
+    exit_code = main(
+        [
+            "--as-of",
+            SEED_DAY.isoformat(),
+            "--center",
+            code,
+            "--send",
+            "--database-url",
+            database_url(addressed),
+        ]
+    )
     assert exit_code == 0
-    assert [recipients for _, recipients, _ in smtp_environment.received] == [staff_addresses(addressed, code)]
+    assert [recipients for _, recipients, _ in smtp_environment.received] == [
+        staff_addresses(addressed, code)
+    ]
     (message,) = smtp_environment.messages()
     assert listed(message.get_body(("plain",)).get_content(), VI_HEADINGS) == expected_list(addressed, code)  # type: ignore[union-attr]
     assert f"✔ {code}" in capsys.readouterr().out
 
 
-def test_without_send_it_prints_and_sends_nothing(addressed: Engine, smtp_environment: Mailbox,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_without_send_it_prints_and_sends_nothing(
+    addressed: Engine, smtp_environment: Mailbox, capsys: pytest.CaptureFixture[str]
+) -> None:
     code = busiest_center(addressed)
-    assert main(["--as-of", SEED_DAY.isoformat(), "--center", code, "--database-url", database_url(addressed)]) == 0
+    assert (
+        main(["--as-of", SEED_DAY.isoformat(), "--center", code, "--database-url", database_url(addressed)])
+        == 0
+    )
     out = capsys.readouterr().out
     assert smtp_environment.received == []
     assert f"[Metrology] {code}:" in out and "quá hạn" in out
     assert set(expected_list(addressed, code)) <= set(re.findall(r"^- (\S+) · ", out, flags=re.MULTILINE))
 
 
-def test_missing_settings_stop_before_anything_is_sent(addressed: Engine, monkeypatch: pytest.MonkeyPatch,
-                                                       tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_settings_stop_before_anything_is_sent(
+    addressed: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     for name in notices.SETTING_NAMES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(notices, "SECRETS_PATH", tmp_path / "absent-secrets.toml")
     monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
     assert main(["--as-of", SEED_DAY.isoformat(), "--send", "--database-url", database_url(addressed)]) == 2
     error = capsys.readouterr().err
-    assert "SMTP_PORT, SMTP_FROM" in error and "Thiếu cấu hình SMTP" in error and "SMTP settings missing" in error
+    assert (
+        "SMTP_PORT, SMTP_FROM" in error
+        and "Thiếu cấu hình SMTP" in error
+        and "SMTP settings missing" in error
+    )
 
 
 def test_settings_come_from_secrets_and_the_environment_wins(tmp_path: Path) -> None:
     secrets = tmp_path / "secrets.toml"
-    secrets.write_text('[smtp]\nhost = "mail.example.invalid"\nport = 587\nfrom = "a@example.invalid"\n'
-                       'user = "u"\npassword = "p"\nstarttls = true\n', encoding="utf-8")
+    secrets.write_text(
+        '[smtp]\nhost = "mail.example.invalid"\nport = 587\nfrom = "a@example.invalid"\n'
+        'user = "u"\npassword = "p"\nstarttls = true\n',
+        encoding="utf-8",
+    )
     settings = smtp_settings({"SMTP_HOST": "relay.example.invalid"}, secrets)
-    assert settings == SmtpSettings(host="relay.example.invalid", port=587, sender="a@example.invalid",
-                                    user="u", password="p", starttls=True)
+    assert settings == SmtpSettings(
+        host="relay.example.invalid",
+        port=587,
+        sender="a@example.invalid",
+        user="u",
+        password="p",
+        starttls=True,
+    )
     with pytest.raises(SmtpSettingsError, match="SMTP_USER"):
-        smtp_settings({"SMTP_HOST": "h", "SMTP_PORT": "25", "SMTP_FROM": "f@x.invalid", "SMTP_USER": "u"},
-                      tmp_path / "none.toml")
+        smtp_settings(
+            {"SMTP_HOST": "h", "SMTP_PORT": "25", "SMTP_FROM": "f@x.invalid", "SMTP_USER": "u"},
+            tmp_path / "none.toml",
+        )
     with pytest.raises(SmtpSettingsError, match="SMTP_PORT"):
-        smtp_settings({"SMTP_HOST": "h", "SMTP_PORT": "smtp", "SMTP_FROM": "f@x.invalid"}, tmp_path / "none.toml")
+        smtp_settings(
+            {"SMTP_HOST": "h", "SMTP_PORT": "smtp", "SMTP_FROM": "f@x.invalid"}, tmp_path / "none.toml"
+        )
 
 
 def test_a_center_whose_message_fails_is_reported_and_the_others_still_go(
-        addressed: Engine, mailbox: tuple[Mailbox, SmtpSettings]) -> None:
+    addressed: Engine, mailbox: tuple[Mailbox, SmtpSettings]
+) -> None:
     box, settings = mailbox
     code = busiest_center(addressed)
     box.refuse = set(staff_addresses(addressed, code))
@@ -288,22 +355,44 @@ def test_a_center_whose_message_fails_is_reported_and_the_others_still_go(
 
 def test_an_unreachable_server_fails_every_center_without_stopping(addressed: Engine) -> None:
     with Session(addressed) as session:
-        report = notify(session, as_of=SEED_DAY, settings=SmtpSettings(host="127.0.0.1", port=free_port(),
-                                                                        sender=SENDER))
+        report = notify(
+            session, as_of=SEED_DAY, settings=SmtpSettings(host="127.0.0.1", port=free_port(), sender=SENDER)
+        )
     assert report.failed and not report.sent
     assert all("ConnectionRefusedError" in error for _, error in report.failed)
 
 
 def test_html_part_escapes_what_it_shows() -> None:
-    items = pd.DataFrame([{
-        "equipment_id": 1, "center_id": 1, "center_code": "X", "name": "<b>Cân & bàn</b>", "serial_no": "S<1>",
-        "type_name_vi": "Cân", "type_name_en": "Scale", "is_reference_standard": False,
-        "due_on": date(2026, 1, 1), "days_to_due": -3, "status": "overdue",
-    }])
-    notice = CenterNotice(center_id=1, center_code="X", center_name_vi="Trung tâm <X>", center_name_en="Center <X>",
-                          as_of=date(2026, 1, 4), window_days=WINDOW, items=items)
+    items = pd.DataFrame(
+        [
+            {
+                "equipment_id": 1,
+                "center_id": 1,
+                "center_code": "X",
+                "name": "<b>Cân & bàn</b>",
+                "serial_no": "S<1>",
+                "type_name_vi": "Cân",
+                "type_name_en": "Scale",
+                "is_reference_standard": False,
+                "due_on": date(2026, 1, 1),
+                "days_to_due": -3,
+                "status": "overdue",
+            }
+        ]
+    )
+    notice = CenterNotice(
+        center_id=1,
+        center_code="X",
+        center_name_vi="Trung tâm <X>",
+        center_name_en="Center <X>",
+        as_of=date(2026, 1, 4),
+        window_days=WINDOW,
+        items=items,
+    )
     page = html_message(notice)
-    assert "&lt;b&gt;Cân &amp; bàn&lt;/b&gt;" in page and "S&lt;1&gt;" in page and "Trung tâm &lt;X&gt;" in page
+    assert (
+        "&lt;b&gt;Cân &amp; bàn&lt;/b&gt;" in page and "S&lt;1&gt;" in page and "Trung tâm &lt;X&gt;" in page
+    )
     assert "<b>Cân" not in page
     assert "quá hạn 3 ngày" in page and "3 days overdue" in page
 
@@ -321,10 +410,17 @@ def test_staff_of_a_center_and_nobody_else_receive_its_notice(addressed: Engine)
 def test_calendar_has_one_all_day_event_per_equipment_due_in_the_next_months(seeded_engine: Engine) -> None:
     code = busiest_center(seeded_engine)
     until = SEED_DAY + relativedelta(months=3)
-    expected = {(int(equipment_id), date.fromisoformat(str(due)[:10]), serial) for equipment_id, due, serial in rows(
-        seeded_engine, f"""SELECT e.id, e.next_due_on, e.serial_no {ANSWERING_CENTER}
+    expected = {
+        (int(equipment_id), date.fromisoformat(str(due)[:10]), serial)
+        for equipment_id, due, serial in rows(
+            seeded_engine,
+            f"""SELECT e.id, e.next_due_on, e.serial_no {ANSWERING_CENTER}
             AND e.next_due_on >= :day AND e.next_due_on <= :until AND COALESCE(succ.code, c.code) = :center""",
-        day=SEED_DAY.isoformat(), until=until.isoformat(), center=code)}
+            day=SEED_DAY.isoformat(),
+            until=until.isoformat(),
+            center=code,
+        )
+    }
     assert expected
     with Session(seeded_engine) as session:
         data = due_calendar_ics(session, Filters(as_of=SEED_DAY, center=code), months=3)
@@ -346,8 +442,9 @@ def test_calendar_has_one_all_day_event_per_equipment_due_in_the_next_months(see
     assert event.decoded("dtstamp") == datetime(SEED_DAY.year, SEED_DAY.month, SEED_DAY.day, tzinfo=UTC)
 
 
-def test_coverage_page_offers_the_calendar_next_to_the_due_list(app_database: str,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_coverage_page_offers_the_calendar_next_to_the_due_list(
+    app_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
     saved: dict[str, bytes] = {}
@@ -384,17 +481,21 @@ def _own_center_list_script(username: str, role: str, center_code: str | None, a
     from ui.notices import own_center_due_list
 
     with Session(engine()) as session:
-        center = session.exec(select(Center).where(Center.code == center_code)).first() if center_code else None
-    user = SignedInUser(username=username, role=role, center_id=center.id if center else None,
-                        center_code=center_code)
+        center = (
+            session.exec(select(Center).where(Center.code == center_code)).first() if center_code else None
+        )
+    user = SignedInUser(
+        username=username, role=role, center_id=center.id if center else None, center_code=center_code
+    )
     own_center_due_list(user, Filters(as_of=date.fromisoformat(as_of)))
 
 
 def _run_own_center_list(username: str, role: str, center_code: str | None):  # type: ignore[no-untyped-def]
     from streamlit.testing.v1 import AppTest
 
-    app = AppTest.from_function(_own_center_list_script, args=(username, role, center_code, SEED_DAY.isoformat()),
-                                default_timeout=60)
+    app = AppTest.from_function(
+        _own_center_list_script, args=(username, role, center_code, SEED_DAY.isoformat()), default_timeout=60
+    )
     app.run()
     assert not app.exception, [e.value for e in app.exception]
     return app
@@ -424,19 +525,30 @@ def test_notices_name_the_capabilities_their_listed_standards_put_at_risk(seeded
 
     with Session(seeded_engine) as session:
         found = center_notices(session, as_of=SEED_DAY, window_days=WINDOW)
-        states = capability_states(session, Filters(as_of=SEED_DAY, due_window_days=WINDOW)).set_index("capability_id")
-    links = rows(seeded_engine, "SELECT cs.capability_id, e.serial_no FROM capability_standard cs "
-                                "JOIN equipment e ON e.id = cs.equipment_id")
+        states = capability_states(session, Filters(as_of=SEED_DAY, due_window_days=WINDOW)).set_index(
+            "capability_id"
+        )
+    links = rows(
+        seeded_engine,
+        "SELECT cs.capability_id, e.serial_no FROM capability_standard cs "
+        "JOIN equipment e ON e.id = cs.equipment_id",
+    )
     if not links:
         pytest.skip("the seeded network records no capability standards yet")
     named = 0
     for notice in found:
         listed_serials = set(notice.items["serial_no"])
-        expected = {capability: sorted(serial for cap, serial in links if cap == capability and serial in listed_serials)
-                    for capability in {cap for cap, serial in links if serial in listed_serials}
-                    if states.loc[capability, "state"] != "in_force"}
-        shown = {int(row["capability_id"]): sorted(row["serial_nos"].split(", "))
-                 for row in notice.capabilities.to_dict("records")}  # type: ignore[union-attr]
+        expected = {
+            capability: sorted(
+                serial for cap, serial in links if cap == capability and serial in listed_serials
+            )
+            for capability in {cap for cap, serial in links if serial in listed_serials}
+            if states.loc[capability, "state"] != "in_force"
+        }
+        shown = {
+            int(row["capability_id"]): sorted(row["serial_nos"].split(", "))
+            for row in notice.capabilities.to_dict("records")
+        }  # type: ignore[union-attr]
         assert shown == expected, notice.center_code
         for row in notice.capabilities.to_dict("records"):  # type: ignore[union-attr]
             assert row["state"] == states.loc[row["capability_id"], "state"]
@@ -458,8 +570,9 @@ def test_the_data_page_shows_staff_their_centers_due_work_first(app_database: st
     app = AppTest.from_file(HARNESS, default_timeout=180)
     app.session_state["harness_page"] = "pages/data.py"
     app.query_params["lang"] = "en"
-    app.session_state["signed_in_user"] = SignedInUser(username="ttkt31", role="center_staff",
-                                                       center_id=int(center_id), center_code="TTKT-31")
+    app.session_state["signed_in_user"] = SignedInUser(
+        username="ttkt31", role="center_staff", center_id=int(center_id), center_code="TTKT-31"
+    )
     app.run()
     assert not app.exception, [e.value for e in app.exception]
     assert str(app.subheader[0].value) == translate("notices.ui.title", "en", center="TTKT-31")

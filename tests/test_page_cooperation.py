@@ -18,8 +18,10 @@ from tests.conftest import SEED_DAY
 from tests.page_support import assert_no_raw_keys, open_page
 
 PAGE = "pages/cooperation.py"
-HA_LONG_SIGNING = {"vi": "14/06/2024 · Hạ Long: ký hợp đồng IMTS – Hải Phòng",
-                   "en": "14/06/2024 · Ha Long: IMTS – Hai Phong contract signed"}
+HA_LONG_SIGNING = {
+    "vi": "14/06/2024 · Hạ Long: ký hợp đồng IMTS – Hải Phòng",
+    "en": "14/06/2024 · Ha Long: IMTS – Hai Phong contract signed",
+}
 KPI_KEYS = ("total", "in_discussion", "signed", "active", "ended")
 
 # Each agreement's stage on the day = its latest stage change up to that day; a signed or active
@@ -38,8 +40,9 @@ STAGES_SQL = """
 """
 
 
-def sql_stages(url: str, *, day: date | None = None, field: str | None = None,
-               center: str | None = None) -> dict[str, tuple[str, bool]]:
+def sql_stages(
+    url: str, *, day: date | None = None, field: str | None = None, center: str | None = None
+) -> dict[str, tuple[str, bool]]:
     """center code -> (stage on the day, is_demo), straight from the tables."""
     day = day or SEED_DAY  # the demo day, which the page shows by default
     query = STAGES_SQL
@@ -50,8 +53,9 @@ def sql_stages(url: str, *, day: date | None = None, field: str | None = None,
         query += """ AND (c.code = :center OR (c.active_to < :day
                      AND c.successor_id = (SELECT id FROM center WHERE code = :center)))"""
     with create_engine(url).connect() as connection:
-        rows = connection.execute(text(query), {"day": day.isoformat(), "pattern": f"%,{field},%",
-                                                "center": center}).all()
+        rows = connection.execute(
+            text(query), {"day": day.isoformat(), "pattern": f"%,{field},%", "center": center}
+        ).all()
     return {code: (stage, bool(is_demo)) for code, is_demo, stage in rows}
 
 
@@ -68,8 +72,10 @@ def expected_kpis(stages: dict[str, tuple[str, bool]]) -> dict[str, int]:
 
 def shown_kpis(app, lang: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
     metrics = {m.label: m.value for m in app.metric}
-    return {key: int(metrics[translate(f"cooperation.kpi.{key}", lang)].replace(".", "").replace(",", ""))
-            for key in KPI_KEYS}
+    return {
+        key: int(metrics[translate(f"cooperation.kpi.{key}", lang)].replace(".", "").replace(",", ""))
+        for key in KPI_KEYS
+    }
 
 
 def details_table(app):  # type: ignore[no-untyped-def]
@@ -90,9 +96,9 @@ def chart_datasets(app) -> list[list[dict]]:  # type: ignore[no-untyped-def]
 
 def real_signing(url: str) -> tuple[date, str, str]:
     with create_engine(url).connect() as connection:
-        held_on, place, title = connection.execute(text(
-            "SELECT held_on, place_vi, title_vi FROM event WHERE is_demo = 0 AND kind = 'signing'"
-        )).one()
+        held_on, place, title = connection.execute(
+            text("SELECT held_on, place_vi, title_vi FROM event WHERE is_demo = 0 AND kind = 'signing'")
+        ).one()
     return date.fromisoformat(str(held_on)), place, title
 
 
@@ -107,15 +113,21 @@ def test_cards_and_table_equal_independent_sql(app_database: str, lang: str) -> 
     shown = dict(zip(codes, table["stage_label"], strict=True))
     assert shown == {code: stage_words(stage, demo, lang) for code, (stage, demo) in stages.items()}
     real = dict(zip(codes, table["data_label"], strict=True))
-    assert real == {code: translate("cooperation.data.demo" if demo else "cooperation.data.real", lang)
-                    for code, (_, demo) in stages.items()}
+    assert real == {
+        code: translate("cooperation.data.demo" if demo else "cooperation.data.real", lang)
+        for code, (_, demo) in stages.items()
+    }
     assert table["profile"].str.fullmatch(r"profile\?center=[A-Z0-9-]+").all()
     with create_engine(app_database).connect() as connection:
-        proposed = dict(connection.execute(text(
-            "SELECT c.code, a.proposed_on FROM agreement a JOIN center c ON c.id = a.center_id"
-        )).all())
+        proposed = dict(
+            connection.execute(
+                text("SELECT c.code, a.proposed_on FROM agreement a JOIN center c ON c.id = a.center_id")
+            ).all()
+        )
     shown_days = dict(zip(codes, table["proposed_on"], strict=True))
-    assert shown_days == {code: date.fromisoformat(str(proposed[code])).strftime("%d/%m/%Y") for code in stages}
+    assert shown_days == {
+        code: date.fromisoformat(str(proposed[code])).strftime("%d/%m/%Y") for code in stages
+    }
     assert_no_raw_keys(app)
 
 
@@ -141,18 +153,29 @@ def test_the_ha_long_signing_is_marked_on_the_timeline_and_in_the_text(app_datab
 
 def real_events_of(url: str, day: date) -> list[tuple[str, str]]:
     with create_engine(url).connect() as connection:
-        return [tuple(row) for row in connection.execute(text(  # type: ignore[misc]
-            "SELECT kind, source FROM event WHERE NOT is_demo AND held_on = :day"), {"day": day.isoformat()}).all()]
+        return [
+            tuple(row)
+            for row in connection.execute(
+                text(  # type: ignore[misc]
+                    "SELECT kind, source FROM event WHERE NOT is_demo AND held_on = :day"
+                ),
+                {"day": day.isoformat()},
+            ).all()
+        ]
 
 
 def real_contract(url: str) -> tuple[str, str | None, str, int]:
     """The real agreement's scope, expiry, source and number of recorded stages."""
     with create_engine(url).connect() as connection:
-        return tuple(connection.execute(text(  # type: ignore[return-value]
-            """SELECT a.scope_fields, a.expires_on, a.source,
+        return tuple(
+            connection.execute(
+                text(  # type: ignore[return-value]
+                    """SELECT a.scope_fields, a.expires_on, a.source,
                       (SELECT COUNT(*) FROM agreement_event e WHERE e.agreement_id = a.id)
                FROM agreement a JOIN center c ON c.id = a.center_id WHERE NOT a.is_demo AND c.code = 'TTKT-31'"""
-        )).one())
+                )
+            ).one()
+        )
 
 
 def stage_words(stage: str, is_demo: bool, lang: str) -> str:
@@ -164,8 +187,9 @@ def stage_words(stage: str, is_demo: bool, lang: str) -> str:
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
-def test_the_real_contract_shows_what_its_source_did_not_publish_as_not_published(app_database: str,
-                                                                                 lang: str) -> None:
+def test_the_real_contract_shows_what_its_source_did_not_publish_as_not_published(
+    app_database: str, lang: str
+) -> None:
     scope, expires_on, source, _ = real_contract(app_database)
     app = open_page(PAGE, lang=lang)
     hai_phong = details_table(app).set_index("profile").loc["profile?center=TTKT-31"]
@@ -186,7 +210,9 @@ def test_the_real_contract_shows_what_its_source_did_not_publish_as_not_publishe
 def test_the_real_contract_counts_in_no_field_when_its_scope_is_unpublished(app_database: str) -> None:
     scope, _, _, _ = real_contract(app_database)
     app = open_page(PAGE, lang="en")
-    cells = [row for dataset in chart_datasets(app) for row in dataset if "tick" in row and "field_code" in row]
+    cells = [
+        row for dataset in chart_datasets(app) for row in dataset if "tick" in row and "field_code" in row
+    ]
     hai_phong = [cell for cell in cells if str(cell["row"]).startswith("★ TTKT-31 ·")]
     assert hai_phong, "the real contract has a row in the scope chart"
     if scope:
@@ -200,11 +226,21 @@ def test_the_real_contract_counts_in_no_field_when_its_scope_is_unpublished(app_
 def test_the_real_contract_is_not_drawn_past_what_its_source_says(app_database: str) -> None:
     _, expires_on, _, _ = real_contract(app_database)
     with create_engine(app_database).connect() as connection:
-        signed_on = str(connection.execute(text(
-            "SELECT signed_on FROM agreement a JOIN center c ON c.id = a.center_id "
-            "WHERE NOT a.is_demo AND c.code = 'TTKT-31'")).scalar_one())[:10]
+        signed_on = str(
+            connection.execute(
+                text(
+                    "SELECT signed_on FROM agreement a JOIN center c ON c.id = a.center_id "
+                    "WHERE NOT a.is_demo AND c.code = 'TTKT-31'"
+                )
+            ).scalar_one()
+        )[:10]
     app = open_page(PAGE, lang="en")
-    rows = [row for dataset in chart_datasets(app) for row in dataset if str(row.get("row", "")).startswith("★ TTKT-31 ·")]
+    rows = [
+        row
+        for dataset in chart_datasets(app)
+        for row in dataset
+        if str(row.get("row", "")).startswith("★ TTKT-31 ·")
+    ]
     if expires_on is None:
         # nothing after the signing is known: no bar runs on to the day viewed, the words sit at the signing
         assert all(str(row["end_on"])[:10] <= signed_on for row in rows if "start_on" in row)
@@ -214,17 +250,23 @@ def test_the_real_contract_is_not_drawn_past_what_its_source_says(app_database: 
 
 def test_the_real_conference_names_only_the_participants_its_source_names(app_database: str) -> None:
     with create_engine(app_database).connect() as connection:
-        named = connection.execute(text(
-            """SELECT c.kind, c.code, p.name_vi FROM event e JOIN event_participant ep ON ep.event_id = e.id
+        named = connection.execute(
+            text(
+                """SELECT c.kind, c.code, p.name_vi FROM event e JOIN event_participant ep ON ep.event_id = e.id
                JOIN center c ON c.id = ep.center_id JOIN province p ON p.key = c.province_key
                WHERE NOT e.is_demo AND e.kind = 'conference'
-               ORDER BY CASE c.kind WHEN 'national_institute' THEN 0 ELSE 1 END, c.code""")).all()
-    names = ", ".join(code if kind != "provincial_center" else f"Trung tâm {province}"
-                      for kind, code, province in named)
+               ORDER BY CASE c.kind WHEN 'national_institute' THEN 0 ELSE 1 END, c.code"""
+            )
+        ).all()
+    names = ", ".join(
+        code if kind != "provincial_center" else f"Trung tâm {province}" for kind, code, province in named
+    )
     app = open_page(PAGE, lang="vi")
     events = next(frame.value for frame in app.dataframe if "held_on" in frame.value.columns)
-    conference = events[(events["held_on"].astype(str) == "2024-06-14")
-                        & (events["kind_label"] == translate("cooperation.kind.conference", "vi"))]
+    conference = events[
+        (events["held_on"].astype(str) == "2024-06-14")
+        & (events["kind_label"] == translate("cooperation.kind.conference", "vi"))
+    ]
     assert list(conference["participants_vi"]) == [f"{names}; danh sách các tỉnh tham dự chưa công bố"]
 
 
@@ -236,7 +278,9 @@ def test_every_chart_gets_aggregated_rows(app_database: str) -> None:
     stages = sql_stages(app_database)
     pipeline = next(rows for rows in datasets if rows and set(rows[0]) >= {"stage", "agreements"})
     counted = Counter(stage for stage, _ in stages.values())
-    assert {row["stage"]: row["agreements"] for row in pipeline} == {stage: counted[stage] for stage in STAGE_ORDER}
+    assert {row["stage"]: row["agreements"] for row in pipeline} == {
+        stage: counted[stage] for stage in STAGE_ORDER
+    }
 
 
 def test_field_filter_from_the_url_narrows_the_page(app_database: str) -> None:
@@ -286,7 +330,9 @@ def test_a_center_without_agreements_gets_the_empty_state(app_database: str) -> 
     app = open_page(PAGE, center="VMI")
     assert app.query_params["center"] in ("VMI", ["VMI"])  # the filter was applied, not dropped
     shown_day = format_day(SEED_DAY, "vi")
-    assert translate("cooperation.empty.no_agreements", "vi", date=shown_day) in [info.value for info in app.info]
+    assert translate("cooperation.empty.no_agreements", "vi", date=shown_day) in [
+        info.value for info in app.info
+    ]
     assert not app.metric
 
 

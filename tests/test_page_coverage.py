@@ -28,18 +28,40 @@ from tests.page_support import assert_no_raw_keys, open_page
 PAGE = "pages/coverage.py"
 WINDOW = 30
 LABELS = {
-    "vi": {"equipment": "Thiết bị được theo dõi", "overdue": "Quá hạn", "due_soon": "Đến hạn trong 30 ngày",
-           "never": "Chưa từng hiệu chuẩn", "gaps": "Khoảng trống kiểm định", "center": "Trung tâm",
-           "total": "Tổng", "serial": "Số sê-ri", "days": "Số ngày còn lại", "type": "Loại phương tiện đo",
-           "nearest": "Trung tâm gần nhất có thể phục vụ", "distance": "Khoảng cách",
-           "no_equipment": "Không có thiết bị nào khớp", "nothing_due": "Không có thiết bị nào quá hạn",
-           "no_centers": "Chưa có trung tâm nào khớp"},
-    "en": {"equipment": "Equipment tracked", "overdue": "Overdue", "due_soon": "Due within 30 days",
-           "never": "Never calibrated", "gaps": "Verification gaps", "center": "Center", "total": "Total",
-           "serial": "Serial no.", "days": "Days left", "type": "Instrument type",
-           "nearest": "Nearest center that can serve", "distance": "Distance",
-           "no_equipment": "No equipment matches", "nothing_due": "Nothing is overdue",
-           "no_centers": "No center matches"},
+    "vi": {
+        "equipment": "Thiết bị được theo dõi",
+        "overdue": "Quá hạn",
+        "due_soon": "Đến hạn trong 30 ngày",
+        "never": "Chưa từng hiệu chuẩn",
+        "gaps": "Khoảng trống kiểm định",
+        "center": "Trung tâm",
+        "total": "Tổng",
+        "serial": "Số sê-ri",
+        "days": "Số ngày còn lại",
+        "type": "Loại phương tiện đo",
+        "nearest": "Trung tâm gần nhất có thể phục vụ",
+        "distance": "Khoảng cách",
+        "no_equipment": "Không có thiết bị nào khớp",
+        "nothing_due": "Không có thiết bị nào quá hạn",
+        "no_centers": "Chưa có trung tâm nào khớp",
+    },
+    "en": {
+        "equipment": "Equipment tracked",
+        "overdue": "Overdue",
+        "due_soon": "Due within 30 days",
+        "never": "Never calibrated",
+        "gaps": "Verification gaps",
+        "center": "Center",
+        "total": "Total",
+        "serial": "Serial no.",
+        "days": "Days left",
+        "type": "Instrument type",
+        "nearest": "Nearest center that can serve",
+        "distance": "Distance",
+        "no_equipment": "No equipment matches",
+        "nothing_due": "Nothing is overdue",
+        "no_centers": "No center matches",
+    },
 }
 
 # The center answering for a row today (a center closed by the merger hands over to its successor)
@@ -67,35 +89,54 @@ def sql(url: str, query: str, **params: object) -> list[tuple]:
         engine.dispose()
 
 
-def scope(province: str | None = None, field: str | None = None, center: str | None = None) -> dict[str, object]:
+def scope(
+    province: str | None = None, field: str | None = None, center: str | None = None
+) -> dict[str, object]:
     today = SEED_DAY  # the day the page shows by default
-    return {"today": today.isoformat(), "soon": (today + timedelta(days=WINDOW)).isoformat(),
-            "province": province, "field": field, "center": center}
+    return {
+        "today": today.isoformat(),
+        "soon": (today + timedelta(days=WINDOW)).isoformat(),
+        "province": province,
+        "field": field,
+        "center": center,
+    }
 
 
 def sql_cards(url: str, **filters: str) -> dict[str, int]:
-    total, overdue, soon, never = sql(url, f"""
+    total, overdue, soon, never = sql(
+        url,
+        f"""
         SELECT COUNT(*),
                SUM(CASE WHEN e.next_due_on < :today THEN 1 ELSE 0 END),
                SUM(CASE WHEN e.next_due_on >= :today AND e.next_due_on <= :soon THEN 1 ELSE 0 END),
                SUM(CASE WHEN e.next_due_on IS NULL THEN 1 ELSE 0 END)
-        {EFFECTIVE}""", **scope(**filters))[0]
+        {EFFECTIVE}""",
+        **scope(**filters),
+    )[0]
     return {"equipment": total, "overdue": overdue or 0, "due_soon": soon or 0, "never": never or 0}
 
 
 def sql_per_center(url: str, **filters: str) -> dict[str, tuple[int, int]]:
     """Center code → (overdue, total)."""
-    rows = sql(url, f"""
+    rows = sql(
+        url,
+        f"""
         SELECT COALESCE(succ.code, c.code), SUM(CASE WHEN e.next_due_on < :today THEN 1 ELSE 0 END), COUNT(*)
-        {EFFECTIVE} GROUP BY COALESCE(succ.code, c.code)""", **scope(**filters))
+        {EFFECTIVE} GROUP BY COALESCE(succ.code, c.code)""",
+        **scope(**filters),
+    )
     return {code: (int(overdue), int(total)) for code, overdue, total in rows}
 
 
 def sql_due_list(url: str, **filters: str) -> list[str]:
     """Serial numbers overdue or due within the window, earliest due first (then center, serial)."""
-    rows = sql(url, f"""
+    rows = sql(
+        url,
+        f"""
         SELECT e.serial_no {EFFECTIVE} AND e.next_due_on <= :soon
-        ORDER BY e.next_due_on, COALESCE(succ.code, c.code), e.serial_no""", **scope(**filters))
+        ORDER BY e.next_due_on, COALESCE(succ.code, c.code), e.serial_no""",
+        **scope(**filters),
+    )
     return [serial for (serial,) in rows]
 
 
@@ -104,7 +145,11 @@ def sql_gaps(url: str, province: str) -> dict[str, tuple[str, float]]:
     province verifies; the nearest is searched among all centers verifying the type. Only a
     capability with a standard in date on the seed day (its stored due date) serves."""
     params = scope(province=province)
-    served = {code for (code,) in sql(url, """
+    served = {
+        code
+        for (code,) in sql(
+            url,
+            """
         SELECT cap.instrument_type_code FROM capability cap
         JOIN center c ON c.id = cap.center_id
         LEFT JOIN center succ ON succ.id = c.successor_id AND c.active_to < :today
@@ -113,9 +158,16 @@ def sql_gaps(url: str, province: str) -> dict[str, tuple[str, float]]:
                          AND e.next_due_on >= :today)
           AND COALESCE(succ.province_key, c.province_key) IN (
             SELECT key FROM province WHERE COALESCE(successor_key, key) IN (
-                SELECT key FROM province WHERE code = :province AND valid_to IS NULL))""", **params)}
-    lat, lon = sql(url, "SELECT lat, lon FROM province WHERE code = :province AND valid_to IS NULL", **params)[0]
-    offers = sql(url, """
+                SELECT key FROM province WHERE code = :province AND valid_to IS NULL))""",
+            **params,
+        )
+    }
+    lat, lon = sql(
+        url, "SELECT lat, lon FROM province WHERE code = :province AND valid_to IS NULL", **params
+    )[0]
+    offers = sql(
+        url,
+        """
         SELECT t.code, t.name_en, COALESCE(succ.code, c.code), COALESCE(succ.lat, c.lat), COALESCE(succ.lon, c.lon)
         FROM instrument_type t
         LEFT JOIN capability cap ON cap.instrument_type_code = t.code AND cap.service = 'verification'
@@ -124,7 +176,9 @@ def sql_gaps(url: str, province: str) -> dict[str, tuple[str, float]]:
                          AND e.next_due_on >= :today)
         LEFT JOIN center c ON c.id = cap.center_id
         LEFT JOIN center succ ON succ.id = c.successor_id AND c.active_to < :today
-        WHERE t.legally_controlled AND t.verification_interval_months IS NOT NULL""", **params)
+        WHERE t.legally_controlled AND t.verification_interval_months IS NOT NULL""",
+        **params,
+    )
     gaps: dict[str, tuple[str, float]] = {}
     for code, name, center, center_lat, center_lon in offers:
         if code in served:
@@ -137,7 +191,10 @@ def sql_gaps(url: str, province: str) -> dict[str, tuple[str, float]]:
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
     return 2 * 6371.0 * math.asin(math.sqrt(a))
 
 
@@ -216,8 +273,10 @@ def test_network_cards_and_per_center_table_equal_sql(app_database: str, lang: s
     assert metric(app, labels["overdue"]) == number(expected["overdue"], lang)
     table = table_with(app, labels["total"])
     overdue_column = next(column for column in table.columns if labels["overdue"] in column)
-    shown = {row[labels["center"]]: (int(row[overdue_column]), int(row[labels["total"]]))
-             for _, row in table.iterrows()}
+    shown = {
+        row[labels["center"]]: (int(row[overdue_column]), int(row[labels["total"]]))
+        for _, row in table.iterrows()
+    }
     assert shown == sql_per_center(app_database)
     assert_no_raw_keys(app)
 
@@ -238,8 +297,11 @@ def test_due_list_is_most_urgent_first_and_links_to_profiles(app_database: str) 
 def test_due_list_follows_the_due_window_setting(app_database: str) -> None:
     app = open_page(PAGE, lang="en", due="90")
     params = {**scope(), "soon": (SEED_DAY + timedelta(days=90)).isoformat()}
-    (due_soon,) = sql(app_database, f"SELECT COUNT(*) {EFFECTIVE} AND e.next_due_on >= :today"
-                      " AND e.next_due_on <= :soon", **params)[0]
+    (due_soon,) = sql(
+        app_database,
+        f"SELECT COUNT(*) {EFFECTIVE} AND e.next_due_on >= :today AND e.next_due_on <= :soon",
+        **params,
+    )[0]
     (to_act_on,) = sql(app_database, f"SELECT COUNT(*) {EFFECTIVE} AND e.next_due_on <= :soon", **params)[0]
     assert metric(app, "Due within 90 days") == number(due_soon, "en")
     assert any(c.value.startswith(f"{number(to_act_on, 'en')} pieces of equipment") for c in app.caption)
@@ -250,7 +312,9 @@ def test_due_list_follows_the_due_window_setting(app_database: str) -> None:
 def busiest_scope(url: str) -> tuple[str, str]:
     """The province (today's code) and field with the most equipment to act on, so an export of
     that scope has rows whatever the seeder invents."""
-    (province, field), = sql(url, """
+    ((province, field),) = sql(
+        url,
+        """
         SELECT now.code, q.field_code
         FROM equipment e
         JOIN center c ON c.id = e.center_id
@@ -259,11 +323,15 @@ def busiest_scope(url: str) -> tuple[str, str]:
         JOIN province p ON p.key = COALESCE(succ.province_key, c.province_key)
         JOIN province now ON now.key = COALESCE(p.successor_key, p.key)
         WHERE e.status != 'retired' AND e.acquired_on <= :today AND e.next_due_on <= :soon
-        GROUP BY now.code, q.field_code ORDER BY COUNT(*) DESC, now.code, q.field_code LIMIT 1""", **scope())
+        GROUP BY now.code, q.field_code ORDER BY COUNT(*) DESC, now.code, q.field_code LIMIT 1""",
+        **scope(),
+    )
     return province, field
 
 
-def test_exported_due_list_is_stamped_with_time_and_filters(app_database: str, downloads: dict[str, bytes]) -> None:
+def test_exported_due_list_is_stamped_with_time_and_filters(
+    app_database: str, downloads: dict[str, bytes]
+) -> None:
     province, field = busiest_scope(app_database)
     # the stamp says when the file was made (the real clock), so the clock is set to a known minute
     with time_machine.travel(datetime(2031, 3, 14, 9, 26), tick=False):
@@ -272,16 +340,26 @@ def test_exported_due_list_is_stamped_with_time_and_filters(app_database: str, d
     content = downloads[f"due-list-{SEED_DAY.isoformat()}.csv"].decode("utf-8-sig")
     stamp, body = content.split("\n", 1)
     assert stamp.startswith("# Tạo lúc 14/03/2031 09:26")
-    for words in (f"Tính đến ngày: {SEED_DAY:%d/%m/%Y}", f"Tỉnh/thành phố: {province}", f"Lĩnh vực đo: {field}",
-                  "30 ngày"):
+    for words in (
+        f"Tính đến ngày: {SEED_DAY:%d/%m/%Y}",
+        f"Tỉnh/thành phố: {province}",
+        f"Lĩnh vực đo: {field}",
+        "30 ngày",
+    ):
         assert words in stamp, stamp
     rows = list(csv.DictReader(io.StringIO(body)))
     expected = sql_due_list(app_database, province=province, field=field)
     assert expected, "the demo data should have something to act on somewhere"
     assert [row["Số sê-ri"] for row in rows] == expected
-    centers = {code for (code,) in sql(app_database, f"""
+    centers = {
+        code
+        for (code,) in sql(
+            app_database,
+            f"""
         SELECT DISTINCT COALESCE(succ.code, c.code) {EFFECTIVE} AND e.next_due_on <= :soon""",
-        **scope(province=province, field=field))}
+            **scope(province=province, field=field),
+        )
+    }
     assert {row["Trung tâm"] for row in rows} == centers
 
 
@@ -314,7 +392,11 @@ def test_url_state_round_trips_through_the_widgets(app_database: str) -> None:
     assert any(label in title for title, _ in charts(app)) or any(label in info.value for info in app.info)
     assert any("hiệu chuẩn cho loại" in title for title, _ in charts(app))
     assert (param(app, "province"), param(app, "field"), param(app, "month"), param(app, "matrix")) == (
-        "31", "P", month, "calibration")
+        "31",
+        "P",
+        month,
+        "calibration",
+    )
 
     app.get("button_group")[0].set_value("testing").run()
     assert param(app, "matrix") == "testing"
@@ -336,8 +418,13 @@ def test_calendar_counts_the_month_and_charts_stay_small(app_database: str) -> N
     app = open_page(PAGE, month=month)
     year, number_ = (int(part) for part in month.split("-"))
     first, last = date(year, number_, 1), date(year, number_, monthrange(year, number_)[1])
-    (due,) = sql(app_database, f"SELECT COUNT(*) {EFFECTIVE} AND e.next_due_on BETWEEN :first AND :last",
-                 **scope(), first=first.isoformat(), last=last.isoformat())[0]
+    (due,) = sql(
+        app_database,
+        f"SELECT COUNT(*) {EFFECTIVE} AND e.next_due_on BETWEEN :first AND :last",
+        **scope(),
+        first=first.isoformat(),
+        last=last.isoformat(),
+    )[0]
     found = charts(app)
     assert len(found) >= 2
     for _title, rows in found:
@@ -352,10 +439,19 @@ def test_calendar_counts_the_month_and_charts_stay_small(app_database: str) -> N
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_filters_matching_no_equipment_explain_what_to_do(app_database: str, lang: str) -> None:
-    held = {(center, field) for center, field, _ in sql(app_database, f"""
+    held = {
+        (center, field)
+        for center, field, _ in sql(
+            app_database,
+            f"""
         SELECT COALESCE(succ.code, c.code), q.field_code, COUNT(*) {EFFECTIVE}
-        GROUP BY COALESCE(succ.code, c.code), q.field_code""", **scope())}
-    centers = [code for (code,) in sql(app_database, "SELECT code FROM center WHERE active_to IS NULL ORDER BY code")]
+        GROUP BY COALESCE(succ.code, c.code), q.field_code""",
+            **scope(),
+        )
+    }
+    centers = [
+        code for (code,) in sql(app_database, "SELECT code FROM center WHERE active_to IS NULL ORDER BY code")
+    ]
     fields = [code for (code,) in sql(app_database, "SELECT code FROM measurement_field ORDER BY code")]
     center, field = next((c, f) for c in centers for f in fields if (c, f) not in held)
     app = open_page(PAGE, lang=lang, center=center, field=field)

@@ -32,7 +32,9 @@ GOOD_FILE = (
 
 
 @pytest.fixture
-def writable_database(seeded_urls: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def writable_database(
+    seeded_urls: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
     """A private copy of the seeded SQLite file (these tests write), with Streamlit's caches empty."""
     source = Path(make_url(seeded_urls["sqlite"]).database or "")
     target = tmp_path / "data-management.db"
@@ -58,7 +60,9 @@ def scalar(url: str, query: str, **params: object) -> object:
 
 
 @pytest.fixture(autouse=True)
-def widget_labels_in_the_tests_language(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+def widget_labels_in_the_tests_language(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """AppTest calls a selectbox's format_func between runs, outside any session, where t() would
     fall back to Vietnamese and no longer match the English options it drew; pin the language."""
     lang = getattr(getattr(request.node, "callspec", None), "params", {}).get("lang", "vi")
@@ -78,8 +82,11 @@ def log_in(lang: str, username: str, password: str):  # type: ignore[no-untyped-
 
 
 def texts(app) -> str:  # type: ignore[no-untyped-def]
-    return "\n".join(str(e.value) for kind in ("markdown", "caption", "info", "error", "success", "warning")
-                     for e in getattr(app, kind))
+    return "\n".join(
+        str(e.value)
+        for kind in ("markdown", "caption", "info", "error", "success", "warning")
+        for e in getattr(app, kind)
+    )
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
@@ -99,19 +106,43 @@ def test_center_staff_log_in_to_their_own_center(writable_database: str, lang: s
     app = log_in(lang, "ttkt31", demo_password("ttkt31"))
     assert "ttkt31" in texts(app) and "TTKT-31" in texts(app)
     tabs = [tab.label for tab in app.tabs]
-    expected = (["Nhập thiết bị", "Nhập giấy chứng nhận", "Sửa thiết bị", "Xuất dữ liệu", "Nhật ký thay đổi"]
-                if lang == "vi" else
-                ["Import equipment", "Import certificates", "Edit equipment", "Export", "Change log"])
+    expected = (
+        [
+            "Nhập thiết bị",
+            "Nhập giấy chứng nhận",
+            "Nhập năng lực và hợp tác",
+            "Sửa thiết bị",
+            "Xuất dữ liệu",
+            "Nhật ký thay đổi",
+        ]
+        if lang == "vi"
+        else [
+            "Import equipment",
+            "Import certificates",
+            "Import services and cooperation",
+            "Edit equipment",
+            "Export",
+            "Change log",
+        ]
+    )
     assert tabs == expected
-    held = scalar(writable_database, "SELECT COUNT(*) FROM equipment e JOIN center c ON c.id = e.center_id "
-                                     "WHERE c.code = 'TTKT-31'")
-    certificates = scalar(writable_database, "SELECT COUNT(*) FROM calibration_record r JOIN equipment e "
-                                             "ON e.id = r.equipment_id JOIN center c ON c.id = e.center_id "
-                                             "WHERE c.code = 'TTKT-31'")
+    held = scalar(
+        writable_database,
+        "SELECT COUNT(*) FROM equipment e JOIN center c ON c.id = e.center_id WHERE c.code = 'TTKT-31'",
+    )
+    certificates = scalar(
+        writable_database,
+        "SELECT COUNT(*) FROM calibration_record r JOIN equipment e "
+        "ON e.id = r.equipment_id JOIN center c ON c.id = e.center_id "
+        "WHERE c.code = 'TTKT-31'",
+    )
     headings = [h.value for h in app.subheader]
     assert (f"Thiết bị ({held})" if lang == "vi" else f"Equipment ({held})") in headings
-    assert (f"Giấy chứng nhận ({certificates:,})".replace(",", ".") if lang == "vi"
-            else f"Certificates ({certificates:,})") in headings
+    assert (
+        f"Giấy chứng nhận ({certificates:,})".replace(",", ".")
+        if lang == "vi"
+        else f"Certificates ({certificates:,})"
+    ) in headings
     assert any(len(frame.value) == held for frame in app.dataframe)  # the export table
     assert_no_raw_keys(app)
 
@@ -125,11 +156,14 @@ def test_a_bad_file_shows_each_problem_in_the_users_language_and_writes_nothing(
     app.file_uploader(key="upload-equipment").set_value(("bad.csv", BAD_FILE, "text/csv")).run()
     app.button(key="validate-equipment").click().run()
     assert not app.exception
-    summary = "Tệp có 1 lỗi nên chưa ghi gì" if lang == "vi" else "The file has 1 problem, so nothing was written"
+    summary = (
+        "Tệp có 1 lỗi nên chưa ghi gì" if lang == "vi" else "The file has 1 problem, so nothing was written"
+    )
     assert any(summary in e.value for e in app.error)
     problems = app.table[0].value
-    row_header, column_header, message_header = (["Dòng", "Cột", "Lỗi"] if lang == "vi"
-                                                 else ["Row", "Column", "Problem"])
+    row_header, column_header, message_header = (
+        ["Dòng", "Cột", "Lỗi"] if lang == "vi" else ["Row", "Column", "Problem"]
+    )
     assert list(problems.columns) == [row_header, column_header, message_header]
     assert problems.iloc[0][row_header] == "3" and problems.iloc[0][column_header] == "range"
     message = problems.iloc[0][message_header]
@@ -154,11 +188,19 @@ def test_a_good_file_is_checked_then_imported_and_logged(writable_database: str,
     assert any(done in s.value for s in app.success)
     assert scalar(writable_database, "SELECT COUNT(*) FROM equipment") == before + 2
     assert scalar(writable_database, "SELECT range_max_si FROM equipment WHERE serial_no = 'HP-NEW-1'") == 6e7
-    assert scalar(writable_database, "SELECT COUNT(*) FROM audit_log WHERE username = 'ttkt31' "
-                                     "AND action = 'insert'") == 2
+    assert (
+        scalar(
+            writable_database,
+            "SELECT COUNT(*) FROM audit_log WHERE username = 'ttkt31' AND action = 'insert'",
+        )
+        == 2
+    )
     # the change log tab shows the two new rows
-    log = next(frame.value for frame in app.dataframe if ("Người thực hiện" if lang == "vi" else "By")
-               in frame.value.columns)
+    log = next(
+        frame.value
+        for frame in app.dataframe
+        if ("Người thực hiện" if lang == "vi" else "By") in frame.value.columns
+    )
     assert len(log) == 2 and set(log["Người thực hiện" if lang == "vi" else "By"]) == {"ttkt31"}
 
 
@@ -173,7 +215,9 @@ def test_a_viewer_can_export_and_read_the_log_but_not_import(writable_database: 
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
-def test_an_empty_database_explains_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str) -> None:
+def test_an_empty_database_explains_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
     st.cache_data.clear()
     st.cache_resource.clear()

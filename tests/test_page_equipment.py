@@ -22,8 +22,16 @@ LABELS = {
 }
 
 
-def sql_rows(url: str, *, field: str | None = None, province: str | None = None, extra: str = "",
-             order: str = "code, e.id", limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+def sql_rows(
+    url: str,
+    *,
+    field: str | None = None,
+    province: str | None = None,
+    extra: str = "",
+    order: str = "code, e.id",
+    limit: int | None = None,
+    offset: int = 0,
+) -> pd.DataFrame:
     """Equipment in use on the demo day (the page's default) with the code of the center answering
     for it, straight from SQL."""
     clauses = ["e.status != 'retired'", "e.acquired_on <= :today"]
@@ -49,8 +57,10 @@ def sql_rows(url: str, *, field: str | None = None, province: str | None = None,
     """
     params = {"today": SEED_DAY.isoformat(), "field": field, "province": province}
     with create_engine(url).connect() as connection:
-        return pd.DataFrame(connection.execute(text(query), params).mappings().all(),
-                            columns=["id", "serial_no", "reference", "field_code", "code"])
+        return pd.DataFrame(
+            connection.execute(text(query), params).mappings().all(),
+            columns=["id", "serial_no", "reference", "field_code", "code"],
+        )
 
 
 def metric(app, label: str) -> str:  # type: ignore[no-untyped-def]
@@ -96,7 +106,10 @@ def test_numbers_for_pressure_in_hai_phong_equal_independent_sql(app_database: s
     assert sorted(shown[center]) == sorted("profile?center=" + expected["code"])
     # the stacked bars add up to the same counts per center
     by_center = next(frame for title, frame in charts(app).items() if "field" in title or "lĩnh vực" in title)
-    assert by_center.groupby("center_code")["equipment"].sum().to_dict() == expected.groupby("code").size().to_dict()
+    assert (
+        by_center.groupby("center_code")["equipment"].sum().to_dict()
+        == expected.groupby("code").size().to_dict()
+    )
     assert set(by_center["field_code"]) == {"P"}
     assert_no_raw_keys(app)
 
@@ -106,7 +119,9 @@ def test_every_chart_is_fed_few_rows_and_offers_its_data(app_database: str) -> N
     app = open_page(PAGE)
     drawn = charts(app)
     assert len(drawn) == 4  # by center × field, ranges, age × status, age × calibration status
-    assert all(0 < len(frame) < MAX_CHART_ROWS for frame in drawn.values()), {k: len(v) for k, v in drawn.items()}
+    assert all(0 < len(frame) < MAX_CHART_ROWS for frame in drawn.values()), {
+        k: len(v) for k, v in drawn.items()
+    }
     downloads = [button.label for button in app.get("download_button")]
     assert downloads.count("Tải CSV") == 4
     assert "Tải toàn bộ danh sách đã lọc (CSV)" in downloads
@@ -122,10 +137,13 @@ def test_ranges_chart_shows_si_intervals_with_a_caption_about_zero(app_database:
     assert (ranges["plot_low"] > 0).all() and (ranges["plot_high"] >= ranges["plot_low"]).all()
     assert set(ranges["si_unit_text"]) <= {"K", "1"}
     with create_engine(app_database).connect() as connection:
-        lowest_k = connection.execute(text(
-            "SELECT MIN(e.range_min_si) FROM equipment e JOIN quantity q ON q.code = e.quantity_code "
-            "WHERE q.code = 'temperature' AND e.status != 'retired' AND e.acquired_on <= :today"),
-            {"today": SEED_DAY.isoformat()}).scalar_one()
+        lowest_k = connection.execute(
+            text(
+                "SELECT MIN(e.range_min_si) FROM equipment e JOIN quantity q ON q.code = e.quantity_code "
+                "WHERE q.code = 'temperature' AND e.status != 'retired' AND e.acquired_on <= :today"
+            ),
+            {"today": SEED_DAY.isoformat()},
+        ).scalar_one()
     assert ranges[ranges["key"] == "temperature"]["low_si"].min() == pytest.approx(lowest_k)
     electrical = open_page(PAGE, lang="en", field="EM")  # multimeter calibrators start at 0 V
     assert any("cannot show zero" in caption.value for caption in electrical.caption)
@@ -153,15 +171,21 @@ def test_sorting_and_page_size_widgets_reorder_the_table(app_database: str) -> N
 
 def test_search_box_narrows_the_list(app_database: str) -> None:
     with create_engine(app_database).connect() as connection:  # the rarest manufacturer, typed in lower case
-        term = connection.execute(text(
-            "SELECT LOWER(manufacturer) FROM equipment WHERE status != 'retired' "
-            "GROUP BY LOWER(manufacturer) ORDER BY COUNT(*), LOWER(manufacturer) LIMIT 1")).scalar_one()
+        term = connection.execute(
+            text(
+                "SELECT LOWER(manufacturer) FROM equipment WHERE status != 'retired' "
+                "GROUP BY LOWER(manufacturer) ORDER BY COUNT(*), LOWER(manufacturer) LIMIT 1"
+            )
+        ).scalar_one()
     app = open_page(PAGE)
     app.text_input(key="equipment_search").input(term).run()
     like = f"'%{term}%'"
-    expected = sql_rows(app_database, extra=f"""(LOWER(e.name) LIKE {like} OR LOWER(e.manufacturer) LIKE {like}
+    expected = sql_rows(
+        app_database,
+        extra=f"""(LOWER(e.name) LIKE {like} OR LOWER(e.manufacturer) LIKE {like}
         OR LOWER(e.model) LIKE {like} OR LOWER(e.serial_no) LIKE {like}
-        OR LOWER(COALESCE(succ.code, c.code)) LIKE {like})""")
+        OR LOWER(COALESCE(succ.code, c.code)) LIKE {like})""",
+    )
     assert 0 < len(expected) <= 50
     assert sorted(table_serials(app)) == sorted(expected["serial_no"])
     assert any(c.value.startswith(f"{number(len(expected), 'vi')} thiết bị khớp") for c in app.caption)
@@ -180,14 +204,18 @@ def test_filters_come_from_the_url_and_go_back_to_it(app_database: str) -> None:
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_filters_matching_nothing_explain_which_filter_to_clear(app_database: str, lang: str) -> None:
     with create_engine(app_database).connect() as connection:
-        center, field = connection.execute(text("""
+        center, field = connection.execute(
+            text("""
             SELECT c.code, f.code FROM center c CROSS JOIN measurement_field f
             WHERE c.active_to IS NULL AND NOT EXISTS (
                 SELECT 1 FROM equipment e JOIN quantity q ON q.code = e.quantity_code
                 WHERE e.center_id = c.id AND q.field_code = f.code)
-            ORDER BY c.code, f.code LIMIT 1""")).one()
+            ORDER BY c.code, f.code LIMIT 1""")
+        ).one()
     app = open_page(PAGE, lang=lang, center=center, field=field)
-    message = "Không có thiết bị nào khớp các bộ lọc này" if lang == "vi" else "No equipment matches these filters"
+    message = (
+        "Không có thiết bị nào khớp các bộ lọc này" if lang == "vi" else "No equipment matches these filters"
+    )
     hint = "lĩnh vực đo" if lang == "vi" else "measurement field"
     assert any(message in info.value and hint in info.value for info in app.info)
     assert not app.get("vega_lite_chart") and not app.dataframe

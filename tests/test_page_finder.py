@@ -25,7 +25,9 @@ def texts(app, kind: str) -> list[str]:  # type: ignore[no-untyped-def]
 
 def ratio_range(text: str, quantity_vi: str, quantity_en: str) -> None:
     """A range typed as a ratio for a quantity with a unit (units.py accepts ratios anywhere)."""
-    raise UnitInputError("finder.error.relative_range", text=text, quantity_vi=quantity_vi, quantity_en=quantity_en)
+    raise UnitInputError(
+        "finder.error.relative_range", text=text, quantity_vi=quantity_vi, quantity_en=quantity_en
+    )
 
 
 def service_result(url: str, **query: str | None) -> object:
@@ -37,21 +39,33 @@ def service_result(url: str, **query: str | None) -> object:
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_a_query_in_the_url_shows_the_services_rows_in_order(app_database: str, lang: str) -> None:
     app = open_page(PAGE, lang=lang, **GAUGE_QUERY)
-    expected = service_result(app_database, instrument_type="pressure_gauge", range_text="0–60 MPa",
-                              uncertainty_text="0,1 %", near_province="31")
+    expected = service_result(
+        app_database,
+        instrument_type="pressure_gauge",
+        range_text="0–60 MPa",
+        uncertainty_text="0,1 %",
+        near_province="31",
+    )
     assert len(expected) > 0
     shown = app.dataframe[0].value
-    columns = {key: translate(f"finder.col.{key}", lang) for key in
-               ("profile", "service", "range", "uncertainty", "distance", "explanation")}
-    assert list(shown[columns["profile"]]) == [f"profile?center={code}&lang={lang}"
-                                               for code in expected["center_code"]]
+    columns = {
+        key: translate(f"finder.col.{key}", lang)
+        for key in ("profile", "service", "range", "uncertainty", "distance", "explanation")
+    }
+    assert list(shown[columns["profile"]]) == [
+        f"profile?center={code}&lang={lang}" for code in expected["center_code"]
+    ]
     assert list(shown[columns["service"]]) == [translate(f"service.{s}", lang) for s in expected["service"]]
     assert list(shown[columns["range"]]) == list(expected[f"range_{lang}"])
     assert list(shown[columns["uncertainty"]]) == list(expected[f"uncertainty_{lang}"])
     assert list(shown[columns["explanation"]]) == list(expected[f"explanation_{lang}"])
     assert list(shown[columns["distance"]]) == [format_number(km, lang) for km in expected["distance_km"]]
-    found = translate("finder.found", lang, capabilities=translate_plural("count.capabilities", len(expected), lang),
-                      centers=translate_plural("count.centers", expected["center_code"].nunique(), lang))
+    found = translate(
+        "finder.found",
+        lang,
+        capabilities=translate_plural("count.capabilities", len(expected), lang),
+        centers=translate_plural("count.centers", expected["center_code"].nunique(), lang),
+    )
     assert found in texts(app, "success")
     # verifications read designated or not, calibrations and tests accredited or not
     recognition = translate("finder.col.recognition", lang)
@@ -68,13 +82,16 @@ def test_results_match_independent_sql_for_the_reach_of_each_center(app_database
     0,1 % (all pressure-gauge uncertainties are stored relative) is listed."""
     app = open_page(PAGE, q_type="pressure_gauge", q_range="0–60 MPa", q_unc="0,1 %")
     with create_engine(app_database).connect() as connection:
-        rows = connection.execute(text("""
+        rows = connection.execute(
+            text("""
             SELECT c.code, cap.service FROM capability cap JOIN center c ON c.id = cap.center_id
             WHERE cap.instrument_type_code = 'pressure_gauge' AND cap.range_min_si <= 0
               AND cap.range_max_si >= 60000000 * (1 - 1e-12) AND cap.uncertainty_relative
               AND cap.uncertainty_value <= 0.1 * (1 + 1e-12)
               AND (c.active_to IS NULL OR c.active_to >= :today)
-        """), {"today": SEED_DAY}).all()
+        """),
+            {"today": SEED_DAY},
+        ).all()
     shown = app.dataframe[0].value
     links = shown[translate("finder.col.profile", "vi")].str.extract(r"center=([^&]*)")[0]
     services = shown[translate("finder.col.service", "vi")]
@@ -84,17 +101,25 @@ def test_results_match_independent_sql_for_the_reach_of_each_center(app_database
 
 @pytest.mark.parametrize(
     ("lang", "sentence"),
-    [("vi", "chỉ đo đến {high} MPa; bạn cần 100 MPa."), ("en", "covers up to {high} MPa; you asked 100 MPa.")],
+    [
+        ("vi", "chỉ đo đến {high} MPa; bạn cần 100 MPa."),
+        ("en", "covers up to {high} MPa; you asked 100 MPa."),
+    ],
 )
-def test_an_impossible_range_says_what_comes_closest_and_why(app_database: str, lang: str, sentence: str) -> None:
+def test_an_impossible_range_says_what_comes_closest_and_why(
+    app_database: str, lang: str, sentence: str
+) -> None:
     with create_engine(app_database).connect() as connection:
-        top = connection.execute(text("""
+        top = connection.execute(
+            text("""
             SELECT MAX(cap.range_max_si) FROM capability cap JOIN center c ON c.id = cap.center_id
             WHERE cap.instrument_type_code = 'pressure_gauge' AND (c.active_to IS NULL OR c.active_to >= :today)
               AND EXISTS (SELECT 1 FROM capability_standard cs JOIN equipment e ON e.id = cs.equipment_id
                           WHERE cs.capability_id = cap.id AND e.acquired_on <= :today AND e.status = 'in_service'
                             AND e.next_due_on >= :today)
-        """), {"today": SEED_DAY}).scalar_one()
+        """),
+            {"today": SEED_DAY},
+        ).scalar_one()
     app = open_page(PAGE, lang=lang, q_type="pressure_gauge", q_range="0–100 MPa")
     assert translate("finder.none", lang) in texts(app, "warning")
     closest = [m for m in texts(app, "markdown") if m.startswith("- ")]
@@ -111,11 +136,19 @@ def test_an_impossible_range_says_what_comes_closest_and_why(app_database: str, 
     ("params", "error"),
     [
         ({"q_type": "pressure_gauge", "q_range": "0–60 kg"}, lambda: parse_range("0–60 kg", "Pa")),
-        ({"q_qty": "pressure", "q_range": "0–60 MPa", "q_unc": "0,1 kg"}, lambda: parse_quantity("0,1 kg", "Pa")),
-        ({"q_type": "clinical_thermometer_electronic", "q_range": "35–42 bar"},
-         lambda: parse_range("35–42 bar", "K")),
+        (
+            {"q_qty": "pressure", "q_range": "0–60 MPa", "q_unc": "0,1 kg"},
+            lambda: parse_quantity("0,1 kg", "Pa"),
+        ),
+        (
+            {"q_type": "clinical_thermometer_electronic", "q_range": "35–42 bar"},
+            lambda: parse_range("35–42 bar", "K"),
+        ),
         ({"q_range": "sáu mươi MPa"}, lambda: parse_range("sáu mươi MPa")),
-        ({"q_type": "pressure_gauge", "q_range": "0–60 %"}, lambda: ratio_range("0–60 %", "áp suất", "pressure")),
+        (
+            {"q_type": "pressure_gauge", "q_range": "0–60 %"},
+            lambda: ratio_range("0–60 %", "áp suất", "pressure"),
+        ),
     ],
 )
 def test_unreadable_input_shows_its_specific_message(app_database: str, lang: str, params, error) -> None:  # type: ignore[no-untyped-def]
@@ -149,8 +182,13 @@ def test_the_inputs_are_restored_from_the_url_and_written_back(app_database: str
     assert app.query_params["q_type"] in ("pressure_gauge", ["pressure_gauge"])
     app.text_input(key="finder_uncertainty").set_value("").run()
     assert "q_unc" not in app.query_params
-    expected = service_result(app_database, instrument_type="pressure_gauge", range_text="0–25 MPa",
-                              service="verification", near_province="01")
+    expected = service_result(
+        app_database,
+        instrument_type="pressure_gauge",
+        range_text="0–25 MPa",
+        service="verification",
+        near_province="01",
+    )
     assert len(app.dataframe[0].value) == len(expected) > 0
 
 

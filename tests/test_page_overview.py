@@ -63,7 +63,9 @@ def test_overview_in_english_relabels_the_cards(app_database: str) -> None:
 def test_the_demo_badge_names_the_day_the_demo_data_describes(app_database: str, lang: str) -> None:
     app = open_page(lang=lang)
     badge = translate("demo.badge_as_of", lang, date=format_day(SEED_DAY, lang))
-    assert badge == ("Dữ liệu minh họa tại ngày " if lang == "vi" else "Demo data as of ") + SEED_DAY.strftime("%d/%m/%Y")
+    assert badge == (
+        "Dữ liệu minh họa tại ngày " if lang == "vi" else "Demo data as of "
+    ) + SEED_DAY.strftime("%d/%m/%Y")
     assert any(badge in block.value for block in app.markdown)  # st.badge is drawn as markdown
     sidebar_filter = translate("filters.as_of", lang)
     assert any(format_day(SEED_DAY, lang) in c.value and sidebar_filter in c.value for c in app.caption)

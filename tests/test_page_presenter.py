@@ -90,7 +90,9 @@ def test_without_a_slide_in_the_url_the_first_opens_and_the_url_names_it(app_dat
 
 
 @pytest.mark.parametrize(("raw", "expected"), [("99", TOTAL), ("0", 1), ("abc", 1)])
-def test_a_slide_that_does_not_exist_opens_the_nearest_and_says_so(app_database: str, raw: str, expected: int) -> None:
+def test_a_slide_that_does_not_exist_opens_the_nearest_and_says_so(
+    app_database: str, raw: str, expected: int
+) -> None:
     app = open_page(PAGE, slide=raw)
     assert shown_title(app) == title_of(SLIDE_KEYS[expected - 1])
     assert slide_param(app) == str(expected)
@@ -137,13 +139,15 @@ def test_merged_boundaries_carry_into_the_map(app_database: str) -> None:
 
 def test_timeline_highlights_ha_long_and_the_hai_phong_contract(app_database: str) -> None:
     with create_engine(app_database).connect() as connection:
-        signed_on = connection.execute(text(
-            "SELECT a.signed_on FROM agreement a JOIN center c ON c.id = a.center_id "
-            "WHERE a.is_demo = 0 AND c.code = 'TTKT-31'"
-        )).scalar_one()
-        conference = connection.execute(text(
-            "SELECT held_on FROM event WHERE is_demo = 0 AND kind = 'conference'"
-        )).scalar_one()
+        signed_on = connection.execute(
+            text(
+                "SELECT a.signed_on FROM agreement a JOIN center c ON c.id = a.center_id "
+                "WHERE a.is_demo = 0 AND c.code = 'TTKT-31'"
+            )
+        ).scalar_one()
+        conference = connection.execute(
+            text("SELECT held_on FROM event WHERE is_demo = 0 AND kind = 'conference'")
+        ).scalar_one()
     assert signed_on == conference == "2024-06-14"
     for lang, contract, milestone in (
         ("vi", "Hợp đồng IMTS – Hải Phòng, ký 14/06/2024", "Hội nghị Hạ Long, 14/06/2024"),
@@ -160,8 +164,14 @@ def test_the_timeline_slide_links_the_real_records_to_their_source(app_database:
     from services.sources import citation_link, source_url
 
     with create_engine(app_database).connect() as connection:
-        sources = {row[0] for row in connection.execute(text(
-            "SELECT source FROM agreement WHERE is_demo = 0 UNION SELECT source FROM event WHERE is_demo = 0"))}
+        sources = {
+            row[0]
+            for row in connection.execute(
+                text(
+                    "SELECT source FROM agreement WHERE is_demo = 0 UNION SELECT source FROM event WHERE is_demo = 0"
+                )
+            )
+        }
     app = open_page(PAGE, lang=lang, slide="6")
     captions = "\n".join(caption.value for caption in app.caption)
     for source in sources:
@@ -182,7 +192,13 @@ def test_switching_language_on_the_page_relabels_the_slide(app_database: str) ->
 def test_exports_and_chart_downloads_are_offered(app_database: str) -> None:
     app = open_page(PAGE, slide="4")
     labels = [button.proto.label for button in app.get("download_button")]
-    for key in ("presenter.download_pdf", "presenter.download_pptx", "export.csv", "download.png", "download.svg"):
+    for key in (
+        "presenter.download_pdf",
+        "presenter.download_pptx",
+        "export.csv",
+        "download.png",
+        "download.svg",
+    ):
         assert translate(key, "vi") in labels
 
 

@@ -37,10 +37,13 @@ def query(url: str, sql: str, **params: object) -> list[tuple]:
         return [tuple(row) for row in connection.execute(text(sql), {"today": TODAY, **params}).all()]
 
 
-def sql_equipment(url: str, code: str, *, today: str = TODAY, field: str | None = None,
-                  reference_only: bool = False) -> int:
+def sql_equipment(
+    url: str, code: str, *, today: str = TODAY, field: str | None = None, reference_only: bool = False
+) -> int:
     """Equipment a center holds on a day: bought by then, not retired, its predecessors' included."""
-    field_clause = "AND e.quantity_code IN (SELECT code FROM quantity WHERE field_code = :field)" if field else ""
+    field_clause = (
+        "AND e.quantity_code IN (SELECT code FROM quantity WHERE field_code = :field)" if field else ""
+    )
     reference_clause = "AND e.is_reference_standard" if reference_only else ""
     sql = f"""
         SELECT COUNT(*) FROM equipment e
@@ -85,25 +88,36 @@ def test_center_from_the_url_shows_its_name_and_equipment_count(app_database: st
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_verifications_read_designated_and_calibrations_accredited(app_database: str, lang: str) -> None:
     app = open_page(PAGE, lang=lang, center=CENTER)
-    (designated, accredited), = query(app_database, f"""
+    ((designated, accredited),) = query(
+        app_database,
+        f"""
         SELECT COALESCE(SUM(CASE WHEN service = 'verification' AND designated THEN 1 ELSE 0 END), 0),
                COALESCE(SUM(CASE WHEN service != 'verification' AND accredited THEN 1 ELSE 0 END), 0)
         FROM capability WHERE center_id IN ({SCOPE}) AND EXISTS (SELECT 1 FROM capability_standard cs JOIN equipment e ON e.id = cs.equipment_id
                        WHERE cs.capability_id = capability.id AND e.acquired_on <= :today AND e.status = 'in_service'
                          AND e.next_due_on >= :today)
-        """, code=CENTER)
+        """,
+        code=CENTER,
+    )
     assert metric(app, translate("profile.kpi.designated", lang)) == shown(designated, lang)
     assert metric(app, translate("profile.kpi.accredited", lang)) == shown(accredited, lang)
     header = translate("profile.col.recognition", lang)
     capabilities = table_with(app, header)
-    verification = capabilities[translate("profile.col.service", lang)] == translate("service.verification", lang)
-    assert set(capabilities.loc[verification, header]) <= {translate("recognition.designated", lang),
-                                                            translate("recognition.not_designated", lang)}
-    assert set(capabilities.loc[~verification, header]) <= {translate("recognition.accredited", lang),
-                                                             translate("recognition.not_accredited", lang)}
+    verification = capabilities[translate("profile.col.service", lang)] == translate(
+        "service.verification", lang
+    )
+    assert set(capabilities.loc[verification, header]) <= {
+        translate("recognition.designated", lang),
+        translate("recognition.not_designated", lang),
+    }
+    assert set(capabilities.loc[~verification, header]) <= {
+        translate("recognition.accredited", lang),
+        translate("recognition.not_accredited", lang),
+    }
     # the table lists suspended capabilities too, saying so; the card counts those in force
     in_force = capabilities[translate("profile.col.capability_state", lang)] != translate(
-        "capability.state.suspended", lang)
+        "capability.state.suspended", lang
+    )
     shown_designated = (in_force & (capabilities[header] == translate("recognition.designated", lang))).sum()
     assert shown_designated == designated
 
@@ -112,12 +126,17 @@ def test_verifications_read_designated_and_calibrations_accredited(app_database:
 def test_the_real_contract_shows_only_what_its_source_published(app_database: str, lang: str) -> None:
     from services.sources import citation_link
 
-    (scope, expires_on, source), = query(app_database, f"""
+    ((scope, expires_on, source),) = query(
+        app_database,
+        f"""
         SELECT scope_fields, expires_on, source FROM agreement WHERE NOT is_demo AND center_id IN ({SCOPE})""",
-                                         code=CENTER)
+        code=CENTER,
+    )
     app = open_page(PAGE, lang=lang, center=CENTER)
     agreements = table_with(app, translate("profile.col.agreement", lang))
-    real = agreements[agreements[translate("profile.col.data", lang)] == translate("cooperation.data.real", lang)]
+    real = agreements[
+        agreements[translate("profile.col.data", lang)] == translate("cooperation.data.real", lang)
+    ]
     assert len(real) == 1
     unpublished = translate("unpublished", lang)
     if not scope:
@@ -129,9 +148,14 @@ def test_the_real_contract_shows_only_what_its_source_published(app_database: st
 
 def test_successor_names_the_centers_merged_into_it(app_database: str) -> None:
     app = open_page(PAGE, lang="en", center=CENTER)
-    predecessors = [code for (code,) in query(
-        app_database, "SELECT code FROM center WHERE successor_id = (SELECT id FROM center WHERE code = :code)",
-        code=CENTER)]
+    predecessors = [
+        code
+        for (code,) in query(
+            app_database,
+            "SELECT code FROM center WHERE successor_id = (SELECT id FROM center WHERE code = :code)",
+            code=CENTER,
+        )
+    ]
     assert predecessors == [CLOSED]
     notice = texts(app.info)
     assert f"[{CLOSED} · " in notice and "Since 01/07/2025" in notice
@@ -142,17 +166,24 @@ def test_successor_names_the_centers_merged_into_it(app_database: str) -> None:
 
 def test_field_filter_from_the_url_narrows_the_profile(app_database: str) -> None:
     app = open_page(PAGE, center=CENTER, field="P")
-    assert metric(app, "Thiết bị, chuẩn đo lường") == shown(sql_equipment(app_database, CENTER, field="P"), "vi")
+    assert metric(app, "Thiết bị, chuẩn đo lường") == shown(
+        sql_equipment(app_database, CENTER, field="P"), "vi"
+    )
     assert "Đang áp dụng bộ lọc" in texts(app.caption)
     assert app.query_params["field"] in ("P", ["P"])
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
-def test_a_link_to_a_center_closed_by_the_merger_points_to_its_successor(app_database: str, lang: str) -> None:
+def test_a_link_to_a_center_closed_by_the_merger_points_to_its_successor(
+    app_database: str, lang: str
+) -> None:
     app = open_page(PAGE, lang=lang, center=CLOSED)
-    (successor, successor_name), = query(
-        app_database, f"SELECT s.code, s.name_{lang} FROM center c JOIN center s ON s.id = c.successor_id "
-        "WHERE c.code = :code", code=CLOSED)
+    ((successor, successor_name),) = query(
+        app_database,
+        f"SELECT s.code, s.name_{lang} FROM center c JOIN center s ON s.id = c.successor_id "
+        "WHERE c.code = :code",
+        code=CLOSED,
+    )
     warning = texts(app.warning)
     assert f"**{successor}** · {successor_name}" in warning
     assert f"profile?center={successor}&lang={lang}" in warning
@@ -163,12 +194,16 @@ def test_a_link_to_a_center_closed_by_the_merger_points_to_its_successor(app_dat
 
 def test_closed_center_viewed_before_the_merger_shows_its_profile_and_successor(app_database: str) -> None:
     app = open_page(PAGE, center=CLOSED, as_of="2025-06-01")
-    (name, successor), = query(
-        app_database, "SELECT c.name_vi, s.code FROM center c JOIN center s ON s.id = c.successor_id "
-        "WHERE c.code = :code", code=CLOSED)
+    ((name, successor),) = query(
+        app_database,
+        "SELECT c.name_vi, s.code FROM center c JOIN center s ON s.id = c.successor_id WHERE c.code = :code",
+        code=CLOSED,
+    )
     assert f"{name} ({CLOSED})" in texts(app.header)
     assert f"sáp nhập vào **{successor}**" in texts(app.warning)
-    assert metric(app, "Thiết bị, chuẩn đo lường") == shown(sql_equipment(app_database, CLOSED, today="2025-06-01"), "vi")
+    assert metric(app, "Thiết bị, chuẩn đo lường") == shown(
+        sql_equipment(app_database, CLOSED, today="2025-06-01"), "vi"
+    )
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
@@ -176,11 +211,20 @@ def test_without_a_center_the_page_explains_and_offers_a_picker(app_database: st
     app = open_page(PAGE, lang=lang)
     assert translate("profile.empty.choose", lang) in texts(app.info)
     assert not app.metric
-    active = {code for (code,) in query(
-        app_database, "SELECT code FROM center WHERE active_to IS NULL OR active_to >= :today")}
+    active = {
+        code
+        for (code,) in query(
+            app_database, "SELECT code FROM center WHERE active_to IS NULL OR active_to >= :today"
+        )
+    }
     picker = app.selectbox(key="profile_pick")
-    assert set(picker.options) == {f"{code} · {name}" for code, name in query(
-        app_database, f"SELECT code, name_{lang} FROM center WHERE code IN ({','.join(repr(c) for c in active)})")}
+    assert set(picker.options) == {
+        f"{code} · {name}"
+        for code, name in query(
+            app_database,
+            f"SELECT code, name_{lang} FROM center WHERE code IN ({','.join(repr(c) for c in active)})",
+        )
+    }
     assert_no_raw_keys(app)
 
 
@@ -189,25 +233,37 @@ def test_picking_a_center_opens_its_profile_and_puts_it_in_the_url(app_database:
     app = open_page(PAGE, lang=lang)
     app.selectbox(key="profile_pick").set_value(CENTER).run()
     assert app.query_params["center"] in (CENTER, [CENTER])
-    assert metric(app, translate("profile.kpi.equipment", lang)) == shown(sql_equipment(app_database, CENTER), lang)
+    assert metric(app, translate("profile.kpi.equipment", lang)) == shown(
+        sql_equipment(app_database, CENTER), lang
+    )
 
 
 def certificates_issued(url: str, standard: int) -> int:
-    return query(url, "SELECT COUNT(*) FROM calibration_record WHERE standard_used_id = :s AND calibrated_on <= :today",
-                 s=standard)[0][0]
+    return query(
+        url,
+        "SELECT COUNT(*) FROM calibration_record WHERE standard_used_id = :s AND calibrated_on <= :today",
+        s=standard,
+    )[0][0]
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_chosen_standard_round_trips_through_the_url(app_database: str, lang: str) -> None:
     # the center's standards whose latest certificate did not fail (the page then states how many
     # certificates were issued with the standard), oldest record first
-    standards = [i for (i,) in query(app_database, f"""
+    standards = [
+        i
+        for (i,) in query(
+            app_database,
+            f"""
         SELECT e.id FROM equipment e
         WHERE e.is_reference_standard AND e.status != 'retired' AND e.acquired_on <= :today
           AND e.center_id IN ({SCOPE})
           AND (SELECT r.result FROM calibration_record r WHERE r.equipment_id = e.id AND r.calibrated_on <= :today
                ORDER BY r.calibrated_on DESC, r.id DESC LIMIT 1) IN ('pass', 'limited')
-        ORDER BY e.id""", code=CENTER)]
+        ORDER BY e.id""",
+            code=CENTER,
+        )
+    ]
     first, last = standards[0], standards[-1]
     app = open_page(PAGE, lang=lang, center=CENTER, standard=str(last))
     picker = app.selectbox(key="profile_standard")
@@ -244,7 +300,9 @@ def failed_standard(seeded_urls: dict[str, str], tmp_path, monkeypatch) -> Itera
         original.backup(copy)
     url = f"sqlite:///{target}"
     # the standard of the center with the most certificates issued since its last good calibration
-    standard = query(url, """
+    standard = query(
+        url,
+        """
         SELECT e.id FROM equipment e
         WHERE e.center_id = (SELECT id FROM center WHERE code = :code) AND e.is_reference_standard
           AND e.status != 'retired'
@@ -253,12 +311,23 @@ def failed_standard(seeded_urls: dict[str, str], tmp_path, monkeypatch) -> Itera
                                                     WHERE g.equipment_id = e.id
                                                       AND g.result IN ('pass', 'limited')), '1900-01-01')) DESC,
                  e.id
-        LIMIT 1""", code=CENTER)[0][0]
+        LIMIT 1""",
+        code=CENTER,
+    )[0][0]
     engine = make_engine(url)
     with Session(engine) as session:
-        add_calibration(session, CalibrationRecord(
-            equipment_id=standard, calibrated_on=SEED_DAY, provider_name="IMTS", certificate_no="TEST-FAIL-1",
-            result="fail", measured_error=1.0, uncertainty=0.1))
+        add_calibration(
+            session,
+            CalibrationRecord(
+                equipment_id=standard,
+                calibrated_on=SEED_DAY,
+                provider_name="IMTS",
+                certificate_no="TEST-FAIL-1",
+                result="fail",
+                measured_error=1.0,
+                uncertainty=0.1,
+            ),
+        )
         session.commit()
     engine.dispose()
     monkeypatch.setenv("DATABASE_URL", url)
@@ -270,38 +339,62 @@ def failed_standard(seeded_urls: dict[str, str], tmp_path, monkeypatch) -> Itera
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
-def test_a_failed_standard_lists_what_it_calibrated_since_its_last_good_calibration(failed_standard, lang: str) -> None:
+def test_a_failed_standard_lists_what_it_calibrated_since_its_last_good_calibration(
+    failed_standard, lang: str
+) -> None:
     url, standard = failed_standard
-    (last_good,), = query(url, "SELECT MAX(calibrated_on) FROM calibration_record WHERE equipment_id = :s "
-                               "AND result IN ('pass', 'limited')", s=standard)
-    (suspects,), = query(url, "SELECT COUNT(*) FROM calibration_record WHERE standard_used_id = :s "
-                              "AND calibrated_on > :good AND calibrated_on <= :today", s=standard, good=last_good)
+    ((last_good,),) = query(
+        url,
+        "SELECT MAX(calibrated_on) FROM calibration_record WHERE equipment_id = :s "
+        "AND result IN ('pass', 'limited')",
+        s=standard,
+    )
+    ((suspects,),) = query(
+        url,
+        "SELECT COUNT(*) FROM calibration_record WHERE standard_used_id = :s "
+        "AND calibrated_on > :good AND calibrated_on <= :today",
+        s=standard,
+        good=last_good,
+    )
     app = open_page(PAGE, lang=lang, center=CENTER, standard=str(standard))
     message = texts(app.error)
     good_day = date.fromisoformat(str(last_good)).strftime("%d/%m/%Y")
     assert good_day in message
-    counted = f"{suspects} giấy chứng nhận" if lang == "vi" else f"{suspects} certificates issued with it after"
+    counted = (
+        f"{suspects} giấy chứng nhận" if lang == "vi" else f"{suspects} certificates issued with it after"
+    )
     assert counted in message
     assert suspects > 0, "the seeded standard chosen should have issued certificates since its last pass"
-    suspect_table = next(frame.value for frame in app.dataframe
-                         if list(frame.value.columns)[:2] == [translate("profile.col.calibrated_on", lang),
-                                                               translate("profile.col.certificate_no", lang)])
+    suspect_table = next(
+        frame.value
+        for frame in app.dataframe
+        if list(frame.value.columns)[:2]
+        == [translate("profile.col.calibrated_on", lang), translate("profile.col.certificate_no", lang)]
+    )
     assert len(suspect_table) == suspects
     assert_no_raw_keys(app)
 
 
 def test_utilization_caption_matches_the_volumes_in_sql(app_database: str) -> None:
     app = open_page(PAGE, lang="en", center=CENTER)
-    (month, volume), = query(app_database, f"""
+    ((month, volume),) = query(
+        app_database,
+        f"""
         SELECT month, SUM(count) FROM service_volume
         WHERE center_id IN ({SCOPE}) AND month = (SELECT MAX(month) FROM service_volume
                                                  WHERE center_id IN ({SCOPE}) AND month <= :today)
-        GROUP BY month""", code=CENTER)
+        GROUP BY month""",
+        code=CENTER,
+    )
     # a month's capacity counts the capabilities of the centers still open in it
-    (annual,), = query(app_database, f"""
+    ((annual,),) = query(
+        app_database,
+        f"""
         SELECT SUM(p.annual_capacity) FROM capability p JOIN center c ON c.id = p.center_id
         WHERE p.center_id IN ({SCOPE}) AND (c.active_to IS NULL OR c.active_to >= :month)""",
-                       code=CENTER, month=month)
+        code=CENTER,
+        month=month,
+    )
     label = date.fromisoformat(str(month)).strftime("%m/%Y")
     expected = f"{label}: {format_number(volume, 'en')} / {format_number(annual / 12, 'en')}"
     assert expected in texts(app.caption)
@@ -337,21 +430,35 @@ def test_traceability_diagram_and_drift_chart_are_built_from_the_rows() -> None:
 
     from ui.charts_profile import drift_chart, traceability_dot
 
-    links = pd.DataFrame({
-        "level": [1, 1, 2], "holder_code": ["C-1", "C-1", "IMTS"], "provider_name": ["IMTS", None, "PTB (Germany)"],
-        "provider_in_network": [True, False, False], "standards": [3, 1, 1],
-    })
+    links = pd.DataFrame(
+        {
+            "level": [1, 1, 2],
+            "holder_code": ["C-1", "C-1", "IMTS"],
+            "provider_name": ["IMTS", None, "PTB (Germany)"],
+            "provider_in_network": [True, False, False],
+            "standards": [3, 1, 1],
+        }
+    )
     dot = traceability_dot(links, "C-1", "en")
     assert '"C-1" -> "IMTS" [label="3 standards"]' in dot
     assert '"C-1" -> "No certificate" [label="1 standard"]' in dot
     assert '"IMTS" -> "PTB (Germany)"' in dot
-    history = pd.DataFrame({
-        "calibrated_on": [date(2024, 1, 1), date(2025, 1, 1)], "certificate_no": ["A", "B"],
-        "provider_name": ["IMTS", "IMTS"], "result": ["pass", "fail"], "measured_error": [0.1, 0.4],
-        "uncertainty": [0.2, 0.2], "lower": [-0.1, 0.2], "upper": [0.3, 0.6],
-    })
+    history = pd.DataFrame(
+        {
+            "calibrated_on": [date(2024, 1, 1), date(2025, 1, 1)],
+            "certificate_no": ["A", "B"],
+            "provider_name": ["IMTS", "IMTS"],
+            "result": ["pass", "fail"],
+            "measured_error": [0.1, 0.4],
+            "uncertainty": [0.2, 0.2],
+            "lower": [-0.1, 0.2],
+            "upper": [0.3, 0.6],
+        }
+    )
     spec = drift_chart(history, "%", "vi").to_dict()
-    marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"] for layer in spec["layer"]]
+    marks = [
+        layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"] for layer in spec["layer"]
+    ]
     assert marks == ["area", "rule", "line", "point"]
     assert spec["layer"][0]["encoding"]["y"]["title"] == "Sai số đo %"
 
@@ -369,7 +476,9 @@ SOLE_IN_DATE = f"""
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
-def test_the_loss_view_lists_the_capabilities_a_standard_alone_keeps_in_force(app_database: str, lang: str) -> None:
+def test_the_loss_view_lists_the_capabilities_a_standard_alone_keeps_in_force(
+    app_database: str, lang: str
+) -> None:
     # the center's reference standard that is the only one in date (stored due date) for most capabilities
     standard, alone = query(app_database, SOLE_IN_DATE, code=CENTER)[0]
     app = open_page(PAGE, lang=lang, center=CENTER, standard=str(standard))

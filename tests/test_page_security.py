@@ -15,10 +15,15 @@ IMAGE = "![x](https://tracker.example/p.png)"
 
 
 def markdown_of(app) -> list[str]:  # type: ignore[no-untyped-def]
-    texts = [str(e.value) for kind in ("markdown", "caption", "info", "warning", "error", "success", "header")
-             for e in getattr(app, kind)]
+    texts = [
+        str(e.value)
+        for kind in ("markdown", "caption", "info", "warning", "error", "success", "header")
+        for e in getattr(app, kind)
+    ]
     for table in app.table:
-        texts += [str(cell) for cell in table.value.to_numpy().ravel()] + [str(c) for c in table.value.columns]
+        texts += [str(cell) for cell in table.value.to_numpy().ravel()] + [
+            str(c) for c in table.value.columns
+        ]
     return texts
 
 
@@ -44,8 +49,9 @@ def test_a_center_code_from_the_url_is_shown_as_typed_not_as_a_link(app_database
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_cells_quoted_in_import_problems_are_shown_as_typed(writable_database: str, lang: str) -> None:  # noqa: F811
-    data = ("serial_no;name;quantity;range;acquired_on\n"
-            f"HP-NEW-1;Áp kế;pressure;0–60 {IMAGE};14/06/2024\n").encode()
+    data = (
+        f"serial_no;name;quantity;range;acquired_on\nHP-NEW-1;Áp kế;pressure;0–60 {IMAGE};14/06/2024\n"
+    ).encode()
     app = log_in(lang, "ttkt31", "ttkt31-demo")
     app.file_uploader(key="upload-equipment").set_value(("bad.csv", data, "text/csv")).run()
     app.button(key="validate-equipment").click().run()
@@ -59,7 +65,9 @@ def test_cells_quoted_in_import_problems_are_shown_as_typed(writable_database: s
 def test_repeated_wrong_passwords_make_the_login_page_ask_to_wait(writable_database: str, lang: str) -> None:  # noqa: F811
     wait = r"Thử lại sau \d+ giây" if lang == "vi" else r"Try again in \d+ seconds"
     app = open_page("pages/data.py", lang=lang)
-    labels = ("Tên đăng nhập", "Mật khẩu", "Đăng nhập") if lang == "vi" else ("Username", "Password", "Log in")
+    labels = (
+        ("Tên đăng nhập", "Mật khẩu", "Đăng nhập") if lang == "vi" else ("Username", "Password", "Log in")
+    )
     errors: list[str] = []
     for _ in range(6):
         next(w for w in app.text_input if w.label == labels[0]).input("ttkt31")

@@ -37,10 +37,20 @@ def tiny(engine: Engine) -> tuple[Engine, dict[str, int]]:
     """The tiny network plus monthly volumes, an accredited calibration of the closed center, and two events."""
     with Session(engine) as session:
         ids = tiny_network.build(session)
-        session.add(m.Capability(center_id=ids["hg"], instrument_type_code="clinical_thermometer",
-                                 service="calibration", range_text="32–42 °C", range_min_si=305.15,
-                                 range_max_si=315.15, uncertainty_value=0.1, uncertainty_unit="K",
-                                 annual_capacity=240, accredited=True))
+        session.add(
+            m.Capability(
+                center_id=ids["hg"],
+                instrument_type_code="clinical_thermometer",
+                service="calibration",
+                range_text="32–42 °C",
+                range_min_si=305.15,
+                range_max_si=315.15,
+                uncertainty_value=0.1,
+                uncertainty_unit="K",
+                annual_capacity=240,
+                accredited=True,
+            )
+        )
         volumes = [
             (ids["tq"], "pressure_gauge", "verification", date(2025, 6, 1), 50),
             (ids["hg"], "clinical_thermometer", "calibration", date(2025, 6, 1), 10),
@@ -51,12 +61,31 @@ def tiny(engine: Engine) -> tuple[Engine, dict[str, int]]:
             (ids["imts"], "clinical_thermometer", "calibration", date(2026, 1, 1), 25),  # another center
         ]
         for center_id, type_code, service, month, count in volumes:
-            session.add(m.ServiceVolume(center_id=center_id, instrument_type_code=type_code, service=service,
-                                        month=month, count=count))
-        with_tq = m.Event(held_on=date(2025, 9, 1), place_vi="Tuyên Quang", place_en="Tuyen Quang",
-                          title_vi="Tập huấn", title_en="Training", kind="training")
-        imts_only = m.Event(held_on=date(2025, 10, 1), place_vi="Hà Nội", place_en="Ha Noi",
-                            title_vi="Đánh giá", title_en="Audit", kind="audit")
+            session.add(
+                m.ServiceVolume(
+                    center_id=center_id,
+                    instrument_type_code=type_code,
+                    service=service,
+                    month=month,
+                    count=count,
+                )
+            )
+        with_tq = m.Event(
+            held_on=date(2025, 9, 1),
+            place_vi="Tuyên Quang",
+            place_en="Tuyen Quang",
+            title_vi="Tập huấn",
+            title_en="Training",
+            kind="training",
+        )
+        imts_only = m.Event(
+            held_on=date(2025, 10, 1),
+            place_vi="Hà Nội",
+            place_en="Ha Noi",
+            title_vi="Đánh giá",
+            title_en="Audit",
+            kind="audit",
+        )
         session.add_all([with_tq, imts_only])
         session.flush()
         session.add(m.EventParticipant(event_id=with_tq.id, center_id=ids["tq"]))
@@ -70,7 +99,11 @@ def test_summary_of_a_successor_counts_its_predecessors_equipment(tiny) -> None:
     with Session(engine) as session:
         summary = center_summary(session, TQ)
     assert summary is not None
-    assert (summary.code, summary.name_en, summary.kind) == ("C-TQ", "Tuyen Quang center", "provincial_center")
+    assert (summary.code, summary.name_en, summary.kind) == (
+        "C-TQ",
+        "Tuyen Quang center",
+        "provincial_center",
+    )
     # three gauges/thermometers of its own plus C-HG's never-calibrated gauge
     assert summary.equipment == 4
     assert (summary.overdue, summary.due_soon, summary.never_calibrated) == (1, 1, 1)
@@ -81,7 +114,11 @@ def test_summary_of_a_successor_counts_its_predecessors_equipment(tiny) -> None:
     assert summary.predecessors_merged
     # its own pressure-gauge verification (designated; its "accredited" flag counts for nothing) plus
     # C-HG's accredited thermometer calibration
-    assert (summary.capabilities, summary.accredited_capabilities, summary.designated_capabilities) == (2, 1, 1)
+    assert (summary.capabilities, summary.accredited_capabilities, summary.designated_capabilities) == (
+        2,
+        1,
+        1,
+    )
     assert summary.agreements == 2  # its signed one and C-HG's cancelled one
     assert summary.active and summary.successor_code is None
 
@@ -137,7 +174,11 @@ def test_status_counts_list_every_status(tiny) -> None:
         counts = center_status_counts(session, TQ)
         nobody = center_status_counts(session, Filters(as_of=AS_OF))
     assert dict(zip(counts["status"], counts["equipment"], strict=True)) == {
-        "overdue": 1, "due_soon": 1, "in_date": 1, "never": 1}
+        "overdue": 1,
+        "due_soon": 1,
+        "in_date": 1,
+        "never": 1,
+    }
     assert list(nobody["equipment"]) == [0, 0, 0, 0]
 
 
@@ -152,15 +193,19 @@ def test_capabilities_include_the_merged_center_and_follow_the_service_filter(ti
     engine, _ = tiny
     with Session(engine) as session:
         everything = center_capabilities(session, TQ)
-        verification = center_capabilities(session, Filters(as_of=AS_OF, center="C-TQ", service="verification"))
-    assert sorted(zip(everything["holder_code"], everything["instrument_type_code"], everything["service"],
-                      strict=True)) == [("C-HG", "clinical_thermometer", "calibration"),
-                                         ("C-TQ", "pressure_gauge", "verification")]
+        verification = center_capabilities(
+            session, Filters(as_of=AS_OF, center="C-TQ", service="verification")
+        )
+    assert sorted(
+        zip(everything["holder_code"], everything["instrument_type_code"], everything["service"], strict=True)
+    ) == [("C-HG", "clinical_thermometer", "calibration"), ("C-TQ", "pressure_gauge", "verification")]
     assert list(verification["annual_capacity"]) == [1200]
     # designated by the state; the row's "accredited" flag is never reported on a verification
     assert (list(verification["designated"]), list(verification["accredited"])) == ([True], [False])
     assert dict(zip(everything["service"], everything["recognition"], strict=True)) == {
-        "verification": "designated", "calibration": "accredited"}
+        "verification": "designated",
+        "calibration": "accredited",
+    }
 
 
 def test_utilization_is_monthly_volume_over_a_twelfth_of_annual_capacity(tiny) -> None:
@@ -192,8 +237,9 @@ def test_cooperation_of_a_center_lists_its_agreements_and_events_only(tiny) -> N
         cooperation = center_cooperation(session, TQ)
         nobody = center_cooperation(session, Filters(as_of=AS_OF))
     assert sorted(cooperation.agreements["title_en"]) == ["HG contract", "TQ contract"]
-    assert dict(zip(cooperation.agreements["title_en"], cooperation.agreements["stage"].astype(str),
-                    strict=True)) == {"TQ contract": "signed", "HG contract": "cancelled"}
+    assert dict(
+        zip(cooperation.agreements["title_en"], cooperation.agreements["stage"].astype(str), strict=True)
+    ) == {"TQ contract": "signed", "HG contract": "cancelled"}
     assert len(cooperation.stage_history) == 5
     assert list(cooperation.events["title_en"]) == ["Training"]
     assert nobody.agreements.empty and nobody.events.empty

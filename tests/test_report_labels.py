@@ -27,19 +27,25 @@ def pdf_text(data: bytes) -> str:
 
 def pptx_text(data: bytes) -> str:
     deck = Presentation(io.BytesIO(data))
-    return "\n".join(shape.text_frame.text for slide in deck.slides for shape in slide.shapes
-                     if shape.has_text_frame)
+    return "\n".join(
+        shape.text_frame.text for slide in deck.slides for shape in slide.shapes if shape.has_text_frame
+    )
 
 
-@pytest.mark.parametrize(("lang", "label"), [("vi", "Dữ liệu minh họa tại ngày 30/11/2026"),
-                                             ("en", "Demo data as of 30/11/2026")])
-def test_demo_reports_name_the_day_the_demo_data_describes(seeded_engine: Engine, lang: str, label: str) -> None:
+@pytest.mark.parametrize(
+    ("lang", "label"), [("vi", "Dữ liệu minh họa tại ngày 30/11/2026"), ("en", "Demo data as of 30/11/2026")]
+)
+def test_demo_reports_name_the_day_the_demo_data_describes(
+    seeded_engine: Engine, lang: str, label: str
+) -> None:
     with Session(seeded_engine) as session:
         pdf = pdf_text(build_pdf(session, lang=lang, filters=Filters(as_of=SEED_DAY)))
         deck = build_pptx(session, lang=lang, filters=Filters(as_of=SEED_DAY))
     assert pdf.count(label) >= 2  # the title page's note and the footer of every page
     slides = Presentation(io.BytesIO(deck)).slides
-    assert all(label in "\n".join(s.text_frame.text for s in slide.shapes if s.has_text_frame) for slide in slides)
+    assert all(
+        label in "\n".join(s.text_frame.text for s in slide.shapes if s.has_text_frame) for slide in slides
+    )
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])

@@ -105,7 +105,8 @@ def test_next_steps_lists_agreements_waiting_longest_first(tiny) -> None:
     one = slide(engine, "next_steps", Filters(as_of=date(2024, 7, 15)), lang="en")
     assert one.subtitle == "1 agreement still to sign; under negotiation: 0."
     assert slide(engine, "next_steps", Filters(as_of=date(2024, 7, 15))).subtitle == (
-        "1 thỏa thuận còn chờ ký, trong đó 0 đang đàm phán.")
+        "1 thỏa thuận còn chờ ký, trong đó 0 đang đàm phán."
+    )
 
 
 def test_next_steps_says_so_when_nothing_waits(tiny) -> None:
@@ -120,8 +121,15 @@ def test_timeline_highlights_the_real_contract_and_marks_the_real_conference(tin
     with Session(engine) as session:
         contract = session.exec(select(m.Agreement).where(m.Agreement.center_id == ids["tq"])).one()
         contract.is_demo = False
-        conference = m.Event(held_on=date(2024, 9, 1), place_vi="Hạ Long, Quảng Ninh", place_en="Ha Long, Quang Ninh",
-                             title_vi="Hội nghị", title_en="Conference", kind="conference", is_demo=False)
+        conference = m.Event(
+            held_on=date(2024, 9, 1),
+            place_vi="Hạ Long, Quảng Ninh",
+            place_en="Ha Long, Quang Ninh",
+            title_vi="Hội nghị",
+            title_en="Conference",
+            kind="conference",
+            is_demo=False,
+        )
         session.add_all([contract, conference])
         session.flush()
         session.add(m.EventParticipant(event_id=conference.id, center_id=ids["tq"]))
@@ -221,8 +229,18 @@ def local_csv_server(tmp_path) -> Iterator[tuple[str, Callable[[], int]]]:  # ty
         port = probe.getsockname()[1]
     with log.open("w") as sink:
         server = subprocess.Popen(
-            [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(tmp_path)],
-            stdout=sink, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "http.server",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--directory",
+                str(tmp_path),
+            ],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}/data.csv"
     deadline = time.monotonic() + 30
@@ -252,13 +270,6 @@ def test_chart_images_never_fetch_anything(local_csv_server) -> None:  # type: i
     assert requests() == 1
 
 
-def test_presenter_palette_matches_the_apps() -> None:
-    from ui import charts
-
-    assert chart_specs.STATUS_COLORS == charts.STATUS_COLORS
-    assert chart_specs.STAGE_COLORS == charts.STAGE_COLORS
-
-
 # ------------------------------------------------------------------ PDF and PPTX of the demo network
 
 
@@ -273,7 +284,9 @@ def exports(seeded_urls: dict[str, str]) -> dict[tuple[str, str], bytes]:
         for lang in LANGS:
             built[("pdf", lang)] = build_pdf(session, lang=lang, filters=Filters(as_of=SEED_DAY))
             built[("pptx", lang)] = build_pptx(session, lang=lang, filters=Filters(as_of=SEED_DAY))
-        built[("pdf", "vi-31")] = build_pdf(session, lang="vi", filters=Filters(as_of=SEED_DAY, province="31"))
+        built[("pdf", "vi-31")] = build_pdf(
+            session, lang="vi", filters=Filters(as_of=SEED_DAY, province="31")
+        )
     engine.dispose()
     return built
 
@@ -318,7 +331,8 @@ def test_pdf_kpis_and_agreements_match_independent_sql(exports, seeded_urls: dic
     assert f"Thiết bị quá hạn {vi_number(overdue)}" in content
     with create_engine(seeded_urls["sqlite"]).connect() as connection:
         agreements_proposed = connection.execute(
-            text("SELECT COUNT(*) FROM agreement WHERE proposed_on <= :today"), {"today": SEED_DAY.isoformat()}
+            text("SELECT COUNT(*) FROM agreement WHERE proposed_on <= :today"),
+            {"today": SEED_DAY.isoformat()},
         ).scalar_one()
         signed_on, expires_on, source = connection.execute(
             text("SELECT signed_on, expires_on, source FROM agreement WHERE is_demo = 0")
@@ -329,8 +343,12 @@ def test_pdf_kpis_and_agreements_match_independent_sql(exports, seeded_urls: dic
         assert "Chưa công bố" in content
     if source_url(source):  # the source is cited, and the citation links to it
         assert citation(source, "vi") in " ".join(content.split())
-        links = [annotation.get_object()["/A"]["/URI"] for page in PdfReader(io.BytesIO(exports[("pdf", "vi")])).pages
-                 for annotation in page.get("/Annots", []) if "/A" in annotation.get_object()]
+        links = [
+            annotation.get_object()["/A"]["/URI"]
+            for page in PdfReader(io.BytesIO(exports[("pdf", "vi")])).pages
+            for annotation in page.get("/Annots", [])
+            if "/A" in annotation.get_object()
+        ]
         assert source in links
 
 
@@ -338,8 +356,15 @@ def test_pptx_links_the_real_records_to_their_source(exports, seeded_urls: dict[
     with create_engine(seeded_urls["sqlite"]).connect() as connection:
         source = connection.execute(text("SELECT source FROM agreement WHERE is_demo = 0")).scalar_one()
     deck = Presentation(io.BytesIO(exports[("pptx", "en")]))
-    links = {(run.text, run.hyperlink.address) for s in deck.slides for shape in s.shapes if shape.has_text_frame
-             for paragraph in shape.text_frame.paragraphs for run in paragraph.runs if run.hyperlink.address}
+    links = {
+        (run.text, run.hyperlink.address)
+        for s in deck.slides
+        for shape in s.shapes
+        if shape.has_text_frame
+        for paragraph in shape.text_frame.paragraphs
+        for run in paragraph.runs
+        if run.hyperlink.address
+    }
     if source_url(source):
         assert ("★ " + citation(source, "en"), source) in links
     else:
@@ -353,10 +378,63 @@ def test_pdf_for_one_province_says_so_and_counts_only_it(exports, seeded_urls: d
     assert f"Thiết bị, chuẩn đo lường {vi_number(total)}" in content
 
 
+def screen_colors(chart: alt.TopLevelMixin, labels: dict[str, str]) -> dict[str, str]:
+    """Status or stage → the color a screen chart's spec gives it (``labels``: its label on screen)."""
+    spec = chart.to_dict()
+    layers = spec.get("layer", [spec])
+    scale = next(
+        layer["encoding"]["color"]["scale"] for layer in layers if "color" in layer.get("encoding", {})
+    )
+    by_label = dict(zip(scale["domain"], scale["range"], strict=True))
+    return {key: by_label[label] for key, label in labels.items()}
+
+
+def picture_colors(deck: Presentation, key: str) -> set[tuple[int, int, int]]:
+    """Every RGB color in the picture of the slide ``key``."""
+    pictures = [shape for shape in deck.slides[SLIDE_KEYS.index(key)].shapes if shape.shape_type == 13]
+    assert len(pictures) == 1, key
+    image = Image.open(io.BytesIO(pictures[0].image.blob)).convert("RGB")
+    return {color for _, color in image.getcolors(maxcolors=1 << 22)}
+
+
+def rgb(hex_color: str) -> tuple[int, int, int]:
+    return tuple(int(hex_color[i : i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
+
+
+def test_exported_charts_paint_each_status_and_stage_in_the_colors_of_the_screen(
+    exports, seeded_urls: dict[str, str]
+) -> None:
+    """Someone who saw "overdue" in red on the dashboard finds it red on the slide too."""
+    from services.db import make_engine
+    from ui import charts, charts_cooperation, charts_profile
+
+    engine = make_engine(seeded_urls["sqlite"])
+    filters = Filters(as_of=SEED_DAY)
+    statuses = sorted(set(slide(engine, "capacity", filters).chart_data["counts"]["status"]))
+    pipeline = slide(engine, "pipeline", filters).chart_data["pipeline"]
+    stages = sorted(set(pipeline.loc[pipeline["agreements"] > 0, "stage"]))
+    engine.dispose()
+    assert len(statuses) >= 3 and len(stages) >= 3, (statuses, stages)  # enough colors to tell apart
+
+    status_chart = charts_profile.status_bars(pd.DataFrame({"status": statuses, "equipment": 1}), "vi")
+    status_colors = screen_colors(status_chart, {s: charts.status_label(s, "vi") for s in statuses})
+    stage_chart = charts_cooperation.pipeline_bars(pd.DataFrame({"stage": stages, "agreements": 1}), "vi")
+    stage_colors = screen_colors(stage_chart, {s: chart_specs.stage_label(s, "vi") for s in stages})
+    for colors in (status_colors, stage_colors):  # within one chart, no two share a color
+        assert len(set(colors.values())) == len(colors), colors
+
+    deck = Presentation(io.BytesIO(exports[("pptx", "vi")]))
+    capacity, agreements = picture_colors(deck, "capacity"), picture_colors(deck, "pipeline")
+    assert {s: rgb(status_colors[s]) in capacity for s in statuses} == dict.fromkeys(statuses, True)
+    assert {s: rgb(stage_colors[s]) in agreements for s in stages} == dict.fromkeys(stages, True)
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_pptx_is_16_9_with_every_slide_title_as_real_text(exports, lang: str) -> None:
     deck = Presentation(io.BytesIO(exports[("pptx", lang)]))
-    assert (Emu(deck.slide_width).inches, Emu(deck.slide_height).inches) == pytest.approx((13.333, 7.5), abs=0.01)
+    assert (Emu(deck.slide_width).inches, Emu(deck.slide_height).inches) == pytest.approx(
+        (13.333, 7.5), abs=0.01
+    )
     assert [s.shapes.title.text for s in deck.slides] == titles(lang)
     pictures = [sum(shape.shape_type == 13 for shape in s.shapes) for s in deck.slides]  # 13: picture
     chart_slides = [key in ("map", "capacity", "coverage", "pipeline", "timeline") for key in SLIDE_KEYS]

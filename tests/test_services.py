@@ -87,7 +87,10 @@ def test_coverage_matrix_counts_local_centers_per_region(tiny) -> None:
     with Session(engine) as session:
         matrix = coverage_matrix(session, Filters(as_of=AS_OF))
     cells = {(r.region_code, r.instrument_type_code, r.service): r.centers for r in matrix.itertuples()}
-    assert cells == {("08", "pressure_gauge", "verification"): 1, ("01", "clinical_thermometer", "calibration"): 1}
+    assert cells == {
+        ("08", "pressure_gauge", "verification"): 1,
+        ("01", "clinical_thermometer", "calibration"): 1,
+    }
 
 
 def test_gaps_are_legal_types_without_local_verification_with_nearest_center(tiny) -> None:
@@ -95,7 +98,9 @@ def test_gaps_are_legal_types_without_local_verification_with_nearest_center(tin
     with Session(engine) as session:
         gaps = coverage_gaps(session, Filters(as_of=AS_OF))
     found = {
-        (g.region_code, g.instrument_type_code): tuple(None if pd.isna(v) else v for v in (g.nearest_center, g.distance_km))
+        (g.region_code, g.instrument_type_code): tuple(
+            None if pd.isna(v) else v for v in (g.nearest_center, g.distance_km)
+        )
         for g in gaps.itertuples()
     }
     expected_km = round(great_circle_km(*HANOI, *TUYEN_QUANG), 1)
@@ -120,8 +125,22 @@ def test_pipeline_counts_stage_on_the_day(tiny) -> None:
     with Session(engine) as session:
         now = pipeline_counts(session, Filters(as_of=AS_OF)).set_index("stage")["agreements"]
         early = pipeline_counts(session, Filters(as_of=date(2024, 8, 15))).set_index("stage")["agreements"]
-    assert now.to_dict() == {"proposed": 0, "negotiating": 0, "signed": 1, "active": 0, "expired": 0, "cancelled": 1}
-    assert early.to_dict() == {"proposed": 1, "negotiating": 1, "signed": 0, "active": 0, "expired": 0, "cancelled": 0}
+    assert now.to_dict() == {
+        "proposed": 0,
+        "negotiating": 0,
+        "signed": 1,
+        "active": 0,
+        "expired": 0,
+        "cancelled": 1,
+    }
+    assert early.to_dict() == {
+        "proposed": 1,
+        "negotiating": 1,
+        "signed": 0,
+        "active": 0,
+        "expired": 0,
+        "cancelled": 0,
+    }
 
 
 @pytest.mark.date_sensitive

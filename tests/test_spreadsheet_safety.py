@@ -41,8 +41,26 @@ def test_text_a_spreadsheet_would_run_gets_a_quote_and_comes_back(text: str) -> 
     assert unescape_cell(escape_cell(text)) == text
 
 
-@pytest.mark.parametrize("value", [-0.5, -3, 0, 12.5, None, date(2024, 6, 14), True, "-0,01", "+5", "-1.5e3",
-                                   "Áp kế", "'quoted", "TTKT-31", "", "a=b"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        -0.5,
+        -3,
+        0,
+        12.5,
+        None,
+        date(2024, 6, 14),
+        True,
+        "-0,01",
+        "+5",
+        "-1.5e3",
+        "Áp kế",
+        "'quoted",
+        "TTKT-31",
+        "",
+        "a=b",
+    ],
+)
 def test_numbers_dates_and_harmless_text_are_left_alone(value: object) -> None:
     assert escape_cell(value) == value
     if isinstance(value, str):
@@ -50,9 +68,15 @@ def test_numbers_dates_and_harmless_text_are_left_alone(value: object) -> None:
 
 
 def test_a_frame_keeps_its_numbers_and_escapes_its_text() -> None:
-    frame = pd.DataFrame({"name": ["=cmd", "ok"], "error": [-0.5, 1.0], "count": [-3, 4], "=head": ["a", "b"]})
+    frame = pd.DataFrame(
+        {"name": ["=cmd", "ok"], "error": [-0.5, 1.0], "count": [-3, 4], "=head": ["a", "b"]}
+    )
     rows = list(csv.reader(io.StringIO(frame_to_csv(frame))))
-    assert rows == [["name", "error", "count", "'=head"], ["'=cmd", "-0.5", "-3", "a"], ["ok", "1.0", "4", "b"]]
+    assert rows == [
+        ["name", "error", "count", "'=head"],
+        ["'=cmd", "-0.5", "-3", "a"],
+        ["ok", "1.0", "4", "b"],
+    ]
 
 
 def test_a_stamp_line_never_splits_into_a_formula() -> None:
@@ -72,11 +96,23 @@ def hostile_equipment(engine: Engine) -> dict[str, int]:
         auth.create_user(session, username="tq", password=PASSWORD, role="center_staff", center_code="C-TQ")
         session.commit()
     header = "serial_no;name;manufacturer;model;quantity;range;acquired_on"
-    row = ";".join(['"=SERIAL()"', *(f'"{HOSTILE_TEXT[c].replace(chr(34), chr(34) * 2)}"' for c in HOSTILE_TEXT),
-                    "pressure", "-1–60 MPa", "14/06/2024"])
+    row = ";".join(
+        [
+            '"=SERIAL()"',
+            *(f'"{HOSTILE_TEXT[c].replace(chr(34), chr(34) * 2)}"' for c in HOSTILE_TEXT),
+            "pressure",
+            "-0.1–60 MPa",
+            "14/06/2024",
+        ]
+    )  # a compound gauge
     with Session(engine) as session:
-        result = imports.import_equipment_csv(session, f"{header}\n{row}\n".encode(), center_code="C-TQ",
-                                              username="tq", today=tiny_network.AS_OF)
+        result = imports.import_equipment_csv(
+            session,
+            f"{header}\n{row}\n".encode(),
+            center_code="C-TQ",
+            username="tq",
+            today=tiny_network.AS_OF,
+        )
     assert result.ok and result.written == 1, [p.located("en") for p in result.problems]
     return ids
 
@@ -91,7 +127,9 @@ def assert_no_cell_runs(rows: list[list[str]]) -> None:
             assert not cell.startswith(FORMULA_TRIGGERS) or escape_cell(cell) == cell, (cell, row)
 
 
-def test_the_public_equipment_export_escapes_formulas(engine: Engine, hostile_equipment: dict[str, int]) -> None:
+def test_the_public_equipment_export_escapes_formulas(
+    engine: Engine, hostile_equipment: dict[str, int]
+) -> None:
     from ui.equipment_table import csv_bytes, header
 
     with Session(engine) as session:
@@ -100,8 +138,11 @@ def test_the_public_equipment_export_escapes_formulas(engine: Engine, hostile_eq
     table = cells_of(data)
     assert table[0] == ["# Made today; search: ; =cmd"]
     columns = table[1]
-    exported = next(dict(zip(columns, row, strict=True)) for row in table[2:]
-                    if row[columns.index(header("serial_no", "en"))] == "'=SERIAL()")
+    exported = next(
+        dict(zip(columns, row, strict=True))
+        for row in table[2:]
+        if row[columns.index(header("serial_no", "en"))] == "'=SERIAL()"
+    )
     for column, text in HOSTILE_TEXT.items():
         assert exported[header(column, "en")] == "'" + text
     assert_no_cell_runs(table)
@@ -114,14 +155,16 @@ def test_the_data_management_export_escapes_formulas_and_imports_back(
 
     with Session(engine) as session:
         center = session.exec(select(Center).where(Center.code == "C-TQ")).one()
-        frame = editing.center_equipment(session, center_id=center.id).drop(columns=["id"])  # as the page does
+        frame = editing.center_equipment(session, center_id=center.id).drop(
+            columns=["id"]
+        )  # as the page does
     data = stamped_csv(frame, Filters(as_of=tiny_network.AS_OF))
     table = cells_of(data)
     columns = table[1]
     exported = next(dict(zip(columns, row, strict=True)) for row in table[2:] if row[0] == "'=SERIAL()")
     for column, text in HOSTILE_TEXT.items():
         assert exported[column] == "'" + text
-    assert exported["range"] == "'-1–60 MPa"  # text beginning with "-" is escaped too
+    assert exported["range"] == "'-0.1–60 MPa"  # text beginning with "-" is escaped too
     assert_no_cell_runs(table)
     # the importer takes the quote off again: the export's texts read back as they were stored
     body = data.decode("utf-8-sig").split("\n", 1)[1].encode()
@@ -130,7 +173,7 @@ def test_the_data_management_export_escapes_formulas_and_imports_back(
     assert {p.key for p in problems} <= {"data.error.unknown_column", "data.error.unknown_column_suggest"}
     back = next(cells for _, cells in read.rows if read.cell(cells, "serial_no") == "=SERIAL()")
     assert {column: read.cell(back, column) for column in HOSTILE_TEXT} == HOSTILE_TEXT
-    assert read.cell(back, "range") == "-1–60 MPa"
+    assert read.cell(back, "range") == "-0.1–60 MPa"
 
 
 def test_the_import_templates_are_escaped() -> None:

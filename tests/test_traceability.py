@@ -39,18 +39,43 @@ CENTER = Filters(as_of=AS_OF, center="C-1")
 
 
 def _network(session: Session) -> dict[str, int]:
-    session.add(m.Province(key="01", code="01", name_vi="Hà Nội", name_en="Ha Noi", capital_vi="Hà Nội",
-                           lat=21.03, lon=105.85, population_thousands=8500))
+    session.add(
+        m.Province(
+            key="01",
+            code="01",
+            name_vi="Hà Nội",
+            name_en="Ha Noi",
+            capital_vi="Hà Nội",
+            lat=21.03,
+            lon=105.85,
+            population_thousands=8500,
+        )
+    )
     session.add(m.MeasurementField(code="P", name_vi="Áp suất", name_en="Pressure"))
     session.flush()
-    session.add(m.Quantity(code="pressure", field_code="P", name_vi="Áp suất", name_en="Pressure", si_unit="Pa"))
+    session.add(
+        m.Quantity(code="pressure", field_code="P", name_vi="Áp suất", name_en="Pressure", si_unit="Pa")
+    )
     session.flush()
-    session.add(m.InstrumentType(code="pressure_gauge", quantity_code="pressure", name_vi="Áp kế",
-                                 name_en="Pressure gauge", legally_controlled=True, verification_interval_months=12))
+    session.add(
+        m.InstrumentType(
+            code="pressure_gauge",
+            quantity_code="pressure",
+            name_vi="Áp kế",
+            name_en="Pressure gauge",
+            legally_controlled=True,
+            verification_interval_months=12,
+        )
+    )
     centers = {
-        code: m.Center(code=code, name_vi=code, name_en=code, kind=kind, province_key="01", lat=21.0, lon=105.8)
-        for code, kind in (("VMI", "national_institute"), ("IMTS", "national_institute"),
-                           ("C-1", "provincial_center"))
+        code: m.Center(
+            code=code, name_vi=code, name_en=code, kind=kind, province_key="01", lat=21.0, lon=105.8
+        )
+        for code, kind in (
+            ("VMI", "national_institute"),
+            ("IMTS", "national_institute"),
+            ("C-1", "provincial_center"),
+        )
     }
     session.add_all(centers.values())
     session.flush()
@@ -58,10 +83,22 @@ def _network(session: Session) -> dict[str, int]:
 
     def equipment(key: str, center: str, reference: bool) -> None:
         item = m.Equipment(
-            center_id=ids[center], quantity_code="pressure", instrument_type_code="pressure_gauge",
-            name=f"Áp kế {key}", manufacturer="DH-Budenberg", model="PB", serial_no=key, range_min=0,
-            range_max=60, range_unit="MPa", range_min_si=0, range_max_si=60e6, uncertainty_value=0.02,
-            uncertainty_unit="%", uncertainty_relative=True, is_reference_standard=reference,
+            center_id=ids[center],
+            quantity_code="pressure",
+            instrument_type_code="pressure_gauge",
+            name=f"Áp kế {key}",
+            manufacturer="DH-Budenberg",
+            model="PB",
+            serial_no=key,
+            range_min=0,
+            range_max=60,
+            range_unit="MPa",
+            range_min_si=0,
+            range_max_si=60e6,
+            uncertainty_value=0.02,
+            uncertainty_unit="%",
+            uncertainty_relative=True,
+            is_reference_standard=reference,
             acquired_on=date(2020, 1, 1),
         )
         session.add(item)
@@ -69,19 +106,43 @@ def _network(session: Session) -> dict[str, int]:
         ids[key] = int(item.id)  # type: ignore[arg-type]
 
     for key, center, reference in [
-        ("s_vmi", "vmi", True), ("s_imts", "imts", True), ("s_c", "c-1", True), ("s_never_good", "c-1", True),
-        ("s_uncalibrated", "c-1", True), ("w1", "c-1", False), ("w2", "c-1", False), ("w3", "c-1", False),
+        ("s_vmi", "vmi", True),
+        ("s_imts", "imts", True),
+        ("s_c", "c-1", True),
+        ("s_never_good", "c-1", True),
+        ("s_uncalibrated", "c-1", True),
+        ("w1", "c-1", False),
+        ("w2", "c-1", False),
+        ("w3", "c-1", False),
         ("w4", "c-1", False),
     ]:
         equipment(key, center, reference)
 
-    def certificate(key: str, on: date, provider: str, number: str, *, standard: str | None = None,
-                    result: str = "pass", error: float | None = None, uncertainty: float | None = None) -> None:
-        add_calibration(session, m.CalibrationRecord(
-            equipment_id=ids[key], calibrated_on=on, provider_center_id=ids.get(provider.lower()),
-            provider_name=provider, standard_used_id=ids[standard] if standard else None, certificate_no=number,
-            result=result, measured_error=error, uncertainty=uncertainty,
-        ))
+    def certificate(
+        key: str,
+        on: date,
+        provider: str,
+        number: str,
+        *,
+        standard: str | None = None,
+        result: str = "pass",
+        error: float | None = None,
+        uncertainty: float | None = None,
+    ) -> None:
+        add_calibration(
+            session,
+            m.CalibrationRecord(
+                equipment_id=ids[key],
+                calibrated_on=on,
+                provider_center_id=ids.get(provider.lower()),
+                provider_name=provider,
+                standard_used_id=ids[standard] if standard else None,
+                certificate_no=number,
+                result=result,
+                measured_error=error,
+                uncertainty=uncertainty,
+            ),
+        )
 
     certificate("s_vmi", date(2024, 1, 10), "PTB (Germany)", "PTB-1")
     certificate("s_imts", date(2024, 3, 1), "VMI", "VMI-1", standard="s_vmi")
@@ -89,8 +150,16 @@ def _network(session: Session) -> dict[str, int]:
     certificate("s_imts", date(2025, 9, 1), "NIST (USA)", "NIST-1")
     certificate("s_c", date(2024, 6, 1), "IMTS", "IMTS-1", standard="s_imts", error=0.004, uncertainty=0.010)
     certificate("s_c", date(2025, 6, 1), "IMTS", "IMTS-2", standard="s_imts", error=0.009, uncertainty=0.010)
-    certificate("s_c", date(2025, 10, 1), "IMTS", "IMTS-3", standard="s_imts", result="fail", error=0.031,
-                uncertainty=0.012)
+    certificate(
+        "s_c",
+        date(2025, 10, 1),
+        "IMTS",
+        "IMTS-3",
+        standard="s_imts",
+        result="fail",
+        error=0.031,
+        uncertainty=0.012,
+    )
     certificate("s_never_good", date(2025, 2, 1), "IMTS", "IMTS-4", standard="s_imts", result="fail")
     certificate("w1", date(2024, 7, 1), "C-1", "C1-1", standard="s_c")
     certificate("w3", date(2025, 6, 1), "C-1", "C1-2", standard="s_c")
@@ -145,7 +214,9 @@ def test_a_standard_without_certificate_shows_a_broken_link(chain) -> None:
     tops = chain_tops(frame).set_index("root_id")
     assert (tops.loc[ids["s_c"], "top_provider"], tops.loc[ids["s_c"], "levels"]) == ("NIST (USA)", 2)
     assert (tops.loc[ids["s_never_good"], "top_provider"], tops.loc[ids["s_never_good"], "levels"]) == (
-        "PTB (Germany)", 3)
+        "PTB (Germany)",
+        3,
+    )
     assert pd.isna(tops.loc[ids["s_uncalibrated"], "top_provider"])
 
 
@@ -183,7 +254,9 @@ def test_a_failed_standard_makes_what_it_issued_after_its_last_good_calibration_
     with Session(engine) as session:
         verdict = standard_verdict(session, ids["s_c"], AS_OF)
         suspect = suspect_since_last_good(session, ids["s_c"], AS_OF)
-    assert verdict.failed and verdict.latest_on == date(2025, 10, 1) and verdict.last_good_on == date(2025, 6, 1)
+    assert (
+        verdict.failed and verdict.latest_on == date(2025, 10, 1) and verdict.last_good_on == date(2025, 6, 1)
+    )
     # W1's 2024 certificate predates the last pass; W3 was calibrated on the very day S_C passed
     assert sorted(suspect["certificate_no"]) == ["C1-3", "C1-4"]
     assert set(suspect["equipment_id"]) == {ids["w1"], ids["w2"]}
@@ -235,8 +308,11 @@ def test_standard_choices_put_the_failed_and_most_used_own_standards_first(chain
     with Session(engine) as session:
         choices = standard_choices(session, CENTER)
     assert list(choices["equipment_id"]) == [
-        ids["s_c"], ids["s_never_good"], ids["s_uncalibrated"],  # own: failed by use, then the rest
-        ids["s_imts"], ids["s_vmi"],  # above them in the chain
+        ids["s_c"],
+        ids["s_never_good"],
+        ids["s_uncalibrated"],  # own: failed by use, then the rest
+        ids["s_imts"],
+        ids["s_vmi"],  # above them in the chain
     ]
     assert list(choices["certificates_issued"]) == [4, 1, 0, 4, 2]
     assert list(choices["upstream"]) == [False, False, False, True, True]

@@ -260,9 +260,7 @@ def test_non_temperature_difference_equals_to_si() -> None:
         (85.0, "dB", 85.0),
     ],
 )
-def test_from_si_converts_back_to_the_display_unit(
-    value_si: float, unit: str, expected: float
-) -> None:
+def test_from_si_converts_back_to_the_display_unit(value_si: float, unit: str, expected: float) -> None:
     assert from_si(value_si, unit) == pytest.approx(expected, rel=1e-12, abs=1e-12)
 
 
@@ -331,9 +329,7 @@ MPA = 1e6
         ("30 – 130 dB(A)", 30.0, 130.0, "dB(A)"),
     ],
 )
-def test_every_range_form_gives_both_ends_in_si(
-    text: str, low_si: float, high_si: float, unit: str
-) -> None:
+def test_every_range_form_gives_both_ends_in_si(text: str, low_si: float, high_si: float, unit: str) -> None:
     r = parse_range(text)
     assert r.to_si() == (pytest.approx(low_si, rel=1e-9), pytest.approx(high_si, rel=1e-9))
     assert r.unit == unit
@@ -543,9 +539,7 @@ def test_more_than_one_value_or_text_before_the_number_is_not_a_quantity(text: s
     assert en.startswith(f'Cannot read "{text}" as one measured value')
 
 
-@pytest.mark.parametrize(
-    "text", ["0 60 MPa", "0 – 30 – 60 MPa", "about 0 – 60 MPa", "≥ 60 MPa"]
-)
+@pytest.mark.parametrize("text", ["0 60 MPa", "0 – 30 – 60 MPa", "about 0 – 60 MPa", "≥ 60 MPa"])
 def test_unreadable_range_is_rejected(text: str) -> None:
     with pytest.raises(UnitInputError) as err:
         parse_range(text)
@@ -642,17 +636,13 @@ def test_vietnamese_and_english_number_styles_round_trip_to_the_same_si_value(
     assert vi_si == pytest.approx(written * factor + offset, rel=1e-12, abs=1e-12)
 
 
-ends = st.floats(
-    min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False, allow_subnormal=False
-)
+ends = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False, allow_subnormal=False)
 separators = st.sampled_from([" … ", "…", " ... ", " – ", " - ", " đến ", " to "])
 
 
 @FAST
 @given(points=st.lists(ends, min_size=4, max_size=4), separator=separators)
-def test_a_sub_range_stays_inside_its_range_after_si_conversion(
-    points: list[float], separator: str
-) -> None:
+def test_a_sub_range_stays_inside_its_range_after_si_conversion(points: list[float], separator: str) -> None:
     a, b, c, d = sorted(points)
     outer = parse_range(f"{a}{separator}{d} kPa")
     inner = parse_range(f"{b}{separator}{c} kPa")
@@ -676,9 +666,7 @@ def test_temperature_range_ends_are_absolute_and_ordered(points: list[float]) ->
 @FAST
 @given(
     value=finite,
-    unit=st.sampled_from(
-        ["kPa", "bar", "°C", "degC", "°F", "K", "m³/h", "mg/L", "km/h", "kWh", "%", "mL"]
-    ),
+    unit=st.sampled_from(["kPa", "bar", "°C", "degC", "°F", "K", "m³/h", "mg/L", "km/h", "kWh", "%", "mL"]),
 )
 def test_to_si_then_from_si_round_trips(value: float, unit: str) -> None:
     q = parse_quantity(f"{value!r} {unit}")

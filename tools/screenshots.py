@@ -20,8 +20,14 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 MAP = '[data-testid="stMain"] [data-testid="stButtonGroup"]'  # the map's measure control, over the map
 LOSS_VIEW = 'h3:has-text("Nếu chuẩn này ngừng sử dụng")'  # the loss view's heading, on the traceability tab
 SEED_DAY = "2026-11-30"
@@ -66,12 +72,28 @@ def main() -> None:
     database = Path(tempfile.mkdtemp()) / "screens.db"
     url = f"sqlite:///{database}"
     # a fixed day, so the pictures (and the ids in SHOTS) are the same whenever they are retaken
-    subprocess.run([sys.executable, "-m", "services.seed", "--database-url", url, "--as-of", SEED_DAY], check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "services.seed", "--database-url", url, "--as-of", SEED_DAY],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     env = {**os.environ, "DATABASE_URL": url}
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(args.port),
-         "--server.headless", "true"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "dashboard.py",
+            "--server.port",
+            str(args.port),
+            "--server.headless",
+            "true",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://localhost:{args.port}"
     try:
         wait_for_health(base)
@@ -88,7 +110,8 @@ def main() -> None:
                 page.wait_for_selector('[data-testid="stAppViewContainer"]')
                 page.wait_for_timeout(1000)
                 page.wait_for_function(
-                    "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+                    "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000
+                )
                 page.wait_for_timeout(2000)  # let Vega finish drawing
                 if len(focus) > 1:  # a tab to open first
                     page.get_by_role("tab", name=focus[1]).click()

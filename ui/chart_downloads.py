@@ -18,12 +18,22 @@ def chart_downloads(chart: alt.TopLevelMixin, name: str) -> None:
     language = lang()
     with st.container(horizontal=True, gap="small"):
         st.download_button(
-            t("download.png"), data=lambda: chart_png(chart, lang=language), file_name=f"{name}.png",
-            mime="image/png", icon=":material/image:", help=t("download.png_help"), key=f"png-{name}",
+            t("download.png"),
+            data=lambda: chart_png(chart, lang=language),
+            file_name=f"{name}.png",
+            mime="image/png",
+            icon=":material/image:",
+            help=t("download.png_help"),
+            key=f"png-{name}",
             on_click="ignore",
         )
         st.download_button(
-            t("download.svg"), data=lambda: chart_svg(chart, lang=language).encode("utf-8"),
-            file_name=f"{name}.svg", mime="image/svg+xml", icon=":material/draw:", help=t("download.svg_help"),
-            key=f"svg-{name}", on_click="ignore",
+            t("download.svg"),
+            data=lambda: chart_svg(chart, lang=language).encode("utf-8"),
+            file_name=f"{name}.svg",
+            mime="image/svg+xml",
+            icon=":material/draw:",
+            help=t("download.svg_help"),
+            key=f"svg-{name}",
+            on_click="ignore",
         )

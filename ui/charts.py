@@ -38,8 +38,13 @@ def _theme() -> alt.theme.ThemeConfig:
             "title": {"fontSize": 20, "anchor": "start", "fontWeight": 600, "color": "#1B2A41"},
             "axis": {"labelFontSize": 14, "titleFontSize": 15, "gridColor": "#E6E9EF"},
             # long Vietnamese legend titles and labels are read whole, not cut at Vega's 180 pixels
-            "legend": {"labelFontSize": 14, "titleFontSize": 15, "orient": "bottom", "titleLimit": 480,
-                       "labelLimit": 360},
+            "legend": {
+                "labelFontSize": 14,
+                "titleFontSize": 15,
+                "orient": "bottom",
+                "titleLimit": 480,
+                "labelLimit": 360,
+            },
             "view": {"stroke": None},
             "range": {"category": {"scheme": "tableau10"}},
         }
@@ -53,8 +58,13 @@ def status_label(status: str, lang: str) -> str:
 MAP_HEIGHT = 720  # ~170 pixels a degree on a wide screen: the delta's small provinces keep their labels
 
 
-def province_map(features: list[dict[str, Any]], measures: pd.DataFrame, points: pd.DataFrame,
-                 measure: MapMeasure, lang: str) -> alt.LayerChart:
+def province_map(
+    features: list[dict[str, Any]],
+    measures: pd.DataFrame,
+    points: pd.DataFrame,
+    measure: MapMeasure,
+    lang: str,
+) -> alt.LayerChart:
     """Provinces with their real boundaries coloured by ``measure``, centers on top (see services.map_chart)."""
     return map_chart.province_map(features, measures, points, measure, lang).properties(height=MAP_HEIGHT)
 
@@ -79,12 +89,21 @@ def coverage_heatmap(matrix: pd.DataFrame, lang: str) -> alt.Chart:
         alt.Chart(data, title=alt.Title(wrapped(translate("chart.coverage_heatmap", lang))))
         .mark_rect(stroke="white", strokeWidth=1)
         .encode(
-            x=alt.X(f"type_{lang}:N", title=translate("label.instrument_type", lang),
-                    axis=alt.Axis(labelAngle=-40, labelLimit=280, labelOverlap=False)),
-            y=alt.Y(f"region_{lang}:N", title=translate("label.province", lang),
-                    axis=alt.Axis(labelOverlap=False, labelLimit=200)),
-            color=alt.Color("centers:Q", title=translate("label.local_centers", lang),
-                            scale=alt.Scale(scheme="blues", domainMin=0)),
+            x=alt.X(
+                f"type_{lang}:N",
+                title=translate("label.instrument_type", lang),
+                axis=alt.Axis(labelAngle=-40, labelLimit=280, labelOverlap=False),
+            ),
+            y=alt.Y(
+                f"region_{lang}:N",
+                title=translate("label.province", lang),
+                axis=alt.Axis(labelOverlap=False, labelLimit=200),
+            ),
+            color=alt.Color(
+                "centers:Q",
+                title=translate("label.local_centers", lang),
+                scale=alt.Scale(scheme="blues", domainMin=0),
+            ),
             tooltip=[
                 alt.Tooltip(f"region_{lang}:N", title=translate("label.province", lang)),
                 alt.Tooltip(f"type_{lang}:N", title=translate("label.instrument_type", lang)),
@@ -104,11 +123,15 @@ def pipeline_bars(pipeline: pd.DataFrame, lang: str) -> alt.Chart:
         alt.Chart(data, title=translate("chart.pipeline", lang))
         .mark_bar()
         .encode(
-            x=alt.X("stage_label:N", title=translate("label.stage", lang), sort=order,
-                    axis=alt.Axis(labelAngle=0)),
+            x=alt.X(
+                "stage_label:N", title=translate("label.stage", lang), sort=order, axis=alt.Axis(labelAngle=0)
+            ),
             y=alt.Y("agreements:Q", title=translate("label.agreements", lang), axis=alt.Axis(tickMinStep=1)),
-            color=alt.Color("stage_label:N", legend=None,
-                            scale=alt.Scale(domain=order, range=[STAGE_COLORS[s] for s in STAGE_ORDER])),
+            color=alt.Color(
+                "stage_label:N",
+                legend=None,
+                scale=alt.Scale(domain=order, range=[STAGE_COLORS[s] for s in STAGE_ORDER]),
+            ),
             tooltip=[
                 alt.Tooltip("stage_label:N", title=translate("label.stage", lang)),
                 alt.Tooltip("agreements:Q", title=translate("label.agreements", lang)),

@@ -45,8 +45,11 @@ def milestone_lines(milestone: pd.Series | dict, lang: str) -> list[str]:
     kinds = str(milestone["kinds"]).split(",")
     parts: list[str] = []
     if "signing" in kinds:
-        parts += [translate("cooperation.milestone.signing", lang, parties=parties)
-                  for parties in str(milestone[f"signing_parties_{lang}"]).split("; ") if parties]
+        parts += [
+            translate("cooperation.milestone.signing", lang, parties=parties)
+            for parties in str(milestone[f"signing_parties_{lang}"]).split("; ")
+            if parties
+        ]
     if "conference" in kinds:
         parts.append(translate("cooperation.milestone.conference", lang))
     if not parts:  # a real training or audit: its own title says it
@@ -74,13 +77,23 @@ def pipeline_bars(pipeline: pd.DataFrame, lang: str) -> alt.LayerChart:
     stage_title = translate("cooperation.column.stage", lang)
     base = alt.Chart(data, title=translate("cooperation.chart.pipeline", lang)).encode(
         y=alt.Y("stage_label:N", title=None, sort=order, axis=alt.Axis(labelLimit=200, labelFontSize=15)),
-        x=alt.X("agreements:Q", title=agreements, axis=alt.Axis(tickMinStep=1),
-                scale=alt.Scale(domainMax=max(1, int(data["agreements"].max() if len(data) else 0)) * 1.15)),
-        tooltip=[alt.Tooltip("stage_label:N", title=stage_title), alt.Tooltip("agreements:Q", title=agreements)],
+        x=alt.X(
+            "agreements:Q",
+            title=agreements,
+            axis=alt.Axis(tickMinStep=1),
+            scale=alt.Scale(domainMax=max(1, int(data["agreements"].max() if len(data) else 0)) * 1.15),
+        ),
+        tooltip=[
+            alt.Tooltip("stage_label:N", title=stage_title),
+            alt.Tooltip("agreements:Q", title=agreements),
+        ],
     )
     bars = base.mark_bar(cornerRadiusTopRight=3, cornerRadiusBottomRight=3).encode(
-        color=alt.Color("stage_label:N", legend=None,
-                        scale=alt.Scale(domain=order, range=[STAGE_COLORS[s] for s in STAGE_ORDER])),
+        color=alt.Color(
+            "stage_label:N",
+            legend=None,
+            scale=alt.Scale(domain=order, range=[STAGE_COLORS[s] for s in STAGE_ORDER]),
+        ),
     )
     counts = base.mark_text(align="left", dx=6, fontSize=16, fontWeight="bold", color=INK).encode(
         text="agreements:Q"
@@ -104,10 +117,14 @@ def agreement_timeline(data: Timeline, lang: str) -> alt.LayerChart:
 
     stage_order = [stage_label(s, lang) for s in STAGE_ORDER]
     segments["stage_label"] = segments["stage"].map(lambda s: stage_label(s, lang))
-    rows["stage_label"] = [stage_text(stage, bool(published), lang) for stage, published in
-                           zip(rows["stage"], rows["later_stages_published"], strict=True)]
+    rows["stage_label"] = [
+        stage_text(stage, bool(published), lang)
+        for stage, published in zip(rows["stage"], rows["later_stages_published"], strict=True)
+    ]
     segments["period"] = segments["planned"].map(
-        lambda planned: translate("cooperation.timeline.planned" if planned else "cooperation.timeline.happened", lang)
+        lambda planned: translate(
+            "cooperation.timeline.planned" if planned else "cooperation.timeline.happened", lang
+        )
     )
     events["kind_label"] = events["kind"].map(lambda k: kind_label(k, lang))
     events["data_label"] = events["is_demo"].map(lambda demo: data_label(bool(demo), lang))
@@ -119,10 +136,16 @@ def agreement_timeline(data: Timeline, lang: str) -> alt.LayerChart:
     segments = segments[["row", "stage_label", "start_on", "end_on", "planned", "period"]]
     rows = rows[["row", "stage_label", "proposed_on", "signed_on", "end_on"]]
     events["participants_text"] = events[f"participants_{lang}"]
-    events = events[["row", "held_on", "kind_label", "data_label", "title", "place", "participants_text", "is_demo"]]
+    events = events[
+        ["row", "held_on", "kind_label", "data_label", "title", "place", "participants_text", "is_demo"]
+    ]
     milestones = milestones[["held_on", "label", "text"]]
-    for frame, columns in ((segments, ("start_on", "end_on")), (rows, ("proposed_on", "signed_on", "end_on")),
-                           (events, ("held_on",)), (milestones, ("held_on",))):
+    for frame, columns in (
+        (segments, ("start_on", "end_on")),
+        (rows, ("proposed_on", "signed_on", "end_on")),
+        (events, ("held_on",)),
+        (milestones, ("held_on",)),
+    ):
         for column in columns:
             frame[column] = _dates(frame[column])
 
@@ -135,83 +158,152 @@ def agreement_timeline(data: Timeline, lang: str) -> alt.LayerChart:
     domain = [first.isoformat(), last.isoformat()]
 
     x_title = translate("cooperation.axis.date", lang)
-    y = alt.Y("row:N", sort=order, scale=alt.Scale(domain=order),
-              title=translate("cooperation.axis.agreement", lang),
-              axis=alt.Axis(labelLimit=260, labelFontSize=14))
+    y = alt.Y(
+        "row:N",
+        sort=order,
+        scale=alt.Scale(domain=order),
+        title=translate("cooperation.axis.agreement", lang),
+        axis=alt.Axis(labelLimit=260, labelFontSize=14),
+    )
     stage_title = translate("cooperation.column.stage", lang)
     center_title = translate("cooperation.column.center", lang)
 
     def x(column: str) -> alt.X:
-        return alt.X(f"{column}:T", title=x_title, scale=alt.Scale(domain=domain),
-                     axis=alt.Axis(format="%m/%Y", labelAngle=0, tickCount="month" if last - first < timedelta(days=500)
-                                   else {"interval": "month", "step": 3}))
+        return alt.X(
+            f"{column}:T",
+            title=x_title,
+            scale=alt.Scale(domain=domain),
+            axis=alt.Axis(
+                format="%m/%Y",
+                labelAngle=0,
+                tickCount="month" if last - first < timedelta(days=500) else {"interval": "month", "step": 3},
+            ),
+        )
 
-    bars = alt.Chart(segments).mark_bar(height=18, cornerRadius=2).encode(
-        x=x("start_on"), x2="end_on:T", y=y,
-        color=alt.Color("stage_label:N", title=stage_title,
-                        scale=alt.Scale(domain=stage_order, range=[STAGE_COLORS[s] for s in STAGE_ORDER]),
-                        legend=alt.Legend(orient="bottom", columns=6)),
-        opacity=alt.condition("datum.planned", alt.value(0.35), alt.value(1.0)),
-        tooltip=[
-            alt.Tooltip("row:N", title=center_title),
-            alt.Tooltip("stage_label:N", title=stage_title),
-            alt.Tooltip("start_on:T", title=translate("cooperation.timeline.from", lang), format=DATE_FORMAT),
-            alt.Tooltip("end_on:T", title=translate("cooperation.timeline.to", lang), format=DATE_FORMAT),
-            alt.Tooltip("period:N", title=translate("cooperation.timeline.period", lang)),
-        ],
+    bars = (
+        alt.Chart(segments)
+        .mark_bar(height=18, cornerRadius=2)
+        .encode(
+            x=x("start_on"),
+            x2="end_on:T",
+            y=y,
+            color=alt.Color(
+                "stage_label:N",
+                title=stage_title,
+                scale=alt.Scale(domain=stage_order, range=[STAGE_COLORS[s] for s in STAGE_ORDER]),
+                legend=alt.Legend(orient="bottom", columns=6),
+            ),
+            opacity=alt.condition("datum.planned", alt.value(0.35), alt.value(1.0)),
+            tooltip=[
+                alt.Tooltip("row:N", title=center_title),
+                alt.Tooltip("stage_label:N", title=stage_title),
+                alt.Tooltip(
+                    "start_on:T", title=translate("cooperation.timeline.from", lang), format=DATE_FORMAT
+                ),
+                alt.Tooltip("end_on:T", title=translate("cooperation.timeline.to", lang), format=DATE_FORMAT),
+                alt.Tooltip("period:N", title=translate("cooperation.timeline.period", lang)),
+            ],
+        )
     )
-    signed = alt.Chart(rows[rows["signed_on"].notna()]).mark_point(
-        shape="diamond", filled=True, size=150, color=INK, opacity=1
-    ).encode(
-        x=x("signed_on"), y=y,
-        tooltip=[alt.Tooltip("row:N", title=center_title),
-                 alt.Tooltip("signed_on:T", title=translate("cooperation.timeline.signed_marker", lang),
-                             format=DATE_FORMAT)],
+    signed = (
+        alt.Chart(rows[rows["signed_on"].notna()])
+        .mark_point(shape="diamond", filled=True, size=150, color=INK, opacity=1)
+        .encode(
+            x=x("signed_on"),
+            y=y,
+            tooltip=[
+                alt.Tooltip("row:N", title=center_title),
+                alt.Tooltip(
+                    "signed_on:T",
+                    title=translate("cooperation.timeline.signed_marker", lang),
+                    format=DATE_FORMAT,
+                ),
+            ],
+        )
     )
-    stage_words = alt.Chart(rows).mark_text(align="left", dx=8, fontSize=13, color=INK).encode(
-        x=x("end_on"), y=y, text="stage_label:N",
+    stage_words = (
+        alt.Chart(rows)
+        .mark_text(align="left", dx=8, fontSize=13, color=INK)
+        .encode(
+            x=x("end_on"),
+            y=y,
+            text="stage_label:N",
+        )
     )
     kinds = [kind_label(k, lang) for k in EVENT_KINDS]
     data_kinds = [data_label(False, lang), data_label(True, lang)]
-    points = alt.Chart(events).mark_point(filled=True, opacity=0.9).encode(
-        x=x("held_on"), y=y,
-        shape=alt.Shape("kind_label:N", title=translate("cooperation.timeline.event_kind", lang),
-                        scale=alt.Scale(domain=kinds, range=[KIND_SHAPES[k] for k in EVENT_KINDS]),
-                        legend=alt.Legend(orient="top", direction="horizontal")),
-        color=alt.Color("data_label:N", title=translate("cooperation.timeline.data_kind", lang),
-                        scale=alt.Scale(domain=data_kinds, range=[REAL_COLOR, DEMO_EVENT_COLOR]),
-                        legend=alt.Legend(orient="top", direction="horizontal")),
-        size=alt.condition("datum.is_demo", alt.value(110), alt.value(260)),
-        tooltip=[
-            alt.Tooltip("held_on:T", title=translate("cooperation.column.date", lang), format=DATE_FORMAT),
-            alt.Tooltip("title:N", title=translate("cooperation.column.event", lang)),
-            alt.Tooltip("place:N", title=translate("cooperation.column.place", lang)),
-            alt.Tooltip("kind_label:N", title=translate("cooperation.column.kind", lang)),
-            alt.Tooltip("participants_text:N", title=translate("cooperation.column.participants", lang)),
-            alt.Tooltip("data_label:N", title=translate("cooperation.timeline.data_kind", lang)),
-        ],
+    points = (
+        alt.Chart(events)
+        .mark_point(filled=True, opacity=0.9)
+        .encode(
+            x=x("held_on"),
+            y=y,
+            shape=alt.Shape(
+                "kind_label:N",
+                title=translate("cooperation.timeline.event_kind", lang),
+                scale=alt.Scale(domain=kinds, range=[KIND_SHAPES[k] for k in EVENT_KINDS]),
+                legend=alt.Legend(orient="top", direction="horizontal"),
+            ),
+            color=alt.Color(
+                "data_label:N",
+                title=translate("cooperation.timeline.data_kind", lang),
+                scale=alt.Scale(domain=data_kinds, range=[REAL_COLOR, DEMO_EVENT_COLOR]),
+                legend=alt.Legend(orient="top", direction="horizontal"),
+            ),
+            size=alt.condition("datum.is_demo", alt.value(110), alt.value(260)),
+            tooltip=[
+                alt.Tooltip(
+                    "held_on:T", title=translate("cooperation.column.date", lang), format=DATE_FORMAT
+                ),
+                alt.Tooltip("title:N", title=translate("cooperation.column.event", lang)),
+                alt.Tooltip("place:N", title=translate("cooperation.column.place", lang)),
+                alt.Tooltip("kind_label:N", title=translate("cooperation.column.kind", lang)),
+                alt.Tooltip("participants_text:N", title=translate("cooperation.column.participants", lang)),
+                alt.Tooltip("data_label:N", title=translate("cooperation.timeline.data_kind", lang)),
+            ],
+        )
     )
-    today = pd.DataFrame({"on": [as_of], "row": [BOTTOM_BLANK], "label": [translate("cooperation.timeline.as_of_rule", lang,
-                                                             date=format_day(data.as_of, lang))]})
+    today = pd.DataFrame(
+        {
+            "on": [as_of],
+            "row": [BOTTOM_BLANK],
+            "label": [translate("cooperation.timeline.as_of_rule", lang, date=format_day(data.as_of, lang))],
+        }
+    )
     as_of_rule = alt.Chart(today).mark_rule(color="#78909C", strokeDash=[2, 3]).encode(x=x("on"))
-    as_of_text = alt.Chart(today).mark_text(align="right", dx=-4, fontSize=12, color="#546E7A").encode(
-        x=x("on"), y=y, text="label:N"
+    as_of_text = (
+        alt.Chart(today)
+        .mark_text(align="right", dx=-4, fontSize=12, color="#546E7A")
+        .encode(x=x("on"), y=y, text="label:N")
     )
     # the real facts: a rule across every row and the words beside it, above the events row
     span = (last - first).total_seconds() or 1.0
     milestones["align"] = milestones["held_on"].map(
         lambda on: "left" if (on - first).total_seconds() / span < 0.55 else "right"
     )
-    real_rule = alt.Chart(milestones).mark_rule(color=REAL_COLOR, strokeWidth=2.5, strokeDash=[7, 4]).encode(
-        x=x("held_on"), tooltip=[alt.Tooltip("text:N", title=translate("cooperation.data.real", lang))],
+    real_rule = (
+        alt.Chart(milestones)
+        .mark_rule(color=REAL_COLOR, strokeWidth=2.5, strokeDash=[7, 4])
+        .encode(
+            x=x("held_on"),
+            tooltip=[alt.Tooltip("text:N", title=translate("cooperation.data.real", lang))],
+        )
     )
     layers = [bars, signed, stage_words, points, as_of_rule, as_of_text, real_rule]
     for align, dx in (("left", 8), ("right", -8)):
         layers.append(
-            alt.Chart(milestones[milestones["align"] == align]).mark_text(
-                align=align, baseline="top", dx=dx, fontSize=15, fontWeight="bold", color=REAL_COLOR,
-                lineHeight=19, lineBreak="\n",
-            ).encode(x=x("held_on"), y=alt.value(4), text=alt.Text("label:N"))
+            alt.Chart(milestones[milestones["align"] == align])
+            .mark_text(
+                align=align,
+                baseline="top",
+                dx=dx,
+                fontSize=15,
+                fontWeight="bold",
+                color=REAL_COLOR,
+                lineHeight=19,
+                lineBreak="\n",
+            )
+            .encode(x=x("held_on"), y=alt.value(4), text=alt.Text("label:N"))
         )
     return (
         alt.layer(*layers, title=translate("cooperation.chart.timeline", lang))
@@ -234,9 +326,11 @@ def scope_heatmap(matrix: pd.DataFrame, lang: str) -> alt.LayerChart:
     published = data["scope_published"].astype(bool)
     data["cell"] = data["stage_label"].where(data["in_scope"], outside).where(published, unpublished)
     data["tick"] = data["in_scope"].map({True: "✓", False: ""}).where(published, "?")
-    data["covered"] = data["in_scope"].map(
-        {True: translate("cooperation.scope.in_scope", lang), False: outside}
-    ).where(published, unpublished)
+    data["covered"] = (
+        data["in_scope"]
+        .map({True: translate("cooperation.scope.in_scope", lang), False: outside})
+        .where(published, unpublished)
+    )
     field_column = f"field_name_{lang}"
     fields = list(data.sort_values("field_order")[field_column].drop_duplicates())
     rows = list(dict.fromkeys(data["row"]))
@@ -244,8 +338,12 @@ def scope_heatmap(matrix: pd.DataFrame, lang: str) -> alt.LayerChart:
     field_title = translate("cooperation.axis.field", lang)
     center_title = translate("cooperation.column.center", lang)
     base = alt.Chart(data, title=translate("cooperation.chart.scope", lang)).encode(
-        x=alt.X(f"{field_column}:N", title=field_title, sort=fields,
-                axis=alt.Axis(labelAngle=-35, labelLimit=220, labelOverlap=False, orient="top")),
+        x=alt.X(
+            f"{field_column}:N",
+            title=field_title,
+            sort=fields,
+            axis=alt.Axis(labelAngle=-35, labelLimit=220, labelOverlap=False, orient="top"),
+        ),
         # the row labels say what they are (center · province — stage); a title would sit on them
         y=alt.Y("row:N", title=None, sort=rows, axis=alt.Axis(labelLimit=340, labelOverlap=False)),
         tooltip=[
@@ -256,12 +354,17 @@ def scope_heatmap(matrix: pd.DataFrame, lang: str) -> alt.LayerChart:
         ],
     )
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
-        color=alt.Color("cell:N", title=translate("cooperation.column.stage", lang),
-                        scale=alt.Scale(domain=[*stage_order, outside, unpublished],
-                                        range=[*(STAGE_COLORS[s] for s in STAGE_ORDER), OUTSIDE_COLOR,
-                                               UNPUBLISHED_COLOR]),
-                        legend=alt.Legend(orient="bottom", columns=7)),
+        color=alt.Color(
+            "cell:N",
+            title=translate("cooperation.column.stage", lang),
+            scale=alt.Scale(
+                domain=[*stage_order, outside, unpublished],
+                range=[*(STAGE_COLORS[s] for s in STAGE_ORDER), OUTSIDE_COLOR, UNPUBLISHED_COLOR],
+            ),
+            legend=alt.Legend(orient="bottom", columns=7),
+        ),
     )
     ticks = base.mark_text(fontSize=16, fontWeight="bold").encode(
-        text="tick:N", color=alt.condition(alt.datum.tick == "?", alt.value(INK), alt.value("white")))
+        text="tick:N", color=alt.condition(alt.datum.tick == "?", alt.value(INK), alt.value("white"))
+    )
     return (cells + ticks).properties(height=alt.Step(ROW_HEIGHT))

@@ -63,28 +63,36 @@ def service_matrix_heatmap(matrix: pd.DataFrame, service: str, lang: str) -> alt
     data["cell_label"] = data["cell"].map(lambda c: cell_label(c, lang))
     data["mark"] = data["cell"].map(CELL_MARKS)
     data["legal"] = data["legally_controlled"].map(
-        lambda legal: translate("coverage.yes" if legal else "coverage.no", lang))
+        lambda legal: translate("coverage.yes" if legal else "coverage.no", lang)
+    )
     title = translate("coverage.chart.matrix", lang, service=translate(f"service.{service}", lang).lower())
     # instrument types down the side: their long names stay readable, center codes fit across
     base = alt.Chart(data, title=title).encode(
-        x=alt.X("center_code:N", title=translate("label.center", lang),
-                axis=alt.Axis(labelAngle=-90, orient="top", labelFontSize=12, labelOverlap=False)),
+        x=alt.X(
+            "center_code:N",
+            title=translate("label.center", lang),
+            axis=alt.Axis(labelAngle=-90, orient="top", labelFontSize=12, labelOverlap=False),
+        ),
         y=alt.Y(f"type_name_{lang}:N", title=None, axis=alt.Axis(labelLimit=300, labelOverlap=False)),
     )
     cells = matrix_cells(service)
     labels = [cell_label(c, lang) for c in cells]
     rects = base.mark_rect(stroke="white", strokeWidth=1).encode(
-        color=alt.Color("cell_label:N", title=translate("coverage.cell.title", lang),
-                        scale=alt.Scale(domain=labels, range=[CELL_COLORS[c] for c in cells]),
-                        legend=alt.Legend(columns=1, labelLimit=320)),
+        color=alt.Color(
+            "cell_label:N",
+            title=translate("coverage.cell.title", lang),
+            scale=alt.Scale(domain=labels, range=[CELL_COLORS[c] for c in cells]),
+            legend=alt.Legend(columns=1, labelLimit=320),
+        ),
         tooltip=[
             alt.Tooltip("center_code:N", title=translate("label.center", lang)),
             alt.Tooltip(f"center_name_{lang}:N", title=translate("label.name", lang)),
             alt.Tooltip(f"type_name_{lang}:N", title=translate("label.instrument_type", lang)),
             alt.Tooltip("legal:N", title=translate("coverage.column.legally_controlled", lang)),
             alt.Tooltip("cell_label:N", title=translate("coverage.cell.title", lang)),
-            alt.Tooltip("annual_capacity:Q", title=translate("coverage.column.annual_capacity", lang),
-                        format=","),
+            alt.Tooltip(
+                "annual_capacity:Q", title=translate("coverage.column.annual_capacity", lang), format=","
+            ),
         ],
     )
     marks = base.mark_text(fontSize=13, color="white").encode(text="mark:N")
@@ -98,25 +106,39 @@ def due_buckets_bar(counts: pd.DataFrame, lang: str) -> alt.Chart:
         bucket_label(code, None if pd.isna(lo) else int(lo), None if pd.isna(hi) else int(hi), lang)
         for code, lo, hi in zip(data["bucket"], data["from_days"], data["to_days"], strict=True)
     ]
-    order = (data.drop_duplicates("bucket").sort_values("order"))
+    order = data.drop_duplicates("bucket").sort_values("order")
     domain = list(order["bucket_label"])
     colors = [BUCKET_COLORS[code] for code in order["bucket"]]
     # most urgent first: centers with the most overdue equipment at the top
-    urgency = (data[data["bucket"] == "overdue"].groupby("center_code")["equipment"].sum()
-               .reindex(data["center_code"].unique(), fill_value=0))
+    urgency = (
+        data[data["bucket"] == "overdue"]
+        .groupby("center_code")["equipment"]
+        .sum()
+        .reindex(data["center_code"].unique(), fill_value=0)
+    )
     totals = data.groupby("center_code")["equipment"].sum()
     sort = sorted(urgency.index, key=lambda code: (-urgency[code], -totals[code], code))
     return (
         alt.Chart(data, title=translate("coverage.chart.buckets", lang))
         .mark_bar()
         .encode(
-            y=alt.Y("center_code:N", title=translate("label.center", lang), sort=sort,
-                    axis=alt.Axis(labelOverlap=False)),
-            x=alt.X("sum(equipment):Q", title=translate("label.equipment_count", lang),
-                    axis=alt.Axis(format="d", tickMinStep=1)),
-            color=alt.Color("bucket_label:N", title=translate("coverage.column.due", lang),
-                            scale=alt.Scale(domain=domain, range=colors),
-                            legend=alt.Legend(columns=2, labelLimit=320)),
+            y=alt.Y(
+                "center_code:N",
+                title=translate("label.center", lang),
+                sort=sort,
+                axis=alt.Axis(labelOverlap=False),
+            ),
+            x=alt.X(
+                "sum(equipment):Q",
+                title=translate("label.equipment_count", lang),
+                axis=alt.Axis(format="d", tickMinStep=1),
+            ),
+            color=alt.Color(
+                "bucket_label:N",
+                title=translate("coverage.column.due", lang),
+                scale=alt.Scale(domain=domain, range=colors),
+                legend=alt.Legend(columns=2, labelLimit=320),
+            ),
             order=alt.Order("order:Q"),
             tooltip=[
                 alt.Tooltip("center_code:N", title=translate("label.center", lang)),
@@ -148,9 +170,12 @@ def due_calendar_chart(grid: pd.DataFrame, month_label: str, lang: str) -> alt.L
     rects = base.mark_rect(stroke="white", strokeWidth=3, cornerRadius=4).encode(
         color=alt.condition(
             alt.datum.equipment > 0,
-            alt.Color("equipment:Q", title=translate("coverage.column.equipment_due", lang),
-                      scale=alt.Scale(range=DUE_RANGE, domainMin=1),
-                      legend=alt.Legend(format="d", tickMinStep=1)),
+            alt.Color(
+                "equipment:Q",
+                title=translate("coverage.column.equipment_due", lang),
+                scale=alt.Scale(range=DUE_RANGE, domainMin=1),
+                legend=alt.Legend(format="d", tickMinStep=1),
+            ),
             alt.value(EMPTY_CELL),
         ),
         tooltip=[
@@ -161,7 +186,9 @@ def due_calendar_chart(grid: pd.DataFrame, month_label: str, lang: str) -> alt.L
         ],
     )
     days = base.mark_text(dy=-16, fontSize=12, color="#546E7A").encode(text="day:N")
-    counts = base.mark_text(dy=10, fontSize=20, fontWeight="bold", color="#1B2A41").encode(text="count_label:N")
+    counts = base.mark_text(dy=10, fontSize=20, fontWeight="bold", color="#1B2A41").encode(
+        text="count_label:N"
+    )
     return (rects + days + counts).properties(height=alt.Step(CALENDAR_ROW_PIXELS))
 
 
@@ -171,15 +198,21 @@ def due_by_center_day(due: pd.DataFrame, days_in_month: int, lang: str) -> alt.L
     data["day"] = data["due_on"].map(lambda d: d.day)
     data["date_label"] = data["due_on"].map(lambda d: format_day(d, lang))
     base = alt.Chart(data, title=translate("coverage.chart.by_center_day", lang)).encode(
-        x=alt.X("day:O", title=translate("coverage.column.day", lang),
-                scale=alt.Scale(domain=list(range(1, days_in_month + 1))),
-                axis=alt.Axis(labelAngle=0, labelOverlap=False, labelFontSize=12)),
+        x=alt.X(
+            "day:O",
+            title=translate("coverage.column.day", lang),
+            scale=alt.Scale(domain=list(range(1, days_in_month + 1))),
+            axis=alt.Axis(labelAngle=0, labelOverlap=False, labelFontSize=12),
+        ),
         y=alt.Y("center_code:N", title=translate("label.center", lang), axis=alt.Axis(labelOverlap=False)),
     )
     rects = base.mark_rect(stroke="white", strokeWidth=1).encode(
-        color=alt.Color("equipment:Q", title=translate("coverage.column.equipment_due", lang),
-                        scale=alt.Scale(range=DUE_RANGE, domainMin=1),
-                        legend=alt.Legend(format="d", tickMinStep=1)),
+        color=alt.Color(
+            "equipment:Q",
+            title=translate("coverage.column.equipment_due", lang),
+            scale=alt.Scale(range=DUE_RANGE, domainMin=1),
+            legend=alt.Legend(format="d", tickMinStep=1),
+        ),
         tooltip=[
             alt.Tooltip("center_code:N", title=translate("label.center", lang)),
             alt.Tooltip(f"center_name_{lang}:N", title=translate("label.name", lang)),

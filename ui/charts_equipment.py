@@ -18,8 +18,18 @@ from ui.charts import STATUS_COLORS, _guard, status_label
 
 # One color per measurement field (by its sort order), the same in every chart of the page.
 FIELD_PALETTE = [
-    "#4E79A7", "#F28E2B", "#E15759", "#76B7B2", "#59A14F", "#EDC948",
-    "#B07AA1", "#FF9DA7", "#9C755F", "#BAB0AC", "#17BECF", "#8C564B",
+    "#4E79A7",
+    "#F28E2B",
+    "#E15759",
+    "#76B7B2",
+    "#59A14F",
+    "#EDC948",
+    "#B07AA1",
+    "#FF9DA7",
+    "#9C755F",
+    "#BAB0AC",
+    "#17BECF",
+    "#8C564B",
 ]
 OPERATING_COLORS = {"in_service": "#3D85C6", "repair": "#8D6E63"}
 OPERATING_ICONS = {"in_service": "●", "repair": "🔧", "retired": "✕"}
@@ -59,8 +69,13 @@ def equipment_by_center_field(rows: pd.DataFrame, lang: str) -> alt.Chart:
         .encode(
             y=alt.Y("center_code:N", title=translate("label.center", lang), sort=centers),
             x=alt.X("sum(equipment):Q", title=translate("label.equipment_count", lang)),
-            color=alt.Color(f"field_name_{lang}:N", title=translate("equipment.axis.field", lang),
-                            scale=_field_scale(data, lang), sort=alt.SortField("field_order"), legend=FIELD_LEGEND),
+            color=alt.Color(
+                f"field_name_{lang}:N",
+                title=translate("equipment.axis.field", lang),
+                scale=_field_scale(data, lang),
+                sort=alt.SortField("field_order"),
+                legend=FIELD_LEGEND,
+            ),
             order=alt.Order("field_order:Q"),
             tooltip=[
                 alt.Tooltip("center_code:N", title=translate("label.center", lang)),
@@ -86,8 +101,8 @@ def range_rows(intervals: pd.DataFrame, lang: str) -> pd.DataFrame:
         for low, high, unit in zip(data["low_si"], data["high_si"], data["si_unit_text"], strict=True)
     ]
     data["drawn_from"] = [
-        plain_number(value, lang) if clamped else "" for value, clamped in zip(
-            data["plot_low"], data["low_clamped"], strict=True)
+        plain_number(value, lang) if clamped else ""
+        for value, clamped in zip(data["plot_low"], data["low_clamped"], strict=True)
     ]
     return data
 
@@ -100,8 +115,10 @@ def measuring_ranges(intervals: pd.DataFrame, lang: str, *, by: str = "quantity"
     """
     data = range_rows(_guard(intervals), lang)
     subjects = (
-        data[["field_order", f"name_{lang}", "subject"]].drop_duplicates("subject")
-        .sort_values(["field_order", f"name_{lang}"])["subject"].tolist()
+        data[["field_order", f"name_{lang}", "subject"]]
+        .drop_duplicates("subject")
+        .sort_values(["field_order", f"name_{lang}"])["subject"]
+        .tolist()
     )
     subject_title = translate(f"equipment.axis.{by}", lang)
     tooltip = [
@@ -116,18 +133,32 @@ def measuring_ranges(intervals: pd.DataFrame, lang: str, *, by: str = "quantity"
     ]
     x_scale = alt.Scale(type="log")
     y = alt.Y("subject:N", title=subject_title, sort=subjects, axis=alt.Axis(labelLimit=320))
-    color = alt.Color(f"field_name_{lang}:N", title=translate("equipment.axis.field", lang),
-                      scale=_field_scale(data, lang), sort=alt.SortField("field_order"), legend=FIELD_LEGEND)
+    color = alt.Color(
+        f"field_name_{lang}:N",
+        title=translate("equipment.axis.field", lang),
+        scale=_field_scale(data, lang),
+        sort=alt.SortField("field_order"),
+        legend=FIELD_LEGEND,
+    )
     base = alt.Chart(data)
     bars = base.mark_bar(opacity=0.3, height={"band": 0.7}).encode(
-        x=alt.X("plot_low:Q", title=translate("equipment.axis.si_value", lang), scale=x_scale,
-                axis=alt.Axis(format=".0e", grid=True, values=_decades(data))),
-        x2="plot_high:Q", y=y, color=color, tooltip=tooltip,
+        x=alt.X(
+            "plot_low:Q",
+            title=translate("equipment.axis.si_value", lang),
+            scale=x_scale,
+            axis=alt.Axis(format=".0e", grid=True, values=_decades(data)),
+        ),
+        x2="plot_high:Q",
+        y=y,
+        color=color,
+        tooltip=tooltip,
     )
-    lows = base.mark_tick(thickness=2, opacity=0.8).encode(x=alt.X("plot_low:Q", scale=x_scale), y=y,
-                                                            color=color, tooltip=tooltip)
-    highs = base.mark_tick(thickness=2, opacity=0.8).encode(x=alt.X("plot_high:Q", scale=x_scale), y=y,
-                                                             color=color, tooltip=tooltip)
+    lows = base.mark_tick(thickness=2, opacity=0.8).encode(
+        x=alt.X("plot_low:Q", scale=x_scale), y=y, color=color, tooltip=tooltip
+    )
+    highs = base.mark_tick(thickness=2, opacity=0.8).encode(
+        x=alt.X("plot_high:Q", scale=x_scale), y=y, color=color, tooltip=tooltip
+    )
     return alt.layer(bars, lows, highs, title=translate(f"equipment.chart.ranges_{by}", lang)).properties(
         height=_fit_height(len(subjects), 30, data["field_code"].nunique()) + 40
     )
@@ -151,19 +182,33 @@ def _age_rows(profile: pd.DataFrame, column: str, labels: dict[str, str], lang: 
     return data
 
 
-def _age_chart(data: pd.DataFrame, lang: str, *, title_key: str, legend_key: str,
-               labels: dict[str, str], colors: dict[str, str]) -> alt.Chart:
+def _age_chart(
+    data: pd.DataFrame,
+    lang: str,
+    *,
+    title_key: str,
+    legend_key: str,
+    labels: dict[str, str],
+    colors: dict[str, str],
+) -> alt.Chart:
     bands = [age_label(band, lang) for band in AGE_BAND_ORDER]
     return (
         alt.Chart(data, title=translate(title_key, lang))
         .mark_bar()
         .encode(
-            x=alt.X("age_label:N", title=translate("equipment.axis.age", lang), sort=bands,
-                    scale=alt.Scale(domain=bands), axis=alt.Axis(labelAngle=0)),
+            x=alt.X(
+                "age_label:N",
+                title=translate("equipment.axis.age", lang),
+                sort=bands,
+                scale=alt.Scale(domain=bands),
+                axis=alt.Axis(labelAngle=0),
+            ),
             y=alt.Y("sum(equipment):Q", title=translate("label.equipment_count", lang)),
-            color=alt.Color("status_label:N", title=translate(legend_key, lang),
-                            scale=alt.Scale(domain=list(labels.values()),
-                                            range=[colors[s] for s in labels])),
+            color=alt.Color(
+                "status_label:N",
+                title=translate(legend_key, lang),
+                scale=alt.Scale(domain=list(labels.values()), range=[colors[s] for s in labels]),
+            ),
             order=alt.Order("status_order:Q"),
             tooltip=[
                 alt.Tooltip("age_label:N", title=translate("equipment.axis.age", lang)),
@@ -179,13 +224,25 @@ def age_by_operating_status(profile: pd.DataFrame, lang: str) -> alt.Chart:
     """Equipment per age band, stacked by in service / under repair."""
     labels = {status: operating_label(status, lang) for status in OPERATING_STATUSES}
     data = _age_rows(profile, "status", labels, lang)
-    return _age_chart(data, lang, title_key="equipment.chart.age_status",
-                      legend_key="equipment.axis.operating_status", labels=labels, colors=OPERATING_COLORS)
+    return _age_chart(
+        data,
+        lang,
+        title_key="equipment.chart.age_status",
+        legend_key="equipment.axis.operating_status",
+        labels=labels,
+        colors=OPERATING_COLORS,
+    )
 
 
 def age_by_calibration_status(profile: pd.DataFrame, lang: str) -> alt.Chart:
     """Equipment per age band, stacked by calibration status (colors and icons of every page)."""
     labels = {status: status_label(status, lang) for status in STATUS_ORDER}
     data = _age_rows(profile, "calibration_status", labels, lang)
-    return _age_chart(data, lang, title_key="equipment.chart.age_calibration",
-                      legend_key="equipment.axis.calibration_status", labels=labels, colors=STATUS_COLORS)
+    return _age_chart(
+        data,
+        lang,
+        title_key="equipment.chart.age_calibration",
+        legend_key="equipment.axis.calibration_status",
+        labels=labels,
+        colors=STATUS_COLORS,
+    )

@@ -28,7 +28,9 @@ def demo_badge() -> None:
     if described is None:  # a database of real records (or an empty one): nothing to label
         return
     st.badge(t("demo.badge_as_of", date=day(described)), icon=":material/science:", color="orange")
-    st.caption(f"{t('demo.explanation')} {t('demo.as_of_explanation', date=day(described), filter=t('filters.as_of'))}")
+    st.caption(
+        f"{t('demo.explanation')} {t('demo.as_of_explanation', date=day(described), filter=t('filters.as_of'))}"
+    )
 
 
 def page_header(title_key: str, subtitle_key: str | None = None) -> None:
@@ -40,7 +42,10 @@ def page_header(title_key: str, subtitle_key: str | None = None) -> None:
 
 def empty_state(message_key: str, **params: object) -> None:
     """An info box; its values (a search, a center code) show as typed, never as Markdown."""
-    st.info(t(message_key, **{name: plain(value) for name, value in params.items()}), icon=":material/filter_list_off:")
+    st.info(
+        t(message_key, **{name: plain(value) for name, value in params.items()}),
+        icon=":material/filter_list_off:",
+    )
 
 
 def filters_description(filters: Filters) -> str:
@@ -60,15 +65,21 @@ def filters_description(filters: Filters) -> str:
 
 def stamped_csv(frame: pd.DataFrame, filters: Filters) -> bytes:
     """CSV with a first comment line saying when it was made and under which filters."""
-    stamp = t("export.stamp", when=format_timestamp(datetime.now(), lang()), filters=filters_description(filters))
+    stamp = t(
+        "export.stamp", when=format_timestamp(datetime.now(), lang()), filters=filters_description(filters)
+    )
     # text cells that a spreadsheet would run as formulas are escaped (OWASP CSV injection)
     return (comment_line(stamp) + frame_to_csv(frame)).encode("utf-8-sig")  # BOM: Excel then reads Vietnamese
 
 
 def csv_download(frame: pd.DataFrame, filters: Filters, name: str, *, key: str) -> None:
     st.download_button(
-        t("export.csv"), data=stamped_csv(frame, filters), file_name=f"{name}-{filters.as_of.isoformat()}.csv",
-        mime="text/csv", icon=":material/download:", key=key,
+        t("export.csv"),
+        data=stamped_csv(frame, filters),
+        file_name=f"{name}-{filters.as_of.isoformat()}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key=key,
     )
 
 

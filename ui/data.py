@@ -1,4 +1,13 @@
-"""The app's one engine and cached calls into services (cache keyed on plain, hashable arguments)."""
+"""The app's one engine and cached calls into services, keyed on plain arguments and the data version.
+
+Every write raises the database's data version in its own transaction (``services.data_version``).
+A run reads it once (``data_version``) and every cached view is keyed on it, so a write made by
+any process — another app instance, an import on the data page, the seeder — shows on the next
+rerun everywhere, and a rerun with nothing new reads the version and nothing else. No TTL: an
+entry of an old version is simply never asked for again and ages out of the bounded cache.
+The version is read before any view: a write landing in between makes an entry newer than its
+key says, never older, and the next run's new version reads it again anyway.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +20,18 @@ from typing import Any, TypeVar
 import streamlit as st
 from sqlalchemy import Engine
 from sqlmodel import Session
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
+from services import data_version as versions
 from services.dataset import demo_as_of
 from services.db import database_url, is_empty, make_engine, upgrade_schema
 from services.filters import Filters
 
 T = TypeVar("T")
-CACHE_SECONDS = 600
+# Bounds memory, not freshness: about 40 views per page and filter set, so a few dozen recent
+# filter sets of every page stay warm; entries of old data versions are the first to go.
+MAX_CACHED_VIEWS = 2048
+_VERSION_THIS_RUN = "data_version_this_run"
 
 
 def engine() -> Engine:
@@ -42,24 +56,59 @@ def _engine_for(url: str) -> Engine:
     return database
 
 
-def cached(service: Callable[..., T], filters: Filters, /, **options: Any) -> T:
-    """Call ``service(session, filters, **options)`` through the data cache.
+def data_version() -> str:
+    """The database's data version, read once per script run (a fragment's rerun is a run too).
+
+    Streamlit gives each run a fresh ``cursors`` dict on the run's context; remembering the dict
+    the version was read in tells this run from the last one without a hook at the run's start.
+    """
+    url = database_url()
+    context = get_script_run_ctx()
+    if context is None:  # outside a Streamlit run (a bare script): always the current number
+        return versions.current_stamp(_engine_for(url))
+    remembered = st.session_state.get(_VERSION_THIS_RUN)
+    if remembered is not None and remembered[0] is context.cursors and remembered[1] == url:
+        return str(remembered[2])
+    version = versions.current_stamp(_engine_for(url))
+    st.session_state[_VERSION_THIS_RUN] = (context.cursors, url, version)
+    return version
+
+
+def cached(service: Callable[..., T], filters: Filters | None, /, **options: Any) -> T:
+    """Call ``service(session, filters, **options)`` through the data cache; with ``filters`` None,
+    ``service(session, **options)`` (a view that takes no filters, such as one center's due list).
 
     Positional-only, so a service may take options named ``service`` or ``filters``.
     """
-    return _call(database_url(), service.__module__, service.__qualname__, filters, tuple(sorted(options.items())))
+    return _call(
+        database_url(),
+        data_version(),
+        service.__module__,
+        service.__qualname__,
+        filters,
+        tuple(sorted(options.items())),
+    )
 
 
-@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False, max_entries=512)
-def _call(url: str, module: str, name: str, filters: Filters, options: tuple[tuple[str, Any], ...]) -> Any:
+@st.cache_data(show_spinner=False, max_entries=MAX_CACHED_VIEWS)
+def _call(
+    url: str,
+    version: str,
+    module: str,
+    name: str,
+    filters: Filters | None,
+    options: tuple[tuple[str, Any], ...],
+) -> Any:
     service = getattr(importlib.import_module(module), name)
     with Session(_engine_for(url)) as session:
+        if filters is None:
+            return service(session, **dict(options))
         return service(session, filters, **dict(options))
 
 
 def demo_day() -> date | None:
     """The day the demo network describes, or None for a database of real records."""
-    return _demo_day(database_url())
+    return _demo_day(database_url(), data_version())
 
 
 def default_day() -> date:
@@ -68,13 +117,7 @@ def default_day() -> date:
     return demo_day() or date.today()
 
 
-@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def _demo_day(url: str) -> date | None:
+@st.cache_data(show_spinner=False, max_entries=16)
+def _demo_day(url: str, version: str) -> date | None:
     with Session(_engine_for(url)) as session:
         return demo_as_of(session)
-
-
-def forget_cached_data() -> None:
-    """After a write, every cached view is stale."""
-    _call.clear()
-    _demo_day.clear()

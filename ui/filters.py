@@ -88,8 +88,13 @@ def language_toggle() -> None:
     if st.session_state.get(LANG_KEY) not in LANGUAGES:
         st.session_state[LANG_KEY] = "vi"
     st.sidebar.segmented_control(
-        "🌐", options=list(LANGUAGES), key=LANG_KEY, format_func=lambda code: t(f"language.{code}"),
-        label_visibility="collapsed", required=True, on_change=_keep_values_across_languages,
+        "🌐",
+        options=list(LANGUAGES),
+        key=LANG_KEY,
+        format_func=lambda code: t(f"language.{code}"),
+        label_visibility="collapsed",
+        required=True,
+        on_change=_keep_values_across_languages,
     )
 
 
@@ -109,14 +114,19 @@ def sidebar_filters() -> Filters:
     # left empty, the view shows the demo network's own day (a demo database) or today
     described = demo_day()
     as_of_help = t("demo.as_of_help", date=day(described)) if described else t("filters.as_of_help")
-    as_of = sidebar.date_input(t("filters.as_of"), key="as_of", value=None, format="DD/MM/YYYY",
-                               help=as_of_help) or default_day()
+    as_of = (
+        sidebar.date_input(t("filters.as_of"), key="as_of", value=None, format="DD/MM/YYYY", help=as_of_help)
+        or default_day()
+    )
     boundary_values = [b.value for b in Boundaries]
     if st.session_state.get("boundaries") not in boundary_values:
         st.session_state["boundaries"] = Boundaries.OF_THE_DAY.value
     boundaries = sidebar.selectbox(
-        t("filters.boundaries"), boundary_values, key="boundaries",
-        format_func=lambda value: t(f"boundaries.{value}"), help=t("filters.boundaries_help"),
+        t("filters.boundaries"),
+        boundary_values,
+        key="boundaries",
+        format_func=lambda value: t(f"boundaries.{value}"),
+        help=t("filters.boundaries_help"),
     )
     draft = Filters(as_of=as_of, boundaries=Boundaries(boundaries))
     options: FilterOptions = cached(filter_options, draft)
@@ -124,8 +134,12 @@ def sidebar_filters() -> Filters:
     regions = _labels(options.regions)
     _keep_if_valid("province", list(regions))
     province = sidebar.selectbox(
-        t("filters.province"), list(regions), key="province", index=None,
-        format_func=lambda code: f"{regions[code]} ({code})", placeholder=t("filters.all_provinces"),
+        t("filters.province"),
+        list(regions),
+        key="province",
+        index=None,
+        format_func=lambda code: f"{regions[code]} ({code})",
+        placeholder=t("filters.all_provinces"),
     )
     centers = options.centers
     if province:
@@ -133,14 +147,22 @@ def sidebar_filters() -> Filters:
     center_labels = _labels(centers)
     _keep_if_valid("center", list(center_labels))
     center = sidebar.selectbox(
-        t("filters.center"), list(center_labels), key="center", index=None,
-        format_func=lambda code: f"{code} · {center_labels[code]}", placeholder=t("filters.all_centers"),
+        t("filters.center"),
+        list(center_labels),
+        key="center",
+        index=None,
+        format_func=lambda code: f"{code} · {center_labels[code]}",
+        placeholder=t("filters.all_centers"),
     )
     fields = _labels(options.fields)
     _keep_if_valid("field", list(fields))
     field = sidebar.selectbox(
-        t("filters.field"), list(fields), key="field", index=None,
-        format_func=lambda code: fields[code], placeholder=t("filters.all_fields"),
+        t("filters.field"),
+        list(fields),
+        key="field",
+        index=None,
+        format_func=lambda code: fields[code],
+        placeholder=t("filters.all_fields"),
     )
     types = options.instrument_types
     if field:
@@ -148,29 +170,48 @@ def sidebar_filters() -> Filters:
     type_labels = _labels(types)
     _keep_if_valid("instrument_type", list(type_labels))
     instrument_type = sidebar.selectbox(
-        t("filters.instrument_type"), list(type_labels), key="instrument_type", index=None,
-        format_func=lambda code: type_labels[code], placeholder=t("filters.all_types"),
+        t("filters.instrument_type"),
+        list(type_labels),
+        key="instrument_type",
+        index=None,
+        format_func=lambda code: type_labels[code],
+        placeholder=t("filters.all_types"),
     )
     services = [s.value for s in Service]
     _keep_if_valid("service", services)
     service = sidebar.selectbox(
-        t("filters.service"), services, key="service", index=None,
-        format_func=lambda value: t(f"service.{value}"), placeholder=t("filters.all_services"),
+        t("filters.service"),
+        services,
+        key="service",
+        index=None,
+        format_func=lambda value: t(f"service.{value}"),
+        placeholder=t("filters.all_services"),
     )
     with sidebar.expander(t("settings.title")):
         if st.session_state.get("due_window_days") not in DUE_WINDOWS:
             st.session_state["due_window_days"] = 30
         due_window = st.select_slider(
-            t("settings.due_window"), options=list(DUE_WINDOWS), key="due_window_days",
-            format_func=lambda days: t("settings.days", days=days), help=t("settings.due_window_help"),
+            t("settings.due_window"),
+            options=list(DUE_WINDOWS),
+            key="due_window_days",
+            format_func=lambda days: t("settings.days", days=days),
+            help=t("settings.due_window_help"),
         )
-    sidebar.button(t("filters.clear"), icon=":material/filter_alt_off:", on_click=_clear_filters, width="stretch")
+    sidebar.button(
+        t("filters.clear"), icon=":material/filter_alt_off:", on_click=_clear_filters, width="stretch"
+    )
     for problem in st.session_state.pop("url_problems", []):
         sidebar.warning(t("filters.bad_url_value", param=problem))
 
     filters = Filters(
-        as_of=as_of, province=province, center=center, field=field, instrument_type=instrument_type,
-        service=service, boundaries=Boundaries(boundaries), due_window_days=int(due_window),
+        as_of=as_of,
+        province=province,
+        center=center,
+        field=field,
+        instrument_type=instrument_type,
+        service=service,
+        boundaries=Boundaries(boundaries),
+        due_window_days=int(due_window),
     )
     _write_url_state()
     st.session_state[FILTERS_KEY] = filters

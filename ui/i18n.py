@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date, datetime
+from typing import Any
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -11,20 +13,38 @@ from services import i18n
 from services.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 LANG_KEY = "lang"
-
-
-_language_of_last_run = DEFAULT_LANGUAGE
+# Where AppTest keeps a widget it formats between runs (see _app_test_session_state)
+APP_TEST_ELEMENTS = "streamlit.testing.v1.element_tree"
 
 
 def lang() -> str:
-    """The session's language; outside a script run (AppTest formats widget options between
-    runs) the language of the last run, instead of silently falling back to Vietnamese."""
-    global _language_of_last_run
-    if get_script_run_ctx(suppress_warning=True) is None:
-        return _language_of_last_run
-    value = st.session_state.get(LANG_KEY, DEFAULT_LANGUAGE)
-    _language_of_last_run = value if value in LANGUAGES else DEFAULT_LANGUAGE
-    return _language_of_last_run
+    """The session's language, kept in its own session state (never in this process: every
+    browser session has its own)."""
+    if get_script_run_ctx(suppress_warning=True) is not None:
+        return _known(st.session_state.get(LANG_KEY))
+    state = _app_test_session_state()
+    return _known(state[LANG_KEY] if state is not None and LANG_KEY in state else None)
+
+
+def _known(value: object) -> str:
+    return value if isinstance(value, str) and value in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def _app_test_session_state() -> Any:
+    """The session state of the AppTest widget whose options are being formatted, if any.
+
+    Only AppTest calls a page's ``format_func`` outside a script run (to turn a value set by a
+    test into the option label the page drew), from a method of the widget, and the widget knows
+    its AppTest's session state. Without one (plain code calling ``t()``) there is no session, and
+    the default language applies.
+    """
+    frame = sys._getframe(2)
+    while frame is not None:
+        owner = frame.f_locals.get("self")
+        if type(owner).__module__ == APP_TEST_ELEMENTS and hasattr(owner, "root"):
+            return owner.root.session_state
+        frame = frame.f_back
+    return None
 
 
 def t(key: str, /, **params: object) -> str:

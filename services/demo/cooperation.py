@@ -17,13 +17,15 @@ from dateutil.relativedelta import relativedelta
 
 from services import models as m
 from services.demo.equipment import HORIZON
-from services.demo.spec import CenterSpec, centers, opt_date, read_spec
+from services.demo.spec import NORTHERN, CenterSpec, centers, opt_date, read_spec
 from services.demo.streams import day_between, stream
 
 HA_LONG_DAY = date(2024, 6, 14)
 HAI_PHONG_CENTER = "TTKT-31"
-SOURCE_URL = ("http://skhcn.dienbien.gov.vn/portal/pages/2024-06-18/"
-              "HOI-THAO-TANG-CUONG-HOP-TAC-HA-TANG-KY-THUAT-DO-LUjpzrmlenidzx.aspx")
+SOURCE_URL = (
+    "http://skhcn.dienbien.gov.vn/portal/pages/2024-06-18/"
+    "HOI-THAO-TANG-CUONG-HOP-TAC-HA-TANG-KY-THUAT-DO-LUjpzrmlenidzx.aspx"
+)
 DEMO_EVENTS = 16
 
 
@@ -48,43 +50,58 @@ class EventPlan:
 
 
 def real_events() -> list[EventPlan]:
-    common = {"place_vi": "Hạ Long, Quảng Ninh", "place_en": "Ha Long, Quang Ninh", "source": SOURCE_URL,
-              "is_demo": False}
-    conference = EventPlan(HA_LONG_DAY, {
-        **common, "kind": "conference",
-        "title_vi": "Hội nghị tăng cường hợp tác hạ tầng kỹ thuật đo lường giữa IMTS và các Trung tâm "
-        "Kỹ thuật Tiêu chuẩn Đo lường Chất lượng các tỉnh phía Bắc",
-        "title_en": "Conference on strengthening cooperation in measurement technical infrastructure "
-        "between IMTS and the northern provinces' Technical Centers for Standards, Metrology and Quality",
-        "summary_vi": "Lãnh đạo các Sở Khoa học và Công nghệ, Chi cục Tiêu chuẩn Đo lường Chất lượng và các "
-        "Trung tâm Kỹ thuật các tỉnh phía Bắc đánh giá thực trạng, khó khăn của hạ tầng đo lường quốc gia; "
-        "thống nhất tăng cường hợp tác; IMTS và Trung tâm Hải Phòng ký hợp đồng hợp tác. "
-        "Danh sách các tỉnh tham dự chưa được công bố.",
-        "summary_en": "Leaders of the northern provinces' Departments of Science and Technology, "
-        "Sub-departments of Standards, Metrology and Quality and technical centers reviewed the state and "
-        "difficulties of the national measurement infrastructure and agreed to cooperate; IMTS and "
-        "Hai Phong's center signed a cooperation contract. The list of provinces present was not published.",
-    }, ["IMTS", HAI_PHONG_CENTER])
-    signing = EventPlan(HA_LONG_DAY, {
-        **common, "kind": "signing",
-        "title_vi": "Ký hợp đồng hợp tác giữa IMTS và Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng Hải Phòng",
-        "title_en": "IMTS and Hai Phong's Technical Center sign a cooperation contract",
-        "summary_vi": "Ký kết tại hội nghị Hạ Long. Phạm vi, thời hạn và các bước tiếp theo chưa được công bố.",
-        "summary_en": "Signed at the Ha Long conference. Scope, term and later steps were not published.",
-    }, ["IMTS", HAI_PHONG_CENTER])
+    common = {
+        "place_vi": "Hạ Long, Quảng Ninh",
+        "place_en": "Ha Long, Quang Ninh",
+        "source": SOURCE_URL,
+        "is_demo": False,
+    }
+    conference = EventPlan(
+        HA_LONG_DAY,
+        {
+            **common,
+            "kind": "conference",
+            "title_vi": "Hội nghị tăng cường hợp tác hạ tầng kỹ thuật đo lường giữa IMTS và các Trung tâm "
+            "Kỹ thuật Tiêu chuẩn Đo lường Chất lượng các tỉnh phía Bắc",
+            "title_en": "Conference on strengthening cooperation in measurement technical infrastructure "
+            "between IMTS and the northern provinces' Technical Centers for Standards, Metrology and Quality",
+            "summary_vi": "Lãnh đạo các Sở Khoa học và Công nghệ, Chi cục Tiêu chuẩn Đo lường Chất lượng và các "
+            "Trung tâm Kỹ thuật các tỉnh phía Bắc đánh giá thực trạng, khó khăn của hạ tầng đo lường quốc gia; "
+            "thống nhất tăng cường hợp tác; IMTS và Trung tâm Hải Phòng ký hợp đồng hợp tác. "
+            "Danh sách các tỉnh tham dự chưa được công bố.",
+            "summary_en": "Leaders of the northern provinces' Departments of Science and Technology, "
+            "Sub-departments of Standards, Metrology and Quality and technical centers reviewed the state and "
+            "difficulties of the national measurement infrastructure and agreed to cooperate; IMTS and "
+            "Hai Phong's center signed a cooperation contract. The list of provinces present was not published.",
+        },
+        ["IMTS", HAI_PHONG_CENTER],
+    )
+    signing = EventPlan(
+        HA_LONG_DAY,
+        {
+            **common,
+            "kind": "signing",
+            "title_vi": "Ký hợp đồng hợp tác giữa IMTS và Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng Hải Phòng",
+            "title_en": "IMTS and Hai Phong's Technical Center sign a cooperation contract",
+            "summary_vi": "Ký kết tại hội nghị Hạ Long. Phạm vi, thời hạn và các bước tiếp theo chưa được công bố.",
+            "summary_en": "Signed at the Ha Long conference. Scope, term and later steps were not published.",
+        },
+        ["IMTS", HAI_PHONG_CENTER],
+    )
     return [conference, signing]
 
 
-def agreements() -> list[AgreementPlan]:
+def agreements(network: str = NORTHERN) -> list[AgreementPlan]:
     fields = [row["code"] for row in read_spec("fields")]
     plans = []
-    for center in centers():
+    for center in centers(network):
         if center.kind != m.CenterKind.PROVINCIAL_CENTER:
             continue
         if center.code == HAI_PHONG_CENTER:
             # only what the source says: signed on 14/06/2024; scope and later stages not published
-            plans.append(AgreementPlan(center, [("signed", HA_LONG_DAY)], None, [], is_demo=False,
-                                       source=SOURCE_URL))
+            plans.append(
+                AgreementPlan(center, [("signed", HA_LONG_DAY)], None, [], is_demo=False, source=SOURCE_URL)
+            )
             continue
         rng = stream("agreement", center.code)
         stages, expires = _demo_path(rng, center)
@@ -121,11 +138,11 @@ _EVENT_KINDS = (
 )
 
 
-def demo_events() -> list[EventPlan]:
+def demo_events(network: str = NORTHERN) -> list[EventPlan]:
     """Trainings, audits and workshops, each hosted by a center open on its day, with IMTS."""
     types = read_spec("instrument_types")
-    provinces = {row["key"]: row for row in read_spec("provinces")}
-    provincial = [c for c in centers() if c.kind == m.CenterKind.PROVINCIAL_CENTER]
+    provinces = {row["key"]: row for row in read_spec("provinces", network)}
+    provincial = [c for c in centers(network) if c.kind == m.CenterKind.PROVINCIAL_CENTER]
     plans = []
     for number in range(DEMO_EVENTS):
         rng = stream("event", number)
@@ -138,12 +155,27 @@ def demo_events() -> list[EventPlan]:
         valid_to = opt_date(province["valid_to"])
         if valid_to is not None and held > valid_to:  # after the merger: the new province's name
             province = provinces[province["successor_key"]]
-        plans.append(EventPlan(held, {
-            "place_vi": province["name_vi"], "place_en": province["name_en"], "kind": kind,
-            "title_vi": title_vi.format(service_vi="kiểm định" if legal else "hiệu chuẩn",
-                                        type_vi=instrument["name_vi"].lower()),
-            "title_en": title_en.format(service_en="verifying" if legal else "calibrating",
-                                        type_en=instrument["name_en"].lower()),
-            "summary_vi": "Dữ liệu minh họa.", "summary_en": "Demo data.", "source": "demo", "is_demo": True,
-        }, [host.code, "IMTS"]))
+        plans.append(
+            EventPlan(
+                held,
+                {
+                    "place_vi": province["name_vi"],
+                    "place_en": province["name_en"],
+                    "kind": kind,
+                    "title_vi": title_vi.format(
+                        service_vi="kiểm định" if legal else "hiệu chuẩn",
+                        type_vi=instrument["name_vi"].lower(),
+                    ),
+                    "title_en": title_en.format(
+                        service_en="verifying" if legal else "calibrating",
+                        type_en=instrument["name_en"].lower(),
+                    ),
+                    "summary_vi": "Dữ liệu minh họa.",
+                    "summary_en": "Demo data.",
+                    "source": "demo",
+                    "is_demo": True,
+                },
+                [host.code, "IMTS"],
+            )
+        )
     return plans

@@ -7,13 +7,15 @@ reference standards or a higher level. Each certificate's standard covers the it
 test uncertainty ratio of at least 4 (``services.standard_fit``). Certified reference materials
 come as lots with the producer's certificate and are replaced by new lots.
 
-Every slot (a place in a center's kit) and every item draws from its own stream; histories run
-to ``HORIZON`` and are cut at the seed day by the caller.
+Every slot (a place in a center's kit) and every item draws from its own stream; the kit is laid
+out to ``HORIZON`` and each item's history is drawn in date order up to the seed day, so a later
+seed day draws the same history further on (a stream's draws never depend on where it stops).
 """
 
 from __future__ import annotations
 
 import bisect
+import calendar
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -23,7 +25,7 @@ from functools import cache
 from dateutil.relativedelta import relativedelta
 
 from services import models as m
-from services.demo.spec import RADIATION_FIELD, CenterSpec, Template, centers, templates
+from services.demo.spec import LEVELS, NORTHERN, RADIATION_FIELD, CenterSpec, Template, centers, templates
 from services.demo.streams import day_between, significant, stream
 from services.standard_fit import can_calibrate
 
@@ -80,6 +82,14 @@ class Item:
         latest = self.certificates[position]
         return latest.result != m.CalibrationResult.FAIL and latest.due >= day
 
+    def forget_before(self, day: date) -> None:
+        """Drop the certificates before ``day`` (the seeder keeps none before HISTORY_START); they
+        are a third of what the national network draws."""
+        position = bisect.bisect_left(self.certificate_days, day)
+        if position:
+            del self.certificates[:position]
+            del self.certificate_days[:position]
+
     def status_on(self, day: date) -> str:
         if self.retired_on is not None and self.retired_on <= day:
             return m.EquipmentStatus.RETIRED
@@ -98,7 +108,7 @@ def equipment_count(center: CenterSpec, scale: int) -> int:
         base = 12
     else:
         base = 14 + center.population // 120  # about one standard per 120,000 people, plus a core
-    return base * scale
+    return round(base * scale * center.size_factor)
 
 
 def holdable(center: CenterSpec) -> list[Template]:
@@ -145,18 +155,26 @@ def slot_templates(center: CenterSpec, scale: int) -> list[Template]:
 
 
 @cache
-def network_items(scale: int) -> tuple[Item, ...]:
-    """Every item with its certificates to the horizon: the same for any seed day, so built once
-    per process and scale (the seeder cuts it at the seed day)."""
-    items = build_items(scale)
-    Chains(items).draw_all()
+def network_items(scale: int, network: str = NORTHERN, until: date = HORIZON) -> tuple[Item, ...]:
+    """Every item to the horizon, with the certificates of those acquired by ``until`` drawn up to
+    that day: the same prefix for any later ``until`` (built once per process and arguments)."""
+    items = build_items(scale, network)
+    Chains(items, network).draw_all(until)
     return tuple(items)
 
 
-def build_items(scale: int) -> list[Item]:
+def plus_months(day: date, months: int) -> date:
+    """``day + relativedelta(months=months)`` (the day clipped to the month's end), without its cost:
+    the national seed adds a month interval a million times."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def build_items(scale: int, network: str = NORTHERN) -> list[Item]:
     """Every item any center holds between NETWORK_START and HORIZON (certificates not yet drawn)."""
     items: list[Item] = []
-    for center in centers():
+    for center in centers(network):
         used_serials: set[str] = set()
         for slot, template in enumerate(slot_templates(center, scale)):
             items.extend(_slot_items(center, slot, template, used_serials))
@@ -178,12 +196,19 @@ def _slot_items(center: CenterSpec, slot: int, template: Template, used: set[str
             end = start + timedelta(days=int(rng.uniform(10, 30) * 365.25))
         item_rng = stream("item", center.code, slot, generation)
         serial = _serial(item_rng, template, start, used)
-        made.append(Item(
-            center=center, template=template, slot=slot, generation=generation, acquired_on=start,
-            retired_on=end if end <= HORIZON else None, serial=serial,
-            manufacturer=item_rng.choice(template.manufacturers),
-            model=f"{template.model_prefix}-{item_rng.randint(1, 9)}{item_rng.choice('0025')}0",
-        ))
+        made.append(
+            Item(
+                center=center,
+                template=template,
+                slot=slot,
+                generation=generation,
+                acquired_on=start,
+                retired_on=end if end <= HORIZON else None,
+                serial=serial,
+                manufacturer=item_rng.choice(template.manufacturers),
+                model=f"{template.model_prefix}-{item_rng.randint(1, 9)}{item_rng.choice('0025')}0",
+            )
+        )
         start, generation = end, generation + 1
     return made
 
@@ -191,8 +216,11 @@ def _slot_items(center: CenterSpec, slot: int, template: Template, used: set[str
 def _serial(rng: random.Random, template: Template, acquired: date, used: set[str]) -> str:
     prefix = template.model_prefix.rstrip("-")[:3].upper()
     while True:
-        serial = (f"LOT-{prefix}-{acquired:%y%m}-{rng.randint(100, 999)}" if template.crm
-                  else f"{prefix}-{rng.randint(100000, 999999)}")
+        serial = (
+            f"LOT-{prefix}-{acquired:%y%m}-{rng.randint(100, 999)}"
+            if template.crm
+            else f"{prefix}-{rng.randint(100000, 999999)}"
+        )
         if serial not in used:
             used.add(serial)
             return serial
@@ -209,11 +237,11 @@ class Chains:
     """Draws every item's certificates, best level first, so a standard's own history is known
     when the items it calibrates pick it."""
 
-    def __init__(self, items: list[Item]) -> None:
+    def __init__(self, items: list[Item], network: str = NORTHERN) -> None:
         self.held: dict[tuple[str, str], list[Item]] = defaultdict(list)  # (center, quantity)
         for item in items:
             self.held[(item.center.code, item.template.quantity_code)].append(item)
-        specs = {c.code: c for c in centers()}
+        specs = {c.code: c for c in centers(network)}
         self.center = specs
         # a center closed by the merger hands its kit to its successor
         self.absorbed: dict[str, list[str]] = defaultdict(list)
@@ -223,11 +251,16 @@ class Chains:
         self.items = items
         self._fitting: dict[tuple[str, int], list[Item]] = {}
 
-    def draw_all(self) -> None:
+    def draw_all(self, until: date = HORIZON) -> None:
+        working = LEVELS.index("working")
         for level_rank in range(4):
             for item in self.items:
-                if item.template.rank == level_rank:
-                    self._draw(item)
+                if item.template.rank == level_rank and item.acquired_on <= until:
+                    self._draw(item, until)
+                    if level_rank == working:  # calibrates nothing: its undigitised past can go now
+                        item.forget_before(HISTORY_START)
+        for item in self.items:  # every chain is drawn: no standard's past is asked for again
+            item.forget_before(HISTORY_START)
 
     def answering(self, center: CenterSpec, day: date) -> CenterSpec:
         while not center.open_on(day) and center.successor_code:
@@ -235,9 +268,17 @@ class Chains:
         return center
 
     def _standard_at(self, provider: str, item: Item, day: date, rng: random.Random) -> Item | None:
-        holders = [provider, *(code for code in self.absorbed.get(provider, ())
-                               if not self.center[code].open_on(day))]
-        fit = [s for code in holders for s in self._fitting_at(code, item.template) if s.in_service_on(day)]
+        holders = [
+            provider,
+            *(code for code in self.absorbed.get(provider, ()) if not self.center[code].open_on(day)),
+        ]
+        # in_service_on, inlined: this line runs once per certificate drawn (a million nationally)
+        fit = [
+            s
+            for code in holders
+            for s in self._fitting_at(code, item.template)
+            if s.acquired_on <= day and (s.retired_on is None or day < s.retired_on)
+        ]
         in_date = [s for s in fit if s.in_date_on(day)]
         choice = in_date or fit
         return rng.choice(choice) if choice else None
@@ -246,11 +287,16 @@ class Chains:
         """Items ever held at the center that could calibrate an item of ``template``."""
         key = (center_code, template.index)
         if key not in self._fitting:
-            self._fitting[key] = [s for s in self.held.get((center_code, template.quantity_code), ())
-                                  if _fits(s.template.index, template.index)]
+            self._fitting[key] = [
+                s
+                for s in self.held.get((center_code, template.quantity_code), ())
+                if _fits(s.template.index, template.index)
+            ]
         return self._fitting[key]
 
-    def _provider(self, item: Item, day: date, rng: random.Random, foreign: str) -> tuple[str | None, str, Item | None]:
+    def _provider(
+        self, item: Item, day: date, rng: random.Random, foreign: str
+    ) -> tuple[str | None, str, Item | None]:
         level = item.template.level
         if level == "national":
             return None, foreign, None
@@ -276,36 +322,55 @@ class Chains:
         item.certificates.append(certificate)
         item.certificate_days.append(certificate.day)
 
-    def _draw(self, item: Item) -> None:
+    def _draw(self, item: Item, until: date) -> None:
         rng = stream("history", item.center.code, item.slot, item.generation)
         template = item.template
         if template.crm:
-            self._add(item, Certificate(
-                day=item.acquired_on,
-                due=item.acquired_on + relativedelta(months=template.calibration_interval_months),
-                result=m.CalibrationResult.PASS, provider_code=None, provider_name=item.manufacturer,
-                standard=None, uncertainty=significant(template.uncertainty * rng.uniform(0.8, 1.0)),
-                error=significant(rng.gauss(0, template.uncertainty / 4)),
-            ))
+            self._add(
+                item,
+                Certificate(
+                    day=item.acquired_on,
+                    due=plus_months(item.acquired_on, template.calibration_interval_months),
+                    result=m.CalibrationResult.PASS,
+                    provider_code=None,
+                    provider_name=item.manufacturer,
+                    standard=None,
+                    uncertainty=significant(template.uncertainty * rng.uniform(0.8, 1.0)),
+                    error=significant(rng.gauss(0, template.uncertainty / 4)),
+                ),
+            )
             return
         foreign = rng.choice(FOREIGN_PROVIDERS)
-        interval = relativedelta(months=template.calibration_interval_months)
+        months = template.calibration_interval_months
         day = item.acquired_on
         if not template.is_reference:
             day += timedelta(days=rng.randint(100, 400) if rng.random() < 0.02 else rng.randint(0, 40))
-        while day <= HORIZON and (item.retired_on is None or day < item.retired_on):
+        while day <= until and (item.retired_on is None or day < item.retired_on):
             provider_code, provider_name, standard = self._provider(item, day, rng, foreign)
             roll = rng.random()
-            result = (m.CalibrationResult.FAIL if roll < 0.015
-                      else m.CalibrationResult.LIMITED if roll < 0.04 else m.CalibrationResult.PASS)
+            result = (
+                m.CalibrationResult.FAIL
+                if roll < 0.015
+                else m.CalibrationResult.LIMITED
+                if roll < 0.04
+                else m.CalibrationResult.PASS
+            )
             uncertainty = template.uncertainty * rng.uniform(0.6, 1.0)
             # a failed certificate vouches for nothing: the equipment is out of date from that day
-            due = day if result == m.CalibrationResult.FAIL else day + interval
-            self._add(item, Certificate(
-                day=day, due=due, result=result, provider_code=provider_code,
-                provider_name=provider_name, standard=standard, uncertainty=significant(uncertainty),
-                error=significant(rng.gauss(0, uncertainty / 2)),
-            ))
+            due = day if result == m.CalibrationResult.FAIL else plus_months(day, months)
+            self._add(
+                item,
+                Certificate(
+                    day=day,
+                    due=due,
+                    result=result,
+                    provider_code=provider_code,
+                    provider_name=provider_name,
+                    standard=standard,
+                    uncertainty=significant(uncertainty),
+                    error=significant(rng.gauss(0, uncertainty / 2)),
+                ),
+            )
             day = self._next_day(item, day, due, result, rng)
 
     @staticmethod

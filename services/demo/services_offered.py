@@ -17,7 +17,7 @@ from dateutil.relativedelta import relativedelta
 
 from services import models as m
 from services.demo.equipment import HORIZON
-from services.demo.spec import CenterSpec, centers, opt_int, read_spec
+from services.demo.spec import NORTHERN, CenterSpec, centers, opt_int, read_spec
 from services.demo.streams import stream
 from services.intervals import interval_in_force
 
@@ -55,11 +55,11 @@ def _demand(center: CenterSpec, weight: int) -> float:
     return weight * center.population / 10
 
 
-def offers(served_types: dict[str, set[str]]) -> list[Offer]:
+def offers(served_types: dict[str, set[str]], network: str = NORTHERN) -> list[Offer]:
     """Capabilities of every center, from the instrument types its standards serve."""
     types = {row["code"]: row for row in read_spec("instrument_types")}
     made: list[Offer] = []
-    for center in centers():
+    for center in centers(network):
         for type_code in sorted(served_types.get(center.code, ())):
             spec = types[type_code]
             rng = stream("capability", center.code, type_code)
@@ -74,26 +74,36 @@ def offers(served_types: dict[str, set[str]]) -> list[Offer]:
                 services.append((m.Service.CALIBRATION, demand * 0.12))
             if rng.random() < 0.12:
                 services.append((m.Service.TESTING, demand * 0.05))
-            reach = 1.0 if center.kind == m.CenterKind.NATIONAL_INSTITUTE else rng.choice([0.4, 0.6, 0.8, 1.0])
+            reach = (
+                1.0 if center.kind == m.CenterKind.NATIONAL_INSTITUTE else rng.choice([0.4, 0.6, 0.8, 1.0])
+            )
             for service, yearly in services:
                 verification = service == m.Service.VERIFICATION
-                made.append(Offer(
-                    center=center, instrument_type_code=type_code, service=service,
-                    annual_capacity=max(20, round(yearly, -1)), utilization=rng.uniform(0.45, 1.05),
-                    accredited=not verification and center.accredited and rng.random() < 0.7,
-                    designated=verification, reach=reach,
-                    uncertainty_factor=rng.choice([0.5, 0.8, 1.0, 1.5]),
-                ))
+                made.append(
+                    Offer(
+                        center=center,
+                        instrument_type_code=type_code,
+                        service=service,
+                        annual_capacity=max(20, round(yearly, -1)),
+                        utilization=rng.uniform(0.45, 1.05),
+                        accredited=not verification and center.accredited and rng.random() < 0.7,
+                        designated=verification,
+                        reach=reach,
+                        uncertainty_factor=rng.choice([0.5, 0.8, 1.0, 1.5]),
+                    )
+                )
     return made
 
 
-def monthly_volumes(offer_list: list[Offer], as_of: date) -> dict[tuple[str, str, str, date], int]:
+def monthly_volumes(
+    offer_list: list[Offer], as_of: date, network: str = NORTHERN
+) -> dict[tuple[str, str, str, date], int]:
     """(answering center code, type, service, month) → count, for months up to ``as_of``.
 
     Every offer draws its months to the horizon from its own stream, so the cut does not move them.
     """
     types = {row["code"]: row for row in read_spec("instrument_types")}
-    specs = {c.code: c for c in centers()}
+    specs = {c.code: c for c in centers(network)}
     volumes: dict[tuple[str, str, str, date], int] = defaultdict(int)
     for offer in offer_list:
         spec = types[offer.instrument_type_code]
@@ -120,6 +130,8 @@ def _seasonal(month: date) -> float:
 
 _MONTHS: tuple[tuple[date, float], ...] = tuple(
     (month, _seasonal(month))
-    for month in (VOLUME_START + relativedelta(months=n)
-                  for n in range((HORIZON.year - VOLUME_START.year) * 12 + HORIZON.month - VOLUME_START.month + 1))
+    for month in (
+        VOLUME_START + relativedelta(months=n)
+        for n in range((HORIZON.year - VOLUME_START.year) * 12 + HORIZON.month - VOLUME_START.month + 1)
+    )
 )

@@ -11,12 +11,20 @@ from pathlib import Path
 from services.units import to_si, ureg
 
 SPEC_DIR = Path(__file__).resolve().parent.parent.parent / "data" / "spec"
+NORTHERN, NATIONAL = "northern", "national"  # the 25 northern provinces, or the whole country
+NETWORKS = (NORTHERN, NATIONAL)
+# what the national network has of its own (data/spec/national/, written by tools/national_spec.py);
+# standards, instrument types, quantities and fields are the same everywhere
+NETWORK_FILES = frozenset({"provinces", "centers", "center_names"})
 LEVELS = ("national", "institute", "reference", "working")  # best first
 RADIATION_FIELD = "RI"
 
 
-def read_spec(name: str) -> list[dict[str, str]]:
-    path = SPEC_DIR / f"{name}.csv"
+def read_spec(name: str, network: str = NORTHERN) -> list[dict[str, str]]:
+    if network not in NETWORKS:
+        raise ValueError(f"Unknown demo network {network!r}; choose one of {', '.join(NETWORKS)}.")
+    folder = SPEC_DIR / NATIONAL if network == NATIONAL and name in NETWORK_FILES else SPEC_DIR
+    path = folder / f"{name}.csv"
     if not path.exists():
         return []
     with path.open(encoding="utf-8", newline="") as handle:
@@ -78,23 +86,25 @@ def templates() -> tuple[Template, ...]:
     rows = []
     for index, row in enumerate(read_spec("standards")):
         level = row.get("level") or ("reference" if row.get("reference") == "true" else "working")
-        rows.append(Template(
-            index=index,
-            quantity_code=row["quantity_code"],
-            field_code=field_of[row["quantity_code"]],
-            instrument_type_code=row["instrument_type_code"] or None,
-            level=level,
-            name_vi=row["name_vi"],
-            manufacturers=tuple(row["manufacturers"].split("|")),
-            model_prefix=row["model_prefix"],
-            range_low=float(row["range_low"]),
-            range_high=float(row["range_high"]),
-            range_unit=row["range_unit"],
-            uncertainty=float(row["uncertainty"]),
-            uncertainty_unit=row["uncertainty_unit"],
-            calibration_interval_months=int(row["calibration_interval_months"]),
-            crm=row.get("crm", "").lower() == "true",
-        ))
+        rows.append(
+            Template(
+                index=index,
+                quantity_code=row["quantity_code"],
+                field_code=field_of[row["quantity_code"]],
+                instrument_type_code=row["instrument_type_code"] or None,
+                level=level,
+                name_vi=row["name_vi"],
+                manufacturers=tuple(row["manufacturers"].split("|")),
+                model_prefix=row["model_prefix"],
+                range_low=float(row["range_low"]),
+                range_high=float(row["range_high"]),
+                range_unit=row["range_unit"],
+                uncertainty=float(row["uncertainty"]),
+                uncertainty_unit=row["uncertainty_unit"],
+                calibration_interval_months=int(row["calibration_interval_months"]),
+                crm=row.get("crm", "").lower() == "true",
+            )
+        )
     return tuple(rows)
 
 
@@ -110,14 +120,15 @@ class CenterSpec:
     fields: frozenset[str]
     lat: float
     lon: float
+    size_factor: float = 1.0  # the hubs (Hà Nội, TP. Hồ Chí Minh, …) hold more than their population says
 
     def open_on(self, day: date) -> bool:
         return self.active_to is None or day <= self.active_to
 
 
 @cache
-def centers() -> tuple[CenterSpec, ...]:
-    population = {row["key"]: int(row["population_thousands"]) for row in read_spec("provinces")}
+def centers(network: str = NORTHERN) -> tuple[CenterSpec, ...]:
+    population = {row["key"]: int(row["population_thousands"]) for row in read_spec("provinces", network)}
     return tuple(
         CenterSpec(
             code=row["code"],
@@ -130,6 +141,7 @@ def centers() -> tuple[CenterSpec, ...]:
             fields=frozenset(code for code in row.get("fields", "").split("|") if code),
             lat=float(row["lat"]),
             lon=float(row["lon"]),
+            size_factor=float(row.get("size_factor") or 1.0),
         )
-        for row in read_spec("centers")
+        for row in read_spec("centers", network)
     )

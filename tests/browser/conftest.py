@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -37,14 +38,22 @@ from tests.conftest import IN_CI, PROJECT_ROOT, SEED_DAY
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
 ]
-CHROMIUM_HINT = "sudo apt-get install chromium  (Playwright drives Debian's /usr/bin/chromium; it never downloads one)"
+CHROMIUM_HINT = (
+    "sudo apt-get install chromium  (Playwright drives Debian's /usr/bin/chromium; it never downloads one)"
+)
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
 TIMEOUT_MS = 90_000  # a run to finish: two shared cores, and a cold first run takes several seconds
 EXPECT_TIMEOUT_MS = 20_000  # an assertion, once the run has finished and the page stopped changing
 SERVER_START_SECONDS = 120
+PORT_ATTEMPTS = 5
+PORT_TAKEN = "Port {port} is not available"  # Streamlit's last words when its --server.port is taken
 
 QUIET_MS = 500  # like Playwright's "network idle": the page has stopped changing for this long
 RUN_COUNTER = """
@@ -116,8 +125,19 @@ def seeded_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A SQLite file filled by the seeder's command line, as `make run` fills data/metrology.db."""
     database_url = f"sqlite:///{tmp_path_factory.mktemp('browser-db') / 'metrology.db'}"
     seeded = subprocess.run(
-        [sys.executable, "-m", "services.seed", "--database-url", database_url, "--as-of", SEED_DAY.isoformat()],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "services.seed",
+            "--database-url",
+            database_url,
+            "--as-of",
+            SEED_DAY.isoformat(),
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert seeded.returncode == 0, f"seeding failed:\n{seeded.stdout}\n{seeded.stderr}"
     return database_url
@@ -125,44 +145,87 @@ def seeded_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @contextmanager
 def serve(database_url: str, directory: Path) -> Iterator[RunningApp]:
-    """`streamlit run dashboard.py` on a free loopback port until the block ends."""
-    port = _free_port()
-    log = directory / f"streamlit-{port}.log"
+    """`streamlit run dashboard.py` on a free loopback port until the block ends.
+
+    The port is free when chosen but nothing holds it until Streamlit binds it, and under xdist
+    another worker's server (or any test's) may take it first: Streamlit then exits saying so, and
+    a new port is tried.
+    """
+    for _ in range(PORT_ATTEMPTS):
+        port = _free_port()
+        log = directory / f"streamlit-{port}.log"
+        server = _start_streamlit(database_url, port, log)
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            if _wait_until_healthy(server, base_url, log):
+                yield RunningApp(base_url=base_url, database_url=database_url, log=log)
+                return
+        finally:
+            _stop(server)
+    pytest.fail(
+        f"no free port for streamlit after {PORT_ATTEMPTS} attempts:\n{log.read_text()[-4000:]}",
+        pytrace=False,
+    )
+
+
+def _start_streamlit(database_url: str, port: int, log: Path) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
     with log.open("w") as log_file:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-            cwd=PROJECT_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "dashboard.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--server.fileWatcherType",
+                "none",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
         )
-    base_url = f"http://127.0.0.1:{port}"
+
+
+def _stop(server: subprocess.Popen) -> None:
+    server.terminate()
     try:
-        _wait_until_healthy(server, base_url, log)
-        yield RunningApp(base_url=base_url, database_url=database_url, log=log)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
-def _wait_until_healthy(server: subprocess.Popen, base_url: str, log: Path) -> None:
+def _wait_until_healthy(server: subprocess.Popen, base_url: str, log: Path) -> bool:
+    """True once the server answers; False when it exited because its port was taken."""
     deadline = time.monotonic() + SERVER_START_SECONDS
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            pytest.fail(f"streamlit exited with {server.returncode}:\n{log.read_text()[-4000:]}", pytrace=False)
+            output = log.read_text()
+            if PORT_TAKEN.format(port=urllib.parse.urlsplit(base_url).port) in output:
+                return False
+            pytest.fail(f"streamlit exited with {server.returncode}:\n{output[-4000:]}", pytrace=False)
         try:
             with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
                 if response.status == 200:
-                    return
+                    return True
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(0.2)  # polling a server that is starting, not waiting for the app to settle
-    pytest.fail(f"streamlit did not answer /_stcore/health within {SERVER_START_SECONDS} s:\n"
-                f"{log.read_text()[-4000:]}", pytrace=False)
+    pytest.fail(
+        f"streamlit did not answer /_stcore/health within {SERVER_START_SECONDS} s:\n"
+        f"{log.read_text()[-4000:]}",
+        pytrace=False,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -177,8 +240,9 @@ def chromium() -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="session")
-def running_app(chromium: Browser, seeded_database_url: str,
-                tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+def running_app(
+    chromium: Browser, seeded_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningApp]:
     """One server for the journeys, already past its first visit.
 
     The very first visit after a start is special (Streamlit 1.67 treats an app with a ``pages/``
@@ -191,7 +255,9 @@ def running_app(chromium: Browser, seeded_database_url: str,
         context.add_init_script(RUN_COUNTER)
         page = context.new_page()
         page.goto(app.base_url)
-        page.wait_for_function(RUN_FINISHED, arg=[0, QUIET_MS], timeout=TIMEOUT_MS)  # errors: the tests' to report
+        page.wait_for_function(
+            RUN_FINISHED, arg=[0, QUIET_MS], timeout=TIMEOUT_MS
+        )  # errors: the tests' to report
         context.close()
         yield app
 
@@ -221,8 +287,10 @@ class AppPage:
     def assert_no_exception(self) -> None:
         errors = self.page.get_by_test_id("stException")
         if errors.count():
-            pytest.fail(f"the page shows an error at {self.page.url}:\n" + "\n".join(errors.all_inner_texts()),
-                        pytrace=False)
+            pytest.fail(
+                f"the page shows an error at {self.page.url}:\n" + "\n".join(errors.all_inner_texts()),
+                pytrace=False,
+            )
 
     def combobox(self, label: str) -> Locator:
         """A selectbox, found as a user's screen reader would: by its role and label."""
@@ -241,7 +309,9 @@ class AppPage:
         """KPI card label → value, as displayed."""
         labels = self.page.get_by_test_id("stMetricLabel").all_inner_texts()
         values = self.page.get_by_test_id("stMetricValue").all_inner_texts()
-        return dict(zip([label.strip() for label in labels], [value.strip() for value in values], strict=True))
+        return dict(
+            zip([label.strip() for label in labels], [value.strip() for value in values], strict=True)
+        )
 
     def captions(self) -> list[str]:
         return self.page.get_by_test_id("stMain").get_by_test_id("stCaptionContainer").all_inner_texts()
@@ -262,8 +332,9 @@ class AppPage:
 
 
 @pytest.fixture
-def new_app_page(chromium: Browser, running_app: RunningApp,
-                 request: pytest.FixtureRequest) -> Iterator[Callable[[], AppPage]]:
+def new_app_page(
+    chromium: Browser, running_app: RunningApp, request: pytest.FixtureRequest
+) -> Iterator[Callable[[], AppPage]]:
     """Opens tabs as new users (each in its own browser context); failed tests leave a screenshot."""
     contexts = []
     opened: list[AppPage] = []

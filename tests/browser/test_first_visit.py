@@ -24,7 +24,9 @@ def test_a_shared_link_as_the_first_visit_after_a_restart_shows_the_app_navigati
             visitor.open("coverage")
             navigation = visitor.page.get_by_test_id("stSidebarNav")
             expect(navigation.get_by_role("link").filter(has_text="Tổng quan")).to_have_count(1)
-            expect(navigation.get_by_role("link").filter(has_text="Năng lực kiểm định, hiệu chuẩn theo địa bàn")).to_have_count(1)
+            expect(
+                navigation.get_by_role("link").filter(has_text="Năng lực kiểm định, hiệu chuẩn theo địa bàn")
+            ).to_have_count(1)
             expect(navigation.get_by_role("link").filter(has_text="data management")).to_have_count(0)
         finally:
             visitor.screenshot("first-visit-after-restart")

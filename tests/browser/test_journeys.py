@@ -46,7 +46,11 @@ def test_leadership_reads_the_kpis_in_both_languages_and_opens_a_center_profile(
         today=SEED_DAY.isoformat(),  # the demo day, which the app shows by default
     )
     assert cards["Thiết bị, chuẩn đo lường"] == f"{equipment:,}".replace(",", ".")
-    expect(page.get_by_test_id("stMain").get_by_text(re.compile(f"Dữ liệu minh họa tại ngày {SEED_DAY:%d/%m/%Y}$"))).to_be_visible()  # badge
+    expect(
+        page.get_by_test_id("stMain").get_by_text(
+            re.compile(f"Dữ liệu minh họa tại ngày {SEED_DAY:%d/%m/%Y}$")
+        )
+    ).to_be_visible()  # badge
 
     app_page.after_run(page.get_by_role("radio", name="English", exact=True).click)
     cards_en = app_page.metrics()
@@ -78,20 +82,27 @@ def test_center_staff_share_a_filtered_coverage_view_by_its_url(
 ) -> None:
     staff = new_app_page()
     staff.open("coverage")
-    expect(staff.page.get_by_role("heading", name="Năng lực kiểm định, hiệu chuẩn theo địa bàn", exact=True)).to_be_visible()
+    expect(
+        staff.page.get_by_role("heading", name="Năng lực kiểm định, hiệu chuẩn theo địa bàn", exact=True)
+    ).to_be_visible()
     unfiltered = staff.metrics()
 
     staff.choose("Tỉnh/thành phố", re.compile(r"^Hải Phòng \(\d+\)$"))
     staff.choose("Lĩnh vực đo", "Áp suất")
     province = staff.selected("Tỉnh/thành phố")
     code = re.fullmatch(r"Hải Phòng \((\d+)\)", province).group(1)  # type: ignore[union-attr]
-    (field,) = sql_one(running_app.database_url, "SELECT code FROM measurement_field WHERE name_vi = 'Áp suất'")
+    (field,) = sql_one(
+        running_app.database_url, "SELECT code FROM measurement_field WHERE name_vi = 'Áp suất'"
+    )
     shared_url = staff.page.url
     assert urlsplit(shared_url).path.endswith("/coverage")
     assert query(shared_url)["province"] == code and query(shared_url)["field"] == field
     filtered = staff.metrics()
     tracked = "Thiết bị được theo dõi"
-    assert 0 < int(filtered[tracked].replace(".", "")) < int(unfiltered[tracked].replace(".", "")), (filtered, unfiltered)
+    assert 0 < int(filtered[tracked].replace(".", "")) < int(unfiltered[tracked].replace(".", "")), (
+        filtered,
+        unfiltered,
+    )
 
     colleague = new_app_page()  # another person, another browser: only the link is shared
     colleague.open(shared_url.removeprefix(running_app.base_url))
@@ -129,5 +140,7 @@ def test_presenter_finds_the_ha_long_signing_on_the_cooperation_timeline(
     expect(tooltip).to_be_visible()
     expect(tooltip).to_contain_text("14/06/2024")
     expect(tooltip).to_contain_text(title)
-    expect(page.get_by_test_id("stMarkdownContainer").filter(has_text=re.compile(r"^★ 14/06/2024 · Hạ Long"))).to_be_visible()
+    expect(
+        page.get_by_test_id("stMarkdownContainer").filter(has_text=re.compile(r"^★ 14/06/2024 · Hạ Long"))
+    ).to_be_visible()
     app_page.screenshot("journey-3-presenter-timeline", full_page=False)  # the tooltip open on the signing

@@ -50,7 +50,9 @@ def test_presenter_steps_to_a_slide_and_downloads_the_pdf_with_vietnamese_intact
     assert "Hải Phòng" in text
 
 
-def test_english_presenter_downloads_the_deck_with_every_slide_title(app_page: AppPage, tmp_path: Path) -> None:
+def test_english_presenter_downloads_the_deck_with_every_slide_title(
+    app_page: AppPage, tmp_path: Path
+) -> None:
     page = app_page.page
     app_page.open("presenter?slide=6&lang=en")
     expect(page.get_by_role("heading", name=titles("en")[5], exact=True)).to_be_visible()

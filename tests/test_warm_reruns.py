@@ -1,0 +1,123 @@
+"""A warm rerun of every read page sends no SQL but the data-version read, and at scale 10 no chart
+carries more than 5,000 rows and no table more than 1,000.
+
+SQL is counted with SQLAlchemy's ``before_cursor_execute`` on every engine in the process (AppTest
+runs the page in this process, on the app's cached engine). The data page is left out on purpose:
+it reads the database live (``ui.live``) because it edits, and its login form writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+import streamlit as st
+from sqlalchemy import Engine, event
+from streamlit.testing.v1 import AppTest
+
+from services import data_version
+from services.chart_specs import MAX_CHART_ROWS
+from services.db import make_engine
+from services.seed import seed
+from services.table_limits import MAX_TABLE_ROWS
+from tests.conftest import SEED_DAY
+from tests.page_support import open_page
+
+SCALE = 10  # TTKT-31's profile lists 1,202 capability standards here: more than a table may send
+PAGES = {  # page -> query parameters that make it draw everything it can
+    "pages/overview.py": {},
+    "pages/equipment.py": {},
+    "pages/coverage.py": {},
+    "pages/cooperation.py": {},
+    "pages/finder.py": {"q_type": "pressure_gauge", "q_range": "0–60 MPa", "q_unc": "0,1 %"},
+    "pages/profile.py": {"center": "TTKT-31"},
+    "pages/presenter.py": {},
+}
+
+
+@pytest.fixture(scope="module")
+def larger_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    path: Path = tmp_path_factory.mktemp("warm") / f"scale{SCALE}.db"
+    engine = make_engine(f"sqlite:///{path}")
+    counts = seed(engine, scale=SCALE, as_of=SEED_DAY)
+    engine.dispose()
+    assert counts["equipment"] > 7000  # far more rows than a table may send
+    yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app_on_larger_database(larger_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("DATABASE_URL", larger_database)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield larger_database
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+class StatementLog:
+    """Every SQL statement any engine sends while the block runs."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def _remember(self, _conn, _cursor, statement, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
+        self.statements.append(" ".join(statement.split()))
+
+    def __enter__(self) -> StatementLog:
+        event.listen(Engine, "before_cursor_execute", self._remember)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        event.remove(Engine, "before_cursor_execute", self._remember)
+
+
+def chart_rows(app: AppTest) -> list[int]:
+    counts = []
+    for chart in app.get("vega_lite_chart"):
+        for dataset in chart.proto.datasets:
+            counts.append(pa.ipc.open_stream(dataset.data.data).read_all().num_rows)
+        if chart.proto.data.data:
+            counts.append(pa.ipc.open_stream(chart.proto.data.data).read_all().num_rows)
+    return counts
+
+
+def table_rows(app: AppTest) -> list[int]:
+    return [len(frame.value) for frame in app.dataframe] + [len(table.value) for table in app.table]
+
+
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_a_warm_rerun_reads_only_the_data_version(page: str, app_on_larger_database: str) -> None:
+    app = open_page(page, **PAGES[page])  # cold: fills the caches
+    with StatementLog() as log:
+        app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert len(log.statements) == 1, log.statements
+    assert log.statements[0].startswith(
+        "SELECT data_version.version, data_version.lineage FROM data_version WHERE data_version.id ="
+    )
+
+
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_rows_sent_stay_within_the_caps_at_scale_ten(page: str, app_on_larger_database: str) -> None:
+    app = open_page(page, **PAGES[page])
+    charts, tables = chart_rows(app), table_rows(app)
+    if page in ("pages/overview.py", "pages/equipment.py", "pages/profile.py"):
+        assert charts and tables, "these pages draw charts and tables"
+    assert all(count <= MAX_CHART_ROWS for count in charts), charts
+    assert all(count <= MAX_TABLE_ROWS for count in tables), tables
+
+
+def test_a_write_from_another_process_shows_on_the_next_rerun(app_on_larger_database: str) -> None:
+    """Another instance's write raises the version; this instance's next rerun reads afresh."""
+    app = open_page("pages/overview.py")
+    other_instance = make_engine(app_on_larger_database)
+    with other_instance.begin() as connection:
+        data_version.bump(connection)
+    other_instance.dispose()
+    with StatementLog() as log:
+        app.run()
+    assert not app.exception
+    assert len(log.statements) > 1  # the views were read again for the new version

@@ -1,0 +1,90 @@
+"""Backup and restore for administrators: the whole database as one file, and back into an empty one.
+
+Independent of the page that shows it (the data page's admin area, or an account page): call
+``backup_panel(user)``. Restoring goes into an empty database named by its URL, never into the one
+the app is running on, which holds the administrator's own account and so is never empty.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+import streamlit as st
+
+from services import backup
+from services.auth import SignedInUser
+from services.db import make_engine
+from ui import i18n
+from ui.data import engine
+from ui.i18n import num, t
+from ui.plain import plain
+
+
+def _dump() -> bytes:
+    return backup.dump_bytes(engine())[0]
+
+
+def _summary_frame(summary: backup.BackupSummary) -> pd.DataFrame:
+    return pd.DataFrame(
+        [(table.name, table.rows) for table in summary.tables],
+        columns=[t("backup.column.table"), t("backup.column.rows")],
+    )
+
+
+def _restore(data: bytes, url: str) -> None:
+    try:
+        target = make_engine(url)
+    except Exception:  # noqa: BLE001 - any unusable URL gets one message, never a traceback
+        st.error(t("backup.error.bad_url"), icon=":material/error:")
+        return
+    try:
+        summary = backup.restore(target, data)
+    except backup.BackupRefusal as refusal:
+        st.error(plain(refusal.message(i18n.lang())), icon=":material/error:")
+        return
+    except Exception:  # noqa: BLE001 - an unreachable server, a refused login: said plainly
+        st.error(t("backup.error.target_unreachable"), icon=":material/error:")
+        return
+    finally:
+        target.dispose()
+    st.success(
+        t(
+            "backup.restored",
+            rows=num(summary.total_rows),
+            tables=num(len(summary.tables)),
+            version=summary.schema_version,
+        ),
+        icon=":material/check_circle:",
+    )
+    st.dataframe(_summary_frame(summary), hide_index=True, width="stretch", height=300)
+
+
+def backup_panel(user: SignedInUser) -> None:
+    """The download of the whole database and the restore form; administrators only."""
+    if not user.is_admin:
+        st.info(t("backup.admins_only"), icon=":material/lock:")
+        return
+    st.subheader(t("backup.download_title"))
+    st.caption(t("backup.download_help"))
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    st.download_button(
+        t("backup.download"),
+        data=_dump,
+        file_name=f"metrology-backup-{stamp}.zip",
+        mime="application/zip",
+        icon=":material/download:",
+        key="backup-download",
+    )
+    st.subheader(t("backup.restore_title"))
+    st.caption(t("backup.restore_help"))
+    uploaded = st.file_uploader(t("backup.upload"), type=["zip"], key="backup-upload")
+    url = st.text_input(t("backup.target_url"), key="backup-target-url", placeholder="postgresql+psycopg://…")
+    if st.button(
+        t("backup.restore"),
+        type="primary",
+        icon=":material/restore:",
+        key="backup-restore",
+        disabled=uploaded is None or not url.strip(),
+    ):
+        _restore(uploaded.getvalue(), url.strip())  # type: ignore[union-attr]
