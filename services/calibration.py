@@ -11,7 +11,8 @@ from sqlalchemy import ColumnElement, Select, Subquery, case, func, literal, sel
 from sqlmodel import Session
 
 from services.filters import Filters
-from services.models import CalibrationRecord, Equipment, EquipmentStatus, Quantity
+from services.holdings import held_on
+from services.models import CalibrationRecord, Equipment, Quantity
 from services.network import center_ids_in_scope, centers_frame
 
 
@@ -75,10 +76,7 @@ def status_query(session: Session, filters: Filters, columns: ColumnPicker) -> S
     query = select(*columns(status, due, last_on)).select_from(Equipment)
     if latest is not None:
         query = query.outerjoin(latest, latest.c.equipment_id == Equipment.id)
-    query = query.where(
-        Equipment.acquired_on <= filters.as_of,
-        Equipment.status != EquipmentStatus.RETIRED.value,
-    )
+    query = query.where(held_on(filters.as_of))
     if filters.field:
         query = query.join(Quantity, Quantity.code == Equipment.quantity_code).where(
             Quantity.field_code == filters.field

@@ -32,6 +32,7 @@ from sqlmodel import Session
 
 from services.calibration import WITHIN_DATE_STATUSES, CalibrationStatus, status_query
 from services.filters import Filters
+from services.holdings import status_on
 from services.models import Capability, CapabilityStandard, Equipment, EquipmentStatus
 
 
@@ -75,7 +76,7 @@ def standard_status_query(session: Session, filters: Filters) -> Select:
         return [
             Equipment.id.label("equipment_id"),
             status,  # type: ignore[union-attr]
-            Equipment.status.label("equipment_status"),
+            status_on(filters.as_of),
         ]
 
     return status_query(session, _day_only(filters), pick)
@@ -192,7 +193,7 @@ def linked_standards(session: Session, filters: Filters, capability_ids: Collect
             Equipment.name,
             Equipment.serial_no,
             Equipment.is_reference_standard,
-            Equipment.status,
+            status_on(filters.as_of),
             standards.c.calibration_status,
             standards.c.due_on,
         )

@@ -33,6 +33,8 @@ from services.cells import (
     parse_status,
     parse_uncertainty_cell,
 )
+from services.dataset import default_as_of
+from services.holdings import record_status_change
 from services.i18n import translate
 from services.models import AuditLog, CalibrationRecord, Center, Equipment, Quantity
 from services.text_rules import TEXT_RULES
@@ -356,6 +358,9 @@ def _write(
         if written.rowcount != 1:  # type: ignore[attr-defined]
             stale.append(item)
             continue
+        if "status" in values:  # from the day the database is "now" (the demo's day, or today)
+            day = default_as_of(session, date.today())
+            record_status_change(session, item.id, item.status, values["status"], day)  # type: ignore[arg-type]
         record_change(
             session,
             username=username,

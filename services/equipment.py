@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from services.calibration import status_query
 from services.filters import Filters
+from services.holdings import held_on, status_on
 from services.i18n import format_number
 from services.models import Equipment, EquipmentStatus, InstrumentType, MeasurementField, Quantity
 from services.network import center_ids_in_scope, centers_frame
@@ -90,10 +91,7 @@ def _in_scope(query: Select, filters: Filters, centers: pd.DataFrame) -> Select:
 
     The query must already join Quantity (for the field).
     """
-    query = query.where(
-        Equipment.acquired_on <= filters.as_of,
-        Equipment.status != EquipmentStatus.RETIRED.value,
-    )
+    query = query.where(held_on(filters.as_of))
     if filters.field:
         query = query.where(Quantity.field_code == filters.field)
     if filters.instrument_type:
@@ -380,8 +378,8 @@ def age_profile(session: Session, filters: Filters) -> pd.DataFrame:
     """Equipment per age band × operating status × calibration status (at most 40 rows)."""
     band = age_band_expression(filters.as_of).label("age_band")
     query = status_query(
-        session, filters, lambda status, _due, _last: [band, Equipment.status, status, func.count()]
-    ).group_by(text("age_band"), Equipment.status, text("calibration_status"))
+        session, filters, lambda status, _due, _last: [band, status_on(filters.as_of), status, func.count()]
+    ).group_by(text("age_band"), text("equipment_status"), text("calibration_status"))
     rows = pd.DataFrame(session.exec(query).all(), columns=AGE_PROFILE_COLUMNS[:1] + AGE_PROFILE_COLUMNS[2:])  # type: ignore[call-overload]
     if rows.empty:
         return pd.DataFrame(columns=AGE_PROFILE_COLUMNS)
@@ -500,7 +498,7 @@ def _table_query(
             Equipment.uncertainty_relative,
             Equipment.is_reference_standard,
             Equipment.acquired_on,
-            Equipment.status,
+            status_on(filters.as_of),
             last_on.label("last_calibrated_on"),
             due.label("next_due_on"),
             status,
@@ -537,7 +535,7 @@ def _table_query(
         "uncertainty": Equipment.uncertainty_value,
         "is_reference_standard": Equipment.is_reference_standard,
         "acquired_on": Equipment.acquired_on,
-        "status": Equipment.status,
+        "status": status_on(filters.as_of),
         "last_calibrated_on": last_on,
         "next_due_on": due,
         # overdue, due soon, in date, never: the order of urgency, not of the words

@@ -36,6 +36,8 @@ from services.cells import (
     parse_status,
     parse_uncertainty_cell,
 )
+from services.dataset import default_as_of
+from services.holdings import record_status_change
 from services.i18n import format_day
 from services.models import CalibrationRecord, Center, Equipment, InstrumentType, Quantity
 from services.provider_names import ProviderMatcher
@@ -337,7 +339,7 @@ def import_equipment_csv(
             session,
             result,
             checked,
-            _insert_equipment,  # type: ignore[arg-type]
+            partial(_insert_equipment, day=default_as_of(session, today)),
             center_code=center_code,
             username=username,
             today=today,
@@ -435,14 +437,18 @@ def import_equipment_csv(
     if problems or dry_run:
         result.to_write = [] if problems else parsed
         return result
-    return _write(session, result, partial(_insert_equipment, session, parsed, username, center))
+    day = default_as_of(session, today)  # an imported status holds from the day the database is "now"
+    return _write(session, result, partial(_insert_equipment, session, parsed, username, center, day=day))
 
 
-def _insert_equipment(session: Session, parsed: list[dict[str, Any]], username: str, center: Center) -> int:
+def _insert_equipment(
+    session: Session, parsed: list[dict[str, Any]], username: str, center: Center, *, day: date
+) -> int:
     items = [Equipment(**values) for values in parsed]
     session.add_all(items)
     session.flush()
     for item in items:
+        record_status_change(session, item.id, None, item.status, day)  # type: ignore[arg-type]
         record_change(
             session,
             username=username,

@@ -164,6 +164,24 @@ class Equipment(SQLModel, table=True):
     version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
+class EquipmentStatusPeriod(SQLModel, table=True):
+    """A span out of service: in repair from ``start_on`` until the day before ``end_on`` (open while
+    ``end_on`` is None), or retired from ``start_on`` for good.
+
+    ``Equipment.status`` says how an item stands today; these rows say how it stood on any day, so
+    a view of a past day counts an item retired since as held then, and one repaired since as in
+    repair then (services.holdings).
+    """
+
+    __tablename__ = "equipment_status_period"
+
+    id: int | None = Field(default=None, primary_key=True)
+    equipment_id: int = Field(foreign_key="equipment.id", index=True)
+    status: str = Field(max_length=16)  # EquipmentStatus.REPAIR or EquipmentStatus.RETIRED
+    start_on: date
+    end_on: date | None = None
+
+
 class CalibrationRecord(SQLModel, table=True):
     """One certificate: immutable once written, superseded by newer ones, never erased."""
 

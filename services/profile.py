@@ -19,11 +19,11 @@ from services.calibration import CalibrationStatus, equipment_status, status_cou
 from services.capability_state import capability_states, counted_capability_ids, linked_standards
 from services.cooperation import agreement_details, agreements, event_list, stage_history
 from services.filters import Filters
+from services.holdings import held_on, status_on
 from services.models import (
     Capability,
     Center,
     Equipment,
-    EquipmentStatus,
     InstrumentType,
     MeasurementField,
     Quantity,
@@ -196,8 +196,7 @@ def _equipment_conditions(filters: Filters, ids: list[int]) -> list[ColumnElemen
     """
     conditions: list[ColumnElement[bool]] = [
         Equipment.center_id.in_(ids),  # type: ignore[attr-defined]
-        Equipment.acquired_on <= filters.as_of,  # type: ignore[operator]
-        Equipment.status != EquipmentStatus.RETIRED.value,  # type: ignore[arg-type]
+        held_on(filters.as_of),
     ]
     if filters.field:
         conditions.append(Quantity.field_code == filters.field)  # type: ignore[arg-type]
@@ -299,7 +298,7 @@ def equipment_list(session: Session, filters: Filters) -> pd.DataFrame:
             Equipment.uncertainty_unit,
             Equipment.uncertainty_relative,
             Equipment.is_reference_standard,
-            Equipment.status,
+            status_on(filters.as_of),
             Equipment.acquired_on,
             MeasurementField.sort_order,
         )

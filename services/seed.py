@@ -206,6 +206,7 @@ class DemoNetwork:
         for number, item in enumerate(held, start=1):
             item.id = number
         self.batch.add_lazy(m.Equipment, EQUIPMENT_COLUMNS, len(held), lambda: map(self._equipment_row, held))
+        self.add_status_periods(held)
         issued = sorted(
             (
                 (certificate, item)
@@ -219,6 +220,25 @@ class DemoNetwork:
         self.batch.add_lazy(
             m.CalibrationRecord, CERTIFICATE_COLUMNS, len(issued), lambda: self._certificate_rows(issued)
         )
+
+    def add_status_periods(self, held: list[Item]) -> None:
+        """Each item's spans in repair and its retirement that began by the seed day, numbered in
+        date order; a repair still running on the seed day is open (its end lies after it)."""
+        periods = [
+            (start, item.id, m.EquipmentStatus.REPAIR.value, end if end <= self.as_of else None)
+            for item in held
+            for start, end in item.repairs
+            if start <= self.as_of
+        ]
+        periods += [
+            (item.retired_on, item.id, m.EquipmentStatus.RETIRED.value, None)
+            for item in held
+            if item.retired_on is not None and item.retired_on <= self.as_of
+        ]
+        for start, equipment_id, status, end in sorted(periods):
+            self.batch.add(
+                m.EquipmentStatusPeriod, equipment_id=equipment_id, status=status, start_on=start, end_on=end
+            )
 
     def _certificate_rows(self, issued: list[tuple[Certificate, Item]]) -> Iterator[tuple[Any, ...]]:
         """Rows in CERTIFICATE_COLUMNS order, numbered in date order; each provider numbers its
@@ -555,6 +575,7 @@ INSERT_ORDER: tuple[type[SQLModel], ...] = (
     m.Center,
     m.CenterNameHistory,
     m.Equipment,
+    m.EquipmentStatusPeriod,
     m.CalibrationRecord,
     m.Capability,
     m.CapabilityStandard,

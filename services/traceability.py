@@ -18,7 +18,8 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from services.filters import Filters
-from services.models import CalibrationRecord, CalibrationResult, Center, Equipment, EquipmentStatus
+from services.holdings import held_on
+from services.models import CalibrationRecord, CalibrationResult, Center, Equipment
 from services.profile import scope_ids
 
 MAX_LEVELS = 12  # a guard against cycles in imported data; real chains are 2 to 4 levels deep
@@ -86,8 +87,7 @@ def reference_standards(session: Session, filters: Filters) -> pd.DataFrame:
         .where(
             Equipment.center_id.in_(ids),  # type: ignore[attr-defined]
             Equipment.is_reference_standard.is_(True),  # type: ignore[attr-defined]
-            Equipment.acquired_on <= filters.as_of,  # type: ignore[operator]
-            Equipment.status != EquipmentStatus.RETIRED.value,  # type: ignore[arg-type]
+            held_on(filters.as_of),
         )
         .order_by(Equipment.quantity_code, Equipment.name, Equipment.serial_no)
     )

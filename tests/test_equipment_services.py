@@ -37,6 +37,7 @@ from services.equipment import (
     unit_text,
 )
 from services.filters import Boundaries, Filters
+from services.holdings import record_status_change
 from services.records import add_calibration
 from tests import tiny_network
 from tests.tiny_network import AS_OF, BEFORE_MERGER
@@ -70,6 +71,7 @@ def tiny(engine: Engine) -> Engine:
             item = m.Equipment(center_id=ids[center], serial_no=serial, model="X", **values)  # type: ignore[arg-type]
             session.add(item)
             session.flush()
+            record_status_change(session, item.id, None, item.status, item.acquired_on)  # type: ignore[arg-type]
             return item
 
         pressure = {

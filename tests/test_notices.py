@@ -51,7 +51,7 @@ ANSWERING_CENTER = """
     FROM equipment e
     JOIN center c ON c.id = e.center_id
     LEFT JOIN center succ ON succ.id = c.successor_id AND c.active_to < :day
-    WHERE e.status != 'retired' AND e.acquired_on <= :day
+    WHERE NOT EXISTS (SELECT 1 FROM equipment_status_period p WHERE p.equipment_id = e.id AND p.status = 'retired' AND p.start_on <= :day) AND e.acquired_on <= :day
 """
 
 

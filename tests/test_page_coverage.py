@@ -71,7 +71,7 @@ EFFECTIVE = """
     JOIN center c ON c.id = e.center_id
     LEFT JOIN center succ ON succ.id = c.successor_id AND c.active_to < :today
     JOIN quantity q ON q.code = e.quantity_code
-    WHERE e.status != 'retired' AND e.acquired_on <= :today
+    WHERE NOT EXISTS (SELECT 1 FROM equipment_status_period p WHERE p.equipment_id = e.id AND p.status = 'retired' AND p.start_on <= :today) AND e.acquired_on <= :today
       AND (:field IS NULL OR q.field_code = :field)
       AND (:center IS NULL OR COALESCE(succ.code, c.code) = :center)
       AND (:province IS NULL OR COALESCE(succ.province_key, c.province_key) IN (
@@ -322,7 +322,7 @@ def busiest_scope(url: str) -> tuple[str, str]:
         JOIN quantity q ON q.code = e.quantity_code
         JOIN province p ON p.key = COALESCE(succ.province_key, c.province_key)
         JOIN province now ON now.key = COALESCE(p.successor_key, p.key)
-        WHERE e.status != 'retired' AND e.acquired_on <= :today AND e.next_due_on <= :soon
+        WHERE NOT EXISTS (SELECT 1 FROM equipment_status_period p WHERE p.equipment_id = e.id AND p.status = 'retired' AND p.start_on <= :today) AND e.acquired_on <= :today AND e.next_due_on <= :soon
         GROUP BY now.code, q.field_code ORDER BY COUNT(*) DESC, now.code, q.field_code LIMIT 1""",
         **scope(),
     )

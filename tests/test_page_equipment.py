@@ -34,7 +34,11 @@ def sql_rows(
 ) -> pd.DataFrame:
     """Equipment in use on the demo day (the page's default) with the code of the center answering
     for it, straight from SQL."""
-    clauses = ["e.status != 'retired'", "e.acquired_on <= :today"]
+    clauses = [
+        "NOT EXISTS (SELECT 1 FROM equipment_status_period p WHERE p.equipment_id = e.id"
+        " AND p.status = 'retired' AND p.start_on <= :today)",
+        "e.acquired_on <= :today",
+    ]
     if field:
         clauses.append("q.field_code = :field")
     if province:
@@ -140,7 +144,8 @@ def test_ranges_chart_shows_si_intervals_with_a_caption_about_zero(app_database:
         lowest_k = connection.execute(
             text(
                 "SELECT MIN(e.range_min_si) FROM equipment e JOIN quantity q ON q.code = e.quantity_code "
-                "WHERE q.code = 'temperature' AND e.status != 'retired' AND e.acquired_on <= :today"
+                "WHERE q.code = 'temperature' AND e.acquired_on <= :today AND NOT EXISTS (SELECT 1 FROM "
+                "equipment_status_period p WHERE p.equipment_id = e.id AND p.status = 'retired' AND p.start_on <= :today)"
             ),
             {"today": SEED_DAY.isoformat()},
         ).scalar_one()

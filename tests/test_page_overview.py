@@ -33,7 +33,7 @@ def sql_equipment_counts(url: str, province: str | None = None, day: date = SEED
         FROM equipment e
         JOIN center c ON c.id = e.center_id
         LEFT JOIN center succ ON succ.id = c.successor_id AND c.active_to < :today
-        WHERE e.status != 'retired' AND e.acquired_on <= :today {province_clause}
+        WHERE NOT EXISTS (SELECT 1 FROM equipment_status_period p WHERE p.equipment_id = e.id AND p.status = 'retired' AND p.start_on <= :today) AND e.acquired_on <= :today {province_clause}
     """
     with create_engine(url).connect() as connection:
         total, overdue = connection.execute(text(query), {"today": today, "province": province}).one()

@@ -47,7 +47,7 @@ def sql_equipment(
     reference_clause = "AND e.is_reference_standard" if reference_only else ""
     sql = f"""
         SELECT COUNT(*) FROM equipment e
-        WHERE e.status != 'retired' AND e.acquired_on <= :today {field_clause} {reference_clause}
+        WHERE NOT EXISTS (SELECT 1 FROM equipment_status_period p WHERE p.equipment_id = e.id AND p.status = 'retired' AND p.start_on <= :today) AND e.acquired_on <= :today {field_clause} {reference_clause}
           AND e.center_id IN ({SCOPE})
     """
     with create_engine(url).connect() as connection:
@@ -256,7 +256,7 @@ def test_chosen_standard_round_trips_through_the_url(app_database: str, lang: st
             app_database,
             f"""
         SELECT e.id FROM equipment e
-        WHERE e.is_reference_standard AND e.status != 'retired' AND e.acquired_on <= :today
+        WHERE e.is_reference_standard AND NOT EXISTS (SELECT 1 FROM equipment_status_period p WHERE p.equipment_id = e.id AND p.status = 'retired' AND p.start_on <= :today) AND e.acquired_on <= :today
           AND e.center_id IN ({SCOPE})
           AND (SELECT r.result FROM calibration_record r WHERE r.equipment_id = e.id AND r.calibrated_on <= :today
                ORDER BY r.calibrated_on DESC, r.id DESC LIMIT 1) IN ('pass', 'limited')

@@ -160,7 +160,7 @@ def sql_in_date_shares(url: str, *, merged: bool, day: date = SEED_DAY) -> dict[
         LEFT JOIN center succ ON succ.id = c.successor_id AND c.active_to < :today
         JOIN province p ON p.key = COALESCE(succ.province_key, c.province_key)
         JOIN province r ON r.key = {region}
-        WHERE e.status != 'retired' AND e.acquired_on <= :today
+        WHERE NOT EXISTS (SELECT 1 FROM equipment_status_period p WHERE p.equipment_id = e.id AND p.status = 'retired' AND p.start_on <= :today) AND e.acquired_on <= :today
         GROUP BY r.code
     """
     with create_engine(url).connect() as connection:

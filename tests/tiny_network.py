@@ -17,6 +17,7 @@ from datetime import date
 from sqlmodel import Session, select
 
 from services import models as m
+from services.holdings import record_status_change
 from services.records import add_calibration
 
 AS_OF = date(2026, 1, 15)
@@ -167,6 +168,8 @@ def build(session: Session) -> dict[str, int]:
         item = m.Equipment(**values)
         session.add(item)
         session.flush()
+        # out of service since it was acquired: never held (retired) or in repair on any day shown
+        record_status_change(session, item.id, None, item.status, item.acquired_on)  # type: ignore[arg-type]
         return item
 
     overdue = equipment(tq, "OVERDUE-1")

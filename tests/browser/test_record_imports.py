@@ -114,7 +114,11 @@ def test_staff_import_a_capability_and_the_finder_offers_it(
         page.get_by_label("Tên đăng nhập").fill("ttkt31")
         page.get_by_label("Mật khẩu").fill("ttkt31-demo")
         staff.after_run(page.get_by_role("button", name="Đăng nhập", exact=True).click)
-        staff.after_run(page.get_by_role("tab", name="Nhập năng lực và hợp tác").click)
+        # a tab switches in the browser alone (no rerun to wait for): wait for its panel instead
+        page.get_by_role("tab", name="Nhập năng lực và hợp tác").click()
+        expect(
+            page.get_by_test_id("stTabPanel").filter(visible=True).get_by_text("Loại hồ sơ").first
+        ).to_be_visible()
         upload(
             staff,
             tmp_path / "capabilities.csv",
