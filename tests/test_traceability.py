@@ -329,3 +329,55 @@ def test_overview_walks_the_chain_once_for_the_table_the_diagram_and_the_picker(
     pd.testing.assert_frame_equal(overview.chain, walked)
     pd.testing.assert_frame_equal(overview.links, chain_links(walked))
     pd.testing.assert_frame_equal(overview.choices, alone)
+
+
+def test_a_failed_institute_standard_makes_the_chain_below_it_suspect_down_to_the_capabilities(chain) -> None:
+    """IMTS's standard fails on 01/11/2025 (last good: NIST-1, 01/09/2025). Suspect: level 1, what it
+    calibrated since (C-1's s_c, IMTS-3 of 01/10/2025); level 2, what s_c calibrated from that day
+    (w3, C1-6 of 15/11/2025); and C-1's capability that s_c supports."""
+    from services.network_loss import affected_capabilities, suspect_chain
+
+    engine, ids = chain
+    with Session(engine) as session:
+        for equipment_key, on, provider, number, standard, result in (
+            ("s_imts", date(2025, 11, 1), "NIST (USA)", "NIST-2", None, "fail"),
+            ("w3", date(2025, 11, 15), "C-1", "C1-6", "s_c", "pass"),
+        ):
+            add_calibration(
+                session,
+                m.CalibrationRecord(
+                    equipment_id=ids[equipment_key],
+                    calibrated_on=on,
+                    provider_center_id=ids.get(provider.lower()),
+                    provider_name=provider,
+                    standard_used_id=ids[standard] if standard else None,
+                    certificate_no=number,
+                    result=result,
+                ),
+            )
+        capability = m.Capability(
+            center_id=ids["c-1"],
+            instrument_type_code="pressure_gauge",
+            service="verification",
+            range_text="0–60 MPa",
+            range_min_si=0,
+            range_max_si=60e6,
+            uncertainty_value=0.1,
+            uncertainty_unit="%",
+            uncertainty_relative=True,
+            annual_capacity=100,
+        )
+        session.add(capability)
+        session.flush()
+        capability_id = int(capability.id)  # type: ignore[arg-type]
+        session.add(m.CapabilityStandard(capability_id=capability_id, equipment_id=ids["s_c"]))
+        session.commit()
+        found = suspect_chain(session, ids["s_imts"], AS_OF)
+        affected = affected_capabilities(session, found)
+    assert [
+        (int(level), number) for level, number in zip(found["level"], found["certificate_no"], strict=True)
+    ] == [
+        (1, "IMTS-3"),
+        (2, "C1-6"),
+    ]
+    assert list(affected["capability_id"]) == [capability_id]
