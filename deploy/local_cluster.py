@@ -145,12 +145,9 @@ def _seed(database_url: str, as_of: date | None, directory: Path) -> None:
         raise ClusterError(f"seeding failed ({seeded.returncode}):\n{log.read_text()[-4000:]}")
 
 
-@contextmanager
-def _streamlit(
-    database_url: str, cookie_secret: str, environment: dict[str, str], directory: Path
-) -> Iterator[str]:
-    port = free_port()
-    command = [
+def streamlit_command(port: int) -> list[str]:
+    """One app instance on loopback, headless, without file watching (the tests start the same)."""
+    return [
         sys.executable,
         "-m",
         "streamlit",
@@ -167,6 +164,14 @@ def _streamlit(
         "--browser.gatherUsageStats",
         "false",
     ]
+
+
+@contextmanager
+def _streamlit(
+    database_url: str, cookie_secret: str, environment: dict[str, str], directory: Path
+) -> Iterator[str]:
+    port = free_port()
+    command = streamlit_command(port)
     env = {
         **os.environ,
         **environment,

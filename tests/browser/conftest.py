@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -34,6 +33,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
+from deploy.local_cluster import free_port, streamlit_command
 from tests.conftest import IN_CI, PROJECT_ROOT, SEED_DAY
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -100,12 +100,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # type
 _CALL_FAILED = pytest.StashKey[bool]()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _missing_chromium() -> None:
     message = f"Chromium is not installed at {CHROMIUM}: {CHROMIUM_HINT}"
     if IN_CI:
@@ -152,7 +146,7 @@ def serve(database_url: str, directory: Path) -> Iterator[RunningApp]:
     a new port is tried.
     """
     for _ in range(PORT_ATTEMPTS):
-        port = _free_port()
+        port = free_port()
         log = directory / f"streamlit-{port}.log"
         server = _start_streamlit(database_url, port, log)
         base_url = f"http://127.0.0.1:{port}"
@@ -172,23 +166,7 @@ def _start_streamlit(database_url: str, port: int, log: Path) -> subprocess.Pope
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
     with log.open("w") as log_file:
         return subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "dashboard.py",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--server.fileWatcherType",
-                "none",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
+            streamlit_command(port),
             cwd=PROJECT_ROOT,
             env=env,
             stdout=log_file,
