@@ -34,7 +34,7 @@ from typing import IO, Any, Final
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, MetaData, Table, bindparam, func, inspect, select, text, types
 
-from services.db import alembic_config, make_engine, upgrade_schema
+from services.db import alembic_config, make_engine, refresh_statistics, upgrade_schema
 from services.i18n import translate
 from services.models import DataVersion
 
@@ -415,6 +415,7 @@ def restore(engine: Engine, data: bytes) -> BackupSummary:
             connection.execute(table.delete())
             _insert_table(connection, archive, table, manifest["tables"][table.name])
         _reset_sequences(connection, tables)
+    refresh_statistics(engine)
     summary.tables = [
         TableSummary(table.name, int(manifest["tables"][table.name]["rows"])) for table in tables
     ]

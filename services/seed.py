@@ -31,7 +31,7 @@ from services.auth import demo_password, demo_username, hash_password
 from services.bulk_insert import bulk_insert
 from services.capabilities import capability_uncertainty
 from services.dataset import record_demo_as_of
-from services.db import is_empty, make_engine, upgrade_schema
+from services.db import is_empty, make_engine, refresh_statistics, upgrade_schema
 from services.demo import cooperation as demo_cooperation
 from services.demo.equipment import HISTORY_START, HORIZON, Certificate, Item, network_items
 from services.demo.services_offered import monthly_volumes, offers
@@ -622,6 +622,7 @@ def seed(
     with _no_cyclic_gc():
         batch = network_spec.build(progress)
         _write(engine, batch, day, progress)
+    refresh_statistics(engine)
     hashing.join()
     return {str(table.__tablename__): batch.count(table) for table in INSERT_ORDER}
 
