@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -23,6 +24,7 @@ from tests.tiny_network import AS_OF, BEFORE_MERGER
 REPAIR_START, REPAIR_END = date(2025, 5, 1), date(2025, 5, 20)
 IN_REPAIR = date(2025, 5, 10)
 RETIRED_ON = date(2025, 12, 1)
+SAVED_ON = date(2026, 1, 20)
 
 
 @pytest.fixture
@@ -72,8 +74,8 @@ def test_a_repair_that_ended_suspends_what_it_alone_supported_only_while_it_last
 
 
 def test_the_editor_records_when_a_status_changed(engine: Engine, network: dict[str, int]) -> None:
-    """On a database of real records the change holds from today: yesterday the item was in service."""
-    with Session(engine) as session:
+    """On a database of real records the change holds from today (the clock is set to 20/01/2026)."""
+    with time_machine.travel(SAVED_ON, tick=False), Session(engine) as session:
         auth.create_user(
             session, username="tq", password="Secret-1 long enough", role="center_staff", center_code="C-TQ"
         )
@@ -92,4 +94,4 @@ def test_the_editor_records_when_a_status_changed(engine: Engine, network: dict[
         periods = session.exec(
             select(m.EquipmentStatusPeriod).where(m.EquipmentStatusPeriod.equipment_id == in_date)
         ).all()
-    assert [(p.status, p.start_on, p.end_on) for p in periods] == [("retired", date.today(), None)]
+    assert [(p.status, p.start_on, p.end_on) for p in periods] == [("retired", SAVED_ON, None)]
