@@ -184,11 +184,13 @@ def read_type(row: RowReader, types: dict[str, Any]) -> str | None:
     return code or None
 
 
-def note_duplicate(row: RowReader, seen: dict[tuple, int], key: tuple, column: str, shown: str) -> None:
+def note_duplicate(row: RowReader, seen: dict[tuple, int], key: tuple, column: str, shown: str) -> bool:
+    """Remember the row that first names ``key``; a later one fails. True for the first."""
     if key in seen:
         row.fail(column, "data.error.duplicate_record_in_file", value=shown, first=str(seen[key]))
-    else:
-        seen[key] = row.number
+        return False
+    seen[key] = row.number
+    return True
 
 
 # --- the shared run: read, check, preview, write ---------------------------------------------------
@@ -331,6 +333,14 @@ def _same_uncertainty(existing: Capability, values: dict[str, Any]) -> bool:
     )
 
 
+def held_capabilities(session: Session, center_id: int) -> dict[tuple[str, str], Capability]:
+    """A center's capabilities by (instrument type, service): the key a capabilities file uses."""
+    return {
+        (c.instrument_type_code, c.service): c
+        for c in session.execute(select(Capability).where(Capability.center_id == center_id)).scalars()
+    }
+
+
 def _plan_capabilities(
     session: Session,
     table: Table,
@@ -340,10 +350,7 @@ def _plan_capabilities(
     problems: list[ImportProblem],
 ) -> list[Planned]:
     types = instrument_types(session)
-    held = {
-        (c.instrument_type_code, c.service): c
-        for c in session.execute(select(Capability).where(Capability.center_id == center.id)).scalars()
-    }
+    held = held_capabilities(session, center.id)  # type: ignore[arg-type]
     seen: dict[tuple, int] = {}
     planned: list[Planned] = []
     for number, cells in rows:
@@ -416,10 +423,7 @@ def _plan_capability_standards(
     problems: list[ImportProblem],
 ) -> list[Planned]:
     types = instrument_types(session)
-    capabilities = {
-        (c.instrument_type_code, c.service): c
-        for c in session.execute(select(Capability).where(Capability.center_id == center.id)).scalars()
-    }
+    capabilities = held_capabilities(session, center.id)  # type: ignore[arg-type]
     standards = {
         e.serial_no: e
         for e in session.execute(select(Equipment).where(Equipment.center_id == center.id)).scalars()

@@ -30,7 +30,7 @@ from services.models import (
     EventParticipant,
 )
 from services.models import MeasurementField as FieldRow
-from services.record_imports import Planned, RecordKind, differs
+from services.record_imports import Planned, RecordKind, differs, note_duplicate
 from services.tabular import Column, ImportProblem, RowReader, Table
 
 TITLE_LENGTH: Final = 300
@@ -239,15 +239,8 @@ def _plan_agreements(
         if values is None:
             continue
         key = (values["institute_id"], values["title_vi"])
-        if key in seen:
-            row.fail(
-                "title_vi",
-                "data.error.duplicate_record_in_file",
-                value=values["title_vi"],
-                first=str(seen[key]),
-            )
+        if not note_duplicate(row, seen, key, "title_vi", values["title_vi"]):
             continue
-        seen[key] = number
         existing = held.get(key)
         changed = (
             existing is None
@@ -366,15 +359,8 @@ def _plan_events(
         if values is None:
             continue
         key = (values["held_on"], values["title_vi"])
-        if key in seen:
-            row.fail(
-                "title_vi",
-                "data.error.duplicate_record_in_file",
-                value=values["title_vi"],
-                first=str(seen[key]),
-            )
+        if not note_duplicate(row, seen, key, "title_vi", values["title_vi"]):
             continue
-        seen[key] = number
         existing = held.get(key)
         before = taking_part.get(existing.id, set()) if existing else set()  # type: ignore[arg-type]
         if existing is not None and center.id not in before:

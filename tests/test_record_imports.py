@@ -462,3 +462,18 @@ def test_the_data_pages_certificate_export_imported_again_changes_nothing(networ
 def test_certificates_made_with_a_merged_predecessors_standard_read_back(network: Engine) -> None:
     _, result = reimport_certificates(network, only_own_standards=False)
     assert "data.error.unknown_standard" not in {p.key for p in result.problems}
+
+
+def test_an_agreement_or_event_named_twice_in_one_file_is_refused_at_its_second_row(network: Engine) -> None:
+    agreement = 'IMTS,Hợp đồng hai lần,,"proposed 08/07/2024"\n'
+    agreements = "institute,title_vi,title_en,history\n" + agreement + agreement
+    event = "20/09/2024;Tập huấn hai lần;Hải Phòng;training;IMTS, TTKT-31\n"
+    events = "held_on;title_vi;place_vi;kind;participants\n" + event + event
+    for kind, text, table in (("agreement", agreements, Agreement), ("event", events, Event)):
+        before = count(network, table)
+        result = run(network, kind, text, user="ttkt31")
+        assert not result.ok and result.written == 0
+        assert [(p.row, p.column, p.key) for p in result.problems] == [
+            (3, "title_vi", "data.error.duplicate_record_in_file")
+        ], kind
+        assert count(network, table) == before
