@@ -13,7 +13,7 @@ import re
 from typing import Final
 
 import pandas as pd
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from services import audit, auth, oidc
 from services.auth import PasswordPolicyError
@@ -38,7 +38,7 @@ def _not_yourself(actor: str, username: str) -> None:
         raise PasswordPolicyError("accounts.error.not_yourself")
 
 
-def _committed(session: Session, change) -> User:  # type: ignore[no-untyped-def]
+def _committed(session: Session, change) -> User:
     try:
         user = change()
         session.commit()
@@ -52,8 +52,8 @@ def list_accounts(session: Session, *, actor: str) -> pd.DataFrame:
     """Every account, by name (administrators only)."""
     _require_admin(session, actor)
     rows = session.execute(
-        select(User.username, User.role, Center.code, User.email, User.disabled)
-        .outerjoin(Center, Center.id == User.center_id)  # type: ignore[arg-type]
+        select(col(User.username), col(User.role), col(Center.code), col(User.email), col(User.disabled))
+        .outerjoin(Center, Center.id == User.center_id)
         .order_by(User.username)
     ).all()
     return pd.DataFrame(rows, columns=ACCOUNT_COLUMNS)
@@ -148,7 +148,7 @@ def list_oidc_accounts(session: Session, *, actor: str) -> pd.DataFrame:
     _require_admin(session, actor)
     rows = session.execute(
         select(OidcAccount.email, OidcAccount.role, Center.code, OidcAccount.disabled)
-        .outerjoin(Center, Center.id == OidcAccount.center_id)  # type: ignore[arg-type]
+        .outerjoin(Center, col(Center.id) == col(OidcAccount.center_id))
         .order_by(OidcAccount.email)
     ).all()
     return pd.DataFrame(rows, columns=OIDC_COLUMNS)

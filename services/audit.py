@@ -79,27 +79,27 @@ def audit_log(
     """Newest changes first, optionally of one center, table, user or period (local days, inclusive)."""
     query = (
         select(
-            AuditLog.id,
-            AuditLog.at,
-            AuditLog.username,
-            Center.code.label("center_code"),  # type: ignore[attr-defined]
-            AuditLog.table_name,
-            AuditLog.row_id,
-            AuditLog.action,
-            AuditLog.before,
-            AuditLog.after,
+            col(AuditLog.id),
+            col(AuditLog.at),
+            col(AuditLog.username),
+            col(Center.code).label("center_code"),
+            col(AuditLog.table_name),
+            col(AuditLog.row_id),
+            col(AuditLog.action),
+            col(AuditLog.before),
+            col(AuditLog.after),
         )
         .select_from(AuditLog)
-        .outerjoin(Center, Center.id == AuditLog.center_id)  # type: ignore[arg-type]
+        .outerjoin(Center, col(Center.id) == col(AuditLog.center_id))
         .order_by(col(AuditLog.at).desc(), col(AuditLog.id).desc())
         .limit(limit)
     )
     if center_id is not None:
-        query = query.where(AuditLog.center_id == center_id)
+        query = query.where(col(AuditLog.center_id) == center_id)
     if table_name:
-        query = query.where(AuditLog.table_name == table_name)
+        query = query.where(col(AuditLog.table_name) == table_name)
     if username:
-        query = query.where(AuditLog.username == username)
+        query = query.where(col(AuditLog.username) == username)
     if since:
         query = query.where(col(AuditLog.at) >= datetime.combine(since, time.min, ZoneInfo(LOCAL_TIME_ZONE)))
     if until:
@@ -114,7 +114,7 @@ def audit_log(
 
 def audit_tables(session: Session, *, center_id: int | None = None) -> list[str]:
     """The tables that have audit rows (for the filter), optionally for one center."""
-    query = select(AuditLog.table_name).distinct().order_by(AuditLog.table_name)
+    query = select(col(AuditLog.table_name)).distinct().order_by(AuditLog.table_name)
     if center_id is not None:
-        query = query.where(AuditLog.center_id == center_id)
+        query = query.where(col(AuditLog.center_id) == center_id)
     return list(session.execute(query).scalars())

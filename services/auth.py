@@ -298,7 +298,7 @@ def _record_failure(session: Session, key: str, policy: ThrottlePolicy, at: floa
 
     One atomic upsert, so two app instances failing at once both count (no lost update).
     """
-    table = LoginThrottle.__table__  # type: ignore[attr-defined]
+    table = LoginThrottle.__table__
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     forgotten = table.c.last_failure_at < at - policy.forget_after_seconds
     upsert = insert(table).values(key=key, failures=1, last_failure_at=at, locked_until=None)
@@ -407,7 +407,7 @@ def log_in(
             refusal=refusal, wait_seconds=wait_seconds(session, username=name, client=client, now=now)
         )
     assert user is not None
-    session.execute(delete(LoginThrottle).where(LoginThrottle.key == _keys(name, None)[0][0]))
+    session.execute(delete(LoginThrottle).where(col(LoginThrottle.key) == _keys(name, None)[0][0]))
     if rehash:
         user.password_hash = hash_password(password)
         session.add(user)
@@ -533,7 +533,7 @@ def set_password(session: Session, *, username: str, password: str, by: str = SY
     """Give an account a new password (the caller commits); its failed-login count starts again."""
     check_new_password(password, username)
     user = _existing(session, username)
-    session.execute(delete(LoginThrottle).where(LoginThrottle.key == f"account:{user.username}"))
+    session.execute(delete(LoginThrottle).where(col(LoginThrottle.key) == f"account:{user.username}"))
     return _change(session, user, by, "password_change", password_hash=hash_password(password))
 
 
@@ -685,7 +685,7 @@ def _ask_password(username: str) -> str:
     return first
 
 
-def _run_command(session: Session, args) -> str:  # type: ignore[no-untyped-def]
+def _run_command(session: Session, args) -> str:
     """Do one command of ``main`` (the caller commits) and say what was done."""
     if args.command == "add-user":
         create_user(

@@ -9,11 +9,12 @@ new certificate (a new due date) makes a new event.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from icalendar import Calendar, Event
-from sqlalchemy import ColumnElement
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, SQLColumnExpression
+from sqlmodel import Session, col
 
 from services.calibration import status_query
 from services.catalog import instrument_type_names
@@ -32,23 +33,25 @@ def event_uid(equipment_id: int, due_on: date) -> str:
 
 
 def _due_rows(session: Session, filters: Filters, until: date) -> list[dict[str, object]]:
-    picked: dict[str, ColumnElement] = {}
+    picked: dict[str, SQLColumnExpression[Any]] = {}
 
-    def pick(_status: ColumnElement, due: ColumnElement, _last: ColumnElement) -> list[ColumnElement]:
+    def pick(
+        _status: ColumnElement, due: SQLColumnExpression[Any], _last: SQLColumnExpression[Any]
+    ) -> list[SQLColumnExpression[Any]]:
         picked["due"] = due
         return [
-            Equipment.id,
-            Equipment.center_id,
-            Equipment.serial_no,
-            Equipment.name,  # type: ignore[list-item]
-            Equipment.instrument_type_code,
-            Equipment.is_reference_standard,
+            col(Equipment.id),
+            col(Equipment.center_id),
+            col(Equipment.serial_no),
+            col(Equipment.name),
+            col(Equipment.instrument_type_code),
+            col(Equipment.is_reference_standard),
             due.label("due_on"),
-        ]  # type: ignore[list-item]
+        ]
 
     query = status_query(session, filters, pick)
     query = query.where(picked["due"] >= filters.as_of, picked["due"] <= until).order_by(
-        picked["due"], Equipment.id
+        picked["due"], col(Equipment.id)
     )
     columns = [
         "equipment_id",
@@ -59,7 +62,7 @@ def _due_rows(session: Session, filters: Filters, until: date) -> list[dict[str,
         "is_reference_standard",
         "due_on",
     ]
-    return [dict(zip(columns, row, strict=True)) for row in session.exec(query).all()]  # type: ignore[call-overload]
+    return [dict(zip(columns, row, strict=True)) for row in session.execute(query).all()]
 
 
 def due_calendar_ics(
@@ -91,13 +94,13 @@ def due_calendar_ics(
     scope = filters.center or translate("notices.ics.all_centers", lang)
     calendar.add("x-wr-calname", translate("notices.ics.calendar_name", lang, scope=scope))
     for row in rows:
-        answering = int(centers.loc[int(row["center_id"]), "effective_id"])  # type: ignore[call-overload]
+        answering = int(centers.loc[int(row["center_id"]), "effective_id"])
         code = str(centers.loc[answering, "code"])
-        due_on: date = row["due_on"]  # type: ignore[assignment]
+        due_on: date = row["due_on"]
         names = {"vi": str(centers.loc[answering, "name_vi"]), "en": str(centers.loc[answering, "name_en"])}
         type_names = types.get(str(row["instrument_type_code"] or ""), ("—", "—"))
         event = Event()
-        event.add("uid", event_uid(int(row["equipment_id"]), due_on))  # type: ignore[call-overload]
+        event.add("uid", event_uid(int(row["equipment_id"]), due_on))
         event.add("dtstamp", stamp)
         event.add("dtstart", due_on)
         event.add("dtend", due_on + timedelta(days=1))

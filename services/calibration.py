@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, Subquery, case, func, literal, select, text
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, Subquery, case, func, literal, select, text
+from sqlmodel import Session, col
 
 from services.filters import Filters
 from services.holdings import held_on
@@ -28,28 +29,30 @@ STATUS_ORDER = [s.value for s in CalibrationStatus]
 WITHIN_DATE_STATUSES = (CalibrationStatus.IN_DATE.value, CalibrationStatus.DUE_SOON.value)
 
 
-def _due_columns(session: Session, as_of: date) -> tuple[ColumnElement, ColumnElement, Subquery | None]:
+def _due_columns(
+    session: Session, as_of: date
+) -> tuple[SQLColumnExpression[Any], SQLColumnExpression[Any], Subquery | None]:
     """The due date and last calibration in force on ``as_of``, and the subquery they need.
 
     Equipment.next_due_on is the due date of the latest certificate; it answers for any date on
     or after the newest certificate in the database. Earlier dates need the history.
     """
-    newest = session.exec(select(func.max(CalibrationRecord.calibrated_on))).one()[0]  # type: ignore[call-overload]
+    newest = session.execute(select(func.max(col(CalibrationRecord.calibrated_on)))).one()[0]
     if newest is None or newest <= as_of:
-        return Equipment.next_due_on, Equipment.last_calibrated_on, None  # type: ignore[return-value]
+        return col(Equipment.next_due_on), col(Equipment.last_calibrated_on), None
     ranked = (
         select(
-            CalibrationRecord.equipment_id,
-            CalibrationRecord.due_on,
-            CalibrationRecord.calibrated_on,
+            col(CalibrationRecord.equipment_id),
+            col(CalibrationRecord.due_on),
+            col(CalibrationRecord.calibrated_on),
             func.row_number()
             .over(
-                partition_by=CalibrationRecord.equipment_id,
-                order_by=(CalibrationRecord.calibrated_on.desc(), CalibrationRecord.id.desc()),  # type: ignore[union-attr]
+                partition_by=col(CalibrationRecord.equipment_id),
+                order_by=(col(CalibrationRecord.calibrated_on).desc(), col(CalibrationRecord.id).desc()),
             )
             .label("rank"),
         )
-        .where(CalibrationRecord.calibrated_on <= as_of)
+        .where(col(CalibrationRecord.calibrated_on) <= as_of)
         .subquery()
     )
     latest = (
@@ -60,7 +63,9 @@ def _due_columns(session: Session, as_of: date) -> tuple[ColumnElement, ColumnEl
     return latest.c.due_on, latest.c.calibrated_on, latest
 
 
-ColumnPicker = Callable[[ColumnElement, ColumnElement, ColumnElement], list[ColumnElement]]
+ColumnPicker = Callable[
+    [ColumnElement, SQLColumnExpression[Any], SQLColumnExpression[Any]], list[SQLColumnExpression[Any]]
+]
 
 
 def status_query(session: Session, filters: Filters, columns: ColumnPicker) -> Select:
@@ -78,24 +83,24 @@ def status_query(session: Session, filters: Filters, columns: ColumnPicker) -> S
         query = query.outerjoin(latest, latest.c.equipment_id == Equipment.id)
     query = query.where(held_on(filters.as_of))
     if filters.field:
-        query = query.join(Quantity, Quantity.code == Equipment.quantity_code).where(
-            Quantity.field_code == filters.field
+        query = query.join(Quantity, col(Quantity.code) == col(Equipment.quantity_code)).where(
+            col(Quantity.field_code) == filters.field
         )
     if filters.instrument_type:
-        query = query.where(Equipment.instrument_type_code == filters.instrument_type)
+        query = query.where(col(Equipment.instrument_type_code) == filters.instrument_type)
     scope = center_ids_in_scope(centers_frame(session, filters), filters)
     if scope is not None:
-        query = query.where(Equipment.center_id.in_(scope))  # type: ignore[attr-defined]
+        query = query.where(col(Equipment.center_id).in_(scope))
     return query
 
 
 def status_counts(session: Session, filters: Filters) -> pd.DataFrame:
     """Equipment per center and status (center = the one answering for it on the date)."""
     query = status_query(
-        session, filters, lambda status, _due, _last: [Equipment.center_id, status, func.count()]
+        session, filters, lambda status, _due, _last: [col(Equipment.center_id), status, func.count()]
     )
-    query = query.group_by(Equipment.center_id, text("calibration_status"))
-    rows = pd.DataFrame(session.exec(query).all(), columns=["center_id", "status", "equipment"])  # type: ignore[call-overload]
+    query = query.group_by(col(Equipment.center_id), text("calibration_status"))
+    rows = pd.DataFrame(session.execute(query).all(), columns=["center_id", "status", "equipment"])
     columns = [
         "center_id",
         "status",
@@ -122,13 +127,13 @@ def equipment_status(session: Session, filters: Filters) -> pd.DataFrame:
         session,
         filters,
         lambda status, due, last_on: [
-            Equipment.id,
-            Equipment.center_id,
-            Equipment.name,
-            Equipment.serial_no,
-            Equipment.quantity_code,
-            Equipment.instrument_type_code,
-            Equipment.is_reference_standard,
+            col(Equipment.id),
+            col(Equipment.center_id),
+            col(Equipment.name),
+            col(Equipment.serial_no),
+            col(Equipment.quantity_code),
+            col(Equipment.instrument_type_code),
+            col(Equipment.is_reference_standard),
             last_on.label("last_calibrated_on"),
             due.label("due_on"),
             status,
@@ -146,7 +151,7 @@ def equipment_status(session: Session, filters: Filters) -> pd.DataFrame:
         "due_on",
         "status",
     ]
-    frame = pd.DataFrame(session.exec(query).all(), columns=columns)  # type: ignore[call-overload]
+    frame = pd.DataFrame(session.execute(query).all(), columns=columns)
     centers = centers_frame(session, filters).set_index("id")
     frame["center_id"] = frame["center_id"].map(centers["effective_id"])
     frame["center_code"] = frame["center_id"].map(centers["code"])

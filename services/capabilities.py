@@ -30,7 +30,7 @@ from functools import lru_cache
 import pandas as pd
 import pint
 from sqlalchemy import literal, or_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.capability_state import counted_capability_ids
 from services.filters import Filters
@@ -284,44 +284,44 @@ def _candidates(
     """Capabilities of the centers active on ``as_of`` (a center closed by the merger offers nothing),
     each saying whether it is in force that day (``in_force``: not suspended)."""
     counted = counted_capability_ids(session, Filters(as_of=as_of))
-    in_force = literal(True) if counted is None else Capability.id.in_(counted)  # type: ignore[union-attr]
+    in_force = literal(True) if counted is None else col(Capability.id).in_(counted)
     query = (
         select(
-            Capability.id.label("capability_id"),  # type: ignore[union-attr]
-            Center.id.label("center_id"),  # type: ignore[union-attr]
-            Center.code.label("center_code"),
-            Center.name_vi.label("center_name_vi"),
-            Center.name_en.label("center_name_en"),
-            Center.lat,
-            Center.lon,
-            Center.accreditation_no,
-            Capability.instrument_type_code,
-            InstrumentType.name_vi.label("type_name_vi"),
-            InstrumentType.name_en.label("type_name_en"),
-            InstrumentType.quantity_code,
-            Quantity.si_unit.label("quantity_si_unit"),
-            Capability.service,
-            Capability.range_text,
-            Capability.range_min_si,
-            Capability.range_max_si,
-            Capability.uncertainty_value,
-            Capability.uncertainty_unit,
-            Capability.uncertainty_relative,
-            Capability.accredited,
-            Capability.designated,
+            col(Capability.id).label("capability_id"),
+            col(Center.id).label("center_id"),
+            col(Center.code).label("center_code"),
+            col(Center.name_vi).label("center_name_vi"),
+            col(Center.name_en).label("center_name_en"),
+            col(Center.lat),
+            col(Center.lon),
+            col(Center.accreditation_no),
+            col(Capability.instrument_type_code),
+            col(InstrumentType.name_vi).label("type_name_vi"),
+            col(InstrumentType.name_en).label("type_name_en"),
+            col(InstrumentType.quantity_code),
+            col(Quantity.si_unit).label("quantity_si_unit"),
+            col(Capability.service),
+            col(Capability.range_text),
+            col(Capability.range_min_si),
+            col(Capability.range_max_si),
+            col(Capability.uncertainty_value),
+            col(Capability.uncertainty_unit),
+            col(Capability.uncertainty_relative),
+            col(Capability.accredited),
+            col(Capability.designated),
             in_force.label("in_force"),
         )
-        .join(Center, Center.id == Capability.center_id)
-        .join(InstrumentType, InstrumentType.code == Capability.instrument_type_code)
-        .join(Quantity, Quantity.code == InstrumentType.quantity_code)
-        .where(or_(Center.active_to.is_(None), Center.active_to >= as_of))  # type: ignore[union-attr]
+        .join(Center, col(Center.id) == col(Capability.center_id))
+        .join(InstrumentType, col(InstrumentType.code) == col(Capability.instrument_type_code))
+        .join(Quantity, col(Quantity.code) == col(InstrumentType.quantity_code))
+        .where(or_(col(Center.active_to).is_(None), col(Center.active_to) >= as_of))
     )
     if instrument_type:
-        query = query.where(Capability.instrument_type_code == instrument_type)
+        query = query.where(col(Capability.instrument_type_code) == instrument_type)
     if quantity:
-        query = query.where(InstrumentType.quantity_code == quantity)
+        query = query.where(col(InstrumentType.quantity_code) == quantity)
     if service:
-        query = query.where(Capability.service == service)
+        query = query.where(col(Capability.service) == service)
     rows = session.execute(query).mappings().all()
     columns = [c.name for c in query.selected_columns]
     frame = pd.DataFrame([dict(r) for r in rows], columns=columns)
@@ -333,7 +333,9 @@ def _province_point(session: Session, near_province: str | None) -> tuple[float,
     if not near_province:
         return None
     row = session.execute(
-        select(Province.lat, Province.lon).where(Province.code == near_province, Province.valid_to.is_(None))  # type: ignore[union-attr]
+        select(col(Province.lat), col(Province.lon)).where(
+            col(Province.code) == near_province, col(Province.valid_to).is_(None)
+        )
     ).first()
     if row is None:
         raise ValueError(f"no province with code {near_province!r} under today's boundaries")
@@ -377,7 +379,7 @@ def judge(request: FinderRequest, low_si: float, high_si: float, best: Uncertain
         )
 
     def ratio(x: float) -> float:
-        asked, offered = request.uncertainty.at(x), best.at(x)  # type: ignore[union-attr]
+        asked, offered = request.uncertainty.at(x), best.at(x)
         if at_most(offered, asked):
             return offered / asked if asked else 0.0
         return offered / asked if asked else math.inf
@@ -732,37 +734,37 @@ def finder_options(session: Session, filters: Filters | None = None) -> FinderOp
     types = pd.DataFrame(
         session.execute(
             select(
-                InstrumentType.code,
-                InstrumentType.name_vi,
-                InstrumentType.name_en,
-                InstrumentType.quantity_code,
+                col(InstrumentType.code),
+                col(InstrumentType.name_vi),
+                col(InstrumentType.name_en),
+                col(InstrumentType.quantity_code),
             ).order_by(InstrumentType.code)
         ).all(),
         columns=["code", "name_vi", "name_en", "quantity_code"],
     )
     examples = dict(
-        session.execute(  # type: ignore[arg-type]
-            select(Capability.instrument_type_code, Capability.range_text).order_by(
+        session.execute(
+            select(col(Capability.instrument_type_code), col(Capability.range_text)).order_by(
                 Capability.instrument_type_code,
-                Capability.range_max_si.desc(),
-                Capability.id,  # type: ignore[attr-defined]
+                col(Capability.range_max_si).desc(),
+                col(Capability.id),
             )
         ).all()[::-1]  # reversed so the widest range of each type wins in the dict
     )
     types["example_range"] = types["code"].map(lambda code: _readable_range(examples.get(code)))
     quantities = pd.DataFrame(
         session.execute(
-            select(Quantity.code, Quantity.name_vi, Quantity.name_en, Quantity.si_unit)
-            .where(Quantity.code.in_(select(InstrumentType.quantity_code)))  # type: ignore[attr-defined]
+            select(col(Quantity.code), col(Quantity.name_vi), col(Quantity.name_en), col(Quantity.si_unit))
+            .where(col(Quantity.code).in_(select(col(InstrumentType.quantity_code))))
             .order_by(Quantity.code)
         ).all(),
         columns=["code", "name_vi", "name_en", "si_unit"],
     )
     provinces = pd.DataFrame(
         session.execute(
-            select(Province.code, Province.name_vi, Province.name_en)
-            .where(Province.valid_to.is_(None))
-            .order_by(Province.code)  # type: ignore[union-attr]
+            select(col(Province.code), col(Province.name_vi), col(Province.name_en))
+            .where(col(Province.valid_to).is_(None))
+            .order_by(Province.code)
         ).all(),
         columns=["code", "name_vi", "name_en"],
     )

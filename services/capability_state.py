@@ -28,7 +28,7 @@ from enum import StrEnum
 import pandas as pd
 from sqlalchemy import Integer, Select, case, exists, func, select
 from sqlalchemy import cast as sql_cast
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.calibration import WITHIN_DATE_STATUSES, CalibrationStatus, status_query
 from services.filters import Filters
@@ -57,8 +57,8 @@ STATE_COLUMNS = [
 def links_recorded(session: Session) -> bool:
     """Whether the database records which standards support its capabilities at all."""
     return bool(
-        session.execute(select(exists().where(CapabilityStandard.capability_id.is_not(None)))).scalar()
-    )  # type: ignore[union-attr]
+        session.execute(select(exists().where(col(CapabilityStandard.capability_id).is_not(None)))).scalar()
+    )
 
 
 def _day_only(filters: Filters) -> Filters:
@@ -72,17 +72,17 @@ def standard_status_query(session: Session, filters: Filters) -> Select:
     """Every piece of equipment held on the day with its calibration status and whether it is in
     date (status in date or due soon, and in service)."""
 
-    def pick(status, _due, _last):  # type: ignore[no-untyped-def]
+    def pick(status, _due, _last):
         return [
             Equipment.id.label("equipment_id"),
-            status,  # type: ignore[union-attr]
+            status,
             status_on(filters.as_of),
         ]
 
     return status_query(session, _day_only(filters), pick)
 
 
-def _in_date(standards, out_of_service: Collection[int]):  # type: ignore[no-untyped-def]
+def _in_date(standards, out_of_service: Collection[int]):
     condition = standards.c.calibration_status.in_(WITHIN_DATE_STATUSES) & (
         standards.c.equipment_status != EquipmentStatus.REPAIR.value
     )
@@ -100,7 +100,7 @@ def counted_capability_ids(
         return None
     standards = standard_status_query(session, filters).subquery()
     return (
-        select(CapabilityStandard.capability_id)
+        select(col(CapabilityStandard.capability_id))
         .join(standards, standards.c.equipment_id == CapabilityStandard.equipment_id)
         .where(_in_date(standards, out_of_service))
         .distinct()
@@ -121,27 +121,27 @@ def capability_states(
     as_int = lambda condition: func.coalesce(func.sum(sql_cast(case((condition, 1), else_=0), Integer)), 0)  # noqa: E731
     per_capability = (
         select(
-            CapabilityStandard.capability_id,
+            col(CapabilityStandard.capability_id),
             func.count().label("standards"),
             as_int(in_date).label("in_date"),
             as_int(clear).label("clear"),
         )
         .outerjoin(standards, standards.c.equipment_id == CapabilityStandard.equipment_id)
-        .group_by(CapabilityStandard.capability_id)
+        .group_by(col(CapabilityStandard.capability_id))
         .subquery()
     )
     query = (
         select(
-            Capability.id,
-            Capability.center_id,
-            Capability.instrument_type_code,
-            Capability.service,
+            col(Capability.id),
+            col(Capability.center_id),
+            col(Capability.instrument_type_code),
+            col(Capability.service),
             func.coalesce(per_capability.c.standards, 0),
             func.coalesce(per_capability.c.in_date, 0),
             func.coalesce(per_capability.c.clear, 0),
         )
         .outerjoin(per_capability, per_capability.c.capability_id == Capability.id)
-        .order_by(Capability.id)
+        .order_by(col(Capability.id))
     )
     frame = pd.DataFrame(session.execute(query).all(), columns=STATE_COLUMNS[:-1])
     for column in ("standards", "standards_in_date", "standards_clear"):
@@ -182,27 +182,27 @@ def linked_standards(session: Session, filters: Filters, capability_ids: Collect
     if not capability_ids:
         return pd.DataFrame(columns=columns)
 
-    def pick(status, due, _last):  # type: ignore[no-untyped-def]
-        return [Equipment.id.label("equipment_id"), status, due.label("due_on")]  # type: ignore[union-attr]
+    def pick(status, due, _last):
+        return [Equipment.id.label("equipment_id"), status, due.label("due_on")]
 
     standards = status_query(session, _day_only(filters), pick).subquery()
     query = (
         select(
-            CapabilityStandard.capability_id,
-            Equipment.id,
-            Equipment.name,
-            Equipment.serial_no,
-            Equipment.is_reference_standard,
+            col(CapabilityStandard.capability_id),
+            col(Equipment.id),
+            col(Equipment.name),
+            col(Equipment.serial_no),
+            col(Equipment.is_reference_standard),
             status_on(filters.as_of),
             standards.c.calibration_status,
             standards.c.due_on,
         )
-        .join(Equipment, Equipment.id == CapabilityStandard.equipment_id)
+        .join(Equipment, col(Equipment.id) == col(CapabilityStandard.equipment_id))
         .outerjoin(standards, standards.c.equipment_id == CapabilityStandard.equipment_id)
-        .where(CapabilityStandard.capability_id.in_([int(i) for i in capability_ids]))  # type: ignore[attr-defined]
+        .where(col(CapabilityStandard.capability_id).in_([int(i) for i in capability_ids]))
         .order_by(
-            CapabilityStandard.capability_id,
-            Equipment.is_reference_standard.desc(),  # type: ignore[attr-defined]
+            col(CapabilityStandard.capability_id),
+            col(Equipment.is_reference_standard).desc(),
             Equipment.name,
             Equipment.serial_no,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from services.filters import Filters
 from services.models import InstrumentType, MeasurementField, Quantity
@@ -26,18 +26,18 @@ def filter_options(session: Session, filters: Filters) -> FilterOptions:
     fields = pd.DataFrame(
         [
             f.model_dump()
-            for f in session.exec(select(MeasurementField).order_by(MeasurementField.sort_order))
+            for f in session.exec(select(MeasurementField).order_by(col(MeasurementField.sort_order)))
         ],
         columns=["code", "name_vi", "name_en", "sort_order"],
     )
     types = pd.DataFrame(
-        session.exec(  # type: ignore[call-overload]
+        session.exec(
             select(
-                InstrumentType.code,
-                InstrumentType.name_vi,
-                InstrumentType.name_en,
-                Quantity.field_code,
-                InstrumentType.legally_controlled,
+                col(InstrumentType.code),
+                col(InstrumentType.name_vi),
+                col(InstrumentType.name_en),
+                col(Quantity.field_code),
+                col(InstrumentType.legally_controlled),
             ).join(Quantity, Quantity.code == InstrumentType.quantity_code)
         ).all(),
         columns=["code", "name_vi", "name_en", "field_code", "legally_controlled"],
@@ -54,6 +54,6 @@ def filter_options(session: Session, filters: Filters) -> FilterOptions:
 def instrument_type_names(session: Session) -> pd.DataFrame:
     """instrument_type_code, type_name_vi, type_name_en: what lists and notices call each type."""
     return pd.DataFrame(
-        session.exec(select(InstrumentType.code, InstrumentType.name_vi, InstrumentType.name_en)).all(),  # type: ignore[call-overload]
+        session.exec(select(InstrumentType.code, InstrumentType.name_vi, InstrumentType.name_en)).all(),
         columns=["instrument_type_code", "type_name_vi", "type_name_en"],
     )

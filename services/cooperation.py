@@ -7,7 +7,7 @@ from datetime import date
 
 import pandas as pd
 from sqlalchemy import case, func, literal, select, true
-from sqlmodel import Session
+from sqlmodel import Session, col
 from sqlmodel import select as select_models
 
 from services.filters import Filters
@@ -39,35 +39,35 @@ def agreements(session: Session, filters: Filters) -> pd.DataFrame:
     """
     ranked = (
         select(
-            AgreementEvent.agreement_id,
-            AgreementEvent.stage,
+            col(AgreementEvent.agreement_id),
+            col(AgreementEvent.stage),
             func.row_number()
             .over(
-                partition_by=AgreementEvent.agreement_id,
-                order_by=(AgreementEvent.changed_on.desc(), AgreementEvent.id.desc()),  # type: ignore[union-attr]
+                partition_by=col(AgreementEvent.agreement_id),
+                order_by=(col(AgreementEvent.changed_on).desc(), col(AgreementEvent.id).desc()),
             )
             .label("rank"),
         )
-        .where(AgreementEvent.changed_on <= filters.as_of)
+        .where(col(AgreementEvent.changed_on) <= filters.as_of)
         .subquery()
     )
     query = select(
-        Agreement.id,
-        Agreement.center_id,
-        Agreement.title_vi,
-        Agreement.title_en,
+        col(Agreement.id),
+        col(Agreement.center_id),
+        col(Agreement.title_vi),
+        col(Agreement.title_en),
         ranked.c.stage,
-        Agreement.proposed_on,
-        Agreement.signed_on,
-        Agreement.expires_on,
-        Agreement.scope_fields,
-        Agreement.source,
-        Agreement.is_demo,
+        col(Agreement.proposed_on),
+        col(Agreement.signed_on),
+        col(Agreement.expires_on),
+        col(Agreement.scope_fields),
+        col(Agreement.source),
+        col(Agreement.is_demo),
     ).join(ranked, (ranked.c.agreement_id == Agreement.id) & (ranked.c.rank == 1))
     centers = centers_frame(session, filters)
     scope = center_ids_in_scope(centers, filters)
     if scope is not None:
-        query = query.where(Agreement.center_id.in_(scope))  # type: ignore[attr-defined]
+        query = query.where(col(Agreement.center_id).in_(scope))
     columns = [
         "agreement_id",
         "center_id",
@@ -81,7 +81,7 @@ def agreements(session: Session, filters: Filters) -> pd.DataFrame:
         "source",
         "is_demo",
     ]
-    frame = pd.DataFrame(session.exec(query).all(), columns=columns)  # type: ignore[call-overload]
+    frame = pd.DataFrame(session.execute(query).all(), columns=columns)
     if filters.field:
         covers = frame["scope_fields"].map(lambda codes: filters.field in str(codes).split(","))
         frame = frame[covers.astype(bool)]  # an empty map() is not boolean and would select columns
@@ -111,11 +111,13 @@ def pipeline_counts(session: Session, filters: Filters) -> pd.DataFrame:
 def stage_history(session: Session, filters: Filters) -> pd.DataFrame:
     """Every stage change up to ``as_of`` of the agreements in scope, oldest first."""
     scoped = agreements(session, filters)
-    query = select(AgreementEvent.agreement_id, AgreementEvent.stage, AgreementEvent.changed_on).where(
-        AgreementEvent.changed_on <= filters.as_of,
-        AgreementEvent.agreement_id.in_([int(i) for i in scoped["agreement_id"]]),  # type: ignore[attr-defined]
+    query = select(
+        col(AgreementEvent.agreement_id), col(AgreementEvent.stage), col(AgreementEvent.changed_on)
+    ).where(
+        col(AgreementEvent.changed_on) <= filters.as_of,
+        col(AgreementEvent.agreement_id).in_([int(i) for i in scoped["agreement_id"]]),
     )
-    frame = pd.DataFrame(session.exec(query).all(), columns=["agreement_id", "stage", "changed_on"])  # type: ignore[call-overload]
+    frame = pd.DataFrame(session.execute(query).all(), columns=["agreement_id", "stage", "changed_on"])
     return (
         frame.merge(
             scoped[["agreement_id", "center_code", "center_name_vi", "center_name_en", "is_demo"]],
@@ -128,11 +130,11 @@ def stage_history(session: Session, filters: Filters) -> pd.DataFrame:
 
 def events(session: Session, filters: Filters) -> pd.DataFrame:
     """Events held by ``as_of`` that involve a center in scope (all events when unfiltered)."""
-    query = select_models(Event).where(Event.held_on <= filters.as_of).order_by(Event.held_on)
+    query = select_models(Event).where(col(Event.held_on) <= filters.as_of).order_by(col(Event.held_on))
     scope = center_ids_in_scope(centers_frame(session, filters), filters)
     if scope is not None:
-        involved = select(EventParticipant.event_id).where(EventParticipant.center_id.in_(scope))  # type: ignore[attr-defined]
-        query = query.where(Event.id.in_(involved))  # type: ignore[union-attr]
+        involved = select(col(EventParticipant.event_id)).where(col(EventParticipant.center_id).in_(scope))
+        query = query.where(col(Event.id).in_(involved))
     rows = [event.model_dump() for event in session.exec(query).all()]
     columns = list(Event.model_fields)
     return pd.DataFrame(rows, columns=columns)
@@ -187,12 +189,14 @@ def stage_summary(session: Session, filters: Filters) -> StageSummary:
 
 def _center_places(session: Session) -> pd.DataFrame:
     """Each center's own province (as it was when the center was set up), indexed by center id."""
-    query = select(Center.id, Center.code, Center.kind, Province.name_vi, Province.name_en).join(
+    query = select(
+        col(Center.id), col(Center.code), col(Center.kind), col(Province.name_vi), col(Province.name_en)
+    ).join(
         Province,
-        Province.key == Center.province_key,  # type: ignore[arg-type]
+        col(Province.key) == col(Center.province_key),
     )
     frame = pd.DataFrame(
-        session.exec(query).all(),  # type: ignore[call-overload]
+        session.execute(query).all(),
         columns=["center_id", "code", "kind", "province_vi", "province_en"],
     )
     return frame.set_index("center_id")
@@ -202,12 +206,12 @@ def _dated_stages(session: Session, filters: Filters, scoped: pd.DataFrame) -> p
     """Every stage each agreement reached by ``as_of``, in order, with the expiry no event recorded."""
     ids = [int(i) for i in scoped["agreement_id"]]
     query = (
-        select(AgreementEvent.agreement_id, AgreementEvent.stage, AgreementEvent.changed_on)
-        .where(AgreementEvent.changed_on <= filters.as_of, AgreementEvent.agreement_id.in_(ids))  # type: ignore[attr-defined]
-        .order_by(AgreementEvent.agreement_id, AgreementEvent.changed_on, AgreementEvent.id)
+        select(col(AgreementEvent.agreement_id), col(AgreementEvent.stage), col(AgreementEvent.changed_on))
+        .where(col(AgreementEvent.changed_on) <= filters.as_of, col(AgreementEvent.agreement_id).in_(ids))
+        .order_by(col(AgreementEvent.agreement_id), col(AgreementEvent.changed_on), col(AgreementEvent.id))
     )
     history = pd.DataFrame(
-        session.exec(query).all(),  # type: ignore[call-overload]
+        session.execute(query).all(),
         columns=["agreement_id", "stage", "changed_on"],
     )
     # agreements() calls an agreement past its expiry "expired" even when nobody recorded it
@@ -333,12 +337,10 @@ def event_list(session: Session, filters: Filters) -> pd.DataFrame:
     """Events held by ``as_of`` involving a center in scope, with who took part, oldest first."""
     happened = events(session, filters)
     ids = [int(i) for i in happened["id"]]
-    query = (
-        select(EventParticipant.event_id, EventParticipant.center_id).where(
-            EventParticipant.event_id.in_(ids)
-        )  # type: ignore[attr-defined]
+    query = select(col(EventParticipant.event_id), col(EventParticipant.center_id)).where(
+        col(EventParticipant.event_id).in_(ids)
     )
-    taking_part = pd.DataFrame(session.exec(query).all(), columns=["event_id", "center_id"])  # type: ignore[call-overload]
+    taking_part = pd.DataFrame(session.execute(query).all(), columns=["event_id", "center_id"])
     places = _center_places(session)
     taking_part["rank"] = taking_part["center_id"].map(places["kind"]).map(_KIND_RANK).fillna(9)
     taking_part["code"] = taking_part["center_id"].map(places["code"])
@@ -444,22 +446,22 @@ def scope_matrix(session: Session, filters: Filters) -> pd.DataFrame:
 def _scope_rows(session: Session, scoped: pd.DataFrame) -> pd.DataFrame:
     ids = [int(i) for i in scoped["agreement_id"]]
     padded = literal(",") + Agreement.scope_fields + literal(",")
-    covers = padded.like(literal("%,") + MeasurementField.code + literal(",%"))  # type: ignore[operator]
+    covers = padded.like(literal("%,") + MeasurementField.code + literal(",%"))
     query = (
         select(
-            Agreement.id,
-            MeasurementField.code,
-            MeasurementField.name_vi,
-            MeasurementField.name_en,
-            MeasurementField.sort_order,
+            col(Agreement.id),
+            col(MeasurementField.code),
+            col(MeasurementField.name_vi),
+            col(MeasurementField.name_en),
+            col(MeasurementField.sort_order),
             case((covers, 1), else_=0),
         )
         .select_from(Agreement)
         .join(MeasurementField, true())
-        .where(Agreement.id.in_(ids))  # type: ignore[union-attr]
+        .where(col(Agreement.id).in_(ids))
     )
     columns = ["agreement_id", "field_code", "field_name_vi", "field_name_en", "field_order", "in_scope"]
-    frame = pd.DataFrame(session.exec(query).all(), columns=columns)  # type: ignore[call-overload]
+    frame = pd.DataFrame(session.execute(query).all(), columns=columns)
     frame["in_scope"] = frame["in_scope"].astype(bool)
     places = _center_places(session)
     info = scoped.set_index("agreement_id")
@@ -511,4 +513,4 @@ def term_text(expires_on: object, term_published: bool, lang: str) -> str:
     """The expiry date, "—" while none is set, "not published" for a real contract whose term is unknown."""
     if not term_published:
         return translate("unpublished", lang)
-    return format_day(expires_on, lang) if pd.notna(expires_on) else "—"  # type: ignore[arg-type]
+    return format_day(expires_on, lang) if pd.notna(expires_on) else "—"

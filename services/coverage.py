@@ -7,7 +7,7 @@ from collections.abc import Collection
 import numpy as np
 import pandas as pd
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.capability_state import counted_capability_ids
 from services.filters import Filters
@@ -26,27 +26,27 @@ def capabilities_by_center(
     """
     query = (
         select(
-            Capability.center_id,
-            Capability.instrument_type_code,
-            Capability.service,
+            col(Capability.center_id),
+            col(Capability.instrument_type_code),
+            col(Capability.service),
             func.count().label("capabilities"),
         )
-        .join(InstrumentType, InstrumentType.code == Capability.instrument_type_code)
-        .group_by(Capability.center_id, Capability.instrument_type_code, Capability.service)
+        .join(InstrumentType, col(InstrumentType.code) == col(Capability.instrument_type_code))
+        .group_by(col(Capability.center_id), col(Capability.instrument_type_code), col(Capability.service))
     )
     counted = counted_capability_ids(session, filters, out_of_service=out_of_service)
     if counted is not None:
-        query = query.where(Capability.id.in_(counted))  # type: ignore[union-attr]
+        query = query.where(col(Capability.id).in_(counted))
     if filters.field:
-        query = query.join(Quantity, Quantity.code == InstrumentType.quantity_code).where(
-            Quantity.field_code == filters.field
+        query = query.join(Quantity, col(Quantity.code) == col(InstrumentType.quantity_code)).where(
+            col(Quantity.field_code) == filters.field
         )
     if filters.instrument_type:
-        query = query.where(Capability.instrument_type_code == filters.instrument_type)
+        query = query.where(col(Capability.instrument_type_code) == filters.instrument_type)
     if filters.service:
-        query = query.where(Capability.service == filters.service)
+        query = query.where(col(Capability.service) == filters.service)
     rows = pd.DataFrame(
-        session.exec(query).all(),  # type: ignore[call-overload]
+        session.execute(query).all(),
         columns=["center_id", "instrument_type_code", "service", "capabilities"],
     )
     centers = centers_frame(session, filters).set_index("id")
@@ -81,12 +81,17 @@ def coverage_gaps(
     capability in force on the day serves. ``out_of_service``: standards to treat as out of date.
     """
     legal = pd.DataFrame(
-        session.exec(  # type: ignore[call-overload]
-            select(InstrumentType.code, InstrumentType.name_vi, InstrumentType.name_en, Quantity.field_code)
-            .join(Quantity, Quantity.code == InstrumentType.quantity_code)
-            .where(InstrumentType.legally_controlled)
+        session.execute(
+            select(
+                col(InstrumentType.code),
+                col(InstrumentType.name_vi),
+                col(InstrumentType.name_en),
+                col(Quantity.field_code),
+            )
+            .join(Quantity, col(Quantity.code) == col(InstrumentType.quantity_code))
+            .where(col(InstrumentType.legally_controlled))
             # verified once (a measuring tape): no periodic verification, so never a gap
-            .where(InstrumentType.verification_interval_months.is_not(None))  # type: ignore[union-attr]
+            .where(col(InstrumentType.verification_interval_months).is_not(None))
         ).all(),
         columns=["instrument_type_code", "type_name_vi", "type_name_en", "field_code"],
     )
@@ -166,14 +171,14 @@ def coverage_grid(
 ) -> pd.DataFrame:
     """Every region × instrument type cell with its count of local centers (zeros included)."""
     types = pd.DataFrame(
-        session.exec(  # type: ignore[call-overload]
+        session.execute(
             select(
-                InstrumentType.code,
-                InstrumentType.name_vi,
-                InstrumentType.name_en,
-                InstrumentType.legally_controlled,
-                Quantity.field_code,
-            ).join(Quantity, Quantity.code == InstrumentType.quantity_code)
+                col(InstrumentType.code),
+                col(InstrumentType.name_vi),
+                col(InstrumentType.name_en),
+                col(InstrumentType.legally_controlled),
+                col(Quantity.field_code),
+            ).join(Quantity, col(Quantity.code) == col(InstrumentType.quantity_code))
         ).all(),
         columns=["instrument_type_code", "type_vi", "type_en", "legally_controlled", "field_code"],
     )

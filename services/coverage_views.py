@@ -11,10 +11,11 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, case, func, literal, select, text
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, SQLColumnExpression, case, func, literal, select, text
+from sqlmodel import Session, col
 
 from services.calibration import CalibrationStatus, status_query
 from services.capability_state import counted_capability_ids
@@ -118,18 +119,18 @@ def centers_in_view(session: Session, filters: Filters) -> pd.DataFrame:
 
 def _instrument_types(session: Session, filters: Filters) -> pd.DataFrame:
     query = select(
-        InstrumentType.code,
-        InstrumentType.name_vi,
-        InstrumentType.name_en,
-        Quantity.field_code,
-        InstrumentType.legally_controlled,
-    ).join(Quantity, Quantity.code == InstrumentType.quantity_code)
+        col(InstrumentType.code),
+        col(InstrumentType.name_vi),
+        col(InstrumentType.name_en),
+        col(Quantity.field_code),
+        col(InstrumentType.legally_controlled),
+    ).join(Quantity, col(Quantity.code) == col(InstrumentType.quantity_code))
     if filters.field:
-        query = query.where(Quantity.field_code == filters.field)
+        query = query.where(col(Quantity.field_code) == filters.field)
     if filters.instrument_type:
-        query = query.where(InstrumentType.code == filters.instrument_type)
+        query = query.where(col(InstrumentType.code) == filters.instrument_type)
     return pd.DataFrame(
-        session.exec(query).all(),  # type: ignore[call-overload]
+        session.execute(query).all(),
         columns=["instrument_type_code", "type_name_vi", "type_name_en", "field_code", "legally_controlled"],
     )
 
@@ -169,21 +170,21 @@ def service_matrix(session: Session, filters: Filters, *, service_code: str) -> 
         return pd.DataFrame(columns=columns)
     query = (
         select(
-            Capability.center_id,
-            Capability.instrument_type_code,
+            col(Capability.center_id),
+            col(Capability.instrument_type_code),
             func.count().label("capabilities"),
-            func.coalesce(func.sum(Capability.annual_capacity), 0).label("annual_capacity"),
+            func.coalesce(func.sum(col(Capability.annual_capacity)), 0).label("annual_capacity"),
             func.max(counted(is_designated())).label("designated"),
             func.max(counted(is_accredited())).label("accredited"),
         )
-        .where(Capability.service == service_code)
-        .group_by(Capability.center_id, Capability.instrument_type_code)
+        .where(col(Capability.service) == service_code)
+        .group_by(col(Capability.center_id), col(Capability.instrument_type_code))
     )
     in_force = counted_capability_ids(session, filters)
     if in_force is not None:  # a suspended capability serves nobody that day
-        query = query.where(Capability.id.in_(in_force))  # type: ignore[union-attr]
+        query = query.where(col(Capability.id).in_(in_force))
     offered = pd.DataFrame(
-        session.exec(query).all(),  # type: ignore[call-overload]
+        session.execute(query).all(),
         columns=[
             "center_id",
             "instrument_type_code",
@@ -256,12 +257,12 @@ def due_bucket_counts(session: Session, filters: Filters) -> pd.DataFrame:
         session,
         filters,
         lambda _status, due, _last: [
-            Equipment.center_id,
+            col(Equipment.center_id),
             _bucket_case(due, filters).label("due_bucket"),
             func.count(),
         ],
-    ).group_by(Equipment.center_id, text("due_bucket"))
-    rows = pd.DataFrame(session.exec(query).all(), columns=["center_id", "bucket", "equipment"])  # type: ignore[call-overload]
+    ).group_by(col(Equipment.center_id), text("due_bucket"))
+    rows = pd.DataFrame(session.execute(query).all(), columns=["center_id", "bucket", "equipment"])
     if rows.empty:
         return pd.DataFrame(columns=columns)
     centers = _center_info(session, filters)
@@ -279,7 +280,9 @@ def due_bucket_counts(session: Session, filters: Filters) -> pd.DataFrame:
 
 def _type_names(session: Session) -> pd.DataFrame:
     return pd.DataFrame(
-        session.exec(select(InstrumentType.code, InstrumentType.name_vi, InstrumentType.name_en)).all(),  # type: ignore[call-overload]
+        session.execute(
+            select(col(InstrumentType.code), col(InstrumentType.name_vi), col(InstrumentType.name_en))
+        ).all(),
         columns=["code", "type_name_vi", "type_name_en"],
     ).set_index("code")
 
@@ -287,24 +290,26 @@ def _type_names(session: Session) -> pd.DataFrame:
 def action_list(session: Session, filters: Filters) -> pd.DataFrame:
     """Equipment overdue or due within the due-soon window, most urgent (earliest due) first."""
     soon = filters.as_of + timedelta(days=filters.due_window_days)
-    picked: dict[str, ColumnElement] = {}
+    picked: dict[str, SQLColumnExpression[Any]] = {}
 
-    def pick(status: ColumnElement, due: ColumnElement, last_on: ColumnElement) -> list[ColumnElement]:
+    def pick(
+        status: ColumnElement, due: SQLColumnExpression[Any], last_on: SQLColumnExpression[Any]
+    ) -> list[SQLColumnExpression[Any]]:
         picked["due"] = due
         return [
-            Equipment.id,
-            Equipment.center_id,
-            Equipment.name,
-            Equipment.serial_no,  # type: ignore[list-item]
-            Equipment.instrument_type_code,
-            Equipment.is_reference_standard,  # type: ignore[list-item]
+            col(Equipment.id),
+            col(Equipment.center_id),
+            col(Equipment.name),
+            col(Equipment.serial_no),
+            col(Equipment.instrument_type_code),
+            col(Equipment.is_reference_standard),
             last_on.label("last_calibrated_on"),
             due.label("due_on"),
             status,
         ]
 
     query = status_query(session, filters, pick)
-    query = query.where(picked["due"] <= soon).order_by(picked["due"], Equipment.id)
+    query = query.where(picked["due"] <= soon).order_by(picked["due"], col(Equipment.id))
     columns = [
         "equipment_id",
         "center_id",
@@ -316,7 +321,7 @@ def action_list(session: Session, filters: Filters) -> pd.DataFrame:
         "due_on",
         "status",
     ]
-    frame = pd.DataFrame(session.exec(query).all(), columns=columns)  # type: ignore[call-overload]
+    frame = pd.DataFrame(session.execute(query).all(), columns=columns)
     out = [
         "equipment_id",
         "center_id",
@@ -367,15 +372,17 @@ def month_bounds(year: int, month: int) -> tuple[date, date]:
 def due_calendar(session: Session, filters: Filters, *, year: int, month: int) -> pd.DataFrame:
     """Equipment falling due per center and day of the month (due dates in force on the day viewed)."""
     first, last = month_bounds(year, month)
-    picked: dict[str, ColumnElement] = {}
+    picked: dict[str, SQLColumnExpression[Any]] = {}
 
-    def pick(_status: ColumnElement, due: ColumnElement, _last: ColumnElement) -> list[ColumnElement]:
+    def pick(
+        _status: ColumnElement, due: SQLColumnExpression[Any], _last: SQLColumnExpression[Any]
+    ) -> list[SQLColumnExpression[Any]]:
         picked["due"] = due
-        return [Equipment.center_id, due.label("due_on"), func.count()]  # type: ignore[list-item]
+        return [col(Equipment.center_id), due.label("due_on"), func.count()]
 
     query = status_query(session, filters, pick)
     query = query.where(picked["due"] >= first, picked["due"] <= last).group_by(
-        Equipment.center_id, picked["due"]
+        col(Equipment.center_id), picked["due"]
     )
     columns = [
         "center_id",
@@ -386,7 +393,7 @@ def due_calendar(session: Session, filters: Filters, *, year: int, month: int) -
         "due_on",
         "equipment",
     ]
-    rows = pd.DataFrame(session.exec(query).all(), columns=["center_id", "due_on", "equipment"])  # type: ignore[call-overload]
+    rows = pd.DataFrame(session.execute(query).all(), columns=["center_id", "due_on", "equipment"])
     if rows.empty:
         return pd.DataFrame(columns=columns)
     centers = _center_info(session, filters)

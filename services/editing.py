@@ -82,9 +82,11 @@ CALIBRATION_FRAME_COLUMNS: Final = [
 
 def centers_for(session: Session, user: auth.SignedInUser, *, today: date) -> pd.DataFrame:
     """Centers the user may open here: staff their own; admins and viewers every open center."""
-    query = select(Center.id, Center.code, Center.name_vi, Center.name_en).order_by(Center.code)
+    query = select(col(Center.id), col(Center.code), col(Center.name_vi), col(Center.name_en)).order_by(
+        Center.code
+    )
     if not user.is_admin and user.center_id is not None:
-        query = query.where(Center.id == user.center_id)
+        query = query.where(col(Center.id) == user.center_id)
     else:
         query = query.where(or_(col(Center.active_to).is_(None), col(Center.active_to) >= today))
     return pd.DataFrame(session.execute(query).all(), columns=["id", "code", "name_vi", "name_en"])
@@ -93,7 +95,7 @@ def centers_for(session: Session, user: auth.SignedInUser, *, today: date) -> pd
 def _center_items(session: Session, center_id: int) -> list[Equipment]:
     return list(
         session.execute(
-            select(Equipment).where(Equipment.center_id == center_id).order_by(Equipment.serial_no)
+            select(Equipment).where(col(Equipment.center_id) == center_id).order_by(col(Equipment.serial_no))
         )
         .scalars()
         .all()
@@ -144,19 +146,19 @@ def center_calibrations(session: Session, *, center_id: int) -> pd.DataFrame:
     standard = aliased(Equipment)
     rows = session.execute(
         select(
-            Equipment.serial_no,
-            CalibrationRecord.calibrated_on,
-            CalibrationRecord.due_on,
-            CalibrationRecord.provider_name,
-            CalibrationRecord.certificate_no,
-            CalibrationRecord.result,
-            CalibrationRecord.measured_error,
-            CalibrationRecord.uncertainty,
-            standard.serial_no,
+            col(Equipment.serial_no),
+            col(CalibrationRecord.calibrated_on),
+            col(CalibrationRecord.due_on),
+            col(CalibrationRecord.provider_name),
+            col(CalibrationRecord.certificate_no),
+            col(CalibrationRecord.result),
+            col(CalibrationRecord.measured_error),
+            col(CalibrationRecord.uncertainty),
+            col(standard.serial_no),
         )
-        .join(Equipment, Equipment.id == CalibrationRecord.equipment_id)  # type: ignore[arg-type]
-        .outerjoin(standard, standard.id == CalibrationRecord.standard_used_id)  # type: ignore[arg-type]
-        .where(Equipment.center_id == center_id)
+        .join(Equipment, col(Equipment.id) == col(CalibrationRecord.equipment_id))
+        .outerjoin(standard, col(standard.id) == col(CalibrationRecord.standard_used_id))
+        .where(col(Equipment.center_id) == center_id)
         .order_by(col(CalibrationRecord.calibrated_on).desc(), Equipment.serial_no)
     ).all()
     return pd.DataFrame(rows, columns=CALIBRATION_FRAME_COLUMNS)
@@ -199,7 +201,7 @@ class EditResult:
         )
 
 
-def _text(column: str):  # type: ignore[no-untyped-def]
+def _text(column: str):
     """A required text column: the import's rules and caps (services.text_rules), not a copy of them."""
 
     def read(value: Any) -> str:
@@ -276,9 +278,9 @@ def save_equipment_edits(
     gets an audit row with the changed columns before and after. Commits on success.
     """
     result = EditResult()
-    center = session.execute(select(Center).where(Center.code == center_code)).scalars().first()
+    center = session.execute(select(Center).where(col(Center.code) == center_code)).scalars().first()
     user = auth.signed_in_user(session, username)
-    if center is None or user is None or not user.can_edit(center.id):  # type: ignore[arg-type]
+    if center is None or user is None or not user.can_edit(center.id):
         result.problems.append(
             EditProblem("—", "—", "data.error.not_allowed", {"user": username, "center": center_code})
         )
@@ -288,10 +290,10 @@ def save_equipment_edits(
         session.rollback()
         return result
     versions = {int(key): int(value) for key, value in (base_versions or {}).items()}
-    stale = [item for item, _ in updates if versions.get(item.id) != item.version]  # type: ignore[arg-type]
+    stale = [item for item, _ in updates if versions.get(item.id) != item.version]
     if not stale:
         try:
-            stale = _write(session, updates, versions, username, center.id)  # type: ignore[arg-type]
+            stale = _write(session, updates, versions, username, center.id)
         except SQLAlchemyError as err:
             session.rollback()
             key = "data.error.conflict" if isinstance(err, IntegrityError) else "data.error.write_failed"
@@ -310,7 +312,7 @@ def _checked_updates(
     session: Session, center: Center, username: str, changes: dict[int, dict[str, Any]], result: EditResult
 ) -> list[tuple[Equipment, dict[str, Any]]]:
     """The stored values each edited row would get; problems with any cell go to ``result``."""
-    si_units: dict[str, str] = dict(session.execute(select(Quantity.code, Quantity.si_unit)).all())  # type: ignore[arg-type]
+    si_units: dict[str, str] = dict(session.execute(select(col(Quantity.code), col(Quantity.si_unit))).all())
     updates: list[tuple[Equipment, dict[str, Any]]] = []
     for equipment_id, columns in changes.items():
         item = session.get(Equipment, int(equipment_id))
@@ -348,19 +350,19 @@ def _write(
     stale: list[Equipment] = []
     for item, values in updates:
         before = snapshot(item, list(values))
-        base = versions[item.id]  # type: ignore[index]
+        base = versions[item.id]
         written = session.execute(
             update(Equipment)
             .where(col(Equipment.id) == item.id, col(Equipment.version) == base)
             .values(**values, version=base + 1)
             .execution_options(synchronize_session=False)
         )
-        if written.rowcount != 1:  # type: ignore[attr-defined]
+        if written.rowcount != 1:
             stale.append(item)
             continue
         if "status" in values:  # from the day the database is "now" (the demo's day, or today)
             day = default_as_of(session, date.today())
-            record_status_change(session, item.id, item.status, values["status"], day)  # type: ignore[arg-type]
+            record_status_change(session, item.id, item.status, values["status"], day)
         record_change(
             session,
             username=username,
@@ -379,7 +381,7 @@ def last_change(session: Session, equipment_id: int) -> AuditLog | None:
     return (
         session.execute(
             select(AuditLog)
-            .where(AuditLog.table_name == "equipment", AuditLog.row_id == str(equipment_id))
+            .where(col(AuditLog.table_name) == "equipment", col(AuditLog.row_id) == str(equipment_id))
             .order_by(col(AuditLog.at).desc(), col(AuditLog.id).desc())
             .limit(1)
         )
@@ -391,7 +393,7 @@ def last_change(session: Session, equipment_id: int) -> AuditLog | None:
 def _stale_problem(session: Session, item: Equipment, *, sent_version: bool) -> EditProblem:
     if not sent_version:
         return EditProblem(item.serial_no, "—", "concurrency.edit.no_version", {"serial": item.serial_no})
-    change = last_change(session, item.id)  # type: ignore[arg-type]
+    change = last_change(session, item.id)
     if change is None:
         return EditProblem(item.serial_no, "—", "concurrency.edit.stale_unknown", {"serial": item.serial_no})
     at = change.at if change.at.tzinfo else change.at.replace(tzinfo=UTC)  # SQLite returns naive UTC

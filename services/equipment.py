@@ -13,14 +13,14 @@ import re
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from functools import cache, lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import ColumnElement, Select, case, func, literal, or_, select, text
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, case, func, literal, or_, select, text
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.calibration import status_query
 from services.filters import Filters
@@ -61,7 +61,7 @@ SortKey = Literal[
     "next_due_on",
     "calibration_status",
 ]
-SORT_KEYS: tuple[str, ...] = SortKey.__args__  # type: ignore[attr-defined]
+SORT_KEYS: tuple[str, ...] = SortKey.__args__
 PAGE_SIZES = (25, 50, 100, 200)
 TABLE_COLUMNS = [
     "equipment_id",
@@ -93,17 +93,21 @@ def _in_scope(query: Select, filters: Filters, centers: pd.DataFrame) -> Select:
     """
     query = query.where(held_on(filters.as_of))
     if filters.field:
-        query = query.where(Quantity.field_code == filters.field)
+        query = query.where(col(Quantity.field_code) == filters.field)
     if filters.instrument_type:
-        query = query.where(Equipment.instrument_type_code == filters.instrument_type)
+        query = query.where(col(Equipment.instrument_type_code) == filters.instrument_type)
     scope = center_ids_in_scope(centers, filters)
     if scope is not None:
-        query = query.where(Equipment.center_id.in_(scope))  # type: ignore[attr-defined]
+        query = query.where(col(Equipment.center_id).in_(scope))
     return query
 
 
-def _scoped_select(filters: Filters, centers: pd.DataFrame, *columns: ColumnElement) -> Select:
-    query = select(*columns).select_from(Equipment).join(Quantity, Quantity.code == Equipment.quantity_code)
+def _scoped_select(filters: Filters, centers: pd.DataFrame, *columns: SQLColumnExpression[Any]) -> Select:
+    query = (
+        select(*columns)
+        .select_from(Equipment)
+        .join(Quantity, col(Quantity.code) == col(Equipment.quantity_code))
+    )
     return _in_scope(query, filters, centers)
 
 
@@ -142,20 +146,22 @@ def equipment_summary(session: Session, filters: Filters) -> EquipmentSummary:
     centers = centers_frame(session, filters)
     if centers.empty:
         return EquipmentSummary(0, 0, 0, None)
-    reference = func.sum(case((Equipment.is_reference_standard.is_(True), 1), else_=0))  # type: ignore[attr-defined]
-    total, references, fields = session.exec(  # type: ignore[call-overload]
-        _scoped_select(filters, centers, func.count(), reference, func.count(Quantity.field_code.distinct()))  # type: ignore[attr-defined]
+    reference = func.sum(case((col(Equipment.is_reference_standard).is_(True), 1), else_=0))
+    total, references, fields = session.execute(
+        _scoped_select(
+            filters, centers, func.count(), reference, func.count(col(Quantity.field_code).distinct())
+        )
     ).one()
     if not total:
         return EquipmentSummary(0, 0, 0, None)
     # The median of the acquisition dates, found in SQL without fetching every row.
     middle = (
-        _scoped_select(filters, centers, Equipment.acquired_on)
-        .order_by(Equipment.acquired_on, Equipment.id)
+        _scoped_select(filters, centers, col(Equipment.acquired_on))
+        .order_by(col(Equipment.acquired_on), col(Equipment.id))
         .offset((total - 1) // 2)
         .limit(1 if total % 2 else 2)
     )
-    days = [row[0] for row in session.exec(middle).all()]  # type: ignore[call-overload]
+    days = [row[0] for row in session.execute(middle).all()]
     median_age = sum(age_in_years(day, filters.as_of) for day in days) / len(days)
     return EquipmentSummary(int(total), int(references or 0), int(fields), median_age)
 
@@ -182,21 +188,21 @@ def equipment_by_center_field(session: Session, filters: Filters) -> pd.DataFram
     if centers.empty:
         return pd.DataFrame(columns=BY_CENTER_FIELD_COLUMNS)
     query = _scoped_select(
-        filters, centers, Equipment.center_id, Quantity.field_code, func.count().label("equipment")
-    ).group_by(Equipment.center_id, Quantity.field_code)
-    rows = pd.DataFrame(session.exec(query).all(), columns=["center_id", "field_code", "equipment"])  # type: ignore[call-overload]
+        filters, centers, col(Equipment.center_id), col(Quantity.field_code), func.count().label("equipment")
+    ).group_by(col(Equipment.center_id), col(Quantity.field_code))
+    rows = pd.DataFrame(session.execute(query).all(), columns=["center_id", "field_code", "equipment"])
     if rows.empty:
         return pd.DataFrame(columns=BY_CENTER_FIELD_COLUMNS)
     rows = _effective(rows, centers)
     keys = ["center_id", "center_code", "center_name_vi", "center_name_en", "field_code"]
     counts = rows.groupby(keys, as_index=False)["equipment"].sum()
     fields = pd.DataFrame(
-        session.exec(  # type: ignore[call-overload]
+        session.execute(
             select(
-                MeasurementField.code,
-                MeasurementField.name_vi,
-                MeasurementField.name_en,
-                MeasurementField.sort_order,
+                col(MeasurementField.code),
+                col(MeasurementField.name_vi),
+                col(MeasurementField.name_en),
+                col(MeasurementField.sort_order),
             )
         ).all(),
         columns=["field_code", "field_name_vi", "field_name_en", "field_order"],
@@ -260,17 +266,17 @@ def measurement_ranges(
     query = _scoped_select(
         filters,
         centers,
-        Equipment.center_id,
+        col(Equipment.center_id),
         key_column.label("key"),
-        Equipment.range_unit,
+        col(Equipment.range_unit),
         func.min(Equipment.range_min_si),
         func.max(Equipment.range_max_si),
         func.count(),
-    ).group_by(Equipment.center_id, key_column, Equipment.range_unit)
+    ).group_by(col(Equipment.center_id), key_column, col(Equipment.range_unit))
     if by == "instrument_type":
-        query = query.where(Equipment.instrument_type_code.is_not(None))  # type: ignore[union-attr]
+        query = query.where(col(Equipment.instrument_type_code).is_not(None))
     rows = pd.DataFrame(
-        session.exec(query).all(),  # type: ignore[call-overload]
+        session.execute(query).all(),
         columns=["center_id", "key", "unit", "low_si", "high_si", "equipment"],
     )
     if rows.empty:
@@ -306,21 +312,25 @@ def _range_subjects(session: Session, by: str) -> pd.DataFrame:
     """Names, field and SI unit of what the intervals are grouped by."""
     if by == "quantity":
         query = select(
-            Quantity.code, Quantity.name_vi, Quantity.name_en, Quantity.field_code, Quantity.si_unit
+            col(Quantity.code),
+            col(Quantity.name_vi),
+            col(Quantity.name_en),
+            col(Quantity.field_code),
+            col(Quantity.si_unit),
         )
     else:
         query = select(
-            InstrumentType.code,
-            InstrumentType.name_vi,
-            InstrumentType.name_en,
-            Quantity.field_code,
-            Quantity.si_unit,
-        ).join(Quantity, Quantity.code == InstrumentType.quantity_code)
+            col(InstrumentType.code),
+            col(InstrumentType.name_vi),
+            col(InstrumentType.name_en),
+            col(Quantity.field_code),
+            col(Quantity.si_unit),
+        ).join(Quantity, col(Quantity.code) == col(InstrumentType.quantity_code))
     query = query.add_columns(
-        MeasurementField.name_vi, MeasurementField.name_en, MeasurementField.sort_order
-    ).join(MeasurementField, MeasurementField.code == Quantity.field_code)
+        col(MeasurementField.name_vi), col(MeasurementField.name_en), col(MeasurementField.sort_order)
+    ).join(MeasurementField, col(MeasurementField.code) == col(Quantity.field_code))
     return pd.DataFrame(
-        session.exec(query).all(),  # type: ignore[call-overload]
+        session.execute(query).all(),
         columns=[
             "key",
             "name_vi",
@@ -362,7 +372,7 @@ def age_band_expression(as_of: date) -> ColumnElement[str]:
         for band, next_band in AGE_BANDS
         if next_band is not None
     ]
-    return case(*whens, else_=literal(AGE_BANDS[-1][0]))  # type: ignore[arg-type]
+    return case(*whens, else_=literal(AGE_BANDS[-1][0]))
 
 
 def age_band_of(acquired_on: date, as_of: date) -> str:
@@ -380,7 +390,9 @@ def age_profile(session: Session, filters: Filters) -> pd.DataFrame:
     query = status_query(
         session, filters, lambda status, _due, _last: [band, status_on(filters.as_of), status, func.count()]
     ).group_by(text("age_band"), text("equipment_status"), text("calibration_status"))
-    rows = pd.DataFrame(session.exec(query).all(), columns=AGE_PROFILE_COLUMNS[:1] + AGE_PROFILE_COLUMNS[2:])  # type: ignore[call-overload]
+    rows = pd.DataFrame(
+        session.execute(query).all(), columns=AGE_PROFILE_COLUMNS[:1] + AGE_PROFILE_COLUMNS[2:]
+    )
     if rows.empty:
         return pd.DataFrame(columns=AGE_PROFILE_COLUMNS)
     rows["band_order"] = rows["age_band"].map(AGE_BAND_ORDER.index)
@@ -415,8 +427,8 @@ def equipment_page(
     query = _table_query(session, filters, sort=sort, descending=descending, search=search, lang=lang)
     if query is None:
         return _empty_table(), 0
-    total = session.exec(select(func.count()).select_from(query.order_by(None).subquery())).one()[0]  # type: ignore[call-overload]
-    rows = session.exec(query.limit(page_size).offset((page - 1) * page_size)).all()  # type: ignore[call-overload]
+    total = session.execute(select(func.count()).select_from(query.order_by(None).subquery())).one()[0]
+    rows = session.execute(query.limit(page_size).offset((page - 1) * page_size)).all()
     return _table_frame(rows, lang), int(total)
 
 
@@ -433,7 +445,7 @@ def equipment_table(
     query = _table_query(session, filters, sort=sort, descending=descending, search=search, lang=lang)
     if query is None:
         return _empty_table()
-    return _table_frame(session.exec(query).all(), lang)  # type: ignore[call-overload]
+    return _table_frame(session.execute(query).all(), lang)
 
 
 def _empty_table() -> pd.DataFrame:
@@ -477,9 +489,11 @@ def _table_query(
     quantity = aliased(Quantity)
     field = aliased(MeasurementField)
     name_column = "name_en" if lang == "en" else "name_vi"
-    picked: dict[str, ColumnElement] = {}
+    picked: dict[str, SQLColumnExpression[Any]] = {}
 
-    def columns(status: ColumnElement, due: ColumnElement, last_on: ColumnElement) -> list[ColumnElement]:
+    def columns(
+        status: ColumnElement, due: SQLColumnExpression[Any], last_on: SQLColumnExpression[Any]
+    ) -> list[SQLColumnExpression[Any]]:
         picked.update(status=status, due=due, last_on=last_on)
         return [
             Equipment.id,
@@ -506,35 +520,35 @@ def _table_query(
 
     query = (
         status_query(session, filters, columns)
-        .join(quantity, quantity.code == Equipment.quantity_code)
-        .join(field, field.code == quantity.field_code)
+        .join(quantity, col(quantity.code) == col(Equipment.quantity_code))
+        .join(field, col(field.code) == col(quantity.field_code))
     )
     if search and search.strip():
         query = query.where(
             _matches(
                 search.strip(),
                 [
-                    Equipment.name,
-                    Equipment.manufacturer,
-                    Equipment.model,
-                    Equipment.serial_no,
+                    col(Equipment.name),
+                    col(Equipment.manufacturer),
+                    col(Equipment.model),
+                    col(Equipment.serial_no),
                     case(codes, value=Equipment.center_id),
                 ],
             )
         )
     due, last_on = picked["due"], picked["last_on"]
     soon = filters.as_of + timedelta(days=filters.due_window_days)
-    sort_columns: dict[str, ColumnElement] = {
+    sort_columns: dict[str, SQLColumnExpression[Any]] = {
         "center": center_code,
-        "name": Equipment.name,
-        "manufacturer": Equipment.manufacturer,
-        "model": Equipment.model,
-        "serial_no": Equipment.serial_no,
-        "field": field.sort_order,
+        "name": col(Equipment.name),
+        "manufacturer": col(Equipment.manufacturer),
+        "model": col(Equipment.model),
+        "serial_no": col(Equipment.serial_no),
+        "field": col(field.sort_order),
         "quantity": getattr(quantity, name_column),
-        "uncertainty": Equipment.uncertainty_value,
-        "is_reference_standard": Equipment.is_reference_standard,
-        "acquired_on": Equipment.acquired_on,
+        "uncertainty": col(Equipment.uncertainty_value),
+        "is_reference_standard": col(Equipment.is_reference_standard),
+        "acquired_on": col(Equipment.acquired_on),
         "status": status_on(filters.as_of),
         "last_calibrated_on": last_on,
         "next_due_on": due,
@@ -544,15 +558,15 @@ def _table_query(
     nullable = {"uncertainty": Equipment.uncertainty_value, "last_calibrated_on": last_on, "next_due_on": due}
     ordered = [_nulls_last(nullable[sort])] if sort in nullable else []
     ordered.append(sort_columns[sort].desc() if descending else sort_columns[sort].asc())
-    return query.order_by(*ordered, Equipment.id)
+    return query.order_by(*ordered, col(Equipment.id))
 
 
-def _nulls_last(column: ColumnElement) -> ColumnElement:
+def _nulls_last(column: SQLColumnExpression[Any]) -> ColumnElement:
     """0 for a value, 1 for NULL: sorts missing dates last on every engine, either direction."""
     return case((column.is_(None), 1), else_=0)
 
 
-def _matches(term: str, columns: list[ColumnElement]) -> ColumnElement[bool]:
+def _matches(term: str, columns: list[SQLColumnExpression[Any]]) -> ColumnElement[bool]:
     """Case-insensitive containment that also works for Vietnamese capitals on SQLite.
 
     SQLite's lower() and LIKE fold ASCII only, so "áp kế" would miss "Áp kế"; the term is also
@@ -597,7 +611,7 @@ def _as_date(value: object) -> date | None:
         return None
     if isinstance(value, str):
         return date.fromisoformat(value)
-    return value  # type: ignore[return-value]
+    return value
 
 
 # ----------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ _PERIOD = EquipmentStatusPeriod
 
 def _retired_by(day: date) -> ColumnElement[bool]:
     return exists().where(
-        _PERIOD.equipment_id == Equipment.id,
+        _PERIOD.equipment_id == col(Equipment.id),
         _PERIOD.status == EquipmentStatus.RETIRED.value,
         col(_PERIOD.start_on) <= day,
     )
@@ -29,7 +29,7 @@ def _retired_by(day: date) -> ColumnElement[bool]:
 
 def _in_repair_on(day: date) -> ColumnElement[bool]:
     return exists().where(
-        _PERIOD.equipment_id == Equipment.id,
+        _PERIOD.equipment_id == col(Equipment.id),
         _PERIOD.status == EquipmentStatus.REPAIR.value,
         col(_PERIOD.start_on) <= day,
         or_(col(_PERIOD.end_on).is_(None), col(_PERIOD.end_on) > day),

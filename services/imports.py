@@ -19,7 +19,7 @@ from typing import Any, Final
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlmodel import Session, func
+from sqlmodel import Session, col, func
 
 from services import auth, data_version, plausibility
 from services.audit import record_change, snapshot
@@ -152,7 +152,7 @@ def _target_center(
 ) -> tuple[Center | None, list[ImportProblem]]:
     if not session.execute(select(func.count()).select_from(Center)).scalar_one():
         return None, [ImportProblem(None, None, "data.error.empty_database")]
-    center = session.execute(select(Center).where(Center.code == center_code)).scalars().first()
+    center = session.execute(select(Center).where(col(Center.code) == center_code)).scalars().first()
     if center is None:
         return None, [ImportProblem(None, None, "data.error.unknown_center", {"center": center_code})]
     user = auth.signed_in_user(session, username)
@@ -352,13 +352,17 @@ def import_equipment_csv(
     result.rows = len(table.rows)
     rows = well_formed_rows(table, EQUIPMENT_COLUMNS, problems)
 
-    quantities: dict[str, str] = dict(session.execute(select(Quantity.code, Quantity.si_unit)).all())  # type: ignore[arg-type]
+    quantities: dict[str, str] = dict(
+        session.execute(select(col(Quantity.code), col(Quantity.si_unit))).all()
+    )
     types: dict[str, str] = dict(
-        session.execute(select(InstrumentType.code, InstrumentType.quantity_code)).all()
-    )  # type: ignore[arg-type]
+        session.execute(select(col(InstrumentType.code), col(InstrumentType.quantity_code))).all()
+    )
     serials = _SerialBook(
         center.code,
-        session.execute(select(Equipment.serial_no).where(Equipment.center_id == center.id)).scalars(),
+        session.execute(
+            select(col(Equipment.serial_no)).where(col(Equipment.center_id) == center.id)
+        ).scalars(),
     )
     parsed: list[dict[str, Any]] = []
     extra: dict[int, dict[str, Any]] = {}
@@ -448,7 +452,7 @@ def _insert_equipment(
     session.add_all(items)
     session.flush()
     for item in items:
-        record_status_change(session, item.id, None, item.status, day)  # type: ignore[arg-type]
+        record_status_change(session, item.id, None, item.status, day)
         record_change(
             session,
             username=username,
@@ -486,15 +490,15 @@ def _held_equipment(session: Session, center_id: int) -> dict[str, _Held]:
         )
         for id_, serial, uncertainty_unit, relative, range_unit, acquired_on, low, high in session.execute(
             select(
-                Equipment.id,
-                Equipment.serial_no,
-                Equipment.uncertainty_unit,
-                Equipment.uncertainty_relative,
-                Equipment.range_unit,
-                Equipment.acquired_on,
-                Equipment.range_min_si,
-                Equipment.range_max_si,
-            ).where(Equipment.center_id == center_id)
+                col(Equipment.id),
+                col(Equipment.serial_no),
+                col(Equipment.uncertainty_unit),
+                col(Equipment.uncertainty_relative),
+                col(Equipment.range_unit),
+                col(Equipment.acquired_on),
+                col(Equipment.range_min_si),
+                col(Equipment.range_max_si),
+            ).where(col(Equipment.center_id) == center_id)
         )
     }
 
@@ -505,7 +509,7 @@ def _standards_of(session: Session, wanted: set[tuple[int | None, str]]) -> dict
     Since the 2025 merger a center certifies with standards still recorded under the center merged
     into it; its own standard wins when both hold the serial.
     """
-    successor_of = dict(session.execute(select(Center.id, Center.successor_id)).all())
+    successor_of = dict(session.execute(select(col(Center.id), col(Center.successor_id))).all())
     standards: dict[tuple[int, str], int] = {}
     for provider_id in {provider_id for provider_id, _ in wanted if provider_id is not None}:
         holders = {provider_id} | {
@@ -514,9 +518,9 @@ def _standards_of(session: Session, wanted: set[tuple[int | None, str]]) -> dict
         serials = sorted(serial for pid, serial in wanted if pid == provider_id)
         for chunk in _in_chunks(serials):
             for id_, serial, holder in session.execute(
-                select(Equipment.id, Equipment.serial_no, Equipment.center_id).where(
-                    Equipment.center_id.in_(holders), Equipment.serial_no.in_(chunk)
-                )  # type: ignore[attr-defined]
+                select(col(Equipment.id), col(Equipment.serial_no), col(Equipment.center_id)).where(
+                    col(Equipment.center_id).in_(holders), col(Equipment.serial_no).in_(chunk)
+                )
             ):
                 if holder == provider_id or (provider_id, serial) not in standards:
                     standards[(provider_id, serial)] = id_
@@ -582,7 +586,7 @@ def import_calibrations_csv(
             session,
             result,
             checked,
-            _insert_certificates,  # type: ignore[arg-type]
+            _insert_certificates,
             center_code=center_code,
             username=username,
             today=today,
@@ -595,7 +599,7 @@ def import_calibrations_csv(
     result.rows = len(table.rows)
     rows = well_formed_rows(table, CALIBRATION_COLUMNS, problems)
 
-    held = _held_equipment(session, center.id)  # type: ignore[arg-type]
+    held = _held_equipment(session, center.id)
     providers = ProviderMatcher.load(session)
 
     def cleaned(cells: list[str], name: str) -> str:
@@ -609,10 +613,10 @@ def import_calibrations_csv(
     for chunk in _in_chunks(certificates):
         for center_id, name, number in session.execute(
             select(
-                CalibrationRecord.provider_center_id,
-                CalibrationRecord.provider_name,
-                CalibrationRecord.certificate_no,
-            ).where(CalibrationRecord.certificate_no.in_(chunk))  # type: ignore[attr-defined]
+                col(CalibrationRecord.provider_center_id),
+                col(CalibrationRecord.provider_name),
+                col(CalibrationRecord.certificate_no),
+            ).where(col(CalibrationRecord.certificate_no).in_(chunk))
         ):
             taken.add((providers.identity_of(center_id, name), number))
     wanted_standards = {
@@ -722,7 +726,7 @@ def _insert_certificates(
     for _, _, values in sorted(parsed, key=lambda item: (item[0], item[1])):
         item = session.get(Equipment, values["equipment_id"])
         assert item is not None
-        before.setdefault(item.id, snapshot(item, due_fields))  # type: ignore[arg-type]
+        before.setdefault(item.id, snapshot(item, due_fields))
         record = add_calibration(session, CalibrationRecord(**values))
         session.flush()
         record_change(
@@ -775,16 +779,16 @@ def quantity_codes(session: Session) -> pd.DataFrame:
     """The codes a file may use: each quantity with its instrument types."""
     rows = session.execute(
         select(
-            Quantity.code,
-            Quantity.name_vi,
-            Quantity.name_en,
-            Quantity.si_unit,
-            InstrumentType.code,
-            InstrumentType.name_vi,
-            InstrumentType.name_en,
+            col(Quantity.code),
+            col(Quantity.name_vi),
+            col(Quantity.name_en),
+            col(Quantity.si_unit),
+            col(InstrumentType.code),
+            col(InstrumentType.name_vi),
+            col(InstrumentType.name_en),
         )
         .select_from(Quantity)
-        .outerjoin(InstrumentType, InstrumentType.quantity_code == Quantity.code)  # type: ignore[arg-type]
+        .outerjoin(InstrumentType, col(InstrumentType.quantity_code) == col(Quantity.code))
         .order_by(Quantity.code, InstrumentType.code)
     ).all()
     return pd.DataFrame(

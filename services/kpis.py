@@ -63,7 +63,7 @@ def kpi_summary(session: Session, filters: Filters) -> KpiSummary:
     )
 
 
-def _capabilities_in_scope(session: Session, filters: Filters):  # type: ignore[no-untyped-def]
+def _capabilities_in_scope(session: Session, filters: Filters):
     capable = capabilities_by_center(session, filters)
     if filters.province:
         capable = capable[capable["region_code"] == filters.province]

@@ -10,7 +10,7 @@ import math
 from datetime import date
 
 import pandas as pd
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from services.filters import Filters
 from services.models import Center, CenterNameHistory, Province
@@ -76,8 +76,8 @@ def names_on(session: Session, day: date) -> dict[int, tuple[str, str]]:
         select(CenterNameHistory)
         .where(CenterNameHistory.valid_to >= day)
         .order_by(
-            CenterNameHistory.center_id,
-            CenterNameHistory.valid_to.desc(),  # type: ignore[attr-defined]
+            col(CenterNameHistory.center_id),
+            col(CenterNameHistory.valid_to).desc(),
         )
     ).all()
     # the earliest name still valid on the day wins: later rows of a center overwrite earlier ones

@@ -21,7 +21,7 @@ from datetime import date
 
 import pandas as pd
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.capability_state import CapabilityState, capability_states
 from services.catalog import instrument_type_names
@@ -120,7 +120,9 @@ def suspended_without(session: Session, filters: Filters, standard_id: int) -> p
     lost = lost.assign(center_id=lost["center_id"].map(centers["effective_id"]).astype(int))
     ranges = dict(
         session.execute(
-            select(Capability.id, Capability.range_text).where(Capability.id.in_([int(i) for i in lost_ids]))  # type: ignore[union-attr]
+            select(col(Capability.id), col(Capability.range_text)).where(
+                col(Capability.id).in_([int(i) for i in lost_ids])
+            )
         ).all()
     )
     lost["range_text"] = lost["capability_id"].map(ranges)
@@ -143,7 +145,7 @@ def suspended_without(session: Session, filters: Filters, standard_id: int) -> p
     )
 
 
-def _nearest(still: pd.DataFrame, row, centers: pd.DataFrame) -> tuple[str | None, float | None]:  # type: ignore[no-untyped-def]
+def _nearest(still: pd.DataFrame, row, centers: pd.DataFrame) -> tuple[str | None, float | None]:
     options = still[
         (still["instrument_type_code"] == row.instrument_type_code) & (still["service"] == row.service)
     ]
@@ -191,24 +193,24 @@ def suspect_chain(session: Session, standard_id: int, as_of: date) -> pd.DataFra
         holder = Center.__table__.alias("holder")
         query = (
             select(
-                CalibrationRecord.id,
-                CalibrationRecord.certificate_no,
-                CalibrationRecord.calibrated_on,
-                CalibrationRecord.due_on,
-                CalibrationRecord.result,
-                CalibrationRecord.provider_name,
-                Equipment.id,
-                Equipment.name,
-                Equipment.serial_no,
+                col(CalibrationRecord.id),
+                col(CalibrationRecord.certificate_no),
+                col(CalibrationRecord.calibrated_on),
+                col(CalibrationRecord.due_on),
+                col(CalibrationRecord.result),
+                col(CalibrationRecord.provider_name),
+                col(Equipment.id),
+                col(Equipment.name),
+                col(Equipment.serial_no),
                 holder.c.code,
-                Equipment.is_reference_standard,
-                CalibrationRecord.standard_used_id,
+                col(Equipment.is_reference_standard),
+                col(CalibrationRecord.standard_used_id),
             )
-            .join(Equipment, Equipment.id == CalibrationRecord.equipment_id)
+            .join(Equipment, col(Equipment.id) == col(CalibrationRecord.equipment_id))
             .join(holder, holder.c.id == Equipment.center_id)
             .where(
-                CalibrationRecord.standard_used_id.in_([int(i) for i in since.index]),  # type: ignore[union-attr]
-                CalibrationRecord.calibrated_on <= as_of,
+                col(CalibrationRecord.standard_used_id).in_([int(i) for i in since.index]),
+                col(CalibrationRecord.calibrated_on) <= as_of,
             )
         )
         issued = pd.DataFrame(
@@ -239,18 +241,18 @@ def affected_capabilities(session: Session, chain: pd.DataFrame) -> pd.DataFrame
     rows = pd.DataFrame(
         session.execute(
             select(
-                CapabilityStandard.equipment_id,
-                Capability.id,
-                Center.code,
-                Capability.instrument_type_code,
-                InstrumentType.name_vi,
-                InstrumentType.name_en,
-                Capability.service,
+                col(CapabilityStandard.equipment_id),
+                col(Capability.id),
+                col(Center.code),
+                col(Capability.instrument_type_code),
+                col(InstrumentType.name_vi),
+                col(InstrumentType.name_en),
+                col(Capability.service),
             )
-            .join(Capability, Capability.id == CapabilityStandard.capability_id)
-            .join(Center, Center.id == Capability.center_id)
-            .join(InstrumentType, InstrumentType.code == Capability.instrument_type_code)
-            .where(CapabilityStandard.equipment_id.in_([int(i) for i in items["equipment_id"]]))  # type: ignore[attr-defined]
+            .join(Capability, col(Capability.id) == col(CapabilityStandard.capability_id))
+            .join(Center, col(Center.id) == col(Capability.center_id))
+            .join(InstrumentType, col(InstrumentType.code) == col(Capability.instrument_type_code))
+            .where(col(CapabilityStandard.equipment_id).in_([int(i) for i in items["equipment_id"]]))
         ).all(),
         columns=[
             "equipment_id",

@@ -115,7 +115,7 @@ def capabilities_at_risk(session: Session, filters: Filters, equipment_ids: Coll
     links = pd.DataFrame(
         session.execute(
             select(CapabilityStandard.capability_id, CapabilityStandard.equipment_id, Equipment.serial_no)
-            .join(Equipment, Equipment.id == CapabilityStandard.equipment_id)
+            .join(Equipment, col(Equipment.id) == col(CapabilityStandard.equipment_id))
             .where(col(CapabilityStandard.equipment_id).in_([int(i) for i in equipment_ids]))
         ).all(),
         columns=["capability_id", "equipment_id", "serial_no"],
@@ -215,8 +215,8 @@ def _item_fields(item: Mapping[str, object], lang: str) -> dict[str, str]:
         "serial": str(item["serial_no"]),
         "name": f"{item['name']}{kind}",
         "type": str(type_name) if isinstance(type_name, str) and type_name else "—",
-        "due": format_day(item["due_on"], lang),  # type: ignore[arg-type]
-        "days": _days_text(int(item["days_to_due"]), lang),  # type: ignore[call-overload]
+        "due": format_day(item["due_on"], lang),
+        "days": _days_text(int(item["days_to_due"]), lang),
     }
 
 

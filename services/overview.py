@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pandas as pd
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.calibration import status_counts
 from services.cooperation import agreements, events, stage_history
@@ -52,15 +52,18 @@ def recent_changes(session: Session, filters: Filters) -> pd.DataFrame:
     scope = center_ids_in_scope(centers, filters)
     rows: list[dict[str, object]] = []
     calibrations = (
-        select(Equipment.center_id, func.count(), func.max(CalibrationRecord.calibrated_on))
-        .join(Equipment, Equipment.id == CalibrationRecord.equipment_id)
-        .where(CalibrationRecord.calibrated_on > since, CalibrationRecord.calibrated_on <= filters.as_of)
-        .group_by(Equipment.center_id)
+        select(col(Equipment.center_id), func.count(), func.max(col(CalibrationRecord.calibrated_on)))
+        .join(Equipment, col(Equipment.id) == col(CalibrationRecord.equipment_id))
+        .where(
+            col(CalibrationRecord.calibrated_on) > since,
+            col(CalibrationRecord.calibrated_on) <= filters.as_of,
+        )
+        .group_by(col(Equipment.center_id))
     )
     if scope is not None:
-        calibrations = calibrations.where(Equipment.center_id.in_(scope))  # type: ignore[attr-defined]
+        calibrations = calibrations.where(col(Equipment.center_id).in_(scope))
     codes = centers.set_index("id")["effective_code"]
-    for center_id, count, latest in session.exec(calibrations).all():  # type: ignore[call-overload]
+    for center_id, count, latest in session.execute(calibrations).all():
         rows.append(
             {
                 "on": latest,

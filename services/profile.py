@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 from sqlalchemy import ColumnElement, Integer, Select, cast, func, or_, select, true
-from sqlmodel import Session
+from sqlmodel import Session, col
 from sqlmodel import select as select_models
 
 from services.calibration import CalibrationStatus, equipment_status, status_counts
@@ -127,11 +127,11 @@ def center_summary(session: Session, filters: Filters) -> CenterSummary | None:
     references = 0
     capabilities = accredited = designated = 0
     if ids:
-        references = session.exec(  # type: ignore[call-overload]
+        references = session.execute(
             select(func.count())
             .select_from(Equipment)
-            .join(Quantity, Quantity.code == Equipment.quantity_code)
-            .where(*_equipment_conditions(filters, ids), Equipment.is_reference_standard.is_(True))  # type: ignore[attr-defined]
+            .join(Quantity, col(Quantity.code) == col(Equipment.quantity_code))
+            .where(*_equipment_conditions(filters, ids), col(Equipment.is_reference_standard).is_(True))
         ).one()[0]
         # only capabilities in force on the day count (services.capability_state)
         capability_query = _capability_query(
@@ -145,13 +145,13 @@ def center_summary(session: Session, filters: Filters) -> CenterSummary | None:
         )
         in_force = counted_capability_ids(session, filters)
         if in_force is not None:
-            capability_query = capability_query.where(Capability.id.in_(in_force))  # type: ignore[union-attr]
-        capabilities, accredited, designated = session.exec(capability_query).one()  # type: ignore[call-overload]
+            capability_query = capability_query.where(col(Capability.id).in_(in_force))
+        capabilities, accredited, designated = session.execute(capability_query).one()
     agreement_count = len(agreements(session, filters)) if ids else 0
     active = center.active_to is None or center.active_to >= filters.as_of
     name_vi, name_en = center_name_on(session, center, filters.as_of)
     return CenterSummary(
-        id=int(center.id),  # type: ignore[arg-type]
+        id=int(center.id),
         code=center.code,
         name_vi=name_vi,
         name_en=name_en,
@@ -195,13 +195,13 @@ def _equipment_conditions(filters: Filters, ids: list[int]) -> list[ColumnElemen
     Callers join Quantity (the field filter reads it).
     """
     conditions: list[ColumnElement[bool]] = [
-        Equipment.center_id.in_(ids),  # type: ignore[attr-defined]
+        col(Equipment.center_id).in_(ids),
         held_on(filters.as_of),
     ]
     if filters.field:
-        conditions.append(Quantity.field_code == filters.field)  # type: ignore[arg-type]
+        conditions.append(col(Quantity.field_code) == filters.field)
     if filters.instrument_type:
-        conditions.append(Equipment.instrument_type_code == filters.instrument_type)  # type: ignore[arg-type]
+        conditions.append(col(Equipment.instrument_type_code) == filters.instrument_type)
     return conditions
 
 
@@ -214,26 +214,26 @@ def equipment_by_field(session: Session, filters: Filters) -> pd.DataFrame:
     reference = func.sum(cast(Equipment.is_reference_standard, Integer))
     query = (
         select(
-            MeasurementField.code,
-            MeasurementField.name_vi,
-            MeasurementField.name_en,
-            MeasurementField.sort_order,
+            col(MeasurementField.code),
+            col(MeasurementField.name_vi),
+            col(MeasurementField.name_en),
+            col(MeasurementField.sort_order),
             func.count(),
             reference,
         )
         .select_from(Equipment)
-        .join(Quantity, Quantity.code == Equipment.quantity_code)
-        .join(MeasurementField, MeasurementField.code == Quantity.field_code)
+        .join(Quantity, col(Quantity.code) == col(Equipment.quantity_code))
+        .join(MeasurementField, col(MeasurementField.code) == col(Quantity.field_code))
         .where(*_equipment_conditions(filters, ids))
         .group_by(
             MeasurementField.code,
             MeasurementField.name_vi,
             MeasurementField.name_en,
-            MeasurementField.sort_order,
+            col(MeasurementField.sort_order),
         )
-        .order_by(MeasurementField.sort_order)
+        .order_by(col(MeasurementField.sort_order))
     )
-    frame = pd.DataFrame(session.exec(query).all(), columns=columns)  # type: ignore[call-overload]
+    frame = pd.DataFrame(session.execute(query).all(), columns=columns)
     frame["reference_standards"] = frame["reference_standards"].astype(int)
     frame["working"] = frame["equipment"] - frame["reference_standards"]
     return frame
@@ -276,40 +276,40 @@ def equipment_list(session: Session, filters: Filters) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     query = (
         select(
-            Equipment.id,
-            Center.code,
-            MeasurementField.code,
-            MeasurementField.name_vi,
-            MeasurementField.name_en,
-            Quantity.name_vi,
-            Quantity.name_en,
-            InstrumentType.name_vi,
-            InstrumentType.name_en,
-            Equipment.name,
-            Equipment.manufacturer,
-            Equipment.model,
-            Equipment.serial_no,
-            Equipment.range_min,
-            Equipment.range_max,
-            Equipment.range_unit,
-            Equipment.range_min_si,
-            Equipment.range_max_si,
-            Equipment.uncertainty_value,
-            Equipment.uncertainty_unit,
-            Equipment.uncertainty_relative,
-            Equipment.is_reference_standard,
+            col(Equipment.id),
+            col(Center.code),
+            col(MeasurementField.code),
+            col(MeasurementField.name_vi),
+            col(MeasurementField.name_en),
+            col(Quantity.name_vi),
+            col(Quantity.name_en),
+            col(InstrumentType.name_vi),
+            col(InstrumentType.name_en),
+            col(Equipment.name),
+            col(Equipment.manufacturer),
+            col(Equipment.model),
+            col(Equipment.serial_no),
+            col(Equipment.range_min),
+            col(Equipment.range_max),
+            col(Equipment.range_unit),
+            col(Equipment.range_min_si),
+            col(Equipment.range_max_si),
+            col(Equipment.uncertainty_value),
+            col(Equipment.uncertainty_unit),
+            col(Equipment.uncertainty_relative),
+            col(Equipment.is_reference_standard),
             status_on(filters.as_of),
-            Equipment.acquired_on,
-            MeasurementField.sort_order,
+            col(Equipment.acquired_on),
+            col(MeasurementField.sort_order),
         )
         .select_from(Equipment)
-        .join(Center, Center.id == Equipment.center_id)
-        .join(Quantity, Quantity.code == Equipment.quantity_code)
-        .join(MeasurementField, MeasurementField.code == Quantity.field_code)
-        .outerjoin(InstrumentType, InstrumentType.code == Equipment.instrument_type_code)
+        .join(Center, col(Center.id) == col(Equipment.center_id))
+        .join(Quantity, col(Quantity.code) == col(Equipment.quantity_code))
+        .join(MeasurementField, col(MeasurementField.code) == col(Quantity.field_code))
+        .outerjoin(InstrumentType, col(InstrumentType.code) == col(Equipment.instrument_type_code))
         .where(*_equipment_conditions(filters, ids))
     )
-    details = pd.DataFrame(session.exec(query).all(), columns=[*columns[:24], "sort_order"])  # type: ignore[call-overload]
+    details = pd.DataFrame(session.execute(query).all(), columns=[*columns[:24], "sort_order"])
     status = equipment_status(session, filters)[
         ["equipment_id", "last_calibrated_on", "due_on", "status", "days_to_due"]
     ]
@@ -330,20 +330,20 @@ def center_status_counts(session: Session, filters: Filters) -> pd.DataFrame:
     return pd.DataFrame({"status": STATUS_ORDER, "equipment": counts.to_numpy()})
 
 
-def _capability_query(filters: Filters, ids: list[int], columns: list) -> Select:  # type: ignore[type-arg]
+def _capability_query(filters: Filters, ids: list[int], columns: list) -> Select:
     query = (
         select(*columns)
         .select_from(Capability)
-        .join(InstrumentType, InstrumentType.code == Capability.instrument_type_code)
-        .join(Quantity, Quantity.code == InstrumentType.quantity_code)
-        .where(Capability.center_id.in_(ids))  # type: ignore[attr-defined]
+        .join(InstrumentType, col(InstrumentType.code) == col(Capability.instrument_type_code))
+        .join(Quantity, col(Quantity.code) == col(InstrumentType.quantity_code))
+        .where(col(Capability.center_id).in_(ids))
     )
     if filters.field:
-        query = query.where(Quantity.field_code == filters.field)
+        query = query.where(col(Quantity.field_code) == filters.field)
     if filters.instrument_type:
-        query = query.where(Capability.instrument_type_code == filters.instrument_type)
+        query = query.where(col(Capability.instrument_type_code) == filters.instrument_type)
     if filters.service:
-        query = query.where(Capability.service == filters.service)
+        query = query.where(col(Capability.service) == filters.service)
     return query
 
 
@@ -407,11 +407,16 @@ def center_capabilities(session: Session, filters: Filters) -> pd.DataFrame:
         ],
     )
     query = (
-        query.join(Center, Center.id == Capability.center_id)
-        .join(MeasurementField, MeasurementField.code == Quantity.field_code)
-        .order_by(MeasurementField.sort_order, InstrumentType.name_vi, Capability.service, Center.code)
+        query.join(Center, col(Center.id) == col(Capability.center_id))
+        .join(MeasurementField, col(MeasurementField.code) == col(Quantity.field_code))
+        .order_by(
+            col(MeasurementField.sort_order),
+            col(InstrumentType.name_vi),
+            col(Capability.service),
+            col(Center.code),
+        )
     )
-    frame = pd.DataFrame(session.exec(query).all(), columns=columns[:-4])  # type: ignore[call-overload]
+    frame = pd.DataFrame(session.execute(query).all(), columns=columns[:-4])
     frame["recognition"] = recognitions(frame)
     frame["accredited"] = frame["recognition"] == "accredited"
     frame["designated"] = frame["recognition"] == "designated"
@@ -474,18 +479,18 @@ def monthly_utilization(session: Session, filters: Filters) -> pd.DataFrame:
     if not ids:
         return pd.DataFrame(columns=columns)
     volume_query = (
-        select(ServiceVolume.month.label("month"), func.sum(ServiceVolume.count).label("volume"))  # type: ignore[attr-defined]
-        .join(InstrumentType, InstrumentType.code == ServiceVolume.instrument_type_code)
-        .join(Quantity, Quantity.code == InstrumentType.quantity_code)
-        .where(ServiceVolume.center_id.in_(ids), ServiceVolume.month <= filters.as_of)  # type: ignore[attr-defined]
+        select(col(ServiceVolume.month).label("month"), func.sum(col(ServiceVolume.count)).label("volume"))
+        .join(InstrumentType, col(InstrumentType.code) == col(ServiceVolume.instrument_type_code))
+        .join(Quantity, col(Quantity.code) == col(InstrumentType.quantity_code))
+        .where(col(ServiceVolume.center_id).in_(ids), col(ServiceVolume.month) <= filters.as_of)
     )
     if filters.field:
-        volume_query = volume_query.where(Quantity.field_code == filters.field)
+        volume_query = volume_query.where(col(Quantity.field_code) == filters.field)
     if filters.instrument_type:
-        volume_query = volume_query.where(ServiceVolume.instrument_type_code == filters.instrument_type)
+        volume_query = volume_query.where(col(ServiceVolume.instrument_type_code) == filters.instrument_type)
     if filters.service:
-        volume_query = volume_query.where(ServiceVolume.service == filters.service)
-    volumes = volume_query.group_by(ServiceVolume.month).subquery()
+        volume_query = volume_query.where(col(ServiceVolume.service) == filters.service)
+    volumes = volume_query.group_by(col(ServiceVolume.month)).subquery()
     capacity = (
         _capability_query(
             filters,
@@ -495,10 +500,10 @@ def monthly_utilization(session: Session, filters: Filters) -> pd.DataFrame:
                 func.sum(Capability.annual_capacity).label("annual_capacity"),
             ],
         )
-        .join(Center, Center.id == Capability.center_id)
+        .join(Center, col(Center.id) == col(Capability.center_id))
         .join(volumes, true())
         # a center closed during a month still worked part of it
-        .where(or_(Center.active_to.is_(None), Center.active_to >= volumes.c.month))  # type: ignore[union-attr]
+        .where(or_(col(Center.active_to).is_(None), col(Center.active_to) >= volumes.c.month))
         .group_by(volumes.c.month)
         .subquery()
     )
@@ -508,7 +513,7 @@ def monthly_utilization(session: Session, filters: Filters) -> pd.DataFrame:
         .outerjoin(capacity, capacity.c.month == volumes.c.month)
         .order_by(volumes.c.month)
     )
-    frame = pd.DataFrame(session.exec(query).all(), columns=["month", "volume", "annual_capacity"])  # type: ignore[call-overload]
+    frame = pd.DataFrame(session.execute(query).all(), columns=["month", "volume", "annual_capacity"])
     frame["volume"] = frame["volume"].astype(int)
     frame["monthly_capacity"] = frame["annual_capacity"].fillna(0).astype(float) / 12
     frame["utilization"] = (frame["volume"] / frame["monthly_capacity"]).where(frame["monthly_capacity"] > 0)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.models import Center, CenterNameHistory
 
@@ -60,7 +60,9 @@ class ProviderMatcher:
                 (center_id, codes[center_id]) if known is None or known[0] == center_id else _AMBIGUOUS
             )
 
-        centers = session.execute(select(Center.id, Center.code, Center.name_vi, Center.name_en)).all()
+        centers = session.execute(
+            select(col(Center.id), col(Center.code), col(Center.name_vi), col(Center.name_en))
+        ).all()
         for center_id, code, *_ in centers:
             codes[center_id] = code
         for center_id, code, name_vi, name_en in centers:
@@ -68,7 +70,11 @@ class ProviderMatcher:
             add(name_vi, center_id)
             add(name_en, center_id)
         for center_id, name_vi, name_en in session.execute(
-            select(CenterNameHistory.center_id, CenterNameHistory.name_vi, CenterNameHistory.name_en)
+            select(
+                col(CenterNameHistory.center_id),
+                col(CenterNameHistory.name_vi),
+                col(CenterNameHistory.name_en),
+            )
         ):
             add(name_vi, center_id)
             add(name_en, center_id)

@@ -50,7 +50,7 @@ def _uncertainty(capability: Capability) -> str:
 def capabilities_frame(session: Session, *, center_id: int) -> pd.DataFrame:
     rows = session.execute(
         select(Capability)
-        .where(Capability.center_id == center_id)
+        .where(col(Capability.center_id) == center_id)
         .order_by(Capability.instrument_type_code, Capability.service)
     ).scalars()
     return pd.DataFrame(
@@ -72,10 +72,10 @@ def capabilities_frame(session: Session, *, center_id: int) -> pd.DataFrame:
 
 def capability_standards_frame(session: Session, *, center_id: int) -> pd.DataFrame:
     rows = session.execute(
-        select(Capability.instrument_type_code, Capability.service, Equipment.serial_no)
-        .join(CapabilityStandard, CapabilityStandard.capability_id == Capability.id)  # type: ignore[arg-type]
-        .join(Equipment, Equipment.id == CapabilityStandard.equipment_id)  # type: ignore[arg-type]
-        .where(Capability.center_id == center_id)
+        select(col(Capability.instrument_type_code), col(Capability.service), col(Equipment.serial_no))
+        .join(CapabilityStandard, col(CapabilityStandard.capability_id) == col(Capability.id))
+        .join(Equipment, col(Equipment.id) == col(CapabilityStandard.equipment_id))
+        .where(col(Capability.center_id) == center_id)
         .order_by(Capability.instrument_type_code, Capability.service, Equipment.serial_no)
     ).all()
     return pd.DataFrame(rows, columns=_names(CAPABILITY_STANDARD_COLUMNS))
@@ -84,13 +84,15 @@ def capability_standards_frame(session: Session, *, center_id: int) -> pd.DataFr
 def volumes_frame(session: Session, *, center_id: int) -> pd.DataFrame:
     rows = session.execute(
         select(
-            ServiceVolume.instrument_type_code,
-            ServiceVolume.service,
-            ServiceVolume.month,
-            ServiceVolume.count,
+            col(ServiceVolume.instrument_type_code),
+            col(ServiceVolume.service),
+            col(ServiceVolume.month),
+            col(ServiceVolume.count),
         )
-        .where(ServiceVolume.center_id == center_id)
-        .order_by(ServiceVolume.month, ServiceVolume.instrument_type_code, ServiceVolume.service)
+        .where(col(ServiceVolume.center_id) == center_id)
+        .order_by(
+            col(ServiceVolume.month), col(ServiceVolume.instrument_type_code), col(ServiceVolume.service)
+        )
     ).all()
     return pd.DataFrame([(t, s, format_month(m), n) for t, s, m, n in rows], columns=_names(VOLUME_COLUMNS))
 
@@ -98,17 +100,17 @@ def volumes_frame(session: Session, *, center_id: int) -> pd.DataFrame:
 def agreements_frame(session: Session, *, center_id: int) -> pd.DataFrame:
     institute = aliased(Center)
     agreements = session.execute(
-        select(Agreement, institute.code)
-        .join(institute, institute.id == Agreement.institute_id)  # type: ignore[arg-type]
-        .where(Agreement.center_id == center_id)
-        .order_by(Agreement.proposed_on, Agreement.id)
+        select(Agreement, col(institute.code))
+        .join(institute, col(institute.id) == col(Agreement.institute_id))
+        .where(col(Agreement.center_id) == center_id)
+        .order_by(col(Agreement.proposed_on), col(Agreement.id))
     ).all()
     history: dict[int, list] = {}
     for agreement_id, stage, day in session.execute(
-        select(AgreementEvent.agreement_id, AgreementEvent.stage, AgreementEvent.changed_on)
-        .join(Agreement, Agreement.id == AgreementEvent.agreement_id)  # type: ignore[arg-type]
-        .where(Agreement.center_id == center_id)
-        .order_by(AgreementEvent.agreement_id, AgreementEvent.changed_on, AgreementEvent.id)
+        select(col(AgreementEvent.agreement_id), col(AgreementEvent.stage), col(AgreementEvent.changed_on))
+        .join(Agreement, col(Agreement.id) == col(AgreementEvent.agreement_id))
+        .where(col(Agreement.center_id) == center_id)
+        .order_by(col(AgreementEvent.agreement_id), col(AgreementEvent.changed_on), col(AgreementEvent.id))
     ):
         history.setdefault(agreement_id, []).append((stage, day))
     return pd.DataFrame(
@@ -117,7 +119,7 @@ def agreements_frame(session: Session, *, center_id: int) -> pd.DataFrame:
                 "institute": code,
                 "title_vi": a.title_vi,
                 "title_en": a.title_en,
-                "history": format_history(history.get(a.id, [])),  # type: ignore[arg-type]
+                "history": format_history(history.get(a.id, [])),
                 "expires_on": a.expires_on.isoformat() if a.expires_on else "",
                 "scope_fields": a.scope_fields,
                 "source": a.source,
@@ -130,16 +132,18 @@ def agreements_frame(session: Session, *, center_id: int) -> pd.DataFrame:
 
 def events_frame(session: Session, *, center_id: int) -> pd.DataFrame:
     """The events the center took part in, each with every center that did."""
-    taking_part = select(EventParticipant.event_id).where(EventParticipant.center_id == center_id)
+    taking_part = select(col(EventParticipant.event_id)).where(col(EventParticipant.center_id) == center_id)
     events = (
-        session.execute(select(Event).where(col(Event.id).in_(taking_part)).order_by(Event.held_on, Event.id))
+        session.execute(
+            select(Event).where(col(Event.id).in_(taking_part)).order_by(col(Event.held_on), col(Event.id))
+        )
         .scalars()
         .all()
     )
     codes: dict[int, list[str]] = {}
     for event_id, code in session.execute(
-        select(EventParticipant.event_id, Center.code)
-        .join(Center, Center.id == EventParticipant.center_id)  # type: ignore[arg-type]
+        select(col(EventParticipant.event_id), col(Center.code))
+        .join(Center, col(Center.id) == col(EventParticipant.center_id))
         .where(col(EventParticipant.event_id).in_(taking_part))
         .order_by(Center.code)
     ):
@@ -153,7 +157,7 @@ def events_frame(session: Session, *, center_id: int) -> pd.DataFrame:
                 "place_vi": e.place_vi,
                 "place_en": e.place_en,
                 "kind": e.kind,
-                "participants": ", ".join(codes.get(e.id, [])),  # type: ignore[arg-type]
+                "participants": ", ".join(codes.get(e.id, [])),
                 "summary_vi": e.summary_vi,
                 "summary_en": e.summary_en,
                 "source": e.source,

@@ -22,7 +22,7 @@ from functools import partial
 from typing import Any, Final
 
 from sqlalchemy import select
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
 from services.audit import record_change, snapshot
 from services.cells import (
@@ -166,11 +166,11 @@ def instrument_types(session: Session) -> dict[str, tuple[str, bool, str]]:
     """Instrument type code -> (its quantity, legally controlled?, the quantity's SI unit)."""
     rows = session.execute(
         select(
-            InstrumentType.code,
-            InstrumentType.quantity_code,
-            InstrumentType.legally_controlled,
-            Quantity.si_unit,
-        ).join(Quantity, Quantity.code == InstrumentType.quantity_code)  # type: ignore[arg-type]
+            col(InstrumentType.code),
+            col(InstrumentType.quantity_code),
+            col(InstrumentType.legally_controlled),
+            col(Quantity.si_unit),
+        ).join(Quantity, col(Quantity.code) == col(InstrumentType.quantity_code))
     ).all()
     return {code: (quantity, bool(controlled), si_unit) for code, quantity, controlled, si_unit in rows}
 
@@ -337,7 +337,7 @@ def held_capabilities(session: Session, center_id: int) -> dict[tuple[str, str],
     """A center's capabilities by (instrument type, service): the key a capabilities file uses."""
     return {
         (c.instrument_type_code, c.service): c
-        for c in session.execute(select(Capability).where(Capability.center_id == center_id)).scalars()
+        for c in session.execute(select(Capability).where(col(Capability.center_id) == center_id)).scalars()
     }
 
 
@@ -350,7 +350,7 @@ def _plan_capabilities(
     problems: list[ImportProblem],
 ) -> list[Planned]:
     types = instrument_types(session)
-    held = held_capabilities(session, center.id)  # type: ignore[arg-type]
+    held = held_capabilities(session, center.id)
     seen: dict[tuple, int] = {}
     planned: list[Planned] = []
     for number, cells in rows:
@@ -423,17 +423,17 @@ def _plan_capability_standards(
     problems: list[ImportProblem],
 ) -> list[Planned]:
     types = instrument_types(session)
-    capabilities = held_capabilities(session, center.id)  # type: ignore[arg-type]
+    capabilities = held_capabilities(session, center.id)
     standards = {
         e.serial_no: e
-        for e in session.execute(select(Equipment).where(Equipment.center_id == center.id)).scalars()
+        for e in session.execute(select(Equipment).where(col(Equipment.center_id) == center.id)).scalars()
     }
     linked = {
         (capability_id, equipment_id)
         for capability_id, equipment_id in session.execute(
-            select(CapabilityStandard.capability_id, CapabilityStandard.equipment_id)
-            .join(Capability, Capability.id == CapabilityStandard.capability_id)  # type: ignore[arg-type]
-            .where(Capability.center_id == center.id)
+            select(col(CapabilityStandard.capability_id), col(CapabilityStandard.equipment_id))
+            .join(Capability, col(Capability.id) == col(CapabilityStandard.capability_id))
+            .where(col(Capability.center_id) == center.id)
         )
     }
     seen: dict[tuple, int] = {}
@@ -505,7 +505,9 @@ def _plan_volumes(
     types = instrument_types(session)
     held = {
         (v.instrument_type_code, v.service, v.month): v
-        for v in session.execute(select(ServiceVolume).where(ServiceVolume.center_id == center.id)).scalars()
+        for v in session.execute(
+            select(ServiceVolume).where(col(ServiceVolume.center_id) == center.id)
+        ).scalars()
     }
     seen: dict[tuple, int] = {}
     planned: list[Planned] = []

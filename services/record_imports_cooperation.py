@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any, Final
 
 from sqlalchemy import delete, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.audit import record_change, snapshot
 from services.cells import CellError, check_length, parse_day
@@ -160,9 +160,9 @@ _AGREEMENT_COMPARED: Final = (
 def _histories(session: Session, agreement_ids: list[int]) -> dict[int, list[tuple[str, date]]]:
     histories: dict[int, list[tuple[str, date]]] = {}
     for agreement_id, stage, day in session.execute(
-        select(AgreementEvent.agreement_id, AgreementEvent.stage, AgreementEvent.changed_on)
-        .where(AgreementEvent.agreement_id.in_(agreement_ids))  # type: ignore[attr-defined]
-        .order_by(AgreementEvent.agreement_id, AgreementEvent.changed_on, AgreementEvent.id)
+        select(col(AgreementEvent.agreement_id), col(AgreementEvent.stage), col(AgreementEvent.changed_on))
+        .where(col(AgreementEvent.agreement_id).in_(agreement_ids))
+        .order_by(col(AgreementEvent.agreement_id), col(AgreementEvent.changed_on), col(AgreementEvent.id))
     ):
         histories.setdefault(agreement_id, []).append((stage, day))
     return histories
@@ -222,15 +222,15 @@ def _plan_agreements(
     institutes = {
         code: id_
         for id_, code in session.execute(
-            select(Center.id, Center.code).where(Center.kind == CenterKind.NATIONAL_INSTITUTE)
+            select(col(Center.id), col(Center.code)).where(col(Center.kind) == CenterKind.NATIONAL_INSTITUTE)
         )
     }
-    fields = set(session.execute(select(FieldRow.code)).scalars())
+    fields = set(session.execute(select(col(FieldRow.code))).scalars())
     held = {
         (a.institute_id, a.title_vi): a
-        for a in session.execute(select(Agreement).where(Agreement.center_id == center.id)).scalars()
+        for a in session.execute(select(Agreement).where(col(Agreement.center_id) == center.id)).scalars()
     }
-    histories = _histories(session, [a.id for a in held.values()])  # type: ignore[misc]
+    histories = _histories(session, [a.id for a in held.values()])
     seen: dict[tuple, int] = {}
     planned: list[Planned] = []
     for number, cells in rows:
@@ -246,7 +246,7 @@ def _plan_agreements(
             existing is None
             or differs(existing, values, _AGREEMENT_COMPARED)
             or (histories.get(existing.id, []) != values["history"])
-        )  # type: ignore[arg-type]
+        )
         planned.append(Planned(number, values, existing, changed, {"stage": values["stage"]}))
     return planned
 
@@ -270,7 +270,7 @@ def _write_agreement(session: Session, planned: Planned, username: str, center: 
         for name, value in values.items():
             setattr(agreement, name, value)
         # the history is replaced whole: one row per stage, so old rows go before the new ones
-        session.execute(delete(AgreementEvent).where(AgreementEvent.agreement_id == agreement.id))  # type: ignore[arg-type]
+        session.execute(delete(AgreementEvent).where(AgreementEvent.agreement_id == agreement.id))
         session.flush()
     session.add_all(
         AgreementEvent(agreement_id=agreement.id, stage=stage, changed_on=day) for stage, day in history
@@ -346,10 +346,12 @@ def _plan_events(
     today: date,
     problems: list[ImportProblem],
 ) -> list[Planned]:
-    codes = {code: id_ for id_, code in session.execute(select(Center.id, Center.code))}
+    codes = {code: id_ for id_, code in session.execute(select(col(Center.id), col(Center.code)))}
     held = {(e.held_on, e.title_vi): e for e in session.execute(select(Event)).scalars()}
     taking_part: dict[int, set[int]] = {}
-    for event_id, center_id in session.execute(select(EventParticipant.event_id, EventParticipant.center_id)):
+    for event_id, center_id in session.execute(
+        select(col(EventParticipant.event_id), col(EventParticipant.center_id))
+    ):
         taking_part.setdefault(event_id, set()).add(center_id)
     seen: dict[tuple, int] = {}
     planned: list[Planned] = []
@@ -362,7 +364,7 @@ def _plan_events(
         if not note_duplicate(row, seen, key, "title_vi", values["title_vi"]):
             continue
         existing = held.get(key)
-        before = taking_part.get(existing.id, set()) if existing else set()  # type: ignore[arg-type]
+        before = taking_part.get(existing.id, set()) if existing else set()
         if existing is not None and center.id not in before:
             # another centers' event: only they (or an admin filing for one of them) may change it
             row.fail(
@@ -392,13 +394,13 @@ def _write_event(session: Session, planned: Planned, username: str, center: Cent
     else:
         old = sorted(
             session.execute(
-                select(EventParticipant.center_id).where(EventParticipant.event_id == event.id)
+                select(col(EventParticipant.center_id)).where(EventParticipant.event_id == event.id)
             ).scalars()
         )
         before = {**snapshot(event, list(values)), "participants": old}
         for name, value in values.items():
             setattr(event, name, value)
-        session.execute(delete(EventParticipant).where(EventParticipant.event_id == event.id))  # type: ignore[arg-type]
+        session.execute(delete(EventParticipant).where(EventParticipant.event_id == event.id))
         session.flush()
     session.add_all(EventParticipant(event_id=event.id, center_id=center_id) for center_id in participants)
     session.flush()

@@ -12,7 +12,7 @@ def due_date_for(equipment: Equipment, record: CalibrationRecord) -> None:
     """A failed certificate vouches for nothing, so its due date is its own date."""
     if record.result == CalibrationResult.FAIL:
         record.due_on = record.calibrated_on
-    elif record.due_on is None:  # type: ignore[comparison-overlap]
+    elif record.due_on is None:
         record.due_on = record.calibrated_on + relativedelta(months=equipment.calibration_interval_months)
 
 

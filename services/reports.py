@@ -243,7 +243,7 @@ def _text_box(
     height: int,
     text: str,
     *,
-    size: int,  # type: ignore[no-untyped-def]
+    size: int,
     bold: bool = False,
     color: tuple[int, int, int] = INK,
     align=PP_ALIGN.LEFT,
@@ -282,7 +282,7 @@ def _pptx_slide(
     slide: Slide,
     scope: str,
     total: int,
-    lang: str,  # type: ignore[no-untyped-def]
+    lang: str,
     demo: str | None,
 ) -> None:
     page = presentation.slides.add_slide(presentation.slide_layouts[_TITLE_ONLY])
@@ -345,7 +345,7 @@ def _pptx_slide(
         )
 
 
-def _pptx_sources(page, sources: tuple[tuple[str, str], ...], left: int, top: int, width: int) -> None:  # type: ignore[no-untyped-def]
+def _pptx_sources(page, sources: tuple[tuple[str, str], ...], left: int, top: int, width: int) -> None:
     """The sources of the slide's real records, each a clickable link, in one line above the footer."""
     box = page.shapes.add_textbox(left, top, width, SOURCES_HEIGHT)
     frame = box.text_frame
@@ -359,7 +359,7 @@ def _pptx_sources(page, sources: tuple[tuple[str, str], ...], left: int, top: in
         run.hyperlink.address = url
 
 
-def _pptx_kpis(page, kpis: tuple[tuple[str, str], ...]) -> None:  # type: ignore[no-untyped-def]
+def _pptx_kpis(page, kpis: tuple[tuple[str, str], ...]) -> None:
     columns = 4
     gap = Inches(0.25)
     tile_width = int((SLIDE_WIDTH - 2 * MARGIN - gap * (columns - 1)) / columns)
@@ -396,7 +396,7 @@ def _pptx_kpis(page, kpis: tuple[tuple[str, str], ...]) -> None:  # type: ignore
         )
 
 
-def _pptx_table(page, frame: pd.DataFrame, left: int, top: int, width: int, *, size: int) -> None:  # type: ignore[no-untyped-def]
+def _pptx_table(page, frame: pd.DataFrame, left: int, top: int, width: int, *, size: int) -> None:
     rows, columns = len(frame) + 1, len(frame.columns)
     row_height = Inches(0.32 if size <= 12 else 0.45)
     shape = page.shapes.add_table(rows, columns, left, top, width, Emu(row_height * rows))
@@ -413,7 +413,7 @@ def _pptx_table(page, frame: pd.DataFrame, left: int, top: int, width: int, *, s
             _cell(table.cell(row, column), value, size)
 
 
-def _cell(cell, value: object, size: int, *, bold: bool = False) -> None:  # type: ignore[no-untyped-def]
+def _cell(cell, value: object, size: int, *, bold: bool = False) -> None:
     cell.text = _nfc(value)
     for paragraph in cell.text_frame.paragraphs:
         for run in paragraph.runs:

@@ -692,7 +692,7 @@ def _write_table(
     if table in batch.lazy:
         rows = batch.lazy[table][1]()
     if table in BULK_TABLES and total:
-        for written in bulk_insert(connection, table.__table__, batch.columns[table], rows):  # type: ignore[attr-defined]
+        for written in bulk_insert(connection, table.__table__, batch.columns[table], rows):
             if progress:
                 progress(name, written, total)
     else:
@@ -705,9 +705,7 @@ def _write_table(
         connection.execute(
             update(m.Center)
             .where(m.Center.id == bindparam("center_id"))
-            .values(  # type: ignore[arg-type]
-                successor_id=bindparam("successor_id")
-            ),
+            .values(successor_id=bindparam("successor_id")),
             batch.center_successors,
         )
     if progress and not total:

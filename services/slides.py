@@ -14,7 +14,7 @@ from functools import cached_property
 import altair as alt
 import pandas as pd
 from sqlalchemy import func, text
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from services import chart_specs
 from services.boundaries import boundaries_of
@@ -132,17 +132,17 @@ def describe_filters(session: Session, filters: Filters, lang: str) -> str:
 def equipment_by_field(session: Session, filters: Filters) -> pd.DataFrame:
     """Equipment per measurement field and calibration status on ``as_of`` (zero rows omitted)."""
     query = status_query(
-        session, filters, lambda status, _due, _last: [Equipment.quantity_code, status, func.count()]
+        session, filters, lambda status, _due, _last: [col(Equipment.quantity_code), status, func.count()]
     ).group_by(Equipment.quantity_code, text("calibration_status"))
-    rows = pd.DataFrame(session.exec(query).all(), columns=["quantity_code", "status", "equipment"])  # type: ignore[call-overload]
+    rows = pd.DataFrame(session.execute(query).all(), columns=["quantity_code", "status", "equipment"])
     fields = pd.DataFrame(
-        session.exec(  # type: ignore[call-overload]
+        session.exec(
             select(
-                Quantity.code,
-                MeasurementField.code,
-                MeasurementField.name_vi,
-                MeasurementField.name_en,
-                MeasurementField.sort_order,
+                col(Quantity.code),
+                col(MeasurementField.code),
+                col(MeasurementField.name_vi),
+                col(MeasurementField.name_en),
+                col(MeasurementField.sort_order),
             ).join(MeasurementField, MeasurementField.code == Quantity.field_code)
         ).all(),
         columns=["quantity_code", "field_code", "field_name_vi", "field_name_en", "sort_order"],

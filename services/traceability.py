@@ -15,7 +15,7 @@ from datetime import date
 import pandas as pd
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.filters import Filters
 from services.holdings import held_on
@@ -76,50 +76,50 @@ def reference_standards(session: Session, filters: Filters) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     query = (
         select(
-            Equipment.id,
-            Equipment.name,
-            Equipment.serial_no,
-            Center.code,
-            Equipment.quantity_code,
-            Equipment.last_calibrated_on,
+            col(Equipment.id),
+            col(Equipment.name),
+            col(Equipment.serial_no),
+            col(Center.code),
+            col(Equipment.quantity_code),
+            col(Equipment.last_calibrated_on),
         )
-        .join(Center, Center.id == Equipment.center_id)
+        .join(Center, col(Center.id) == col(Equipment.center_id))
         .where(
-            Equipment.center_id.in_(ids),  # type: ignore[attr-defined]
-            Equipment.is_reference_standard.is_(True),  # type: ignore[attr-defined]
+            col(Equipment.center_id).in_(ids),
+            col(Equipment.is_reference_standard).is_(True),
             held_on(filters.as_of),
         )
         .order_by(Equipment.quantity_code, Equipment.name, Equipment.serial_no)
     )
-    return pd.DataFrame(session.exec(query).all(), columns=columns)  # type: ignore[call-overload]
+    return pd.DataFrame(session.execute(query).all(), columns=columns)
 
 
-def _certificates_query() -> Select:  # type: ignore[type-arg]
+def _certificates_query() -> Select:
     """Certificates with their equipment, holder, provider center and the provider's standard."""
     holder, provider = aliased(Center), aliased(Center)
     standard, standard_holder = aliased(Equipment), aliased(Center)
     return (
         select(
-            CalibrationRecord.id,
-            CalibrationRecord.equipment_id,
-            Equipment.name,
-            Equipment.serial_no,
-            holder.code,
-            CalibrationRecord.provider_name,
-            provider.code,
-            CalibrationRecord.certificate_no,
-            CalibrationRecord.calibrated_on,
-            CalibrationRecord.due_on,
-            CalibrationRecord.result,
-            CalibrationRecord.standard_used_id,
-            standard.name,
-            standard_holder.code,
+            col(CalibrationRecord.id),
+            col(CalibrationRecord.equipment_id),
+            col(Equipment.name),
+            col(Equipment.serial_no),
+            col(holder.code),
+            col(CalibrationRecord.provider_name),
+            col(provider.code),
+            col(CalibrationRecord.certificate_no),
+            col(CalibrationRecord.calibrated_on),
+            col(CalibrationRecord.due_on),
+            col(CalibrationRecord.result),
+            col(CalibrationRecord.standard_used_id),
+            col(standard.name),
+            col(standard_holder.code),
         )
-        .join(Equipment, Equipment.id == CalibrationRecord.equipment_id)
-        .join(holder, holder.id == Equipment.center_id)
-        .outerjoin(provider, provider.id == CalibrationRecord.provider_center_id)
-        .outerjoin(standard, standard.id == CalibrationRecord.standard_used_id)
-        .outerjoin(standard_holder, standard_holder.id == standard.center_id)
+        .join(Equipment, col(Equipment.id) == col(CalibrationRecord.equipment_id))
+        .join(holder, col(holder.id) == col(Equipment.center_id))
+        .outerjoin(provider, col(provider.id) == col(CalibrationRecord.provider_center_id))
+        .outerjoin(standard, col(standard.id) == col(CalibrationRecord.standard_used_id))
+        .outerjoin(standard_holder, col(standard_holder.id) == col(standard.center_id))
     )
 
 
@@ -144,10 +144,12 @@ def upward_chain(session: Session, filters: Filters) -> pd.DataFrame:
     links: list[pd.DataFrame] = []
     while not frontier.empty:
         certificates = pd.DataFrame(
-            session.exec(  # type: ignore[call-overload]
+            session.execute(
                 _certificates_query().where(
-                    CalibrationRecord.equipment_id.in_([int(i) for i in frontier["equipment_id"].unique()]),  # type: ignore[attr-defined]
-                    CalibrationRecord.calibrated_on <= frontier["before"].max().date(),  # type: ignore[operator]
+                    col(CalibrationRecord.equipment_id).in_(
+                        [int(i) for i in frontier["equipment_id"].unique()]
+                    ),
+                    CalibrationRecord.calibrated_on <= frontier["before"].max().date(),
                 )
             ).all(),
             columns=_CERT_FRAME_COLUMNS,
@@ -184,10 +186,10 @@ def _describe_uncertified(session: Session, frame: pd.DataFrame, broken: pd.Seri
     """Name, serial and holder of the standards in the chain that had no certificate in force."""
     ids = [int(i) for i in frame.loc[broken, "equipment_id"].unique()]
     details = pd.DataFrame(
-        session.exec(  # type: ignore[call-overload]
-            select(Equipment.id, Equipment.name, Equipment.serial_no, Center.code)
-            .join(Center, Center.id == Equipment.center_id)
-            .where(Equipment.id.in_(ids))  # type: ignore[union-attr]
+        session.execute(
+            select(col(Equipment.id), col(Equipment.name), col(Equipment.serial_no), col(Center.code))
+            .join(Center, col(Center.id) == col(Equipment.center_id))
+            .where(col(Equipment.id).in_(ids))
         ).all(),
         columns=["equipment_id", "equipment_name", "serial_no", "holder_code"],
     ).set_index("equipment_id")
@@ -232,28 +234,28 @@ def calibrated_with(
     holder = aliased(Center)
     query = (
         select(
-            CalibrationRecord.id,
-            CalibrationRecord.certificate_no,
-            CalibrationRecord.calibrated_on,
-            CalibrationRecord.due_on,
-            CalibrationRecord.result,
-            CalibrationRecord.provider_name,
-            Equipment.id,
-            Equipment.name,
-            Equipment.serial_no,
-            holder.code,
-            Equipment.is_reference_standard,
+            col(CalibrationRecord.id),
+            col(CalibrationRecord.certificate_no),
+            col(CalibrationRecord.calibrated_on),
+            col(CalibrationRecord.due_on),
+            col(CalibrationRecord.result),
+            col(CalibrationRecord.provider_name),
+            col(Equipment.id),
+            col(Equipment.name),
+            col(Equipment.serial_no),
+            col(holder.code),
+            col(Equipment.is_reference_standard),
         )
-        .join(Equipment, Equipment.id == CalibrationRecord.equipment_id)
-        .join(holder, holder.id == Equipment.center_id)
-        .where(CalibrationRecord.standard_used_id == standard_id)
-        .order_by(CalibrationRecord.calibrated_on.desc(), CalibrationRecord.id.desc())  # type: ignore[attr-defined]
+        .join(Equipment, col(Equipment.id) == col(CalibrationRecord.equipment_id))
+        .join(holder, col(holder.id) == col(Equipment.center_id))
+        .where(col(CalibrationRecord.standard_used_id) == standard_id)
+        .order_by(col(CalibrationRecord.calibrated_on).desc(), col(CalibrationRecord.id).desc())
     )
     if since is not None:
-        query = query.where(CalibrationRecord.calibrated_on >= since)
+        query = query.where(col(CalibrationRecord.calibrated_on) >= since)
     if as_of is not None:
-        query = query.where(CalibrationRecord.calibrated_on <= as_of)
-    return pd.DataFrame(session.exec(query).all(), columns=CERTIFICATE_COLUMNS)  # type: ignore[call-overload]
+        query = query.where(col(CalibrationRecord.calibrated_on) <= as_of)
+    return pd.DataFrame(session.execute(query).all(), columns=CERTIFICATE_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -270,21 +272,21 @@ class StandardVerdict:
 
 
 def standard_verdict(session: Session, standard_id: int, as_of: date | None = None) -> StandardVerdict:
-    query = select(CalibrationRecord.calibrated_on, CalibrationRecord.result).where(
-        CalibrationRecord.equipment_id == standard_id
+    query = select(col(CalibrationRecord.calibrated_on), col(CalibrationRecord.result)).where(
+        col(CalibrationRecord.equipment_id) == standard_id
     )
     if as_of is not None:
-        query = query.where(CalibrationRecord.calibrated_on <= as_of)
-    latest = session.exec(  # type: ignore[call-overload]
-        query.order_by(CalibrationRecord.calibrated_on.desc(), CalibrationRecord.id.desc()).limit(1)  # type: ignore[attr-defined]
+        query = query.where(col(CalibrationRecord.calibrated_on) <= as_of)
+    latest = session.execute(
+        query.order_by(col(CalibrationRecord.calibrated_on).desc(), col(CalibrationRecord.id).desc()).limit(1)
     ).first()
     good = select(func.max(CalibrationRecord.calibrated_on)).where(
-        CalibrationRecord.equipment_id == standard_id,
-        CalibrationRecord.result.in_(GOOD_RESULTS),  # type: ignore[attr-defined]
+        col(CalibrationRecord.equipment_id) == standard_id,
+        col(CalibrationRecord.result).in_(GOOD_RESULTS),
     )
     if as_of is not None:
-        good = good.where(CalibrationRecord.calibrated_on <= as_of)
-    last_good = session.exec(good).one()[0]  # type: ignore[call-overload]
+        good = good.where(col(CalibrationRecord.calibrated_on) <= as_of)
+    last_good = session.execute(good).one()[0]
     return StandardVerdict(
         latest_on=latest[0] if latest else None,
         latest_result=latest[1] if latest else None,
@@ -313,21 +315,21 @@ def drift(session: Session, standard_id: int, as_of: date | None = None) -> pd.D
     error, uncertainty = CalibrationRecord.measured_error, CalibrationRecord.uncertainty
     query = (
         select(
-            CalibrationRecord.calibrated_on,
-            CalibrationRecord.certificate_no,
-            CalibrationRecord.provider_name,
-            CalibrationRecord.result,
+            col(CalibrationRecord.calibrated_on),
+            col(CalibrationRecord.certificate_no),
+            col(CalibrationRecord.provider_name),
+            col(CalibrationRecord.result),
             error,
             uncertainty,
-            (error - uncertainty).label("lower"),  # type: ignore[operator]
-            (error + uncertainty).label("upper"),  # type: ignore[operator]
+            (error - uncertainty).label("lower"),
+            (error + uncertainty).label("upper"),
         )
-        .where(CalibrationRecord.equipment_id == standard_id, error.is_not(None))  # type: ignore[union-attr]
+        .where(col(CalibrationRecord.equipment_id) == standard_id, error.is_not(None))
         .order_by(CalibrationRecord.calibrated_on, CalibrationRecord.id)
     )
     if as_of is not None:
         query = query.where(CalibrationRecord.calibrated_on <= as_of)
-    return pd.DataFrame(session.exec(query).all(), columns=DRIFT_COLUMNS)  # type: ignore[call-overload]
+    return pd.DataFrame(session.exec(query).all(), columns=DRIFT_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -399,37 +401,39 @@ def standard_choices(session: Session, filters: Filters, chain: pd.DataFrame | N
     choices = pd.concat(frames, ignore_index=True)
     ids = [int(i) for i in choices["equipment_id"]]
     serials = dict(
-        session.exec(  # type: ignore[call-overload]
-            select(Equipment.id, Equipment.serial_no).where(Equipment.id.in_(ids))  # type: ignore[union-attr]
+        session.execute(
+            select(col(Equipment.id), col(Equipment.serial_no)).where(col(Equipment.id).in_(ids))
         ).all()
     )
     issued = dict(
-        session.exec(  # type: ignore[call-overload]
-            select(CalibrationRecord.standard_used_id, func.count())
+        session.execute(
+            select(col(CalibrationRecord.standard_used_id), func.count())
             .where(
-                CalibrationRecord.standard_used_id.in_(ids), CalibrationRecord.calibrated_on <= filters.as_of
-            )  # type: ignore[union-attr, operator]
-            .group_by(CalibrationRecord.standard_used_id)
+                col(CalibrationRecord.standard_used_id).in_(ids),
+                col(CalibrationRecord.calibrated_on) <= filters.as_of,
+            )
+            .group_by(col(CalibrationRecord.standard_used_id))
         ).all()
     )
     ranked = (
         select(
-            CalibrationRecord.equipment_id,
-            CalibrationRecord.result,
+            col(CalibrationRecord.equipment_id),
+            col(CalibrationRecord.result),
             func.row_number()
             .over(
-                partition_by=CalibrationRecord.equipment_id,
-                order_by=(CalibrationRecord.calibrated_on.desc(), CalibrationRecord.id.desc()),  # type: ignore[attr-defined]
+                partition_by=col(CalibrationRecord.equipment_id),
+                order_by=(col(CalibrationRecord.calibrated_on).desc(), col(CalibrationRecord.id).desc()),
             )
             .label("rank"),
         )
-        .where(CalibrationRecord.equipment_id.in_(ids), CalibrationRecord.calibrated_on <= filters.as_of)  # type: ignore[attr-defined, operator]
+        .where(
+            col(CalibrationRecord.equipment_id).in_(ids),
+            col(CalibrationRecord.calibrated_on) <= filters.as_of,
+        )
         .subquery()
     )
     latest = dict(
-        session.exec(  # type: ignore[call-overload]
-            select(ranked.c.equipment_id, ranked.c.result).where(ranked.c.rank == 1)
-        ).all()
+        session.execute(select(ranked.c.equipment_id, ranked.c.result).where(ranked.c.rank == 1)).all()
     )
     choices["serial_no"] = choices["equipment_id"].map(serials)
     choices["certificates_issued"] = choices["equipment_id"].map(issued).fillna(0).astype(int)

@@ -418,7 +418,7 @@ def _read_number(match: re.Match[str], comma_context: bool, text: str) -> float:
     exponent = "0"
     if match["exp"]:
         exp_text = match["exp"].translate(_SUPERSCRIPTS).replace("−", "-")
-        exponent = re.search(r"[+\-]?\d+$", exp_text)[0]  # type: ignore[index]
+        exponent = re.search(r"[+\-]?\d+$", exp_text)[0]
     # float() reads any length of digits, but int() refuses more than 4,300 and a float holds
     # nothing beyond 1e±308: a longer exponent, or a value that overflows or underflows, is refused
     if len(exponent.lstrip("+-").lstrip("0")) > 3:

@@ -444,7 +444,7 @@ class _SheetReader:
         if self.value is not None or (self.inline is not None and self.inline_depth["t"]):
             self.value_length += len(data)
             if self.value_length <= self.limits.max_cell_chars:
-                (self.value if self.value is not None else self.inline).append(data)  # type: ignore[union-attr]
+                (self.value if self.value is not None else self.inline).append(data)
 
     # --- pieces ---
     def _check_dimension(self, attrs: dict[str, str]) -> None:

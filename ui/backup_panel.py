@@ -87,4 +87,4 @@ def backup_panel(user: SignedInUser) -> None:
         key="backup-restore",
         disabled=uploaded is None or not url.strip(),
     ):
-        _restore(uploaded.getvalue(), url.strip())  # type: ignore[union-attr]
+        _restore(uploaded.getvalue(), url.strip())

@@ -94,7 +94,7 @@ def chart_with_data(chart: alt.TopLevelMixin, data: pd.DataFrame, filters: Filte
 def kpi_cards(cards: list[tuple[str, str, str | None, str]]) -> None:
     """Cards of (label, value, delta, delta_color) in one row."""
     for column, (label, value, delta, delta_color) in zip(st.columns(len(cards)), cards, strict=True):
-        column.metric(label, value, delta=delta, delta_color=delta_color, border=True)  # type: ignore[arg-type]
+        column.metric(label, value, delta=delta, delta_color=delta_color, border=True)
 
 
 def real_sources(frame: pd.DataFrame) -> None:

@@ -65,7 +65,7 @@ def day(value: date | datetime | None) -> str:
 
 def local(row: object, column: str) -> str:
     """The Vietnamese or English variant of a bilingual column (``name`` → ``name_vi``/``name_en``)."""
-    return row[f"{column}_{lang()}"]  # type: ignore[index]
+    return row[f"{column}_{lang()}"]
 
 
 def tn(key: str, count: int | float, /, decimals: int = 0, **params: object) -> str:

@@ -25,7 +25,7 @@ def _translated(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.rename(columns={name: t(f"data.column.{name}") for name in frame.columns})
 
 
-def _problems(result) -> None:  # type: ignore[no-untyped-def]
+def _problems(result) -> None:
     st.error(t("data.import.problems", count=num(len(result.problems))), icon=":material/error:")
     frame = _translated(result.problems_frame(i18n.lang()))
     if len(frame) <= WRAPPED_PROBLEMS:
@@ -34,7 +34,7 @@ def _problems(result) -> None:  # type: ignore[no-untyped-def]
         st.dataframe(frame, hide_index=True, width="stretch", height=400)
 
 
-def _preview(result) -> None:  # type: ignore[no-untyped-def]
+def _preview(result) -> None:
     shown = result.preview.copy()
     if "action" in shown.columns:
         shown["action"] = shown["action"].map(
