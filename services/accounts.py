@@ -10,9 +10,11 @@ naming who acted) or, refused, changes nothing.
 from __future__ import annotations
 
 import re
-from typing import Final
+from collections.abc import Callable
+from typing import Final, TypeVar
 
 import pandas as pd
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from services import audit, auth, oidc
@@ -23,6 +25,7 @@ ACCOUNT_COLUMNS: Final = ["username", "role", "center_code", "email", "disabled"
 # a deliberately loose check: one "@", something on each side, a dot in the domain, no spaces
 EMAIL: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 MAX_EMAIL_LENGTH: Final = 254
+T = TypeVar("T")
 
 
 def _require_admin(session: Session, actor: str) -> auth.SignedInUser:
@@ -38,7 +41,7 @@ def _not_yourself(actor: str, username: str) -> None:
         raise PasswordPolicyError("accounts.error.not_yourself")
 
 
-def _committed(session: Session, change) -> User:
+def _committed(session: Session, change: Callable[[], T]) -> T:
     try:
         user = change()
         session.commit()
@@ -52,8 +55,10 @@ def list_accounts(session: Session, *, actor: str) -> pd.DataFrame:
     """Every account, by name (administrators only)."""
     _require_admin(session, actor)
     rows = session.execute(
-        select(col(User.username), col(User.role), col(Center.code), col(User.email), col(User.disabled))
-        .outerjoin(Center, Center.id == User.center_id)
+        select_columns(
+            col(User.username), col(User.role), col(Center.code), col(User.email), col(User.disabled)
+        )
+        .outerjoin(Center, col(Center.id) == col(User.center_id))
         .order_by(User.username)
     ).all()
     return pd.DataFrame(rows, columns=ACCOUNT_COLUMNS)

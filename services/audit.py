@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlmodel import Session, col
 
 from services.models import AuditLog, Center
@@ -77,7 +77,7 @@ def audit_log(
     limit: int = DEFAULT_LIMIT,
 ) -> pd.DataFrame:
     """Newest changes first, optionally of one center, table, user or period (local days, inclusive)."""
-    query = (
+    query: Select = (
         select(
             col(AuditLog.id),
             col(AuditLog.at),

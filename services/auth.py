@@ -298,15 +298,15 @@ def _record_failure(session: Session, key: str, policy: ThrottlePolicy, at: floa
 
     One atomic upsert, so two app instances failing at once both count (no lost update).
     """
-    table = LoginThrottle.__table__
+    table = LoginThrottle.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ on table=True classes at class creation but does not declare it
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     forgotten = table.c.last_failure_at < at - policy.forget_after_seconds
     upsert = insert(table).values(key=key, failures=1, last_failure_at=at, locked_until=None)
-    upsert = upsert.on_conflict_do_update(
+    returning = upsert.on_conflict_do_update(
         index_elements=[table.c.key],
         set_={"failures": case((forgotten, 1), else_=table.c.failures + 1), "last_failure_at": at},
     ).returning(table.c.failures)
-    failures = session.execute(upsert).scalar_one()
+    failures = session.execute(returning).scalar_one()
     wait = policy.wait_after(failures)
     session.execute(update(table).where(table.c.key == key).values(locked_until=at + wait if wait else None))
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Date, Table
+from sqlalchemy import ColumnDefault, Connection, Date, Table
 
 from services import data_version
 
@@ -21,7 +21,9 @@ from services import data_version
 def _scalar_defaults(table: Table, columns: Sequence[str]) -> dict[str, Any]:
     """Python-side scalar defaults of the columns the rows leave out (server defaults fill the rest)."""
     missing = [c for c in table.columns if c.name not in columns and c.default is not None]
-    return {c.name: c.default.arg for c in missing if getattr(c.default, "is_scalar", False)}
+    return {
+        c.name: c.default.arg for c in missing if isinstance(c.default, ColumnDefault) and c.default.is_scalar
+    }
 
 
 def bulk_insert(

@@ -32,7 +32,7 @@ def event_uid(equipment_id: int, due_on: date) -> str:
     return f"due-{equipment_id}-{due_on:%Y%m%d}@{UID_DOMAIN}"
 
 
-def _due_rows(session: Session, filters: Filters, until: date) -> list[dict[str, object]]:
+def _due_rows(session: Session, filters: Filters, until: date) -> list[dict[str, Any]]:
     picked: dict[str, SQLColumnExpression[Any]] = {}
 
     def pick(
@@ -94,7 +94,7 @@ def due_calendar_ics(
     scope = filters.center or translate("notices.ics.all_centers", lang)
     calendar.add("x-wr-calname", translate("notices.ics.calendar_name", lang, scope=scope))
     for row in rows:
-        answering = int(centers.loc[int(row["center_id"]), "effective_id"])
+        answering = int(centers.loc[int(row["center_id"]), "effective_id"])  # type: ignore[arg-type]  # pandas-stubs types .loc[label, column] as any scalar; effective_id holds integer ids
         code = str(centers.loc[answering, "code"])
         due_on: date = row["due_on"]
         names = {"vi": str(centers.loc[answering, "name_vi"]), "en": str(centers.loc[answering, "name_en"])}

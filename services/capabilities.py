@@ -29,7 +29,7 @@ from functools import lru_cache
 
 import pandas as pd
 import pint
-from sqlalchemy import literal, or_, select
+from sqlalchemy import Select, literal, or_, select
 from sqlmodel import Session, col
 
 from services.capability_state import counted_capability_ids
@@ -166,15 +166,15 @@ class _Expected:
 
 
 def _expected(session: Session, instrument_type: str | None, quantity: str | None) -> _Expected:
-    columns = (Quantity.si_unit, Quantity.code, Quantity.name_vi, Quantity.name_en)
+    columns = (col(Quantity.si_unit), col(Quantity.code), col(Quantity.name_vi), col(Quantity.name_en))
     if instrument_type:
         row = session.execute(
             select(*columns)
-            .join(InstrumentType, InstrumentType.quantity_code == Quantity.code)
-            .where(InstrumentType.code == instrument_type)
+            .join(InstrumentType, col(InstrumentType.quantity_code) == col(Quantity.code))
+            .where(col(InstrumentType.code) == instrument_type)
         ).first()
     elif quantity:
-        row = session.execute(select(*columns).where(Quantity.code == quantity)).first()
+        row = session.execute(select(*columns).where(col(Quantity.code) == quantity)).first()
     else:
         return _Expected()
     return _Expected(*row) if row else _Expected()
@@ -285,7 +285,7 @@ def _candidates(
     each saying whether it is in force that day (``in_force``: not suspended)."""
     counted = counted_capability_ids(session, Filters(as_of=as_of))
     in_force = literal(True) if counted is None else col(Capability.id).in_(counted)
-    query = (
+    query: Select = (
         select(
             col(Capability.id).label("capability_id"),
             col(Center.id).label("center_id"),
@@ -378,8 +378,10 @@ def judge(request: FinderRequest, low_si: float, high_si: float, best: Uncertain
             covers_low, covers_high, True, end, best.at(end), None, uncertainty_si, range_shortfall, 0.0
         )
 
+    requested = request.uncertainty
+
     def ratio(x: float) -> float:
-        asked, offered = request.uncertainty.at(x), best.at(x)
+        asked, offered = requested.at(x), best.at(x)
         if at_most(offered, asked):
             return offered / asked if asked else 0.0
         return offered / asked if asked else math.inf

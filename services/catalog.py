@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from services.filters import Filters
@@ -31,14 +32,14 @@ def filter_options(session: Session, filters: Filters) -> FilterOptions:
         columns=["code", "name_vi", "name_en", "sort_order"],
     )
     types = pd.DataFrame(
-        session.exec(
-            select(
+        session.execute(
+            select_columns(
                 col(InstrumentType.code),
                 col(InstrumentType.name_vi),
                 col(InstrumentType.name_en),
                 col(Quantity.field_code),
                 col(InstrumentType.legally_controlled),
-            ).join(Quantity, Quantity.code == InstrumentType.quantity_code)
+            ).join(Quantity, col(Quantity.code) == col(InstrumentType.quantity_code))
         ).all(),
         columns=["code", "name_vi", "name_en", "field_code", "legally_controlled"],
     ).sort_values("name_vi")

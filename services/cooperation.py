@@ -509,7 +509,7 @@ def stage_text(stage: str, later_stages_published: bool, lang: str) -> str:
     return translate("cooperation.stage.later_unpublished", lang, stage=label)
 
 
-def term_text(expires_on: object, term_published: bool, lang: str) -> str:
+def term_text(expires_on: date | None, term_published: bool, lang: str) -> str:
     """The expiry date, "—" while none is set, "not published" for a real contract whose term is unknown."""
     if not term_published:
         return translate("unpublished", lang)

@@ -63,7 +63,7 @@ def coverage_matrix(session: Session, filters: Filters) -> pd.DataFrame:
     """Region × instrument type × service → number of local centers able to serve it."""
     capable = capabilities_by_center(session, filters)
     matrix = (
-        capable.groupby(["region_code", "instrument_type_code", "service"], as_index=False)["center_id"]
+        capable.groupby(["region_code", "instrument_type_code", "service"], as_index=False)[["center_id"]]
         .nunique()
         .rename(columns={"center_id": "centers"})
     )
@@ -123,8 +123,8 @@ def coverage_gaps(
                 continue
             nearest_code, nearest_km = None, None
             if instrument.instrument_type_code in options:
-                codes, lats, lons = options[instrument.instrument_type_code]
-                distances = _great_circle_km_to(region.lat, region.lon, lats, lons)
+                codes, lats, lons = options[instrument.instrument_type_code]  # type: ignore[index]  # pandas-stubs types an itertuples() field as any scalar; this column holds type codes
+                distances = _great_circle_km_to(region.lat, region.lon, lats, lons)  # type: ignore[arg-type]  # pandas-stubs types an itertuples() field as any scalar; this column holds floats
                 best = int(np.argmin(distances))  # the first of equals, as idxmin chose
                 nearest_code, nearest_km = codes[best], round(float(distances[best]), 1)
             gaps.append(
@@ -196,7 +196,7 @@ def coverage_grid(
     grid = area.merge(types.drop(columns=["legally_controlled", "field_code"]), how="cross")
     counts = (
         capabilities_by_center(session, filters)
-        .groupby(["region_code", "instrument_type_code"], as_index=False)["center_id"]
+        .groupby(["region_code", "instrument_type_code"], as_index=False)[["center_id"]]
         .nunique()
         .rename(columns={"center_id": "centers"})
     )

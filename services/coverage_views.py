@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, SQLColumnExpression, case, func, literal, select, text
+from sqlalchemy import BindParameter, ColumnElement, SQLColumnExpression, case, func, literal, select, text
 from sqlmodel import Session, col
 
 from services.calibration import CalibrationStatus, status_query
@@ -227,9 +227,11 @@ def service_matrix(session: Session, filters: Filters, *, service_code: str) -> 
     return grid.sort_values(["center_code", "type_name_vi"])[columns].reset_index(drop=True)
 
 
-def _bucket_case(due: ColumnElement, filters: Filters) -> ColumnElement:
+def _bucket_case(due: SQLColumnExpression[Any], filters: Filters) -> ColumnElement:
     """Bucket of a due date, comparing dates (portable: no date arithmetic in SQL)."""
-    whens = [(due.is_(None), literal(CalibrationStatus.NEVER.value))]
+    whens: list[tuple[ColumnElement[bool], BindParameter[str]]] = [
+        (due.is_(None), literal(CalibrationStatus.NEVER.value))
+    ]
     for bucket in due_buckets(filters.due_window_days):
         if bucket.code == CalibrationStatus.NEVER.value or bucket.to_days is None:
             continue
@@ -267,7 +269,7 @@ def due_bucket_counts(session: Session, filters: Filters) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     centers = _center_info(session, filters)
     rows = _to_answering_center(rows, centers)
-    rows = rows.groupby(["center_id", "bucket"], as_index=False)["equipment"].sum()
+    rows = rows.groupby(["center_id", "bucket"], as_index=False)[["equipment"]].sum()
     rows = _add_center_columns(rows, centers)
     buckets = {bucket.code: bucket for bucket in due_buckets(filters.due_window_days)}
     order = list(buckets)
@@ -398,7 +400,7 @@ def due_calendar(session: Session, filters: Filters, *, year: int, month: int) -
         return pd.DataFrame(columns=columns)
     centers = _center_info(session, filters)
     rows = _to_answering_center(rows, centers)
-    rows = rows.groupby(["center_id", "due_on"], as_index=False)["equipment"].sum()
+    rows = rows.groupby(["center_id", "due_on"], as_index=False)[["equipment"]].sum()
     rows = _add_center_columns(rows, centers)
     rows["equipment"] = rows["equipment"].astype(int)
     return rows.sort_values(["due_on", "center_code"])[columns].reset_index(drop=True)
@@ -424,7 +426,6 @@ def month_grid(due: pd.DataFrame, year: int, month: int) -> pd.DataFrame:
             lambda rows: ", ".join(
                 f"{c} ({n})" for c, n in zip(rows["center_code"], rows["equipment"], strict=True)
             ),
-            include_groups=False,
         )
     )
     days["equipment"] = days["due_on"].map(per_day["equipment"]).fillna(0).astype(int)

@@ -28,7 +28,7 @@ from sqlmodel import SQLModel
 from services.models import AuditLog, DataVersion, LoginThrottle
 
 ROW_ID = 1
-_TABLE = DataVersion.__table__
+_TABLE = DataVersion.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ on table=True classes at class creation but does not declare it
 _READ = select(_TABLE.c.version, _TABLE.c.lineage).where(_TABLE.c.id == ROW_ID)
 _BUMP = update(_TABLE).where(_TABLE.c.id == ROW_ID).values(version=_TABLE.c.version + 1)
 _UNCOUNTED_TABLES = frozenset({_TABLE.name, LoginThrottle.__tablename__})

@@ -38,4 +38,4 @@ def demo_label(session: Session, lang: str) -> str | None:
 
 def record_demo_as_of(connection: Connection, day: date) -> None:
     """Mark the database as the demo network as of ``day`` (inside the seeder's transaction)."""
-    connection.execute(DatasetInfo.__table__.insert(), [{"key": DEMO_AS_OF_KEY, "value": day.isoformat()}])
+    connection.execute(DatasetInfo.__table__.insert(), [{"key": DEMO_AS_OF_KEY, "value": day.isoformat()}])  # type: ignore[attr-defined]  # SQLModel sets __table__ on table=True classes at class creation but does not declare it

@@ -290,7 +290,7 @@ def save_equipment_edits(
         session.rollback()
         return result
     versions = {int(key): int(value) for key, value in (base_versions or {}).items()}
-    stale = [item for item, _ in updates if versions.get(item.id) != item.version]
+    stale = [item for item, _ in updates if item.id is None or versions.get(item.id) != item.version]
     if not stale:
         try:
             stale = _write(session, updates, versions, username, center.id)
@@ -349,9 +349,10 @@ def _write(
     committed by another session between our read and our write is caught); the rows that had not."""
     stale: list[Equipment] = []
     for item, values in updates:
+        assert item.id is not None  # read from the database, so it has its key
         before = snapshot(item, list(values))
         base = versions[item.id]
-        written = session.execute(
+        written = session.exec(
             update(Equipment)
             .where(col(Equipment.id) == item.id, col(Equipment.version) == base)
             .values(**values, version=base + 1)
@@ -391,6 +392,7 @@ def last_change(session: Session, equipment_id: int) -> AuditLog | None:
 
 
 def _stale_problem(session: Session, item: Equipment, *, sent_version: bool) -> EditProblem:
+    assert item.id is not None  # read from the database, so it has its key
     if not sent_version:
         return EditProblem(item.serial_no, "—", "concurrency.edit.no_version", {"serial": item.serial_no})
     change = last_change(session, item.id)

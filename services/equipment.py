@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from functools import cache, lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, cast, get_args
 
 import numpy as np
 import pandas as pd
@@ -61,7 +62,7 @@ SortKey = Literal[
     "next_due_on",
     "calibration_status",
 ]
-SORT_KEYS: tuple[str, ...] = SortKey.__args__
+SORT_KEYS: tuple[str, ...] = get_args(SortKey)
 PAGE_SIZES = (25, 50, 100, 200)
 TABLE_COLUMNS = [
     "equipment_id",
@@ -262,7 +263,7 @@ def measurement_ranges(
     centers = centers_frame(session, filters)
     if centers.empty:
         return pd.DataFrame(columns=RANGE_COLUMNS)
-    key_column = Equipment.quantity_code if by == "quantity" else Equipment.instrument_type_code
+    key_column = col(Equipment.quantity_code) if by == "quantity" else col(Equipment.instrument_type_code)
     query = _scoped_select(
         filters,
         centers,
@@ -284,7 +285,7 @@ def measurement_ranges(
     rows = _effective(rows, centers)
     keys = ["center_id", "center_code", "center_name_vi", "center_name_en", "key"]
     # the unit most equipment was entered in (ties: alphabetical) speaks for the interval
-    per_unit = rows.groupby([*keys, "unit"], as_index=False)["equipment"].sum()
+    per_unit = rows.groupby([*keys, "unit"], as_index=False)[["equipment"]].sum()
     per_unit = per_unit.sort_values([*keys, "equipment", "unit"], ascending=[True] * 5 + [False, True])
     main_unit = per_unit.groupby(keys, as_index=False).first()[[*keys, "unit"]]
     all_units = per_unit.groupby(keys)["unit"].agg(lambda units: ", ".join(sorted(set(units))))
@@ -292,7 +293,7 @@ def measurement_ranges(
         low_si=("low_si", "min"), high_si=("high_si", "max"), equipment=("equipment", "sum")
     )
     intervals = intervals.merge(main_unit, on=keys)
-    intervals["units"] = intervals.set_index(keys).index.map(all_units)
+    intervals["units"] = intervals.set_index(keys).index.map(all_units)  # type: ignore[arg-type]  # pandas-stubs: Index.map takes a Series too (documented), the stub lists Mapping and Callable only
     intervals = intervals.merge(_range_subjects(session, by), on="key", how="left")
     intervals["si_unit_text"] = intervals["si_unit"].map(si_unit_text)
     intervals["low"] = [_from_si(v, u) for v, u in zip(intervals["low_si"], intervals["unit"], strict=True)]
@@ -555,7 +556,11 @@ def _table_query(
         # overdue, due soon, in date, never: the order of urgency, not of the words
         "calibration_status": case((due.is_(None), 3), (due < filters.as_of, 0), (due <= soon, 1), else_=2),
     }
-    nullable = {"uncertainty": Equipment.uncertainty_value, "last_calibrated_on": last_on, "next_due_on": due}
+    nullable = {
+        "uncertainty": col(Equipment.uncertainty_value),
+        "last_calibrated_on": last_on,
+        "next_due_on": due,
+    }
     ordered = [_nulls_last(nullable[sort])] if sort in nullable else []
     ordered.append(sort_columns[sort].desc() if descending else sort_columns[sort].asc())
     return query.order_by(*ordered, col(Equipment.id))
@@ -586,7 +591,7 @@ def _matches(term: str, columns: list[SQLColumnExpression[Any]]) -> ColumnElemen
     )
 
 
-def _table_frame(rows: list, lang: str) -> pd.DataFrame:
+def _table_frame(rows: Sequence[Any], lang: str) -> pd.DataFrame:
     raw = pd.DataFrame(rows, columns=_RAW_COLUMNS)
     if raw.empty:
         return _empty_table()
@@ -611,7 +616,7 @@ def _as_date(value: object) -> date | None:
         return None
     if isinstance(value, str):
         return date.fromisoformat(value)
-    return value
+    return cast(date, value)  # the rest are the dates SQLAlchemy read from a Date column
 
 
 # ----------------------------------------------------------------------------------------------

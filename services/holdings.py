@@ -21,16 +21,16 @@ _PERIOD = EquipmentStatusPeriod
 
 def _retired_by(day: date) -> ColumnElement[bool]:
     return exists().where(
-        _PERIOD.equipment_id == col(Equipment.id),
-        _PERIOD.status == EquipmentStatus.RETIRED.value,
+        col(_PERIOD.equipment_id) == col(Equipment.id),
+        col(_PERIOD.status) == EquipmentStatus.RETIRED.value,
         col(_PERIOD.start_on) <= day,
     )
 
 
 def _in_repair_on(day: date) -> ColumnElement[bool]:
     return exists().where(
-        _PERIOD.equipment_id == col(Equipment.id),
-        _PERIOD.status == EquipmentStatus.REPAIR.value,
+        col(_PERIOD.equipment_id) == col(Equipment.id),
+        col(_PERIOD.status) == EquipmentStatus.REPAIR.value,
         col(_PERIOD.start_on) <= day,
         or_(col(_PERIOD.end_on).is_(None), col(_PERIOD.end_on) > day),
     )
@@ -62,7 +62,7 @@ def record_status_change(session: Session, equipment_id: int, old: str | None, n
         open_repair = session.exec(
             select(_PERIOD).where(
                 _PERIOD.equipment_id == equipment_id,
-                _PERIOD.status == EquipmentStatus.REPAIR.value,
+                col(_PERIOD.status) == EquipmentStatus.REPAIR.value,
                 col(_PERIOD.end_on).is_(None),
             )
         ).all()

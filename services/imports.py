@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
-from typing import Any, Final
+from typing import Any, Final, TypeGuard
 
 import pandas as pd
 from sqlalchemy import select
@@ -225,7 +225,7 @@ def check_key(
     return digest.hexdigest()
 
 
-def _reusable(checked: ImportResult | None, result: ImportResult) -> bool:
+def _reusable(checked: ImportResult | None, result: ImportResult) -> TypeGuard[ImportResult]:
     return (
         checked is not None
         and not result.dry_run
@@ -452,6 +452,7 @@ def _insert_equipment(
     session.add_all(items)
     session.flush()
     for item in items:
+        assert item.id is not None  # flushed: the database gave it its key
         record_status_change(session, item.id, None, item.status, day)
         record_change(
             session,
@@ -599,6 +600,7 @@ def import_calibrations_csv(
     result.rows = len(table.rows)
     rows = well_formed_rows(table, CALIBRATION_COLUMNS, problems)
 
+    assert center.id is not None  # read from the database, so it has its key
     held = _held_equipment(session, center.id)
     providers = ProviderMatcher.load(session)
 
@@ -725,7 +727,7 @@ def _insert_certificates(
     before: dict[int, dict[str, Any]] = {}
     for _, _, values in sorted(parsed, key=lambda item: (item[0], item[1])):
         item = session.get(Equipment, values["equipment_id"])
-        assert item is not None
+        assert item is not None and item.id is not None
         before.setdefault(item.id, snapshot(item, due_fields))
         record = add_calibration(session, CalibrationRecord(**values))
         session.flush()

@@ -101,7 +101,7 @@ def province_map(
     lang: str,
     *,
     for_slides: bool = False,
-) -> alt.LayerChart:
+) -> alt.LayerChart | alt.FacetChart:
     """Provinces coloured by ``measure`` (pale where it has no value), centers sized by equipment.
 
     ``features``: the boundaries' GeoJSON features, one per row of ``measures``
@@ -169,7 +169,7 @@ def province_map(
     ]
     # one word a line (most names are two syllables), dark over a white halo: legible on any fill,
     # and narrow enough for the small provinces of the Red River delta
-    text = {
+    text: dict[str, Any] = {
         "fontSize": 13 if for_slides else 11,
         "fontWeight": 600,
         "lineBreak": " ",
@@ -177,7 +177,8 @@ def province_map(
         "baseline": "middle",
         "color": INK,
     }
-    for halo in ({"stroke": "white", "strokeWidth": 3, "strokeOpacity": 0.85}, {}):
+    halos: tuple[dict[str, Any], ...] = ({"stroke": "white", "strokeWidth": 3, "strokeOpacity": 0.85}, {})
+    for halo in halos:
         layers.append(
             alt.Chart(alt.Data(values=labels))
             .mark_text(**text, **halo)

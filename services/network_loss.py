@@ -190,7 +190,7 @@ def suspect_chain(session: Session, standard_id: int, as_of: date) -> pd.DataFra
         if since.empty:
             break
         seen |= {int(i) for i in since.index}
-        holder = Center.__table__.alias("holder")
+        holder = Center.__table__.alias("holder")  # type: ignore[attr-defined]  # SQLModel sets __table__ on table=True classes at class creation but does not declare it
         query = (
             select(
                 col(CalibrationRecord.id),
@@ -233,7 +233,7 @@ def affected_capabilities(session: Session, chain: pd.DataFrame) -> pd.DataFrame
         return pd.DataFrame(columns=AFFECTED_COLUMNS)
     items = (
         chain.groupby(["equipment_id", "equipment_name", "serial_no", "holder_code"], as_index=False)[
-            "calibrated_on"
+            ["calibrated_on"]
         ]
         .min()
         .rename(columns={"calibrated_on": "suspect_since"})

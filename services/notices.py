@@ -17,12 +17,13 @@ import smtplib
 import ssl
 import sys
 import tomllib
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from sqlmodel import Session, col, select
@@ -171,7 +172,7 @@ def center_notices(
     at_risk = capabilities_at_risk(session, filters, [int(i) for i in due["equipment_id"]])
     notices = []
     for row in centers.itertuples(index=False):
-        center_id = int(row.center_id)
+        center_id = int(row.center_id)  # type: ignore[arg-type]  # pandas-stubs types an itertuples() field as any scalar; this column holds integer ids
         items = due[due["center_id"] == center_id].reset_index(drop=True)
         notices.append(
             CenterNotice(
@@ -208,7 +209,7 @@ def _days_text(days: int, lang: str) -> str:
     return translate("notices.item.days_left", lang, count=days)
 
 
-def _item_fields(item: Mapping[str, object], lang: str) -> dict[str, str]:
+def _item_fields(item: Mapping[Hashable, Any], lang: str) -> dict[str, str]:
     kind = f" ({translate('notices.item.reference_standard', lang)})" if item["is_reference_standard"] else ""
     type_name = item.get(f"type_name_{lang}")
     return {

@@ -104,6 +104,7 @@ def center_summary(session: Session, filters: Filters) -> CenterSummary | None:
     center = session.exec(select_models(Center).where(Center.code == filters.center)).first()
     if center is None:
         return None
+    assert center.id is not None  # read from the database, so it has its key
     provinces = provinces_frame(session).set_index("key")
     own = provinces.loc[center.province_key]
     today_key = own["successor_key"] if pd.notna(own["successor_key"]) else center.province_key
@@ -478,7 +479,7 @@ def monthly_utilization(session: Session, filters: Filters) -> pd.DataFrame:
     ids = scope_ids(session, filters)
     if not ids:
         return pd.DataFrame(columns=columns)
-    volume_query = (
+    volume_query: Select = (
         select(col(ServiceVolume.month).label("month"), func.sum(col(ServiceVolume.count)).label("volume"))
         .join(InstrumentType, col(InstrumentType.code) == col(ServiceVolume.instrument_type_code))
         .join(Quantity, col(Quantity.code) == col(InstrumentType.quantity_code))

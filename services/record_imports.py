@@ -350,6 +350,7 @@ def _plan_capabilities(
     problems: list[ImportProblem],
 ) -> list[Planned]:
     types = instrument_types(session)
+    assert center.id is not None  # read from the database, so it has its key
     held = held_capabilities(session, center.id)
     seen: dict[tuple, int] = {}
     planned: list[Planned] = []
@@ -423,6 +424,7 @@ def _plan_capability_standards(
     problems: list[ImportProblem],
 ) -> list[Planned]:
     types = instrument_types(session)
+    assert center.id is not None  # read from the database, so it has its key
     capabilities = held_capabilities(session, center.id)
     standards = {
         e.serial_no: e

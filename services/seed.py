@@ -24,7 +24,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, insert, text, update
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
 from services import models as m
 from services.auth import demo_password, demo_username, hash_password
@@ -401,9 +401,9 @@ class DemoNetwork:
             (e for e in events if e.held_on <= self.as_of),
             key=lambda e: (e.held_on, bool(e.values["is_demo"])),
         )
-        for plan in ordered:
-            event = self.batch.add(m.Event, held_on=plan.held_on, **plan.values)
-            for code in plan.participants:
+        for event_plan in ordered:
+            event = self.batch.add(m.Event, held_on=event_plan.held_on, **event_plan.values)
+            for code in event_plan.participants:
                 self.batch.add(m.EventParticipant, event_id=event, center_id=self.center_ids[code])
 
     # demo accounts (data-management page) ---------------------------------------------------
@@ -692,7 +692,7 @@ def _write_table(
     if table in batch.lazy:
         rows = batch.lazy[table][1]()
     if table in BULK_TABLES and total:
-        for written in bulk_insert(connection, table.__table__, batch.columns[table], rows):
+        for written in bulk_insert(connection, table.__table__, batch.columns[table], rows):  # type: ignore[attr-defined]  # SQLModel sets __table__ on table=True classes at class creation but does not declare it
             if progress:
                 progress(name, written, total)
     else:
@@ -704,7 +704,7 @@ def _write_table(
     if table is m.Center and batch.center_successors:
         connection.execute(
             update(m.Center)
-            .where(m.Center.id == bindparam("center_id"))
+            .where(col(m.Center.id) == bindparam("center_id"))
             .values(successor_id=bindparam("successor_id")),
             batch.center_successors,
         )

@@ -14,7 +14,8 @@ from functools import cached_property
 import altair as alt
 import pandas as pd
 from sqlalchemy import func, text
-from sqlmodel import Session, col, select
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col
 
 from services import chart_specs
 from services.boundaries import boundaries_of
@@ -136,20 +137,20 @@ def equipment_by_field(session: Session, filters: Filters) -> pd.DataFrame:
     ).group_by(Equipment.quantity_code, text("calibration_status"))
     rows = pd.DataFrame(session.execute(query).all(), columns=["quantity_code", "status", "equipment"])
     fields = pd.DataFrame(
-        session.exec(
-            select(
+        session.execute(
+            select_columns(
                 col(Quantity.code),
                 col(MeasurementField.code),
                 col(MeasurementField.name_vi),
                 col(MeasurementField.name_en),
                 col(MeasurementField.sort_order),
-            ).join(MeasurementField, MeasurementField.code == Quantity.field_code)
+            ).join(MeasurementField, col(MeasurementField.code) == col(Quantity.field_code))
         ).all(),
         columns=["quantity_code", "field_code", "field_name_vi", "field_name_en", "sort_order"],
     )
     merged = rows.merge(fields, on="quantity_code")
     columns = ["field_code", "field_name_vi", "field_name_en", "sort_order", "status"]
-    counts = merged.groupby(columns, as_index=False)["equipment"].sum()
+    counts = merged.groupby(columns, as_index=False)[["equipment"]].sum()
     counts["status_rank"] = counts["status"].map(STATUS_ORDER.index)
     return (
         counts.sort_values(["sort_order", "status_rank"]).drop(columns="status_rank").reset_index(drop=True)

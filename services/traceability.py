@@ -312,7 +312,7 @@ def suspect_since_last_good(session: Session, standard_id: int, as_of: date | No
 
 def drift(session: Session, standard_id: int, as_of: date | None = None) -> pd.DataFrame:
     """The standard's results over time: measured error ± expanded uncertainty, oldest first."""
-    error, uncertainty = CalibrationRecord.measured_error, CalibrationRecord.uncertainty
+    error, uncertainty = col(CalibrationRecord.measured_error), col(CalibrationRecord.uncertainty)
     query = (
         select(
             col(CalibrationRecord.calibrated_on),
@@ -325,11 +325,11 @@ def drift(session: Session, standard_id: int, as_of: date | None = None) -> pd.D
             (error + uncertainty).label("upper"),
         )
         .where(col(CalibrationRecord.equipment_id) == standard_id, error.is_not(None))
-        .order_by(CalibrationRecord.calibrated_on, CalibrationRecord.id)
+        .order_by(col(CalibrationRecord.calibrated_on), col(CalibrationRecord.id))
     )
     if as_of is not None:
-        query = query.where(CalibrationRecord.calibrated_on <= as_of)
-    return pd.DataFrame(session.exec(query).all(), columns=DRIFT_COLUMNS)
+        query = query.where(col(CalibrationRecord.calibrated_on) <= as_of)
+    return pd.DataFrame(session.execute(query).all(), columns=DRIFT_COLUMNS)
 
 
 @dataclass(frozen=True)

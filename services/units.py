@@ -64,14 +64,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Final
+from typing import Any, Final, cast
 
 import pint
 from pint.util import UnitsContainer
 
 from services.i18n import translate
 
-ureg: Final = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+ureg: Final[pint.UnitRegistry] = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
 ureg.define("percent_RH = [relative_humidity] = %RH")
 if "ppb" not in ureg:
     ureg.define("ppb = 1e-9")
@@ -268,7 +268,7 @@ def _is_logarithmic(units: pint.Unit) -> bool:
 
 def _as_delta(units: pint.Unit) -> pint.Unit:
     """The same unit read as a difference: °C -> Δ°C (Kelvin-sized, no offset)."""
-    items: dict[str, float] = {}
+    items: dict[str, Any] = {}  # pint's exponents: any of its scalar types
     changed = False
     for name, exponent in units._units.items():
         definition = ureg._units.get(name)
@@ -285,7 +285,9 @@ def _as_delta(units: pint.Unit) -> pint.Unit:
 
 @lru_cache(maxsize=4096)
 def _canonical(units: pint.Unit) -> pint.Unit:
-    base = ureg.get_base_units(units)[1]
+    base = cast(
+        pint.Unit, ureg.get_base_units(units)[1]
+    )  # ureg's units are pint.Unit; pint's stubs type them as the PlainUnit facet
     kind = _kind(units)
     if kind is not None:
         canonical = _U(kind[1])
@@ -356,7 +358,9 @@ def _si_line(units: pint.Unit) -> tuple[float, float]:
 
 def to_si_difference(q: pint.Quantity) -> float:
     """Like ``to_si`` but ``q`` is a difference or uncertainty: ``±0,05 °C`` -> 0.05 (K)."""
-    return to_si(_Q(q.magnitude, _as_delta(q.units)))
+    return to_si(
+        _Q(q.magnitude, _as_delta(cast(pint.Unit, q.units)))
+    )  # ureg's units are pint.Unit; pint's stubs type them as the PlainUnit facet
 
 
 def from_si(value_si: float, unit: str | pint.Unit) -> float:
@@ -418,7 +422,9 @@ def _read_number(match: re.Match[str], comma_context: bool, text: str) -> float:
     exponent = "0"
     if match["exp"]:
         exp_text = match["exp"].translate(_SUPERSCRIPTS).replace("−", "-")
-        exponent = re.search(r"[+\-]?\d+$", exp_text)[0]
+        exp_match = re.search(r"[+\-]?\d+$", exp_text)
+        assert exp_match is not None  # the exponent group is superscript digits after an optional sign
+        exponent = exp_match[0]
     # float() reads any length of digits, but int() refuses more than 4,300 and a float holds
     # nothing beyond 1e±308: a longer exponent, or a value that overflows or underflows, is refused
     if len(exponent.lstrip("+-").lstrip("0")) > 3:
@@ -471,7 +477,10 @@ def _check_kind(q: pint.Quantity, unit_text: str, expected_unit: str | None, tex
         q.units
     ) == _is_logarithmic(expected)
     if not same_kind:
-        names, actual = _kind_names(expected), _kind_names(q.units)
+        names, actual = (
+            _kind_names(expected),
+            _kind_names(cast(pint.Unit, q.units)),
+        )  # ureg's units are pint.Unit; pint's stubs type them as the PlainUnit facet
         raise UnitInputError(
             "units.error.wrong_kind",
             unit=_quote(unit_text),

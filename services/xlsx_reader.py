@@ -443,8 +443,9 @@ class _SheetReader:
     def text(self, data: str) -> None:
         if self.value is not None or (self.inline is not None and self.inline_depth["t"]):
             self.value_length += len(data)
-            if self.value_length <= self.limits.max_cell_chars:
-                (self.value if self.value is not None else self.inline).append(data)
+            target = self.value if self.value is not None else self.inline
+            if self.value_length <= self.limits.max_cell_chars and target is not None:
+                target.append(data)
 
     # --- pieces ---
     def _check_dimension(self, attrs: dict[str, str]) -> None:

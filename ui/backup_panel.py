@@ -87,4 +87,5 @@ def backup_panel(user: SignedInUser) -> None:
         key="backup-restore",
         disabled=uploaded is None or not url.strip(),
     ):
+        assert uploaded is not None  # the button is disabled until a file is chosen
         _restore(uploaded.getvalue(), url.strip())

@@ -46,7 +46,7 @@ def _theme() -> alt.theme.ThemeConfig:
                 "labelLimit": 360,
             },
             "view": {"stroke": None},
-            "range": {"category": {"scheme": "tableau10"}},
+            "range": {"category": {"scheme": "tableau10"}},  # type: ignore[typeddict-item]  # Altair's RangeConfigKwds omits the {"scheme": ...} form Vega-Lite accepts
         }
     }
 
@@ -64,7 +64,7 @@ def province_map(
     points: pd.DataFrame,
     measure: MapMeasure,
     lang: str,
-) -> alt.LayerChart:
+) -> alt.LayerChart | alt.FacetChart:
     """Provinces with their real boundaries coloured by ``measure``, centers on top (see services.map_chart)."""
     return map_chart.province_map(features, measures, points, measure, lang).properties(height=MAP_HEIGHT)
 

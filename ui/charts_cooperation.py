@@ -6,6 +6,7 @@ Pure builders, like ui/charts.py: rows a service returned and the language in, a
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Literal
 
 import altair as alt
 import pandas as pd
@@ -290,7 +291,8 @@ def agreement_timeline(data: Timeline, lang: str) -> alt.LayerChart:
         )
     )
     layers = [bars, signed, stage_words, points, as_of_rule, as_of_text, real_rule]
-    for align, dx in (("left", 8), ("right", -8)):
+    sides: tuple[tuple[Literal["left", "right"], int], ...] = (("left", 8), ("right", -8))
+    for align, dx in sides:
         layers.append(
             alt.Chart(milestones[milestones["align"] == align])
             .mark_text(

@@ -107,7 +107,9 @@ def range_rows(intervals: pd.DataFrame, lang: str) -> pd.DataFrame:
     return data
 
 
-def measuring_ranges(intervals: pd.DataFrame, lang: str, *, by: str = "quantity") -> alt.LayerChart:
+def measuring_ranges(
+    intervals: pd.DataFrame, lang: str, *, by: str = "quantity"
+) -> alt.LayerChart | alt.FacetChart:
     """Intervals on a log axis of SI values: one translucent bar per (center, quantity), ticks at ends.
 
     Rows are what services.equipment.measurement_ranges returns; zero-width intervals (a single
@@ -175,7 +177,7 @@ def _decades(data: pd.DataFrame) -> list[float]:
 
 
 def _age_rows(profile: pd.DataFrame, column: str, labels: dict[str, str], lang: str) -> pd.DataFrame:
-    data = _guard(profile).groupby(["age_band", "band_order", column], as_index=False)["equipment"].sum()
+    data = _guard(profile).groupby(["age_band", "band_order", column], as_index=False)[["equipment"]].sum()
     data["age_label"] = data["age_band"].map(lambda band: age_label(band, lang))
     data["status_label"] = data[column].map(labels)
     data["status_order"] = data[column].map(list(labels).index)

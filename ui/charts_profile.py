@@ -222,9 +222,9 @@ def traceability_dot(links: pd.DataFrame, center_code: str, lang: str) -> str:
     nodes: dict[str, str] = {}
     for link in links.itertuples():
         nodes.setdefault(str(link.holder_code), "network")
-        target = str(link.provider_name) if pd.notna(link.provider_name) else broken
+        target = str(link.provider_name) if pd.notna(link.provider_name) else broken  # type: ignore[arg-type]  # pandas-stubs types an itertuples() field as any scalar; provider_name is text or missing
         kind = (
-            "broken" if pd.isna(link.provider_name) else "network" if link.provider_in_network else "foreign"
+            "broken" if pd.isna(link.provider_name) else "network" if link.provider_in_network else "foreign"  # type: ignore[arg-type]  # pandas-stubs types an itertuples() field as any scalar; provider_name is text or missing
         )
         nodes.setdefault(target, kind)
     styles = {
@@ -238,9 +238,11 @@ def traceability_dot(links: pd.DataFrame, center_code: str, lang: str) -> str:
         )
         lines.append(f"  {_dot_quote(name)} [{style}];")
     for link in links.itertuples():
-        target = str(link.provider_name) if pd.notna(link.provider_name) else broken
-        count = int(link.standards)
+        target = str(link.provider_name) if pd.notna(link.provider_name) else broken  # type: ignore[arg-type]  # pandas-stubs types an itertuples() field as any scalar; provider_name is text or missing
+        count = int(link.standards)  # type: ignore[arg-type]  # pandas-stubs types an itertuples() field as any scalar; standards is a count
         label = translate_plural("profile.trace.edge", count, lang)
-        lines.append(f"  {_dot_quote(link.holder_code)} -> {_dot_quote(target)} [label={_dot_quote(label)}];")
+        lines.append(
+            f"  {_dot_quote(str(link.holder_code))} -> {_dot_quote(target)} [label={_dot_quote(label)}];"
+        )
     lines.append("}")
     return "\n".join(lines)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import altair as alt
 import pandas as pd
 import streamlit as st
+from altair.typing import ChartType
+from streamlit.elements.metric import DeltaColor
 
 from services.filters import Filters
 from services.i18n import format_timestamp
@@ -83,7 +84,7 @@ def csv_download(frame: pd.DataFrame, filters: Filters, name: str, *, key: str) 
     )
 
 
-def chart_with_data(chart: alt.TopLevelMixin, data: pd.DataFrame, filters: Filters, *, name: str) -> None:
+def chart_with_data(chart: ChartType, data: pd.DataFrame, filters: Filters, *, name: str) -> None:
     """A chart full width, with its rows as CSV and the picture as PNG/SVG underneath."""
     st.altair_chart(chart, width="stretch")
     with st.container(horizontal=True, gap="small"):
@@ -91,7 +92,7 @@ def chart_with_data(chart: alt.TopLevelMixin, data: pd.DataFrame, filters: Filte
         chart_downloads(chart, name)
 
 
-def kpi_cards(cards: list[tuple[str, str, str | None, str]]) -> None:
+def kpi_cards(cards: list[tuple[str, str, str | None, DeltaColor]]) -> None:
     """Cards of (label, value, delta, delta_color) in one row."""
     for column, (label, value, delta, delta_color) in zip(st.columns(len(cards)), cards, strict=True):
         column.metric(label, value, delta=delta, delta_color=delta_color, border=True)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sys
 from datetime import date, datetime
+from types import FrameType
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -38,10 +40,10 @@ def _app_test_session_state() -> Any:
     its AppTest's session state. Without one (plain code calling ``t()``) there is no session, and
     the default language applies.
     """
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     while frame is not None:
         owner = frame.f_locals.get("self")
-        if type(owner).__module__ == APP_TEST_ELEMENTS and hasattr(owner, "root"):
+        if owner is not None and type(owner).__module__ == APP_TEST_ELEMENTS and hasattr(owner, "root"):
             return owner.root.session_state
         frame = frame.f_back
     return None
@@ -63,7 +65,7 @@ def day(value: date | datetime | None) -> str:
     return i18n.format_day(value, lang())
 
 
-def local(row: object, column: str) -> str:
+def local(row: pd.Series, column: str) -> str:
     """The Vietnamese or English variant of a bilingual column (``name`` → ``name_vi``/``name_en``)."""
     return row[f"{column}_{lang()}"]
 
