@@ -17,12 +17,13 @@ run: $(INSTALLED)
 	$(PY) -m services.seed --if-empty
 	$(PY) -m streamlit run dashboard.py --server.port 8501
 
-## test: install, lint (ruff, format, import contracts), then the whole suite, one worker per core: SQLite always; PostgreSQL when installed (a throwaway server
+## test: install, lint (ruff, format, import contracts, mypy on services/ and ui/), then the whole suite, one worker per core: SQLite always; PostgreSQL when installed (a throwaway server
 ## on a free loopback port, or the one DATABASE_URL names); browser journeys in /usr/bin/chromium
 test: $(INSTALLED)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(PY) -m mypy
 	bash .ci/with-postgres $(PY) -m pytest -n auto --dist loadfile
 
 seed: $(INSTALLED)
