@@ -13,7 +13,7 @@ from sqlmodel import Session
 from services.filters import Filters
 from services.holdings import held_on
 from services.models import CalibrationRecord, Equipment, Quantity
-from services.network import center_ids_in_scope, centers_frame
+from services.network import center_ids_in_scope, centers_frame, shares_reads
 
 
 class CalibrationStatus(StrEnum):
@@ -83,12 +83,14 @@ def status_query(session: Session, filters: Filters, columns: ColumnPicker) -> S
         )
     if filters.instrument_type:
         query = query.where(Equipment.instrument_type_code == filters.instrument_type)
-    scope = center_ids_in_scope(centers_frame(session, filters), filters)
-    if scope is not None:
-        query = query.where(Equipment.center_id.in_(scope))  # type: ignore[attr-defined]
+    if filters.province or filters.center:  # else every center is in scope: no need to read them
+        scope = center_ids_in_scope(centers_frame(session, filters), filters)
+        if scope is not None:
+            query = query.where(Equipment.center_id.in_(scope))  # type: ignore[attr-defined]
     return query
 
 
+@shares_reads
 def status_counts(session: Session, filters: Filters) -> pd.DataFrame:
     """Equipment per center and status (center = the one answering for it on the date)."""
     query = status_query(
@@ -116,6 +118,7 @@ def status_counts(session: Session, filters: Filters) -> pd.DataFrame:
     return counts.merge(info, left_on="center_id", right_on="id")[columns]
 
 
+@shares_reads
 def equipment_status(session: Session, filters: Filters) -> pd.DataFrame:
     """One row per equipment in scope with its due date and status, most urgent first."""
     query = status_query(

@@ -6,8 +6,12 @@ tables are aggregated per center in SQL first and mapped through this snapshot a
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
+from typing import ParamSpec, TypeVar
 
 import pandas as pd
 from sqlmodel import Session, select
@@ -16,9 +20,58 @@ from services.filters import Filters
 from services.models import Center, CenterNameHistory, Province
 
 EARTH_RADIUS_KM = 6371.0
+_SNAPSHOTS = "shared_reads"  # session.info: what one read-only call has read already, by key
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+@contextmanager
+def shared_reads(session: Session) -> Iterator[None]:
+    """Within the block, inputs read through ``read_once`` (the centers of a day, the capabilities
+    in force) are read once and reused.
+
+    A view such as the KPI cards asks for the centers in many of the services it combines (eight
+    times per call); nothing changes while one read-only call runs, so they share one read.
+    Outside such a block every call reads afresh. Nested blocks share the outermost one.
+    """
+    if _SNAPSHOTS in session.info:
+        yield
+        return
+    session.info[_SNAPSHOTS] = {}
+    try:
+        yield
+    finally:
+        del session.info[_SNAPSHOTS]
+
+
+def read_once(session: Session, key: tuple[object, ...], read: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """``read()``, or within ``shared_reads`` a copy of what it returned for ``key`` before."""
+    reads = session.info.get(_SNAPSHOTS)
+    if reads is None:
+        return read()
+    if key not in reads:
+        reads[key] = read()
+    return reads[key].copy()  # callers may add columns; what was read stays as read
+
+
+def shares_reads(service: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run a read-only ``service(session, ...)`` inside ``shared_reads``."""
+
+    @functools.wraps(service)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        session = args[0] if args else kwargs["session"]
+        assert isinstance(session, Session)
+        with shared_reads(session):
+            return service(*args, **kwargs)
+
+    return wrapper
 
 
 def provinces_frame(session: Session) -> pd.DataFrame:
+    return read_once(session, ("provinces",), lambda: _read_provinces(session))
+
+
+def _read_provinces(session: Session) -> pd.DataFrame:
     rows = session.exec(select(Province)).all()
     return pd.DataFrame([row.model_dump() for row in rows], columns=list(Province.model_fields))
 
@@ -39,22 +92,29 @@ def centers_frame(session: Session, filters: Filters) -> pd.DataFrame:
     A center closed by the 2025 merger hands its equipment and services to its successor, so
     views after that day count them there.
     """
+    key = ("centers", filters.as_of, filters.uses_merged_provinces())
+    return read_once(session, key, lambda: _read_centers(session, filters))
+
+
+def _read_centers(session: Session, filters: Filters) -> pd.DataFrame:
     centers = pd.DataFrame(
         [c.model_dump() for c in session.exec(select(Center)).all()], columns=list(Center.model_fields)
     )
     centers = with_names_on(session, centers, filters.as_of)
     provinces = provinces_frame(session).set_index("key")
     by_id = centers.set_index("id")
+    # plain dicts: a pandas lookup per center and step was most of this function's time
+    closed_on = {int(i): day for i, day in by_id["active_to"].items() if pd.notna(day)}
+    successors = {int(i): int(s) for i, s in by_id["successor_id"].items() if pd.notna(s)}
 
     def effective(center_id: int) -> int:
         seen = set()
         while center_id not in seen:
             seen.add(center_id)
-            row = by_id.loc[center_id]
-            closed = pd.notna(row["active_to"]) and row["active_to"] < filters.as_of
-            if not closed or pd.isna(row["successor_id"]):
+            closed = center_id in closed_on and closed_on[center_id] < filters.as_of
+            if not closed or center_id not in successors:
                 return center_id
-            center_id = int(row["successor_id"])
+            center_id = successors[center_id]
         return center_id
 
     centers["effective_id"] = centers["id"].map(effective).astype("Int64")

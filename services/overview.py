@@ -12,11 +12,12 @@ from services.calibration import status_counts
 from services.cooperation import agreements, events, stage_history
 from services.filters import Filters
 from services.models import CalibrationRecord, Equipment
-from services.network import center_ids_in_scope, centers_frame
+from services.network import center_ids_in_scope, centers_frame, shares_reads
 
 RECENT_DAYS = 30
 
 
+@shares_reads
 def center_points(session: Session, filters: Filters) -> pd.DataFrame:
     """One point per center active on the date: where, how much equipment, cooperation stage."""
     centers = centers_frame(session, filters)
@@ -45,6 +46,7 @@ def center_points(session: Session, filters: Filters) -> pd.DataFrame:
     return points
 
 
+@shares_reads
 def recent_changes(session: Session, filters: Filters) -> pd.DataFrame:
     """Dated happenings of the last 30 days up to ``as_of``: certificates, stage changes, events."""
     since = filters.as_of - timedelta(days=RECENT_DAYS)
