@@ -62,12 +62,18 @@ def recent_changes(session: Session, filters: Filters) -> pd.DataFrame:
     if scope is not None:
         calibrations = calibrations.where(Equipment.center_id.in_(scope))  # type: ignore[attr-defined]
     codes = centers.set_index("id")["effective_code"]
+    # one row per center answering on the day: a closed center's equipment counts at its successor
+    certified: dict[str, tuple[int, object]] = {}
     for center_id, count, latest in session.exec(calibrations).all():  # type: ignore[call-overload]
+        code = codes[center_id]
+        earlier_count, earlier_latest = certified.get(code, (0, latest))
+        certified[code] = (earlier_count + count, max(latest, earlier_latest))  # type: ignore[type-var]
+    for code, (count, latest) in certified.items():
         rows.append(
             {
                 "on": latest,
                 "kind": "calibrations",
-                "center_code": codes[center_id],
+                "center_code": code,
                 "count": count,
                 "detail_vi": "",
                 "detail_en": "",
