@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, Subquery, case, func, literal, select, text
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, Select, case, func, literal, select, text
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
 
 from services.filters import Filters
 from services.holdings import held_on
@@ -28,8 +30,11 @@ STATUS_ORDER = [s.value for s in CalibrationStatus]
 WITHIN_DATE_STATUSES = (CalibrationStatus.IN_DATE.value, CalibrationStatus.DUE_SOON.value)
 
 
-def _due_columns(session: Session, as_of: date) -> tuple[ColumnElement, ColumnElement, Subquery | None]:
-    """The due date and last calibration in force on ``as_of``, and the subquery they need.
+def _due_columns(
+    session: Session, as_of: date
+) -> tuple[ColumnElement, ColumnElement, tuple[Any, ColumnElement] | None]:
+    """The due date and last calibration in force on ``as_of``, and the certificate they come from
+    with the expression of its id (None: the stored columns answer, no certificate is joined).
 
     Equipment.next_due_on is the due date of the latest certificate; it answers for any date on
     or after the newest certificate in the database. Earlier dates need the history.
@@ -37,27 +42,18 @@ def _due_columns(session: Session, as_of: date) -> tuple[ColumnElement, ColumnEl
     newest = session.exec(select(func.max(CalibrationRecord.calibrated_on))).one()[0]  # type: ignore[call-overload]
     if newest is None or newest <= as_of:
         return Equipment.next_due_on, Equipment.last_calibrated_on, None  # type: ignore[return-value]
-    ranked = (
-        select(
-            CalibrationRecord.equipment_id,
-            CalibrationRecord.due_on,
-            CalibrationRecord.calibrated_on,
-            func.row_number()
-            .over(
-                partition_by=CalibrationRecord.equipment_id,
-                order_by=(CalibrationRecord.calibrated_on.desc(), CalibrationRecord.id.desc()),  # type: ignore[union-attr]
-            )
-            .label("rank"),
-        )
-        .where(CalibrationRecord.calibrated_on <= as_of)
-        .subquery()
+    latest, earlier = aliased(CalibrationRecord), aliased(CalibrationRecord)
+    # per item one probe of the index on (equipment_id, calibrated_on) for its latest certificate by
+    # the day, rather than ranking every certificate up to the day with a window (a sort of them all)
+    latest_id = (
+        select(earlier.id)
+        .where(earlier.equipment_id == Equipment.id, col(earlier.calibrated_on) <= as_of)
+        .order_by(col(earlier.calibrated_on).desc(), col(earlier.id).desc())
+        .limit(1)
+        .correlate(Equipment)
+        .scalar_subquery()
     )
-    latest = (
-        select(ranked.c.equipment_id, ranked.c.due_on, ranked.c.calibrated_on)
-        .where(ranked.c.rank == 1)
-        .subquery()
-    )
-    return latest.c.due_on, latest.c.calibrated_on, latest
+    return latest.due_on, latest.calibrated_on, (latest, latest_id)  # type: ignore[return-value]
 
 
 ColumnPicker = Callable[[ColumnElement, ColumnElement, ColumnElement], list[ColumnElement]]
@@ -75,7 +71,8 @@ def status_query(session: Session, filters: Filters, columns: ColumnPicker) -> S
     ).label("calibration_status")
     query = select(*columns(status, due, last_on)).select_from(Equipment)
     if latest is not None:
-        query = query.outerjoin(latest, latest.c.equipment_id == Equipment.id)
+        certificate, certificate_id = latest
+        query = query.outerjoin(certificate, certificate.id == certificate_id)
     query = query.where(held_on(filters.as_of))
     if filters.field:
         query = query.join(Quantity, Quantity.code == Equipment.quantity_code).where(
