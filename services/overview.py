@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from services.calibration import status_counts
-from services.cooperation import agreements, events, stage_history
+from services.cooperation import agreements, covers_field, events
 from services.filters import Filters
-from services.models import CalibrationRecord, Equipment
+from services.models import Agreement, AgreementEvent, CalibrationRecord, Equipment
 from services.network import center_ids_in_scope, centers_frame, shares_reads
 
 RECENT_DAYS = 30
@@ -79,20 +79,31 @@ def recent_changes(session: Session, filters: Filters) -> pd.DataFrame:
                 "detail_en": "",
             }
         )
-    history = stage_history(session, filters)
-    for change in history[history["changed_on"] > since].itertuples():
+    # the stage changes of the window straight from their rows (stage_history builds every
+    # agreement's frame first); a change up to the day implies the agreement's stage on the day
+    changes = (
+        select(AgreementEvent.changed_on, AgreementEvent.stage, Agreement.center_id, Agreement.scope_fields)
+        .join(Agreement, Agreement.id == AgreementEvent.agreement_id)
+        .where(AgreementEvent.changed_on > since, AgreementEvent.changed_on <= filters.as_of)
+        .order_by(AgreementEvent.changed_on, AgreementEvent.id)
+    )
+    if scope is not None:
+        changes = changes.where(Agreement.center_id.in_(scope))  # type: ignore[attr-defined]
+    agreement_codes = centers.set_index("id")["code"]  # the agreement's own center, as stage_history
+    for changed_on, stage, center_id, scope_fields in session.execute(changes).all():
+        if filters.field and not covers_field(scope_fields, filters.field):
+            continue
         rows.append(
             {
-                "on": change.changed_on,
+                "on": changed_on,
                 "kind": "stage",
-                "center_code": change.center_code,
+                "center_code": agreement_codes[center_id],
                 "count": 1,
-                "detail_vi": change.stage,
-                "detail_en": change.stage,
+                "detail_vi": stage,
+                "detail_en": stage,
             }
         )
-    happened = events(session, filters)
-    for event in happened[happened["held_on"] > since].itertuples():
+    for event in events(session, filters, since=since).itertuples():
         rows.append(
             {
                 "on": event.held_on,
