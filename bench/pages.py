@@ -66,6 +66,11 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--database-url", default=None, help="a database to seed (when empty) and reuse")
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     parser.add_argument("--repeat", type=int, default=3, help="runs per query figure (median)")
+    parser.add_argument(
+        "--queries-only",
+        action="store_true",
+        help="time the service queries only (no pages, nothing written)",
+    )
     return parser.parse_args(argv)
 
 
@@ -350,14 +355,18 @@ def machine() -> str:
     )
 
 
+def print_queries(queries: list[dict[str, Any]]) -> None:
+    print(f"\n{'query':<22}{'service s':>11}{'floor s':>10}{'ratio':>8}")
+    for row in queries:
+        print(f"{row['name']:<22}{row['service_s']:>11.4f}{row['floor_s']:>10.4f}{row['ratio'] or 0:>8.1f}")
+
+
 def print_table(report: dict[str, Any]) -> None:
     print(f"\n{report['engine']}, scale {report['scale']} — {report['machine']}")
     print(f"{'page':<14}{'cold s':>9}{'warm s':>9}{'filter s':>10}")
     for row in report["pages"]:
         print(f"{row['page']:<14}{row['cold_s']:>9.2f}{row['warm_s']:>9.2f}{row['filter_change_s']:>10.2f}")
-    print(f"\n{'query':<18}{'service s':>11}{'floor s':>10}{'ratio':>8}")
-    for row in report["queries"]:
-        print(f"{row['name']:<18}{row['service_s']:>11.4f}{row['floor_s']:>10.4f}{row['ratio'] or 0:>8.1f}")
+    print_queries(report["queries"])
     print(
         f"\npeak RSS {report['peak_rss_mb']:.0f} MB; largest chart {report['max_chart_rows']:,} rows, "
         f"largest table {report['max_table_rows']:,} rows"
@@ -386,6 +395,10 @@ def main(argv: list[str] | None = None) -> None:
     ready_s = seed_if_empty(url, args.scale)
     print(f"{args.engine} database at scale {args.scale} ready in {ready_s:.0f} s (seeded when it was empty)")
     os.environ["DATABASE_URL"] = url
+    if args.queries_only:  # quick before/after comparisons of the services on a loaded machine
+        print(started_on)
+        print_queries(time_queries(url, args.repeat))
+        return
     pages, charts, tables = [], [], []
     for name, (script, params) in PAGES.items():
         figures, page_charts, page_tables = time_page(name, script, params)
