@@ -11,8 +11,10 @@ which starts a throwaway server on loopback.
 
 cold = the first visit after start (every Streamlit cache cleared, engine included); warm = the
 same session's next run; filter change = that session choosing the pressure field (P). A query's
-floor is the same aggregation written as one bare SQL statement (``FLOORS``); figures are
-medians of ``--repeat`` runs. Run on an otherwise idle machine.
+floor is the same aggregation written as one bare SQL statement (``floors``), fetched the same
+way: it returns what the service returns on the default view (the same rules, the same rows), so
+the ratio measures what the service adds around the database's work. Figures are medians of
+``--repeat`` runs. Run on an otherwise idle machine.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -63,6 +66,11 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--database-url", default=None, help="a database to seed (when empty) and reuse")
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     parser.add_argument("--repeat", type=int, default=3, help="runs per query figure (median)")
+    parser.add_argument(
+        "--queries-only",
+        action="store_true",
+        help="time the service queries only (no pages, nothing written)",
+    )
     return parser.parse_args(argv)
 
 
@@ -149,57 +157,141 @@ def time_page(name: str, script: str, params: dict[str, str]) -> tuple[dict[str,
     return figures, charts, tables
 
 
-def floors(as_of: Any, soon: Any, month_ago: Any) -> dict[str, tuple[str, dict[str, Any]]]:
-    """Each service's aggregation as one bare SQL statement (what the database alone must do)."""
-    live = "status <> 'retired'"
+def floors(merged: bool, history: bool = False) -> dict[str, str]:
+    """Each service's aggregation as one bare SQL statement (what the database alone must do).
+
+    Each computes what its service returns on the default view (the demo day, no filter): the
+    same holdings rule (bought by the day, not retired by it), the same calibration status, the
+    closed centers counted at their successor and in its region under the day's boundaries, only
+    capabilities with a supporting standard in date and in service on the day. Parameters:
+    ``as_of``, ``soon`` (the end of the due-soon window), ``month_ago``. ``history``: a day before
+    the newest certificate, where each item's due date is that of its latest certificate by then.
+    """
+    due, latest = "e.next_due_on", ""
+    if history:
+        due = "r.due_on"
+        latest = (
+            "LEFT JOIN calibration_record r ON r.id = (SELECT c.id FROM calibration_record c WHERE c.equipment_id "
+            "= e.id AND c.calibrated_on <= :as_of ORDER BY c.calibrated_on DESC, c.id DESC LIMIT 1) "
+        )
+    held = (
+        f"SELECT e.id, e.center_id, {due} AS next_due_on FROM equipment e {latest}WHERE e.acquired_on <= :as_of "
+        "AND NOT EXISTS (SELECT 1 FROM equipment_status_period p WHERE p.equipment_id = e.id "
+        "AND p.status = 'retired' AND p.start_on <= :as_of)"
+    )
+    status = (
+        "CASE WHEN h.next_due_on IS NULL THEN 'never' WHEN h.next_due_on < :as_of THEN 'overdue' "
+        "WHEN h.next_due_on <= :soon THEN 'due_soon' ELSE 'in_date' END"
+    )
+    region_key = "COALESCE(p.successor_key, p.key)" if merged else "p.key"
+    regions = f"SELECT * FROM province WHERE {'valid_to' if merged else 'valid_from'} IS NULL"
+    # every center with the one answering for it on the day and that one's region
+    answering = (
+        "SELECT c.id, a.id AS answering_id, a.code, a.name_vi, a.name_en, a.lat, a.lon, "
+        f"{region_key} AS region_key FROM center c JOIN center a ON a.id = CASE WHEN c.active_to < :as_of "
+        "AND c.successor_id IS NOT NULL THEN c.successor_id ELSE c.id END JOIN province p ON p.key = a.province_key"
+    )
+    in_force = (
+        "SELECT DISTINCT w.answering_id, w.code, w.lat, w.lon, w.region_key, k.instrument_type_code, k.service "
+        "FROM capability k JOIN answering w ON w.id = k.center_id WHERE EXISTS (SELECT 1 FROM capability_standard s "
+        "JOIN held h ON h.id = s.equipment_id WHERE s.capability_id = k.id AND h.next_due_on >= :as_of "
+        "AND NOT EXISTS (SELECT 1 FROM equipment_status_period r WHERE r.equipment_id = h.id AND r.status = 'repair' "
+        "AND r.start_on <= :as_of AND (r.end_on IS NULL OR r.end_on > :as_of)))"
+    )
+    stage_on_day = (
+        "SELECT g.id, g.center_id, CASE WHEN g.expires_on < :as_of AND x.stage IN ('signed', 'active') "
+        "THEN 'expired' ELSE x.stage END AS stage FROM agreement g JOIN (SELECT agreement_id, stage, "
+        "ROW_NUMBER() OVER (PARTITION BY agreement_id ORDER BY changed_on DESC, id DESC) AS rank "
+        "FROM agreement_event WHERE changed_on <= :as_of) x ON x.agreement_id = g.id AND x.rank = 1"
+    )
+    legal = (
+        "SELECT t.code, t.name_vi, t.name_en FROM instrument_type t "
+        "WHERE t.legally_controlled AND t.verification_interval_months IS NOT NULL"
+    )
+    distance = (
+        "2 * 6371.0 * ASIN(SQRT(POWER(SIN(RADIANS(f.lat - r.lat) / 2), 2) + COS(RADIANS(r.lat)) "
+        "* COS(RADIANS(f.lat)) * POWER(SIN(RADIANS(f.lon - r.lon) / 2), 2)))"
+    )
+    gaps = (
+        "SELECT r.key, r.code AS region_code, r.name_vi, r.name_en, r.population_thousands, l.code AS type_code, "
+        "l.name_vi AS type_vi, l.name_en AS type_en FROM regions r CROSS JOIN legal l WHERE NOT EXISTS (SELECT 1 "
+        "FROM in_force f WHERE f.region_key = r.key AND f.instrument_type_code = l.code AND f.service = 'verification')"
+    )
+    counts_by_center = (
+        f"SELECT w.answering_id, {status} AS status, COUNT(*) AS n FROM held h JOIN answering w ON w.id = h.center_id "
+        "GROUP BY w.answering_id, status"
+    )
+    with_ = (
+        f"WITH held AS ({held}), answering AS ({answering}), regions AS ({regions}), "
+        f"in_force AS ({in_force}), legal AS ({legal}), gaps AS ({gaps}), stage_on_day AS ({stage_on_day}) "
+    )
     return {
         "status_counts": (
-            "SELECT center_id, CASE WHEN next_due_on IS NULL THEN 'never' WHEN next_due_on < :as_of THEN 'overdue' "
-            "WHEN next_due_on <= :soon THEN 'due_soon' ELSE 'in_date' END AS s, COUNT(*) FROM equipment "
-            f"WHERE {live} GROUP BY center_id, s",
-            {"as_of": as_of, "soon": soon},
+            f"{with_}SELECT n.answering_id, n.status, n.n, a.code, a.name_vi, a.name_en, p.code, p.name_vi, "
+            f"p.name_en FROM ({counts_by_center}) n JOIN center a ON a.id = n.answering_id "
+            f"JOIN province p ON p.key = (SELECT region_key FROM answering WHERE id = n.answering_id)"
         ),
         "kpi_summary": (
-            "SELECT COUNT(*), SUM(CASE WHEN next_due_on >= :as_of THEN 1 ELSE 0 END), "
-            f"(SELECT COUNT(*) FROM capability) FROM equipment WHERE {live}",
-            {"as_of": as_of},
+            f"{with_}SELECT (SELECT COUNT(*) FROM center WHERE active_to IS NULL OR active_to >= :as_of), "
+            f"(SELECT COUNT(*) FROM regions), COUNT(*), SUM(CASE WHEN {status} IN ('in_date', 'due_soon') THEN 1 "
+            f"ELSE 0 END), SUM(CASE WHEN {status} = 'overdue' THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN {status} = 'due_soon' THEN 1 ELSE 0 END), SUM(CASE WHEN {status} = 'never' THEN 1 "
+            "ELSE 0 END), (SELECT COUNT(*) FROM (SELECT DISTINCT answering_id, instrument_type_code, service "
+            "FROM in_force) d), (SELECT COUNT(*) FROM gaps), (SELECT COUNT(*) FROM stage_on_day "
+            "WHERE stage IN ('signed', 'active')) FROM held h"
         ),
         "coverage_matrix": (
-            "SELECT center_id, instrument_type_code, service, COUNT(*) FROM capability "
-            "GROUP BY center_id, instrument_type_code, service",
-            {},
+            f"{with_}SELECT p.code, f.instrument_type_code, f.service, COUNT(DISTINCT f.answering_id) "
+            "FROM in_force f JOIN province p ON p.key = f.region_key GROUP BY p.code, f.instrument_type_code, f.service"
         ),
         "coverage_gaps": (
-            "SELECT t.code, COUNT(DISTINCT c.center_id) FROM instrument_type t LEFT JOIN capability c "
-            "ON c.instrument_type_code = t.code AND c.service = 'verification' "
-            "WHERE t.legally_controlled GROUP BY t.code",
-            {},
+            f"{with_}SELECT * FROM (SELECT gap.*, f.code AS nearest, {distance} AS km, ROW_NUMBER() OVER "
+            f"(PARTITION BY gap.key, gap.type_code ORDER BY {distance}) AS rank FROM gaps gap "
+            "JOIN regions r ON r.key = gap.key LEFT JOIN in_force f ON f.instrument_type_code = gap.type_code "
+            "AND f.service = 'verification') ranked WHERE rank = 1 ORDER BY population_thousands DESC, km DESC"
         ),
         "center_points": (
-            "SELECT c.id, c.lat, c.lon, COUNT(e.id) FROM center c LEFT JOIN equipment e ON e.center_id = c.id "
-            "GROUP BY c.id, c.lat, c.lon",
-            {},
+            f"{with_}SELECT c.id, c.code, c.name_vi, c.name_en, c.kind, c.lat, c.lon, p.name_vi, p.name_en, "
+            "(SELECT SUM(n.n) FROM (" + counts_by_center + ") n WHERE n.answering_id = c.id), "
+            "(SELECT MAX(g.stage) FROM stage_on_day g WHERE g.center_id = c.id) FROM center c "
+            "JOIN answering w ON w.id = c.id JOIN province p ON p.key = w.region_key "
+            "WHERE c.active_to IS NULL OR c.active_to >= :as_of"
         ),
-        "pipeline_counts": ("SELECT stage, COUNT(*) FROM agreement GROUP BY stage", {}),
+        "coverage_grid": (
+            f"{with_}SELECT r.code, r.name_vi, r.name_en, t.code, t.name_vi, t.name_en, (SELECT COUNT(DISTINCT "
+            "f.answering_id) FROM in_force f WHERE f.region_key = r.key AND f.instrument_type_code = t.code) "
+            "FROM regions r CROSS JOIN instrument_type t WHERE t.legally_controlled ORDER BY r.code"
+        ),
+        "pipeline_counts": f"{with_}SELECT stage, COUNT(*) FROM stage_on_day GROUP BY stage",
         "recent_changes": (
-            "SELECT COUNT(*) FROM calibration_record WHERE calibrated_on > :month_ago AND calibrated_on <= :as_of",
-            {"month_ago": month_ago, "as_of": as_of},
+            f"{with_}SELECT w.code, COUNT(*), MAX(k.calibrated_on), 'calibrations' FROM calibration_record k "
+            "JOIN equipment e ON e.id = k.equipment_id JOIN answering w ON w.id = e.center_id "
+            "WHERE k.calibrated_on > :month_ago AND k.calibrated_on <= :as_of GROUP BY w.code "
+            "UNION ALL SELECT w.code, 1, x.changed_on, x.stage FROM agreement_event x JOIN agreement g "
+            "ON g.id = x.agreement_id JOIN answering w ON w.id = g.center_id "
+            "WHERE x.changed_on > :month_ago AND x.changed_on <= :as_of "
+            "UNION ALL SELECT '', 1, v.held_on, v.title_vi FROM event v WHERE v.held_on > :month_ago "
+            "AND v.held_on <= :as_of"
         ),
         "equipment_page": (
-            f"SELECT e.id, e.name, e.serial_no, e.next_due_on, (SELECT COUNT(*) FROM equipment WHERE {live}) "
-            f"FROM equipment e WHERE e.{live} ORDER BY e.center_id, e.id LIMIT 50",
-            {},
+            f"{with_}SELECT e.id, w.code, e.name, e.manufacturer, e.model, e.serial_no, d.name_vi, q.name_vi, "
+            "e.range_min, e.range_max, e.range_unit, e.uncertainty_value, e.uncertainty_unit, "
+            f"e.acquired_on, e.last_calibrated_on, h.next_due_on, {status}, COUNT(*) OVER () FROM held h "
+            "JOIN equipment e ON e.id = h.id JOIN answering w ON w.id = e.center_id "
+            "JOIN quantity q ON q.code = e.quantity_code JOIN measurement_field d ON d.code = q.field_code "
+            "ORDER BY w.code, e.id LIMIT 50"
         ),
     }
 
 
 def time_queries(url: str, repeat: int) -> list[dict[str, Any]]:
+    from dateutil.relativedelta import relativedelta
     from sqlalchemy import text
     from sqlmodel import Session
 
     from services.calibration import status_counts
     from services.cooperation import pipeline_counts
-    from services.coverage import coverage_gaps, coverage_matrix
+    from services.coverage import coverage_gaps, coverage_grid, coverage_matrix
     from services.db import make_engine
     from services.equipment import equipment_page
     from services.filters import Filters
@@ -211,27 +303,34 @@ def time_queries(url: str, repeat: int) -> list[dict[str, Any]]:
         from services.dataset import default_as_of
 
         filters = Filters(as_of=default_as_of(session, Filters().as_of))
-    services: dict[str, Callable[[Session], Any]] = {
-        "status_counts": lambda s: status_counts(s, filters),
-        "kpi_summary": lambda s: kpi_summary(s, filters),
-        "coverage_matrix": lambda s: coverage_matrix(s, filters),
-        "coverage_gaps": lambda s: coverage_gaps(s, filters),
-        "center_points": lambda s: center_points(s, filters),
-        "pipeline_counts": lambda s: pipeline_counts(s, filters),
-        "recent_changes": lambda s: recent_changes(s, filters),
-        "equipment_page": lambda s: equipment_page(s, filters),
+    year_ago = replace(filters, as_of=filters.as_of - relativedelta(years=1))
+    # name -> (the service's call, the filters it runs with, the floor's statement)
+    services: dict[str, tuple[Callable[[Session], Any], Filters, str]] = {
+        "status_counts": (lambda s: status_counts(s, filters), filters, "status_counts"),
+        "kpi_summary": (lambda s: kpi_summary(s, filters), filters, "kpi_summary"),
+        # the overview's cards compare with a year earlier: the certificate history, not the stored due date
+        "kpi_summary_year_ago": (lambda s: kpi_summary(s, year_ago), year_ago, "kpi_summary"),
+        "coverage_matrix": (lambda s: coverage_matrix(s, filters), filters, "coverage_matrix"),
+        "coverage_gaps": (lambda s: coverage_gaps(s, filters), filters, "coverage_gaps"),
+        "coverage_grid": (lambda s: coverage_grid(s, filters), filters, "coverage_grid"),
+        "center_points": (lambda s: center_points(s, filters), filters, "center_points"),
+        "pipeline_counts": (lambda s: pipeline_counts(s, filters), filters, "pipeline_counts"),
+        "recent_changes": (lambda s: recent_changes(s, filters), filters, "recent_changes"),
+        "equipment_page": (lambda s: equipment_page(s, filters), filters, "equipment_page"),
     }
-    bare = floors(
-        filters.as_of,
-        filters.as_of + timedelta(days=filters.due_window_days),
-        filters.as_of - timedelta(days=30),
-    )
     figures = []
     with Session(engine) as session:
-        for name, service in services.items():
+        newest = session.execute(text("SELECT MAX(calibrated_on) FROM calibration_record")).scalar()
+        for name, (service, scope, floor) in services.items():
+            history = newest is not None and str(newest) > str(scope.as_of)
+            sql = floors(scope.uses_merged_provinces(), history)[floor]
+            params = {
+                "as_of": scope.as_of,
+                "soon": scope.as_of + timedelta(days=scope.due_window_days),
+                "month_ago": scope.as_of - timedelta(days=30),
+            }
             service(session)  # the first call warms the database's page cache for both figures
             service_s = median_seconds(lambda service=service: service(session), repeat)
-            sql, params = bare[name]
             floor_s = median_seconds(
                 lambda sql=sql, params=params: session.execute(text(sql), params).all(), repeat
             )
@@ -256,14 +355,18 @@ def machine() -> str:
     )
 
 
+def print_queries(queries: list[dict[str, Any]]) -> None:
+    print(f"\n{'query':<22}{'service s':>11}{'floor s':>10}{'ratio':>8}")
+    for row in queries:
+        print(f"{row['name']:<22}{row['service_s']:>11.4f}{row['floor_s']:>10.4f}{row['ratio'] or 0:>8.1f}")
+
+
 def print_table(report: dict[str, Any]) -> None:
     print(f"\n{report['engine']}, scale {report['scale']} — {report['machine']}")
     print(f"{'page':<14}{'cold s':>9}{'warm s':>9}{'filter s':>10}")
     for row in report["pages"]:
         print(f"{row['page']:<14}{row['cold_s']:>9.2f}{row['warm_s']:>9.2f}{row['filter_change_s']:>10.2f}")
-    print(f"\n{'query':<18}{'service s':>11}{'floor s':>10}{'ratio':>8}")
-    for row in report["queries"]:
-        print(f"{row['name']:<18}{row['service_s']:>11.4f}{row['floor_s']:>10.4f}{row['ratio'] or 0:>8.1f}")
+    print_queries(report["queries"])
     print(
         f"\npeak RSS {report['peak_rss_mb']:.0f} MB; largest chart {report['max_chart_rows']:,} rows, "
         f"largest table {report['max_table_rows']:,} rows"
@@ -292,6 +395,10 @@ def main(argv: list[str] | None = None) -> None:
     ready_s = seed_if_empty(url, args.scale)
     print(f"{args.engine} database at scale {args.scale} ready in {ready_s:.0f} s (seeded when it was empty)")
     os.environ["DATABASE_URL"] = url
+    if args.queries_only:  # quick before/after comparisons of the services on a loaded machine
+        print(started_on)
+        print_queries(time_queries(url, args.repeat))
+        return
     pages, charts, tables = [], [], []
     for name, (script, params) in PAGES.items():
         figures, page_charts, page_tables = time_page(name, script, params)

@@ -8,13 +8,14 @@ from enum import StrEnum
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, Subquery, case, func, literal, select, text
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, case, func, literal, select, text
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from services.filters import Filters
 from services.holdings import held_on
 from services.models import CalibrationRecord, Equipment, Quantity
-from services.network import center_ids_in_scope, centers_frame
+from services.network import center_ids_in_scope, centers_frame, shares_reads
 
 
 class CalibrationStatus(StrEnum):
@@ -31,36 +32,28 @@ WITHIN_DATE_STATUSES = (CalibrationStatus.IN_DATE.value, CalibrationStatus.DUE_S
 
 def _due_columns(
     session: Session, as_of: date
-) -> tuple[SQLColumnExpression[Any], SQLColumnExpression[Any], Subquery | None]:
-    """The due date and last calibration in force on ``as_of``, and the subquery they need.
+) -> tuple[ColumnElement, ColumnElement, tuple[Any, ColumnElement] | None]:
+    """The due date and last calibration in force on ``as_of``, and the certificate they come from
+    with the expression of its id (None: the stored columns answer, no certificate is joined).
 
     Equipment.next_due_on is the due date of the latest certificate; it answers for any date on
     or after the newest certificate in the database. Earlier dates need the history.
     """
     newest = session.execute(select(func.max(col(CalibrationRecord.calibrated_on)))).one()[0]
     if newest is None or newest <= as_of:
-        return col(Equipment.next_due_on), col(Equipment.last_calibrated_on), None
-    ranked = (
-        select(
-            col(CalibrationRecord.equipment_id),
-            col(CalibrationRecord.due_on),
-            col(CalibrationRecord.calibrated_on),
-            func.row_number()
-            .over(
-                partition_by=col(CalibrationRecord.equipment_id),
-                order_by=(col(CalibrationRecord.calibrated_on).desc(), col(CalibrationRecord.id).desc()),
-            )
-            .label("rank"),
-        )
-        .where(col(CalibrationRecord.calibrated_on) <= as_of)
-        .subquery()
+        return Equipment.next_due_on, Equipment.last_calibrated_on, None  # type: ignore[return-value]
+    latest, earlier = aliased(CalibrationRecord), aliased(CalibrationRecord)
+    # per item one probe of the index on (equipment_id, calibrated_on) for its latest certificate by
+    # the day, rather than ranking every certificate up to the day with a window (a sort of them all)
+    latest_id = (
+        select(col(earlier.id))
+        .where(col(earlier.equipment_id) == col(Equipment.id), col(earlier.calibrated_on) <= as_of)
+        .order_by(col(earlier.calibrated_on).desc(), col(earlier.id).desc())
+        .limit(1)
+        .correlate(Equipment)
+        .scalar_subquery()
     )
-    latest = (
-        select(ranked.c.equipment_id, ranked.c.due_on, ranked.c.calibrated_on)
-        .where(ranked.c.rank == 1)
-        .subquery()
-    )
-    return latest.c.due_on, latest.c.calibrated_on, latest
+    return latest.due_on, latest.calibrated_on, (latest, latest_id)  # type: ignore[return-value]
 
 
 ColumnPicker = Callable[
@@ -80,7 +73,8 @@ def status_query(session: Session, filters: Filters, columns: ColumnPicker) -> S
     ).label("calibration_status")
     query = select(*columns(status, due, last_on)).select_from(Equipment)
     if latest is not None:
-        query = query.outerjoin(latest, latest.c.equipment_id == Equipment.id)
+        certificate, certificate_id = latest
+        query = query.outerjoin(certificate, certificate.id == certificate_id)
     query = query.where(held_on(filters.as_of))
     if filters.field:
         query = query.join(Quantity, col(Quantity.code) == col(Equipment.quantity_code)).where(
@@ -88,12 +82,14 @@ def status_query(session: Session, filters: Filters, columns: ColumnPicker) -> S
         )
     if filters.instrument_type:
         query = query.where(col(Equipment.instrument_type_code) == filters.instrument_type)
-    scope = center_ids_in_scope(centers_frame(session, filters), filters)
-    if scope is not None:
-        query = query.where(col(Equipment.center_id).in_(scope))
+    if filters.province or filters.center:  # else every center is in scope: no need to read them
+        scope = center_ids_in_scope(centers_frame(session, filters), filters)
+        if scope is not None:
+            query = query.where(Equipment.center_id.in_(scope))  # type: ignore[attr-defined]
     return query
 
 
+@shares_reads
 def status_counts(session: Session, filters: Filters) -> pd.DataFrame:
     """Equipment per center and status (center = the one answering for it on the date)."""
     query = status_query(
@@ -121,6 +117,7 @@ def status_counts(session: Session, filters: Filters) -> pd.DataFrame:
     return counts.merge(info, left_on="center_id", right_on="id")[columns]
 
 
+@shares_reads
 def equipment_status(session: Session, filters: Filters) -> pd.DataFrame:
     """One row per equipment in scope with its due date and status, most urgent first."""
     query = status_query(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import case, func, literal, select, true
+from sqlalchemy import ColumnElement, Subquery, case, func, literal, select, text, true
 from sqlmodel import Session, col
 from sqlmodel import select as select_models
 
@@ -29,15 +29,14 @@ STAGE_ORDER = [stage.value for stage in AgreementStage]
 NAMED_PARTICIPANTS = 4  # an event with more participants is summed up by their number
 
 
-def agreements(session: Session, filters: Filters) -> pd.DataFrame:
-    """Agreements proposed by ``as_of``, each with the stage it had reached on that day.
+def covers_field(scope_fields: str | None, field: str) -> bool:
+    """Whether an agreement's scope (comma-separated field codes) names ``field``."""
+    return field in str(scope_fields).split(",")
 
-    A real (not demo) record says only what its source published: ``scope_published``,
-    ``term_published`` and ``later_stages_published`` are False where the source is silent (no
-    fields, no expiry, nothing after the last recorded stage), and readers see "not published"
-    there, never a guess. Demo records are invented whole and labelled so.
-    """
-    ranked = (
+
+def _latest_stage(as_of: date) -> Subquery:
+    """Each agreement's latest stage event up to ``as_of`` (``rank`` 1), as a subquery."""
+    return (
         select(
             col(AgreementEvent.agreement_id),
             col(AgreementEvent.stage),
@@ -48,22 +47,45 @@ def agreements(session: Session, filters: Filters) -> pd.DataFrame:
             )
             .label("rank"),
         )
-        .where(col(AgreementEvent.changed_on) <= filters.as_of)
+        .where(col(AgreementEvent.changed_on) <= as_of)
         .subquery()
     )
+
+
+def _stage_on(ranked: Subquery, as_of: date) -> ColumnElement[str]:
+    # what was signed on a day is no longer "signed" after expiry, even without an event row
+    return case(
+        (
+            (col(Agreement.expires_on) < as_of)
+            & ranked.c.stage.in_([AgreementStage.SIGNED.value, AgreementStage.ACTIVE.value]),
+            literal(AgreementStage.EXPIRED.value),
+        ),
+        else_=ranked.c.stage,
+    )
+
+
+def agreements(session: Session, filters: Filters) -> pd.DataFrame:
+    """Agreements proposed by ``as_of``, each with the stage it had reached on that day.
+
+    A real (not demo) record says only what its source published: ``scope_published``,
+    ``term_published`` and ``later_stages_published`` are False where the source is silent (no
+    fields, no expiry, nothing after the last recorded stage), and readers see "not published"
+    there, never a guess. Demo records are invented whole and labelled so.
+    """
+    ranked = _latest_stage(filters.as_of)
     query = select(
         col(Agreement.id),
         col(Agreement.center_id),
         col(Agreement.title_vi),
         col(Agreement.title_en),
-        ranked.c.stage,
+        _stage_on(ranked, filters.as_of).label("stage"),
         col(Agreement.proposed_on),
         col(Agreement.signed_on),
         col(Agreement.expires_on),
         col(Agreement.scope_fields),
         col(Agreement.source),
         col(Agreement.is_demo),
-    ).join(ranked, (ranked.c.agreement_id == Agreement.id) & (ranked.c.rank == 1))
+    ).join(ranked, (ranked.c.agreement_id == col(Agreement.id)) & (ranked.c.rank == 1))
     centers = centers_frame(session, filters)
     scope = center_ids_in_scope(centers, filters)
     if scope is not None:
@@ -83,16 +105,14 @@ def agreements(session: Session, filters: Filters) -> pd.DataFrame:
     ]
     frame = pd.DataFrame(session.execute(query).all(), columns=columns)
     if filters.field:
-        covers = frame["scope_fields"].map(lambda codes: filters.field in str(codes).split(","))
+        field = filters.field
+        covers = frame["scope_fields"].map(lambda codes: covers_field(codes, field))
         frame = frame[covers.astype(bool)]  # an empty map() is not boolean and would select columns
     info = centers.set_index("id")
     for column in ("code", "name_vi", "name_en", "region_code", "lat", "lon"):
         frame[f"center_{column}" if column != "region_code" else column] = frame["center_id"].map(
             info[column]
         )
-    # what was signed on a day is no longer "signed" after expiry, even without an event row
-    expired = frame["expires_on"].notna() & (frame["expires_on"] < filters.as_of)
-    frame.loc[expired & frame["stage"].isin(["signed", "active"]), "stage"] = AgreementStage.EXPIRED.value
     demo = frame["is_demo"].astype(bool)
     frame["scope_published"] = demo | (frame["scope_fields"].fillna("").astype(str).str.strip() != "")
     frame["term_published"] = demo | frame["expires_on"].notna()
@@ -103,9 +123,25 @@ def agreements(session: Session, filters: Filters) -> pd.DataFrame:
 
 def pipeline_counts(session: Session, filters: Filters) -> pd.DataFrame:
     """Number of agreements in each stage on ``as_of`` (every stage listed, zeros included)."""
-    frame = agreements(session, filters)
-    counts = frame["stage"].value_counts().reindex(STAGE_ORDER, fill_value=0)
-    return pd.DataFrame({"stage": STAGE_ORDER, "agreements": counts.to_numpy()})
+    ranked = _latest_stage(filters.as_of)
+    stage = _stage_on(ranked, filters.as_of).label("stage_on_day")
+    # counted in SQL (the agreements() frame is built for the detail table); grouped by the scope
+    # too, so the field filter keeps agreements()' rule (the field is one of the listed codes); by
+    # the label's name, as PostgreSQL would take the CASE repeated with its own parameters as another
+    query = (
+        select(stage, col(Agreement.scope_fields), func.count())
+        .select_from(Agreement)
+        .join(ranked, (ranked.c.agreement_id == col(Agreement.id)) & (ranked.c.rank == 1))
+        .group_by(text("stage_on_day"), col(Agreement.scope_fields))
+    )
+    if filters.province or filters.center:
+        scope = center_ids_in_scope(centers_frame(session, filters), filters)
+        query = query.where(col(Agreement.center_id).in_(scope or []))
+    counts = dict.fromkeys(STAGE_ORDER, 0)
+    for on_day, scope_fields, agreements_count in session.execute(query).all():
+        if not filters.field or covers_field(scope_fields, filters.field):
+            counts[on_day] += agreements_count
+    return pd.DataFrame({"stage": STAGE_ORDER, "agreements": list(counts.values())})
 
 
 def stage_history(session: Session, filters: Filters) -> pd.DataFrame:
@@ -128,9 +164,12 @@ def stage_history(session: Session, filters: Filters) -> pd.DataFrame:
     )
 
 
-def events(session: Session, filters: Filters) -> pd.DataFrame:
-    """Events held by ``as_of`` that involve a center in scope (all events when unfiltered)."""
+def events(session: Session, filters: Filters, *, since: date | None = None) -> pd.DataFrame:
+    """Events held by ``as_of`` (and after ``since``) that involve a center in scope (all events
+    when unfiltered)."""
     query = select_models(Event).where(col(Event.held_on) <= filters.as_of).order_by(col(Event.held_on))
+    if since is not None:
+        query = query.where(col(Event.held_on) > since)
     scope = center_ids_in_scope(centers_frame(session, filters), filters)
     if scope is not None:
         involved = select(col(EventParticipant.event_id)).where(col(EventParticipant.center_id).in_(scope))

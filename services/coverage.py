@@ -12,9 +12,10 @@ from sqlmodel import Session, col
 from services.capability_state import counted_capability_ids
 from services.filters import Filters
 from services.models import Capability, InstrumentType, Quantity, Service
-from services.network import EARTH_RADIUS_KM, centers_frame, regions
+from services.network import EARTH_RADIUS_KM, centers_frame, read_once, regions, shares_reads
 
 
+@shares_reads
 def capabilities_by_center(
     session: Session, filters: Filters, *, out_of_service: Collection[int] = ()
 ) -> pd.DataFrame:
@@ -24,6 +25,31 @@ def capabilities_by_center(
     ``out_of_service``: standards (equipment ids) to treat as out of date, for "what the network
     loses" when they are.
     """
+    key = (
+        "capabilities",
+        filters.as_of,
+        filters.due_window_days,
+        filters.field,
+        filters.instrument_type,
+        tuple(sorted(out_of_service)),
+    )
+    rows = read_once(session, key, lambda: _capabilities(session, filters, out_of_service))
+    if filters.service:
+        # filtered here, not in SQL: the KPI cards' capabilities and their gaps (verification only)
+        # then share one read of the capabilities in force
+        rows = rows[rows["service"] == filters.service]
+    centers = centers_frame(session, filters).set_index("id")
+    rows["center_id"] = rows["center_id"].map(centers["effective_id"])
+    rows = rows.drop_duplicates(["center_id", "instrument_type_code", "service"])
+    for column in ("code", "region_code", "lat", "lon"):
+        rows[column if column != "code" else "center_code"] = rows["center_id"].map(centers[column])
+    if filters.center:
+        rows = rows[rows["center_code"] == filters.center]
+    return rows.reset_index(drop=True)
+
+
+def _capabilities(session: Session, filters: Filters, out_of_service: Collection[int]) -> pd.DataFrame:
+    """Capabilities in force per raw center, type and service (every service)."""
     query = (
         select(
             col(Capability.center_id),
@@ -43,22 +69,14 @@ def capabilities_by_center(
         )
     if filters.instrument_type:
         query = query.where(col(Capability.instrument_type_code) == filters.instrument_type)
-    if filters.service:
-        query = query.where(col(Capability.service) == filters.service)
     rows = pd.DataFrame(
         session.execute(query).all(),
         columns=["center_id", "instrument_type_code", "service", "capabilities"],
     )
-    centers = centers_frame(session, filters).set_index("id")
-    rows["center_id"] = rows["center_id"].map(centers["effective_id"])
-    rows = rows.drop_duplicates(["center_id", "instrument_type_code", "service"])
-    for column in ("code", "region_code", "lat", "lon"):
-        rows[column if column != "code" else "center_code"] = rows["center_id"].map(centers[column])
-    if filters.center:
-        rows = rows[rows["center_code"] == filters.center]
-    return rows.reset_index(drop=True)
+    return rows
 
 
+@shares_reads
 def coverage_matrix(session: Session, filters: Filters) -> pd.DataFrame:
     """Region × instrument type × service → number of local centers able to serve it."""
     capable = capabilities_by_center(session, filters)
@@ -72,6 +90,7 @@ def coverage_matrix(session: Session, filters: Filters) -> pd.DataFrame:
     return matrix.reset_index(drop=True)
 
 
+@shares_reads
 def coverage_gaps(
     session: Session, filters: Filters, *, out_of_service: Collection[int] = ()
 ) -> pd.DataFrame:
@@ -166,6 +185,7 @@ def _great_circle_km_to(lat: float, lon: float, lats: np.ndarray, lons: np.ndarr
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(a))
 
 
+@shares_reads
 def coverage_grid(
     session: Session, filters: Filters, *, legally_controlled_only: bool = True
 ) -> pd.DataFrame:

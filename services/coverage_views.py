@@ -22,7 +22,7 @@ from services.capability_state import counted_capability_ids
 from services.coverage import coverage_gaps
 from services.filters import Filters
 from services.models import Capability, Equipment, InstrumentType, Quantity, Service
-from services.network import centers_frame
+from services.network import centers_frame, shares_reads
 from services.recognition import counted, is_accredited, is_designated
 
 SERVICES = [s.value for s in Service]
@@ -355,6 +355,7 @@ def action_list(session: Session, filters: Filters) -> pd.DataFrame:
     return frame[out].reset_index(drop=True)
 
 
+@shares_reads
 def gaps_with_nearest(session: Session, filters: Filters) -> pd.DataFrame:
     """Legally controlled types a province cannot get verified locally, with the nearest center
     able to (great-circle distance from the province capital) and its name."""

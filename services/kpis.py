@@ -12,7 +12,7 @@ from services.cooperation import pipeline_counts
 from services.coverage import capabilities_by_center, coverage_gaps
 from services.filters import Filters
 from services.models import AgreementStage
-from services.network import center_ids_in_scope, centers_frame, regions
+from services.network import center_ids_in_scope, centers_frame, regions, shares_reads
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class KpiSummary:
         return asdict(self)
 
 
+@shares_reads
 def kpi_summary(session: Session, filters: Filters) -> KpiSummary:
     centers = centers_frame(session, filters)
     scope = center_ids_in_scope(centers, filters)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlmodel import Field, SQLModel, UniqueConstraint
+from sqlmodel import Field, Index, SQLModel, UniqueConstraint
 
 
 class CenterKind(StrEnum):
@@ -174,6 +174,10 @@ class EquipmentStatusPeriod(SQLModel, table=True):
     """
 
     __tablename__ = "equipment_status_period"
+    # "retired by the day" / "in repair on the day" probe each item's spans (services.holdings)
+    __table_args__ = (
+        Index("ix_equipment_status_period_equipment_status_start", "equipment_id", "status", "start_on"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     equipment_id: int = Field(foreign_key="equipment.id", index=True)
@@ -186,7 +190,11 @@ class CalibrationRecord(SQLModel, table=True):
     """One certificate: immutable once written, superseded by newer ones, never erased."""
 
     __tablename__ = "calibration_record"
-    __table_args__ = (UniqueConstraint("provider_name", "certificate_no"),)
+    __table_args__ = (
+        UniqueConstraint("provider_name", "certificate_no"),
+        # a past day's status seeks each item's latest certificate by then (services.calibration)
+        Index("ix_calibration_record_equipment_calibrated_on", "equipment_id", "calibrated_on"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     equipment_id: int = Field(foreign_key="equipment.id", index=True)

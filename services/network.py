@@ -6,21 +6,82 @@ tables are aggregated per center in SQL first and mapped through this snapshot a
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
+from typing import ParamSpec, TypeVar
 
 import pandas as pd
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from services.filters import Filters
 from services.models import Center, CenterNameHistory, Province
 
 EARTH_RADIUS_KM = 6371.0
+_SNAPSHOTS = "shared_reads"  # session.info: what one read-only call has read already, by key
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+@contextmanager
+def shared_reads(session: Session) -> Iterator[None]:
+    """Within the block, inputs read through ``read_once`` (the centers of a day, the capabilities
+    in force) are read once and reused.
+
+    A view such as the KPI cards asks for the centers in many of the services it combines (eight
+    times per call); nothing changes while one read-only call runs, so they share one read.
+    Outside such a block every call reads afresh. Nested blocks share the outermost one.
+    """
+    if _SNAPSHOTS in session.info:
+        yield
+        return
+    session.info[_SNAPSHOTS] = {}
+    try:
+        yield
+    finally:
+        del session.info[_SNAPSHOTS]
+
+
+def read_once(session: Session, key: tuple[object, ...], read: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """``read()``, or within ``shared_reads`` a copy of what it returned for ``key`` before."""
+    reads = session.info.get(_SNAPSHOTS)
+    if reads is None:
+        return read()
+    if key not in reads:
+        reads[key] = read()
+    return reads[key].copy()  # callers may add columns; what was read stays as read
+
+
+def shares_reads(service: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run a read-only ``service(session, ...)`` inside ``shared_reads``."""
+
+    @functools.wraps(service)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        session = args[0] if args else kwargs["session"]
+        assert isinstance(session, Session)
+        with shared_reads(session):
+            return service(*args, **kwargs)
+
+    return wrapper
 
 
 def provinces_frame(session: Session) -> pd.DataFrame:
-    rows = session.exec(select(Province)).all()
-    return pd.DataFrame([row.model_dump() for row in rows], columns=list(Province.model_fields))
+    return read_once(session, ("provinces",), lambda: _read_provinces(session))
+
+
+def _read_provinces(session: Session) -> pd.DataFrame:
+    return _table_frame(session, Province)
+
+
+def _table_frame(session: Session, model: type[SQLModel]) -> pd.DataFrame:
+    """Every row of a small table with the model's columns (plain rows: building a model per row and
+    dumping it again cost more than the query)."""
+    columns = list(model.model_fields)
+    table = model.__table__  # type: ignore[attr-defined]
+    rows = session.execute(select(*(table.c[name] for name in columns))).all()
+    return pd.DataFrame(rows, columns=columns)
 
 
 def regions(session: Session, filters: Filters) -> pd.DataFrame:
@@ -39,22 +100,29 @@ def centers_frame(session: Session, filters: Filters) -> pd.DataFrame:
     A center closed by the 2025 merger hands its equipment and services to its successor, so
     views after that day count them there.
     """
-    centers = pd.DataFrame(
-        [c.model_dump() for c in session.exec(select(Center)).all()], columns=list(Center.model_fields)
-    )
+    key = ("centers", filters.as_of, filters.uses_merged_provinces())
+    return read_once(session, key, lambda: _read_centers(session, filters))
+
+
+def _read_centers(session: Session, filters: Filters) -> pd.DataFrame:
+    centers = _table_frame(session, Center)
     centers = with_names_on(session, centers, filters.as_of)
     provinces = provinces_frame(session).set_index("key")
     by_id = centers.set_index("id")
+    # plain dicts: a pandas lookup per center and step was most of this function's time
+    closed_on = {int(i): day for i, day in zip(by_id.index, by_id["active_to"], strict=True) if pd.notna(day)}
+    successors = {
+        int(i): int(s) for i, s in zip(by_id.index, by_id["successor_id"], strict=True) if pd.notna(s)
+    }
 
     def effective(center_id: int) -> int:
         seen = set()
         while center_id not in seen:
             seen.add(center_id)
-            row = by_id.loc[center_id]
-            closed = pd.notna(row["active_to"]) and row["active_to"] < filters.as_of
-            if not closed or pd.isna(row["successor_id"]):
+            closed = center_id in closed_on and closed_on[center_id] < filters.as_of
+            if not closed or center_id not in successors:
                 return center_id
-            center_id = int(row["successor_id"])
+            center_id = successors[center_id]
         return center_id
 
     centers["effective_id"] = centers["id"].map(effective).astype("Int64")
@@ -74,7 +142,7 @@ def names_on(session: Session, day: date) -> dict[int, tuple[str, str]]:
     """(name_vi, name_en) of every center that carried another name on ``day`` than it does now."""
     rows = session.exec(
         select(CenterNameHistory)
-        .where(CenterNameHistory.valid_to >= day)
+        .where(col(CenterNameHistory.valid_to) >= day)
         .order_by(
             col(CenterNameHistory.center_id),
             col(CenterNameHistory.valid_to).desc(),

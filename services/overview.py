@@ -9,14 +9,15 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from services.calibration import status_counts
-from services.cooperation import agreements, events, stage_history
+from services.cooperation import agreements, covers_field, events
 from services.filters import Filters
-from services.models import CalibrationRecord, Equipment
-from services.network import center_ids_in_scope, centers_frame
+from services.models import Agreement, AgreementEvent, CalibrationRecord, Equipment
+from services.network import center_ids_in_scope, centers_frame, shares_reads
 
 RECENT_DAYS = 30
 
 
+@shares_reads
 def center_points(session: Session, filters: Filters) -> pd.DataFrame:
     """One point per center active on the date: where, how much equipment, cooperation stage."""
     centers = centers_frame(session, filters)
@@ -45,6 +46,7 @@ def center_points(session: Session, filters: Filters) -> pd.DataFrame:
     return points
 
 
+@shares_reads
 def recent_changes(session: Session, filters: Filters) -> pd.DataFrame:
     """Dated happenings of the last 30 days up to ``as_of``: certificates, stage changes, events."""
     since = filters.as_of - timedelta(days=RECENT_DAYS)
@@ -63,31 +65,53 @@ def recent_changes(session: Session, filters: Filters) -> pd.DataFrame:
     if scope is not None:
         calibrations = calibrations.where(col(Equipment.center_id).in_(scope))
     codes = centers.set_index("id")["effective_code"]
+    # one row per center answering on the day: a closed center's equipment counts at its successor
+    certified: dict[str, tuple[int, object]] = {}
     for center_id, count, latest in session.execute(calibrations).all():
+        code = codes[center_id]
+        earlier_count, earlier_latest = certified.get(code, (0, latest))
+        certified[code] = (earlier_count + count, max(latest, earlier_latest))
+    for code, (count, latest) in certified.items():
         rows.append(
             {
                 "on": latest,
                 "kind": "calibrations",
-                "center_code": codes[center_id],
+                "center_code": code,
                 "count": count,
                 "detail_vi": "",
                 "detail_en": "",
             }
         )
-    history = stage_history(session, filters)
-    for change in history[history["changed_on"] > since].itertuples():
+    # the stage changes of the window straight from their rows (stage_history builds every
+    # agreement's frame first); a change up to the day implies the agreement's stage on the day
+    changes = (
+        select(
+            col(AgreementEvent.changed_on),
+            col(AgreementEvent.stage),
+            col(Agreement.center_id),
+            col(Agreement.scope_fields),
+        )
+        .join(Agreement, col(Agreement.id) == col(AgreementEvent.agreement_id))
+        .where(col(AgreementEvent.changed_on) > since, col(AgreementEvent.changed_on) <= filters.as_of)
+        .order_by(col(AgreementEvent.changed_on), col(AgreementEvent.id))
+    )
+    if scope is not None:
+        changes = changes.where(Agreement.center_id.in_(scope))  # type: ignore[attr-defined]
+    agreement_codes = centers.set_index("id")["code"]  # the agreement's own center, as stage_history
+    for changed_on, stage, center_id, scope_fields in session.execute(changes).all():
+        if filters.field and not covers_field(scope_fields, filters.field):
+            continue
         rows.append(
             {
-                "on": change.changed_on,
+                "on": changed_on,
                 "kind": "stage",
-                "center_code": change.center_code,
+                "center_code": agreement_codes[center_id],
                 "count": 1,
-                "detail_vi": change.stage,
-                "detail_en": change.stage,
+                "detail_vi": stage,
+                "detail_en": stage,
             }
         )
-    happened = events(session, filters)
-    for event in happened[happened["held_on"] > since].itertuples():
+    for event in events(session, filters, since=since).itertuples():
         rows.append(
             {
                 "on": event.held_on,

@@ -16,6 +16,8 @@ from services.filters import Boundaries, Filters
 from services.kpis import kpi_summary
 from services.models import CalibrationRecord, Equipment
 from services.network import great_circle_km
+from services.overview import recent_changes
+from services.records import add_calibration
 from tests import tiny_network
 from tests.tiny_network import AS_OF, BEFORE_MERGER, HANOI, TUYEN_QUANG
 
@@ -68,6 +70,26 @@ def test_equipment_of_a_merged_center_counts_at_its_successor(tiny) -> None:
     assert set(after["code"]) == {"C-TQ"}
     assert after["equipment"].sum() == 4
     assert dict(before.groupby("code")["equipment"].sum()) == {"C-TQ": 3, "C-HG": 1}
+
+
+def test_recent_certificates_of_a_closed_center_count_in_one_row_at_its_successor(tiny) -> None:
+    engine, ids = tiny
+    with Session(engine) as session:
+        for number, item in enumerate((ids["never"], ids["in_date"])):  # C-HG's item, then C-TQ's
+            add_calibration(
+                session,
+                CalibrationRecord(
+                    equipment_id=item,
+                    calibrated_on=date(2026, 1, 10 + number),
+                    provider_center_id=ids["imts"],
+                    provider_name="IMTS",
+                    certificate_no=f"RECENT-{number}",
+                ),
+            )
+        session.commit()
+        recent = recent_changes(session, Filters(as_of=AS_OF))
+    certificates = recent[recent["kind"] == "calibrations"]
+    assert certificates[["center_code", "count", "on"]].values.tolist() == [["C-TQ", 2, date(2026, 1, 11)]]
 
 
 def test_stored_due_dates_match_the_latest_certificate(tiny) -> None:
