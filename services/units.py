@@ -70,6 +70,7 @@ import pint
 from pint.util import UnitsContainer
 
 from services.i18n import translate
+from services.messages import MessageError
 
 ureg: Final = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
 ureg.define("percent_RH = [relative_humidity] = %RH")
@@ -119,22 +120,11 @@ _RATIO_UNITS: Final = frozenset(
 )
 
 
-class UnitInputError(ValueError):
-    """Input that cannot be read as the quantity wanted; carries a translation key.
+class UnitInputError(MessageError):
+    """Input that cannot be read as the quantity wanted (``key`` one of ``units.error.*``).
 
-    ``key`` is a catalog key (``units.error.*``) and ``params`` its placeholders, all strings, so
     ``translate(err.key, lang, **err.params)`` works as well as ``err.message(lang)``.
-    Words that differ by language travel as ``<name>_vi`` / ``<name>_en`` pairs.
-    ``str(err)`` is the English message.
     """
-
-    def __init__(self, key: str, **params: str) -> None:
-        self.key = key
-        self.params: dict[str, str] = dict(params)
-        super().__init__(self.message("en"))
-
-    def message(self, lang: str) -> str:
-        return translate(self.key, lang, **self.params)
 
 
 def _quote(text: str) -> str:
