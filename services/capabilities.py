@@ -195,6 +195,28 @@ def _is_percent_rh(q: pint.Quantity) -> bool:
     return si_unit_of(q) == "%RH"
 
 
+@dataclass(frozen=True)
+class FinderQuery:
+    """What the finder is asked: the typed range (and uncertainty) of a type or quantity, for a
+    service, near a province. Codes are database codes (the province under today's boundaries)."""
+
+    range_text: str
+    instrument_type: str | None = None
+    quantity: str | None = None
+    uncertainty_text: str | None = None
+    service: str | None = None
+    near_province: str | None = None
+
+
+def _query(query: FinderQuery | None, keywords: dict[str, str | None]) -> FinderQuery:
+    """The query given as a value, or as the keyword arguments the finder took before it had one."""
+    if query is None:
+        return FinderQuery(**keywords)  # type: ignore[arg-type]  # a missing range_text is a TypeError, as before
+    if keywords:
+        raise TypeError(f"give the finder a FinderQuery or keywords, not both: {sorted(keywords)}")
+    return query
+
+
 def read_request(
     session: Session,
     *,
@@ -204,6 +226,12 @@ def read_request(
     uncertainty_text: str | None = None,
 ) -> FinderRequest:
     """Read the typed range and uncertainty for the chosen type/quantity; raises ``UnitInputError``."""
+    return _read_request(session, FinderQuery(range_text, instrument_type, quantity, uncertainty_text))
+
+
+def _read_request(session: Session, query: FinderQuery) -> FinderRequest:
+    instrument_type, quantity, range_text = query.instrument_type, query.quantity, query.range_text
+    uncertainty_text = query.uncertainty_text
     wanted = _expected(session, instrument_type, quantity)
     expected = wanted.si_unit
     humidity = wanted.code in PERCENT_RH_QUANTITIES
@@ -541,28 +569,14 @@ def explain_miss(
 # The finder
 # --------------------------------------------------------------------------------------------
 def _evaluate(
-    session: Session,
-    filters: Filters | None,
-    *,
-    instrument_type: str | None,
-    quantity: str | None,
-    range_text: str,
-    uncertainty_text: str | None,
-    service: str | None,
-    near_province: str | None,
-    service_in_sql: bool,
+    session: Session, filters: Filters | None, query: FinderQuery, *, service_in_sql: bool
 ) -> tuple[FinderRequest, pd.DataFrame, list[Verdict]]:
+    instrument_type, quantity, service = query.instrument_type, query.quantity, query.service
     if service and service not in SERVICES:
         raise ValueError(f"service must be one of {SERVICES}, not {service!r}")
-    request = read_request(
-        session,
-        instrument_type=instrument_type,
-        quantity=quantity,
-        range_text=range_text,
-        uncertainty_text=uncertainty_text,
-    )
+    request = _read_request(session, query)
     as_of = (filters or Filters()).as_of
-    point = _province_point(session, near_province)
+    point = _province_point(session, query.near_province)
     rows = _candidates(session, as_of, instrument_type, quantity, service if service_in_sql else None)
     if not instrument_type and not quantity and not rows.empty:  # same kind of quantity as the typed range
         same_kind = rows["quantity_si_unit"].map(_si_unit_of_quantity) == request.si_unit
@@ -612,33 +626,18 @@ def _evaluate(
 def find_capable_centers(
     session: Session,
     filters: Filters | None = None,
-    *,
-    instrument_type: str | None = None,
-    quantity: str | None = None,
-    range_text: str,
-    uncertainty_text: str | None = None,
-    service: str | None = None,
-    near_province: str | None = None,
+    query: FinderQuery | None = None,
+    **keywords: str | None,
 ) -> pd.DataFrame:
     """One row per capability that can serve the request, nearest first, then smallest uncertainty.
 
-    ``instrument_type``, ``quantity`` and ``near_province`` are database codes (the province under
-    today's boundaries); with neither type nor quantity, every capability whose quantity has the
-    typed range's kind is a candidate. ``filters`` only lends its ``as_of`` (default today): the
+    The request is a ``FinderQuery`` (or its fields as keyword arguments); with neither type nor
+    quantity, every capability whose quantity has the typed range's kind is a candidate. ``filters`` only lends its ``as_of`` (default today): the
     centers active that day, and only capabilities in force that day (a suspended one is not offered,
     ``services.capability_state``). Raises ``UnitInputError`` for text that cannot be read as asked.
     """
-    request, rows, verdicts = _evaluate(
-        session,
-        filters,
-        instrument_type=instrument_type,
-        quantity=quantity,
-        range_text=range_text,
-        uncertainty_text=uncertainty_text,
-        service=service,
-        near_province=near_province,
-        service_in_sql=True,
-    )
+    query = _query(query, keywords)
+    request, rows, verdicts = _evaluate(session, filters, query, service_in_sql=True)
     keep = [
         v.covers_low and v.covers_high and v.uncertainty_ok and bool(in_force)
         for v, in_force in zip(verdicts, rows.get("in_force", pd.Series(dtype=bool)), strict=True)
@@ -661,15 +660,11 @@ def find_capable_centers(
 def closest_misses(
     session: Session,
     filters: Filters | None = None,
-    *,
-    instrument_type: str | None = None,
-    quantity: str | None = None,
-    range_text: str,
-    uncertainty_text: str | None = None,
-    service: str | None = None,
-    near_province: str | None = None,
+    query: FinderQuery | None = None,
+    **keywords: str | None,
 ) -> pd.DataFrame:
-    """The capabilities of the type/quantity that fall short, closest first, each saying why.
+    """The capabilities of the type/quantity that fall short, closest first, each saying why
+    (the request as for ``find_capable_centers``).
 
     Every capability of the type/quantity (any service) at an active center that does not match
     is listed with what it lacks: being in force that day (suspended: its standards are out of
@@ -677,17 +672,9 @@ def closest_misses(
     user's unit). Closest = fewest shortcomings, then the smallest
     shortfall (uncovered share of the range plus relative excess of uncertainty), then distance.
     """
-    request, rows, verdicts = _evaluate(
-        session,
-        filters,
-        instrument_type=instrument_type,
-        quantity=quantity,
-        range_text=range_text,
-        uncertainty_text=uncertainty_text,
-        service=service,
-        near_province=near_province,
-        service_in_sql=False,
-    )
+    query = _query(query, keywords)
+    request, rows, verdicts = _evaluate(session, filters, query, service_in_sql=False)
+    service = query.service
     if rows.empty:
         return pd.DataFrame(columns=MISS_COLUMNS)
     rows["service_ok"] = rows["service"].eq(service) if service else True
@@ -779,6 +766,7 @@ def _readable_range(range_text: str | None) -> str | None:
 
 __all__ = [
     "FinderOptions",
+    "FinderQuery",
     "FinderRequest",
     "UnitInputError",
     "Uncertainty",

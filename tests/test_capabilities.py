@@ -12,7 +12,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from services import models as m
-from services.capabilities import closest_misses, find_capable_centers, finder_options
+from services.capabilities import FinderQuery, closest_misses, find_capable_centers, finder_options
 from services.filters import Filters
 from services.units import UnitInputError, parse_quantity, parse_range, to_si, to_si_difference, ureg
 from tests.conftest import SEED_DAY
@@ -250,6 +250,23 @@ def test_range_must_be_contained_and_uncertainty_met_closed_centers_never_listed
     assert found(
         finder, instrument_type="pressure_gauge", range_text="0–60 MPa", uncertainty_text="0,1 %"
     ) == ["hn_gauge_cal"]
+
+
+def test_a_finder_query_value_asks_the_same_as_its_keywords(finder) -> None:
+    engine, ids = finder
+    query = FinderQuery("50–60 MPa", instrument_type="pressure_gauge", uncertainty_text="0,1 %")
+    keywords = {"instrument_type": "pressure_gauge", "range_text": "50–60 MPa", "uncertainty_text": "0,1 %"}
+    with Session(engine) as session:
+        by_value = find_capable_centers(session, TODAY, query)
+        by_keywords = find_capable_centers(session, TODAY, **keywords)
+        misses_by_value = closest_misses(session, TODAY, query=query)
+        misses_by_keywords = closest_misses(session, TODAY, **keywords)
+        with pytest.raises(TypeError, match="not both"):
+            find_capable_centers(session, TODAY, query, service="calibration")
+    assert set(by_value["capability_id"]) == {ids["hn_gauge_cal"], ids["hp_gauge_ver"]}
+    assert by_value.equals(by_keywords)
+    assert not misses_by_value.empty
+    assert misses_by_value.equals(misses_by_keywords)
 
 
 def test_absolute_capability_meets_a_relative_request_only_where_the_reading_is_large_enough(finder) -> None:
