@@ -34,14 +34,14 @@ from sqlmodel import Session
 
 from services.capability_state import counted_capability_ids
 from services.filters import Filters
-from services.i18n import LANGUAGES, format_number, translate
+from services.formatting import range_numbers, readable_range, significant_number, unit_text, with_unit
+from services.i18n import LANGUAGES, translate
 from services.models import Capability, Center, InstrumentType, Province, Quantity, Service
 from services.network import great_circle_km, with_names_on
 from services.recognition import recognitions
 from services.units import (
     MeasurementRange,
     UnitInputError,
-    display_unit,
     from_si,
     from_si_difference,
     is_relative,
@@ -55,7 +55,6 @@ from services.units import (
 
 # Comparisons forgive float noise from unit conversion (60 MPa read two ways), nothing more.
 REL_TOL = 1e-9
-SIGNIFICANT_DIGITS = 6
 SERVICES = tuple(s.value for s in Service)
 # The demo data keeps relative humidity as a plain ratio (Quantity.si_unit "dimensionless")
 # while units.py gives %RH its own kind; for these quantities "%RH" is read as percent.
@@ -180,17 +179,6 @@ def _expected(session: Session, instrument_type: str | None, quantity: str | Non
     return _Expected(*row) if row else _Expected()
 
 
-@lru_cache(maxsize=512)
-def _shown_unit(unit_text: str) -> str:
-    if not unit_text:
-        return ""
-    try:
-        shown = display_unit(unit_text)
-    except ValueError:
-        return unit_text
-    return "" if shown == "1" else shown
-
-
 def _is_percent_rh(q: pint.Quantity) -> bool:
     return si_unit_of(q) == "%RH"
 
@@ -256,7 +244,7 @@ def _read_request(session: Session, query: FinderQuery) -> FinderRequest:
                 quantity_en=wanted.name_en.lower(),
             )
         low, high = typed.to_si()
-        request = FinderRequest(low, high, si_unit_of(typed.high), _shown_unit(typed.unit))
+        request = FinderRequest(low, high, si_unit_of(typed.high), unit_text(typed.unit))
     if not (uncertainty_text or "").strip():
         return request
     return _with_uncertainty(
@@ -283,7 +271,7 @@ def _with_uncertainty(request: FinderRequest, text: str, expected: str, *, humid
     return _replace(
         request,
         Uncertainty(False, abs(to_si_difference(q))),
-        _shown_unit(unit if unit != "dimensionless" else ""),
+        unit_text(unit if unit != "dimensionless" else ""),
     )
 
 
@@ -429,42 +417,23 @@ def judge(request: FinderRequest, low_si: float, high_si: float, best: Uncertain
 # --------------------------------------------------------------------------------------------
 # Words and numbers, in both languages
 # --------------------------------------------------------------------------------------------
-@lru_cache(maxsize=8192)
-def format_value(value: float, lang: str) -> str:
-    """A measured value with up to six significant digits, in the language's number style."""
-    if value == 0 or not math.isfinite(value):
-        return format_number(0, lang) if value == 0 else "∞"
-    decimals = max(0, min(12, SIGNIFICANT_DIGITS - 1 - math.floor(math.log10(abs(value)))))
-    text = format_number(round(value, decimals), lang, decimals)
-    if decimals:
-        separator = "," if lang == "vi" else "."
-        text = text.rstrip("0").removesuffix(separator)
-    return text
-
-
-def _with_unit(number: str, unit: str) -> str:
-    if not unit:
-        return number
-    return f"{number}{unit}" if unit in ("°", "′", "″") else f"{number} {unit}"
-
-
 def format_range(request: FinderRequest, low_si: float, high_si: float, lang: str) -> str:
-    low, high = (format_value(request.value_in_unit(v), lang) for v in (low_si, high_si))
-    return _with_unit(f"{low} – {high}", request.unit) if low != high else _with_unit(low, request.unit)
+    low, high = (request.value_in_unit(v) for v in (low_si, high_si))
+    return with_unit(range_numbers(low, high, lang, significant=True), request.unit)
 
 
 def format_stored_uncertainty(value: float, unit: str, relative: bool, lang: str) -> str:
-    number = format_value(abs(value), lang)
+    number = significant_number(abs(value), lang)
     if relative:
-        return _with_unit(number, _shown_unit(unit) or "%")
+        return with_unit(number, unit_text(unit) or "%")
     if unit in ("percent", "%"):
         return translate("finder.unit.points", lang, value=number)
-    return _with_unit(number, _shown_unit(unit))
+    return with_unit(number, unit_text(unit))
 
 
 def _absolute(request: FinderRequest, value_si: float, lang: str, unit: str | None = None) -> str:
     unit = request.unit if unit is None else unit
-    return _with_unit(format_value(request.value_in_unit(value_si, unit, difference=True), lang), unit)
+    return with_unit(significant_number(request.value_in_unit(value_si, unit, difference=True), lang), unit)
 
 
 def format_requested(request: FinderRequest, end_si: float, lang: str) -> str:
@@ -472,7 +441,7 @@ def format_requested(request: FinderRequest, end_si: float, lang: str) -> str:
     assert request.uncertainty is not None
     if request.uncertainty.relative:
         absolute = _absolute(request, request.uncertainty.at(end_si), lang)
-        return f"{absolute} ({format_value(request.uncertainty.value_si * 100, lang)} %)"
+        return f"{absolute} ({significant_number(request.uncertainty.value_si * 100, lang)} %)"
     return _absolute(request, request.uncertainty.value_si, lang, request.uncertainty_unit)
 
 
@@ -501,7 +470,7 @@ def explain_match(request: FinderRequest, row: pd.Series, verdict: Verdict, lang
         "finder.why.match_uncertainty",
         lang,
         **params,
-        end=_with_unit(format_value(request.value_in_unit(verdict.end_si), lang), request.unit),
+        end=with_unit(significant_number(request.value_in_unit(verdict.end_si), lang), request.unit),
         cap_abs=_capability_abs(request, verdict, lang),
         req_abs=format_requested(request, verdict.end_si, lang),
     )
@@ -513,7 +482,7 @@ def explain_miss(
     center = _center(row, lang)
 
     def shown(value_si: float) -> str:
-        return _with_unit(format_value(request.value_in_unit(value_si), lang), request.unit)
+        return with_unit(significant_number(request.value_in_unit(value_si), lang), request.unit)
 
     sentences = []
     if not row["in_force"]:
@@ -736,7 +705,7 @@ def finder_options(session: Session, filters: Filters | None = None) -> FinderOp
             )
         ).all()[::-1]  # reversed so the widest range of each type wins in the dict
     )
-    types["example_range"] = types["code"].map(lambda code: _readable_range(examples.get(code)))
+    types["example_range"] = types["code"].map(lambda code: readable_range(examples.get(code)))
     quantities = pd.DataFrame(
         session.execute(
             select(Quantity.code, Quantity.name_vi, Quantity.name_en, Quantity.si_unit)
@@ -754,14 +723,6 @@ def finder_options(session: Session, filters: Filters | None = None) -> FinderOp
         columns=["code", "name_vi", "name_en"],
     )
     return FinderOptions(quantities=quantities, instrument_types=types, provinces=provinces)
-
-
-def _readable_range(range_text: str | None) -> str | None:
-    """``0–60 m**3/h`` as people write it (``0–60 m³/h``); a unitless range keeps no unit."""
-    if not range_text:
-        return None
-    numbers, _, unit = range_text.partition(" ")
-    return _with_unit(numbers, _shown_unit(unit)) if unit else numbers
 
 
 __all__ = [

@@ -12,7 +12,7 @@ import math
 import re
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
-from functools import cache, lru_cache
+from functools import cache
 from typing import Literal
 
 import numpy as np
@@ -24,11 +24,12 @@ from sqlmodel import Session
 
 from services.calibration import status_query
 from services.filters import Filters
+from services.formatting import measured_number as plain_number  # noqa: F401 - ui/charts_equipment.py imports it here
+from services.formatting import range_text, uncertainty_text, unit_text
 from services.holdings import held_on, status_on
-from services.i18n import format_number
 from services.models import Equipment, EquipmentStatus, InstrumentType, MeasurementField, Quantity
 from services.network import center_ids_in_scope, centers_frame
-from services.units import display_unit, from_si
+from services.units import from_si
 
 # Age in completed years on ``as_of``: (band, first age of the next band). The last band is open.
 AGE_BANDS: tuple[tuple[str, int | None], ...] = (
@@ -581,7 +582,7 @@ def _table_frame(rows: list, lang: str) -> pd.DataFrame:
         for low, high, unit in zip(raw["range_min"], raw["range_max"], raw["range_unit"], strict=True)
     ]
     raw["uncertainty"] = [
-        uncertainty_text(value, unit, relative, lang)
+        uncertainty_text(value, unit, lang, relative=bool(relative))
         for value, unit, relative in zip(
             raw["uncertainty_value"], raw["uncertainty_unit"], raw["uncertainty_relative"], strict=True
         )
@@ -603,51 +604,7 @@ def _as_date(value: object) -> date | None:
 # ----------------------------------------------------------------------------------------------
 # Numbers and units as people read them
 # ----------------------------------------------------------------------------------------------
-_UNIT_SPELLING = {"deg": "°", "m·N": "N·m", "1": ""}
-_LITRE = re.compile(r"(?<![A-Za-zµ])([mµ]?)l(?![A-Za-z])")
-
-
-@cache
-def unit_text(unit: str | None) -> str:
-    """A stored unit as people write it: ``m**3/h`` -> ``m³/h``, ``degC`` -> ``°C``, ``L`` stays ``L``."""
-    if not unit:
-        return ""
-    try:
-        shown = display_unit(unit)
-    except Exception:  # noqa: BLE001 - an unknown unit is shown as typed
-        return unit
-    shown = _UNIT_SPELLING.get(shown, shown)
-    if "L" in unit:  # pint writes litres "l"; Vietnamese documents write "L"
-        shown = _LITRE.sub(lambda m: f"{m[1]}L", shown)
-    return shown
-
-
 @cache
 def si_unit_text(si_unit: str | None) -> str:
     """The SI unit of a quantity for an axis label; a pure number shows as ``1``."""
     return unit_text(si_unit) or "1"
-
-
-@lru_cache(maxsize=8192)  # equipment repeats a few catalog ranges: formatting each once saves seconds
-def plain_number(value: float | None, lang: str) -> str:
-    """A number with as many decimals as it has (up to 9), in the language's separators."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "—"
-    digits = np.format_float_positional(float(value), precision=9, trim="-")
-    decimals = len(digits.split(".")[1]) if "." in digits else 0
-    return format_number(float(value), lang, decimals)
-
-
-def range_text(low: float, high: float, unit: str | None, lang: str) -> str:
-    """A range as entered: ``0–60 MPa``; a single value (low == high) as ``20 L``."""
-    shown = (
-        plain_number(high, lang) if low == high else f"{plain_number(low, lang)}–{plain_number(high, lang)}"
-    )
-    return f"{shown} {unit_text(unit)}".strip()
-
-
-def uncertainty_text(value: float | None, unit: str | None, relative: bool, lang: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    shown_unit = "%" if relative and not unit else unit_text(unit)
-    return f"{plain_number(value, lang)} {shown_unit}".strip()

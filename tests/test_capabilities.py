@@ -424,21 +424,22 @@ def test_a_match_explains_itself_in_both_languages_in_the_typed_unit(finder) -> 
         range_text="500–600 bar",
         uncertainty_text="0,1 %",
     )
-    assert row["range_en"] == "0 – 1,000 bar"
-    assert row["range_vi"] == "0 – 1.000 bar"
+    assert row["range_en"] == "0–1000 bar"
+    assert row["range_vi"] == "0–1000 bar"
     assert row["uncertainty_vi"] == "0,05 MPa"
+    assert parse_range(row["range_vi"]).high == parse_range(row["range_en"]).high == 1000 * ureg.bar
     # 0,1 % of 500 bar is 0,5 bar, exactly HP-B's 0,05 MPa: the tightest end
     assert row["explanation_en"] == (
         "At 500 bar its uncertainty is 0.5 bar, within the 0.5 bar (0.1 %) asked; "
-        "its range 0 – 1,000 bar contains 500 – 600 bar."
+        "its range 0–1000 bar contains 500–600 bar."
     )
     assert row["explanation_vi"] == (
         "Tại 500 bar, độ không đảm bảo đo 0,5 bar nằm trong mức 0,5 bar (0,1 %) yêu cầu; "
-        "phạm vi 0 – 1.000 bar bao trùm 500 – 600 bar."
+        "phạm vi 0–1000 bar bao trùm 500–600 bar."
     )
     plain = one(finder, "hp_gauge_ver", instrument_type="pressure_gauge", range_text="500–600 bar")
     assert plain["explanation_en"] == (
-        "Range 0 – 1,000 bar contains 500 – 600 bar; best uncertainty 0.05 MPa (no limit asked)."
+        "Range 0–1000 bar contains 500–600 bar; best uncertainty 0.05 MPa (no limit asked)."
     )
 
 
