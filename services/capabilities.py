@@ -41,6 +41,7 @@ from services.network import great_circle_km, with_names_on
 from services.recognition import recognitions
 from services.units import (
     MeasurementRange,
+    Uncertainty,
     UnitInputError,
     from_si,
     from_si_difference,
@@ -48,9 +49,9 @@ from services.units import (
     parse_quantity,
     parse_range,
     si_unit_of,
+    stored_uncertainty,
     to_si,
     to_si_difference,
-    ureg,
 )
 
 # Comparisons forgive float noise from unit conversion (60 MPa read two ways), nothing more.
@@ -106,17 +107,6 @@ MISS_COLUMNS = [
 # --------------------------------------------------------------------------------------------
 # The request
 # --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Uncertainty:
-    """A best or a requested uncertainty: a fraction of the reading, or an absolute SI difference."""
-
-    relative: bool
-    value_si: float
-
-    def at(self, value_si: float) -> float:
-        return self.value_si * abs(value_si) if self.relative else self.value_si
-
-
 @dataclass(frozen=True)
 class FinderRequest:
     """What the user asked, in SI, with what is needed to show numbers back in their unit."""
@@ -282,11 +272,7 @@ def _replace(request: FinderRequest, uncertainty: Uncertainty, unit: str | None)
 # --------------------------------------------------------------------------------------------
 # Stored capabilities
 # --------------------------------------------------------------------------------------------
-@lru_cache(maxsize=4096)
-def capability_uncertainty(value: float, unit: str, relative: bool) -> Uncertainty:
-    """A stored best uncertainty: ``0.1 %`` relative, ``0.05 degC`` or ``1.5 percent`` absolute."""
-    q = ureg.Quantity(abs(value), unit)
-    return Uncertainty(True, to_si(q)) if relative else Uncertainty(False, to_si_difference(q))
+capability_uncertainty = stored_uncertainty  # services/seed.py judges its capabilities by this name
 
 
 @lru_cache(maxsize=256)
