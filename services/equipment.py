@@ -511,28 +511,42 @@ def _table_query(
         .join(field, field.code == quantity.field_code)
     )
     if search and search.strip():
-        query = query.where(
-            _matches(
-                search.strip(),
-                [
-                    Equipment.name,
-                    Equipment.manufacturer,
-                    Equipment.model,
-                    Equipment.serial_no,
-                    case(codes, value=Equipment.center_id),
-                ],
-            )
-        )
-    due, last_on = picked["due"], picked["last_on"]
+        searched = [Equipment.name, Equipment.manufacturer, Equipment.model, Equipment.serial_no]
+        query = query.where(_matches(search.strip(), [*searched, case(codes, value=Equipment.center_id)]))
+    order = _table_order(
+        filters,
+        sort,
+        descending,
+        center=center_code,
+        field=field,
+        quantity_name=getattr(quantity, name_column),
+        due=picked["due"],
+        last_on=picked["last_on"],
+    )
+    return query.order_by(*order, Equipment.id)
+
+
+def _table_order(
+    filters: Filters,
+    sort: str,
+    descending: bool,
+    *,
+    center: ColumnElement,
+    field: type[MeasurementField],
+    quantity_name: ColumnElement,
+    due: ColumnElement,
+    last_on: ColumnElement,
+) -> list[ColumnElement]:
+    """The ORDER BY of the equipment table for the column ``sort``, missing values last."""
     soon = filters.as_of + timedelta(days=filters.due_window_days)
     sort_columns: dict[str, ColumnElement] = {
-        "center": center_code,
+        "center": center,
         "name": Equipment.name,
         "manufacturer": Equipment.manufacturer,
         "model": Equipment.model,
         "serial_no": Equipment.serial_no,
         "field": field.sort_order,
-        "quantity": getattr(quantity, name_column),
+        "quantity": quantity_name,
         "uncertainty": Equipment.uncertainty_value,
         "is_reference_standard": Equipment.is_reference_standard,
         "acquired_on": Equipment.acquired_on,
@@ -545,7 +559,7 @@ def _table_query(
     nullable = {"uncertainty": Equipment.uncertainty_value, "last_calibrated_on": last_on, "next_due_on": due}
     ordered = [_nulls_last(nullable[sort])] if sort in nullable else []
     ordered.append(sort_columns[sort].desc() if descending else sort_columns[sort].asc())
-    return query.order_by(*ordered, Equipment.id)
+    return ordered
 
 
 def _nulls_last(column: ColumnElement) -> ColumnElement:
