@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from services.filters import Filters
 from services.holdings import held_on
+from services.latest import latest_rows
 from services.models import CalibrationRecord, Equipment, Quantity
 from services.network import center_ids_in_scope, centers_frame
 
@@ -37,25 +38,13 @@ def _due_columns(session: Session, as_of: date) -> tuple[ColumnElement, ColumnEl
     newest = session.exec(select(func.max(CalibrationRecord.calibrated_on))).one()[0]  # type: ignore[call-overload]
     if newest is None or newest <= as_of:
         return Equipment.next_due_on, Equipment.last_calibrated_on, None  # type: ignore[return-value]
-    ranked = (
-        select(
-            CalibrationRecord.equipment_id,
-            CalibrationRecord.due_on,
-            CalibrationRecord.calibrated_on,
-            func.row_number()
-            .over(
-                partition_by=CalibrationRecord.equipment_id,
-                order_by=(CalibrationRecord.calibrated_on.desc(), CalibrationRecord.id.desc()),  # type: ignore[union-attr]
-            )
-            .label("rank"),
-        )
-        .where(CalibrationRecord.calibrated_on <= as_of)
-        .subquery()
-    )
-    latest = (
-        select(ranked.c.equipment_id, ranked.c.due_on, ranked.c.calibrated_on)
-        .where(ranked.c.rank == 1)
-        .subquery()
+    latest = latest_rows(
+        CalibrationRecord.equipment_id,
+        CalibrationRecord.calibrated_on,
+        CalibrationRecord.id,
+        as_of,
+        CalibrationRecord.due_on,
+        CalibrationRecord.calibrated_on,
     )
     return latest.c.due_on, latest.c.calibrated_on, latest
 

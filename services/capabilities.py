@@ -29,10 +29,10 @@ from functools import lru_cache
 
 import pandas as pd
 import pint
-from sqlalchemy import literal, or_, select
+from sqlalchemy import or_, select
 from sqlmodel import Session
 
-from services.capability_state import counted_capability_ids
+from services.capability_state import in_force
 from services.filters import Filters
 from services.formatting import range_numbers, readable_range, significant_number, unit_text, with_unit
 from services.i18n import LANGUAGES, translate
@@ -285,8 +285,7 @@ def _candidates(
 ) -> pd.DataFrame:
     """Capabilities of the centers active on ``as_of`` (a center closed by the merger offers nothing),
     each saying whether it is in force that day (``in_force``: not suspended)."""
-    counted = counted_capability_ids(session, Filters(as_of=as_of))
-    in_force = literal(True) if counted is None else Capability.id.in_(counted)  # type: ignore[union-attr]
+    counted = in_force(session, Filters(as_of=as_of))
     query = (
         select(
             Capability.id.label("capability_id"),  # type: ignore[union-attr]
@@ -311,7 +310,7 @@ def _candidates(
             Capability.uncertainty_relative,
             Capability.accredited,
             Capability.designated,
-            in_force.label("in_force"),
+            counted.label("in_force"),
         )
         .join(Center, Center.id == Capability.center_id)
         .join(InstrumentType, InstrumentType.code == Capability.instrument_type_code)

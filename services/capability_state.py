@@ -26,7 +26,7 @@ from collections.abc import Collection
 from enum import StrEnum
 
 import pandas as pd
-from sqlalchemy import Integer, Select, case, exists, func, select
+from sqlalchemy import ColumnElement, Integer, Select, case, exists, func, select, true
 from sqlalchemy import cast as sql_cast
 from sqlmodel import Session
 
@@ -61,13 +61,6 @@ def links_recorded(session: Session) -> bool:
     )  # type: ignore[union-attr]
 
 
-def _day_only(filters: Filters) -> Filters:
-    """A standard supports its capability wherever the view looks: only the day and window matter."""
-    return Filters(
-        as_of=filters.as_of, due_window_days=filters.due_window_days, boundaries=filters.boundaries
-    )
-
-
 def standard_status_query(session: Session, filters: Filters) -> Select:
     """Every piece of equipment held on the day with its calibration status and whether it is in
     date (status in date or due soon, and in service)."""
@@ -79,7 +72,7 @@ def standard_status_query(session: Session, filters: Filters) -> Select:
             status_on(filters.as_of),
         ]
 
-    return status_query(session, _day_only(filters), pick)
+    return status_query(session, filters.whole_network(), pick)  # a standard supports wherever the view looks
 
 
 def _in_date(standards, out_of_service: Collection[int]):  # type: ignore[no-untyped-def]
@@ -105,6 +98,16 @@ def counted_capability_ids(
         .where(_in_date(standards, out_of_service))
         .distinct()
     )
+
+
+def in_force(
+    session: Session, filters: Filters, *, out_of_service: Collection[int] = ()
+) -> ColumnElement[bool]:
+    """A condition on ``Capability.id``: the capability counts on the day (is not suspended). True for
+    every capability when the database records no links. Where a query keeps only these:
+    ``query.where(in_force(session, filters))``; as a column: ``in_force(...).label("in_force")``."""
+    counted = counted_capability_ids(session, filters, out_of_service=out_of_service)
+    return true() if counted is None else Capability.id.in_(counted)  # type: ignore[union-attr]
 
 
 def capability_states(
@@ -185,7 +188,7 @@ def linked_standards(session: Session, filters: Filters, capability_ids: Collect
     def pick(status, due, _last):  # type: ignore[no-untyped-def]
         return [Equipment.id.label("equipment_id"), status, due.label("due_on")]  # type: ignore[union-attr]
 
-    standards = status_query(session, _day_only(filters), pick).subquery()
+    standards = status_query(session, filters.whole_network(), pick).subquery()
     query = (
         select(
             CapabilityStandard.capability_id,

@@ -23,25 +23,8 @@ class FilterOptions:
 def filter_options(session: Session, filters: Filters) -> FilterOptions:
     centers = centers_frame(session, filters)
     centers = centers[centers["active"]]
-    fields = pd.DataFrame(
-        [
-            f.model_dump()
-            for f in session.exec(select(MeasurementField).order_by(MeasurementField.sort_order))
-        ],
-        columns=["code", "name_vi", "name_en", "sort_order"],
-    )
-    types = pd.DataFrame(
-        session.exec(  # type: ignore[call-overload]
-            select(
-                InstrumentType.code,
-                InstrumentType.name_vi,
-                InstrumentType.name_en,
-                Quantity.field_code,
-                InstrumentType.legally_controlled,
-            ).join(Quantity, Quantity.code == InstrumentType.quantity_code)
-        ).all(),
-        columns=["code", "name_vi", "name_en", "field_code", "legally_controlled"],
-    ).sort_values("name_vi")
+    fields = measurement_fields(session)
+    types = instrument_types(session).sort_values("name_vi")
     region_frame = regions(session, filters)
     return FilterOptions(
         regions=region_frame[["code", "name_vi", "name_en"]],
@@ -57,3 +40,32 @@ def instrument_type_names(session: Session) -> pd.DataFrame:
         session.exec(select(InstrumentType.code, InstrumentType.name_vi, InstrumentType.name_en)).all(),  # type: ignore[call-overload]
         columns=["instrument_type_code", "type_name_vi", "type_name_en"],
     )
+
+
+INSTRUMENT_TYPE_COLUMNS = ["code", "name_vi", "name_en", "field_code", "legally_controlled"]
+FIELD_COLUMNS = ["code", "name_vi", "name_en", "sort_order"]
+
+
+def instrument_types(session: Session, filters: Filters | None = None) -> pd.DataFrame:
+    """Every instrument type (``INSTRUMENT_TYPE_COLUMNS``) with its measurement field, narrowed to
+    the field and type ``filters`` name, if any."""
+    query = select(
+        InstrumentType.code,
+        InstrumentType.name_vi,
+        InstrumentType.name_en,
+        Quantity.field_code,
+        InstrumentType.legally_controlled,
+    ).join(Quantity, Quantity.code == InstrumentType.quantity_code)
+    if filters is not None and filters.field:
+        query = query.where(Quantity.field_code == filters.field)
+    if filters is not None and filters.instrument_type:
+        query = query.where(InstrumentType.code == filters.instrument_type)
+    return pd.DataFrame(session.exec(query).all(), columns=INSTRUMENT_TYPE_COLUMNS)  # type: ignore[call-overload]
+
+
+def measurement_fields(session: Session) -> pd.DataFrame:
+    """The measurement fields (``FIELD_COLUMNS``) in their display order."""
+    query = select(
+        MeasurementField.code, MeasurementField.name_vi, MeasurementField.name_en, MeasurementField.sort_order
+    ).order_by(MeasurementField.sort_order)
+    return pd.DataFrame(session.exec(query).all(), columns=FIELD_COLUMNS)  # type: ignore[call-overload]

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import case, func, literal, select, true
+from sqlalchemy import case, literal, select, true
 from sqlmodel import Session
 from sqlmodel import select as select_models
 
 from services.filters import Filters
 from services.i18n import LANGUAGES, format_day, translate, translate_plural
+from services.latest import latest_rows
 from services.models import (
     Agreement,
     AgreementEvent,
@@ -29,6 +30,21 @@ STAGE_ORDER = [stage.value for stage in AgreementStage]
 NAMED_PARTICIPANTS = 4  # an event with more participants is summed up by their number
 
 
+AGREEMENT_QUERY_COLUMNS = [
+    "agreement_id",
+    "center_id",
+    "title_vi",
+    "title_en",
+    "stage",
+    "proposed_on",
+    "signed_on",
+    "expires_on",
+    "scope_fields",
+    "source",
+    "is_demo",
+]
+
+
 def agreements(session: Session, filters: Filters) -> pd.DataFrame:
     """Agreements proposed by ``as_of``, each with the stage it had reached on that day.
 
@@ -37,51 +53,31 @@ def agreements(session: Session, filters: Filters) -> pd.DataFrame:
     fields, no expiry, nothing after the last recorded stage), and readers see "not published"
     there, never a guess. Demo records are invented whole and labelled so.
     """
-    ranked = (
-        select(
-            AgreementEvent.agreement_id,
-            AgreementEvent.stage,
-            func.row_number()
-            .over(
-                partition_by=AgreementEvent.agreement_id,
-                order_by=(AgreementEvent.changed_on.desc(), AgreementEvent.id.desc()),  # type: ignore[union-attr]
-            )
-            .label("rank"),
-        )
-        .where(AgreementEvent.changed_on <= filters.as_of)
-        .subquery()
+    latest = latest_rows(
+        AgreementEvent.agreement_id,
+        AgreementEvent.changed_on,
+        AgreementEvent.id,
+        filters.as_of,
+        AgreementEvent.stage,
     )
     query = select(
         Agreement.id,
         Agreement.center_id,
         Agreement.title_vi,
         Agreement.title_en,
-        ranked.c.stage,
+        latest.c.stage,
         Agreement.proposed_on,
         Agreement.signed_on,
         Agreement.expires_on,
         Agreement.scope_fields,
         Agreement.source,
         Agreement.is_demo,
-    ).join(ranked, (ranked.c.agreement_id == Agreement.id) & (ranked.c.rank == 1))
+    ).join(latest, latest.c.agreement_id == Agreement.id)
     centers = centers_frame(session, filters)
     scope = center_ids_in_scope(centers, filters)
     if scope is not None:
         query = query.where(Agreement.center_id.in_(scope))  # type: ignore[attr-defined]
-    columns = [
-        "agreement_id",
-        "center_id",
-        "title_vi",
-        "title_en",
-        "stage",
-        "proposed_on",
-        "signed_on",
-        "expires_on",
-        "scope_fields",
-        "source",
-        "is_demo",
-    ]
-    frame = pd.DataFrame(session.exec(query).all(), columns=columns)  # type: ignore[call-overload]
+    frame = pd.DataFrame(session.exec(query).all(), columns=AGREEMENT_QUERY_COLUMNS)  # type: ignore[call-overload]
     if filters.field:
         covers = frame["scope_fields"].map(lambda codes: filters.field in str(codes).split(","))
         frame = frame[covers.astype(bool)]  # an empty map() is not boolean and would select columns

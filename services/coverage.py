@@ -9,7 +9,8 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from services.capability_state import counted_capability_ids
+from services.capability_state import in_force
+from services.catalog import instrument_types
 from services.filters import Filters
 from services.models import Capability, InstrumentType, Quantity, Service
 from services.network import EARTH_RADIUS_KM, centers_frame, regions
@@ -34,9 +35,7 @@ def capabilities_by_center(
         .join(InstrumentType, InstrumentType.code == Capability.instrument_type_code)
         .group_by(Capability.center_id, Capability.instrument_type_code, Capability.service)
     )
-    counted = counted_capability_ids(session, filters, out_of_service=out_of_service)
-    if counted is not None:
-        query = query.where(Capability.id.in_(counted))  # type: ignore[union-attr]
+    query = query.where(in_force(session, filters, out_of_service=out_of_service))
     if filters.field:
         query = query.join(Quantity, Quantity.code == InstrumentType.quantity_code).where(
             Quantity.field_code == filters.field
@@ -165,24 +164,11 @@ def coverage_grid(
     session: Session, filters: Filters, *, legally_controlled_only: bool = True
 ) -> pd.DataFrame:
     """Every region × instrument type cell with its count of local centers (zeros included)."""
-    types = pd.DataFrame(
-        session.exec(  # type: ignore[call-overload]
-            select(
-                InstrumentType.code,
-                InstrumentType.name_vi,
-                InstrumentType.name_en,
-                InstrumentType.legally_controlled,
-                Quantity.field_code,
-            ).join(Quantity, Quantity.code == InstrumentType.quantity_code)
-        ).all(),
-        columns=["instrument_type_code", "type_vi", "type_en", "legally_controlled", "field_code"],
+    types = instrument_types(session, filters).rename(
+        columns={"code": "instrument_type_code", "name_vi": "type_vi", "name_en": "type_en"}
     )
     if legally_controlled_only:
         types = types[types["legally_controlled"].astype(bool)]
-    if filters.field:
-        types = types[types["field_code"] == filters.field]
-    if filters.instrument_type:
-        types = types[types["instrument_type_code"] == filters.instrument_type]
     area = regions(session, filters)[["code", "name_vi", "name_en"]].rename(
         columns={"code": "region_code", "name_vi": "region_vi", "name_en": "region_en"}
     )

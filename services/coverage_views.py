@@ -17,10 +17,11 @@ from sqlalchemy import ColumnElement, case, func, literal, select, text
 from sqlmodel import Session
 
 from services.calibration import CalibrationStatus, status_query
-from services.capability_state import counted_capability_ids
+from services.capability_state import in_force
+from services.catalog import instrument_types
 from services.coverage import coverage_gaps
 from services.filters import Filters
-from services.models import Capability, Equipment, InstrumentType, Quantity, Service
+from services.models import Capability, Equipment, InstrumentType, Service
 from services.network import centers_frame
 from services.recognition import counted, is_accredited, is_designated
 
@@ -117,21 +118,29 @@ def centers_in_view(session: Session, filters: Filters) -> pd.DataFrame:
 
 
 def _instrument_types(session: Session, filters: Filters) -> pd.DataFrame:
-    query = select(
-        InstrumentType.code,
-        InstrumentType.name_vi,
-        InstrumentType.name_en,
-        Quantity.field_code,
-        InstrumentType.legally_controlled,
-    ).join(Quantity, Quantity.code == InstrumentType.quantity_code)
-    if filters.field:
-        query = query.where(Quantity.field_code == filters.field)
-    if filters.instrument_type:
-        query = query.where(InstrumentType.code == filters.instrument_type)
-    return pd.DataFrame(
-        session.exec(query).all(),  # type: ignore[call-overload]
-        columns=["instrument_type_code", "type_name_vi", "type_name_en", "field_code", "legally_controlled"],
+    return instrument_types(session, filters).rename(
+        columns={"code": "instrument_type_code", "name_vi": "type_name_vi", "name_en": "type_name_en"}
     )
+
+
+SERVICE_MATRIX_COLUMNS = [
+    "center_id",
+    "center_code",
+    "center_name_vi",
+    "center_name_en",
+    "region_code",
+    "instrument_type_code",
+    "type_name_vi",
+    "type_name_en",
+    "field_code",
+    "legally_controlled",
+    "capabilities",
+    "annual_capacity",
+    "designated",
+    "accredited",
+    "cell",
+]
+_OFFERED_COUNTS = ["capabilities", "annual_capacity", "designated", "accredited"]
 
 
 def service_matrix(session: Session, filters: Filters, *, service_code: str) -> pd.DataFrame:
@@ -146,27 +155,32 @@ def service_matrix(session: Session, filters: Filters, *, service_code: str) -> 
     """
     if service_code not in SERVICES:
         raise ValueError(f"Unknown service {service_code!r}")
-    columns = [
-        "center_id",
-        "center_code",
-        "center_name_vi",
-        "center_name_en",
-        "region_code",
-        "instrument_type_code",
-        "type_name_vi",
-        "type_name_en",
-        "field_code",
-        "legally_controlled",
-        "capabilities",
-        "annual_capacity",
-        "designated",
-        "accredited",
-        "cell",
-    ]
     centers = centers_in_view(session, filters)
     types = _instrument_types(session, filters)
     if centers.empty or types.empty:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=SERVICE_MATRIX_COLUMNS)
+    offered = _offered(session, filters, service_code)
+    keep = types["instrument_type_code"].isin(set(offered["instrument_type_code"]))
+    if service_code == Service.VERIFICATION.value:
+        keep |= types["legally_controlled"].astype(bool)
+    types = types[keep]
+    if types.empty:
+        return pd.DataFrame(columns=SERVICE_MATRIX_COLUMNS)
+    grid = (
+        centers[["center_id", "code", "name_vi", "name_en", "region_code"]]
+        .rename(columns={"code": "center_code", "name_vi": "center_name_vi", "name_en": "center_name_en"})
+        .merge(types, how="cross")
+        .merge(offered, on=["center_id", "instrument_type_code"], how="left")
+    )
+    return (
+        _with_cells(grid)
+        .sort_values(["center_code", "type_name_vi"])[SERVICE_MATRIX_COLUMNS]
+        .reset_index(drop=True)
+    )
+
+
+def _offered(session: Session, filters: Filters, service_code: str) -> pd.DataFrame:
+    """Per answering center and instrument type, the capabilities in force for the service."""
     query = (
         select(
             Capability.center_id,
@@ -177,53 +191,35 @@ def service_matrix(session: Session, filters: Filters, *, service_code: str) -> 
             func.max(counted(is_accredited())).label("accredited"),
         )
         .where(Capability.service == service_code)
+        .where(in_force(session, filters))  # a suspended capability serves nobody that day
         .group_by(Capability.center_id, Capability.instrument_type_code)
     )
-    in_force = counted_capability_ids(session, filters)
-    if in_force is not None:  # a suspended capability serves nobody that day
-        query = query.where(Capability.id.in_(in_force))  # type: ignore[union-attr]
     offered = pd.DataFrame(
         session.exec(query).all(),  # type: ignore[call-overload]
-        columns=[
-            "center_id",
-            "instrument_type_code",
-            "capabilities",
-            "annual_capacity",
-            "designated",
-            "accredited",
-        ],
+        columns=["center_id", "instrument_type_code", *_OFFERED_COUNTS],
     )
-    wanted = set(offered["instrument_type_code"])
-    keep = types["instrument_type_code"].isin(wanted)
-    if service_code == Service.VERIFICATION.value:
-        keep |= types["legally_controlled"].astype(bool)
-    types = types[keep]
-    if types.empty:
-        return pd.DataFrame(columns=columns)
-    if not offered.empty:
-        offered = _to_answering_center(offered, _center_info(session, filters))
-        offered = offered.groupby(["center_id", "instrument_type_code"], as_index=False).agg(
-            capabilities=("capabilities", "sum"),
-            annual_capacity=("annual_capacity", "sum"),
-            designated=("designated", "max"),
-            accredited=("accredited", "max"),
-        )
-    grid = (
-        centers[["center_id", "code", "name_vi", "name_en", "region_code"]]
-        .rename(columns={"code": "center_code", "name_vi": "center_name_vi", "name_en": "center_name_en"})
-        .merge(types, how="cross")
+    if offered.empty:
+        return offered
+    offered = _to_answering_center(offered, _center_info(session, filters))
+    return offered.groupby(["center_id", "instrument_type_code"], as_index=False).agg(
+        capabilities=("capabilities", "sum"),
+        annual_capacity=("annual_capacity", "sum"),
+        designated=("designated", "max"),
+        accredited=("accredited", "max"),
     )
-    grid = grid.merge(offered, on=["center_id", "instrument_type_code"], how="left")
-    for column in ("capabilities", "annual_capacity", "designated", "accredited"):
+
+
+def _with_cells(grid: pd.DataFrame) -> pd.DataFrame:
+    """Zeros where nothing is offered, and each cell's word: the strongest recognition it has."""
+    for column in _OFFERED_COUNTS:
         grid[column] = grid[column].fillna(0).astype(int)
-    grid["designated"] = grid["designated"].astype(bool)
-    grid["accredited"] = grid["accredited"].astype(bool)
-    grid["legally_controlled"] = grid["legally_controlled"].astype(bool)
+    for column in ("designated", "accredited", "legally_controlled"):
+        grid[column] = grid[column].astype(bool)
     grid["cell"] = "none"
     grid.loc[grid["capabilities"] > 0, "cell"] = "offered"
     grid.loc[grid["designated"], "cell"] = "designated"
     grid.loc[grid["accredited"], "cell"] = "accredited"
-    return grid.sort_values(["center_code", "type_name_vi"])[columns].reset_index(drop=True)
+    return grid
 
 
 def _bucket_case(due: ColumnElement, filters: Filters) -> ColumnElement:
@@ -284,6 +280,37 @@ def _type_names(session: Session) -> pd.DataFrame:
     ).set_index("code")
 
 
+ACTION_LIST_COLUMNS = [
+    "equipment_id",
+    "center_id",
+    "center_code",
+    "center_name_vi",
+    "center_name_en",
+    "region_code",
+    "name",
+    "serial_no",
+    "instrument_type_code",
+    "type_name_vi",
+    "type_name_en",
+    "is_reference_standard",
+    "last_calibrated_on",
+    "due_on",
+    "days_to_due",
+    "status",
+]
+_DUE_QUERY_COLUMNS = [
+    "equipment_id",
+    "center_id",
+    "name",
+    "serial_no",
+    "instrument_type_code",
+    "is_reference_standard",
+    "last_calibrated_on",
+    "due_on",
+    "status",
+]
+
+
 def action_list(session: Session, filters: Filters) -> pd.DataFrame:
     """Equipment overdue or due within the due-soon window, most urgent (earliest due) first."""
     soon = filters.as_of + timedelta(days=filters.due_window_days)
@@ -305,38 +332,9 @@ def action_list(session: Session, filters: Filters) -> pd.DataFrame:
 
     query = status_query(session, filters, pick)
     query = query.where(picked["due"] <= soon).order_by(picked["due"], Equipment.id)
-    columns = [
-        "equipment_id",
-        "center_id",
-        "name",
-        "serial_no",
-        "instrument_type_code",
-        "is_reference_standard",
-        "last_calibrated_on",
-        "due_on",
-        "status",
-    ]
-    frame = pd.DataFrame(session.exec(query).all(), columns=columns)  # type: ignore[call-overload]
-    out = [
-        "equipment_id",
-        "center_id",
-        "center_code",
-        "center_name_vi",
-        "center_name_en",
-        "region_code",
-        "name",
-        "serial_no",
-        "instrument_type_code",
-        "type_name_vi",
-        "type_name_en",
-        "is_reference_standard",
-        "last_calibrated_on",
-        "due_on",
-        "days_to_due",
-        "status",
-    ]
+    frame = pd.DataFrame(session.exec(query).all(), columns=_DUE_QUERY_COLUMNS)  # type: ignore[call-overload]
     if frame.empty:
-        return pd.DataFrame(columns=out)
+        return pd.DataFrame(columns=ACTION_LIST_COLUMNS)
     centers = _center_info(session, filters)
     frame = _add_center_columns(_to_answering_center(frame, centers), centers)
     names = _type_names(session)
@@ -345,7 +343,7 @@ def action_list(session: Session, filters: Filters) -> pd.DataFrame:
     frame["days_to_due"] = frame["due_on"].map(lambda due: (due - filters.as_of).days).astype(int)
     frame["is_reference_standard"] = frame["is_reference_standard"].astype(bool)
     frame = frame.sort_values(["due_on", "center_code", "serial_no"], kind="stable")
-    return frame[out].reset_index(drop=True)
+    return frame[ACTION_LIST_COLUMNS].reset_index(drop=True)
 
 
 def gaps_with_nearest(session: Session, filters: Filters) -> pd.DataFrame:

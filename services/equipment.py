@@ -23,6 +23,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from services.calibration import status_query
+from services.catalog import measurement_fields
 from services.filters import Filters
 from services.formatting import measured_number as plain_number  # noqa: F401 - ui/charts_equipment.py imports it here
 from services.formatting import range_text, uncertainty_text, unit_text
@@ -191,16 +192,13 @@ def equipment_by_center_field(session: Session, filters: Filters) -> pd.DataFram
     rows = _effective(rows, centers)
     keys = ["center_id", "center_code", "center_name_vi", "center_name_en", "field_code"]
     counts = rows.groupby(keys, as_index=False)["equipment"].sum()
-    fields = pd.DataFrame(
-        session.exec(  # type: ignore[call-overload]
-            select(
-                MeasurementField.code,
-                MeasurementField.name_vi,
-                MeasurementField.name_en,
-                MeasurementField.sort_order,
-            )
-        ).all(),
-        columns=["field_code", "field_name_vi", "field_name_en", "field_order"],
+    fields = measurement_fields(session).rename(
+        columns={
+            "code": "field_code",
+            "name_vi": "field_name_vi",
+            "name_en": "field_name_en",
+            "sort_order": "field_order",
+        }
     )
     counts = counts.merge(fields, on="field_code", how="left")
     totals = counts.groupby("center_code")["equipment"].transform("sum")

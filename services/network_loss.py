@@ -21,7 +21,7 @@ from datetime import date
 
 import pandas as pd
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.capability_state import CapabilityState, capability_states
 from services.catalog import instrument_type_names
@@ -39,6 +39,7 @@ from services.network import centers_frame, great_circle_km
 from services.traceability import (
     CERTIFICATE_COLUMNS,
     StandardVerdict,
+    issued_with_query,
     standard_verdict,
     suspect_since_last_good,
 )
@@ -188,28 +189,9 @@ def suspect_chain(session: Session, standard_id: int, as_of: date) -> pd.DataFra
         if since.empty:
             break
         seen |= {int(i) for i in since.index}
-        holder = Center.__table__.alias("holder")
-        query = (
-            select(
-                CalibrationRecord.id,
-                CalibrationRecord.certificate_no,
-                CalibrationRecord.calibrated_on,
-                CalibrationRecord.due_on,
-                CalibrationRecord.result,
-                CalibrationRecord.provider_name,
-                Equipment.id,
-                Equipment.name,
-                Equipment.serial_no,
-                holder.c.code,
-                Equipment.is_reference_standard,
-                CalibrationRecord.standard_used_id,
-            )
-            .join(Equipment, Equipment.id == CalibrationRecord.equipment_id)
-            .join(holder, holder.c.id == Equipment.center_id)
-            .where(
-                CalibrationRecord.standard_used_id.in_([int(i) for i in since.index]),  # type: ignore[union-attr]
-                CalibrationRecord.calibrated_on <= as_of,
-            )
+        query = issued_with_query(
+            col(CalibrationRecord.standard_used_id).in_([int(i) for i in since.index]),
+            CalibrationRecord.calibrated_on <= as_of,
         )
         issued = pd.DataFrame(
             session.execute(query).all(), columns=[*CERTIFICATE_COLUMNS, "standard_used_id"]
