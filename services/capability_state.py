@@ -165,25 +165,27 @@ def state_of(in_date: pd.Series, clear: pd.Series, *, recorded: bool = True) -> 
     return state
 
 
+LINKED_STANDARD_COLUMNS = [
+    "capability_id",
+    "equipment_id",
+    "name",
+    "serial_no",
+    "is_reference_standard",
+    "equipment_status",
+    "status",
+    "due_on",
+    "in_date",
+]
+
+
 def linked_standards(session: Session, filters: Filters, capability_ids: Collection[int]) -> pd.DataFrame:
     """The standards of some capabilities with each one's status on the day and whether it is in date.
 
     Status is ``services.calibration``'s; a standard not held on the day (bought later, retired)
     has none, and ``in_date`` is False for it, as it is for one in repair.
     """
-    columns = [
-        "capability_id",
-        "equipment_id",
-        "name",
-        "serial_no",
-        "is_reference_standard",
-        "equipment_status",
-        "status",
-        "due_on",
-        "in_date",
-    ]
     if not capability_ids:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=LINKED_STANDARD_COLUMNS)
 
     def pick(status, due, _last):  # type: ignore[no-untyped-def]
         return [Equipment.id.label("equipment_id"), status, due.label("due_on")]  # type: ignore[union-attr]
@@ -210,7 +212,7 @@ def linked_standards(session: Session, filters: Filters, capability_ids: Collect
             Equipment.serial_no,
         )
     )
-    frame = pd.DataFrame(session.execute(query).all(), columns=columns[:-1])
+    frame = pd.DataFrame(session.execute(query).all(), columns=LINKED_STANDARD_COLUMNS[:-1])
     frame["is_reference_standard"] = frame["is_reference_standard"].astype(bool)
     frame["in_date"] = frame["status"].isin(WITHIN_DATE_STATUSES) & (
         frame["equipment_status"] != EquipmentStatus.REPAIR.value
@@ -219,9 +221,11 @@ def linked_standards(session: Session, filters: Filters, capability_ids: Collect
 
 
 __all__ = [
+    "LINKED_STANDARD_COLUMNS",
     "CapabilityState",
     "capability_states",
     "counted_capability_ids",
+    "in_force",
     "linked_standards",
     "links_recorded",
     "state_of",

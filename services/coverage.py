@@ -13,7 +13,7 @@ from services.capability_state import in_force
 from services.catalog import instrument_types
 from services.filters import Filters
 from services.models import Capability, InstrumentType, Quantity, Service
-from services.network import EARTH_RADIUS_KM, centers_frame, regions
+from services.network import EARTH_RADIUS_KM, centers_frame, regions, to_answering_center
 
 
 def capabilities_by_center(
@@ -49,7 +49,7 @@ def capabilities_by_center(
         columns=["center_id", "instrument_type_code", "service", "capabilities"],
     )
     centers = centers_frame(session, filters).set_index("id")
-    rows["center_id"] = rows["center_id"].map(centers["effective_id"])
+    rows = to_answering_center(rows, centers)
     rows = rows.drop_duplicates(["center_id", "instrument_type_code", "service"])
     for column in ("code", "region_code", "lat", "lon"):
         rows[column if column != "code" else "center_code"] = rows["center_id"].map(centers[column])

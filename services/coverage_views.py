@@ -22,7 +22,7 @@ from services.catalog import instrument_types
 from services.coverage import coverage_gaps
 from services.filters import Filters
 from services.models import Capability, Equipment, InstrumentType, Service
-from services.network import centers_frame
+from services.network import centers_frame, to_answering_center
 from services.recognition import counted, is_accredited, is_designated
 
 SERVICES = [s.value for s in Service]
@@ -78,13 +78,6 @@ def _center_info(session: Session, filters: Filters) -> pd.DataFrame:
             "region_name_en",
         ]
     ].set_index("id")
-
-
-def _to_answering_center(frame: pd.DataFrame, centers: pd.DataFrame) -> pd.DataFrame:
-    """Rows of a center closed by the merger count at its successor (the one answering on the day)."""
-    frame = frame.copy()
-    frame["center_id"] = frame["center_id"].map(centers["effective_id"]).astype(int)
-    return frame
 
 
 _CENTER_COLUMNS = {
@@ -200,7 +193,7 @@ def _offered(session: Session, filters: Filters, service_code: str) -> pd.DataFr
     )
     if offered.empty:
         return offered
-    offered = _to_answering_center(offered, _center_info(session, filters))
+    offered = to_answering_center(offered, _center_info(session, filters))
     return offered.groupby(["center_id", "instrument_type_code"], as_index=False).agg(
         capabilities=("capabilities", "sum"),
         annual_capacity=("annual_capacity", "sum"),
@@ -220,6 +213,17 @@ def _with_cells(grid: pd.DataFrame) -> pd.DataFrame:
     grid.loc[grid["designated"], "cell"] = "designated"
     grid.loc[grid["accredited"], "cell"] = "accredited"
     return grid
+
+
+def _equipment_per_answering_center(
+    session: Session, filters: Filters, rows: pd.DataFrame, by: str
+) -> pd.DataFrame:
+    """Equipment counts per (center, ``by``) moved to the center answering on the day (a closed
+    center's to its successor), summed there, with that center's names and region."""
+    centers = _center_info(session, filters)
+    rows = to_answering_center(rows, centers)
+    rows = rows.groupby(["center_id", by], as_index=False)["equipment"].sum()
+    return _add_center_columns(rows, centers)
 
 
 def _bucket_case(due: ColumnElement, filters: Filters) -> ColumnElement:
@@ -260,10 +264,7 @@ def due_bucket_counts(session: Session, filters: Filters) -> pd.DataFrame:
     rows = pd.DataFrame(session.exec(query).all(), columns=["center_id", "bucket", "equipment"])  # type: ignore[call-overload]
     if rows.empty:
         return pd.DataFrame(columns=columns)
-    centers = _center_info(session, filters)
-    rows = _to_answering_center(rows, centers)
-    rows = rows.groupby(["center_id", "bucket"], as_index=False)["equipment"].sum()
-    rows = _add_center_columns(rows, centers)
+    rows = _equipment_per_answering_center(session, filters, rows, "bucket")
     buckets = {bucket.code: bucket for bucket in due_buckets(filters.due_window_days)}
     order = list(buckets)
     rows["from_days"] = rows["bucket"].map(lambda code: buckets[code].from_days).astype("Int64")
@@ -336,7 +337,7 @@ def action_list(session: Session, filters: Filters) -> pd.DataFrame:
     if frame.empty:
         return pd.DataFrame(columns=ACTION_LIST_COLUMNS)
     centers = _center_info(session, filters)
-    frame = _add_center_columns(_to_answering_center(frame, centers), centers)
+    frame = _add_center_columns(to_answering_center(frame, centers), centers)
     names = _type_names(session)
     frame["type_name_vi"] = frame["instrument_type_code"].map(names["type_name_vi"])
     frame["type_name_en"] = frame["instrument_type_code"].map(names["type_name_en"])
@@ -387,10 +388,7 @@ def due_calendar(session: Session, filters: Filters, *, year: int, month: int) -
     rows = pd.DataFrame(session.exec(query).all(), columns=["center_id", "due_on", "equipment"])  # type: ignore[call-overload]
     if rows.empty:
         return pd.DataFrame(columns=columns)
-    centers = _center_info(session, filters)
-    rows = _to_answering_center(rows, centers)
-    rows = rows.groupby(["center_id", "due_on"], as_index=False)["equipment"].sum()
-    rows = _add_center_columns(rows, centers)
+    rows = _equipment_per_answering_center(session, filters, rows, "due_on")
     rows["equipment"] = rows["equipment"].astype(int)
     return rows.sort_values(["due_on", "center_code"])[columns].reset_index(drop=True)
 

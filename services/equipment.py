@@ -29,7 +29,7 @@ from services.formatting import measured_number as plain_number  # noqa: F401 - 
 from services.formatting import range_text, uncertainty_text, unit_text
 from services.holdings import held_on, status_on
 from services.models import Equipment, EquipmentStatus, InstrumentType, MeasurementField, Quantity
-from services.network import center_ids_in_scope, centers_frame
+from services.network import center_ids_in_scope, centers_frame, to_answering_center
 from services.units import from_si
 
 # Age in completed years on ``as_of``: (band, first age of the next band). The last band is open.
@@ -112,8 +112,8 @@ def _scoped_select(filters: Filters, centers: pd.DataFrame, *columns: ColumnElem
 def _effective(frame: pd.DataFrame, centers: pd.DataFrame) -> pd.DataFrame:
     """Replace raw center ids by the center answering for them, with its code and names."""
     info = centers.set_index("id")
-    effective = frame["center_id"].map(info["effective_id"]).astype(int)
-    frame = frame.assign(center_id=effective)
+    frame = to_answering_center(frame, info)
+    effective = frame["center_id"]
     frame["center_code"] = effective.map(info["code"])
     frame["center_name_vi"] = effective.map(info["name_vi"])
     frame["center_name_en"] = effective.map(info["name_en"])

@@ -35,7 +35,7 @@ from services.models import (
     Equipment,
     InstrumentType,
 )
-from services.network import centers_frame, great_circle_km
+from services.network import centers_frame, great_circle_km, to_answering_center
 from services.traceability import (
     CERTIFICATE_COLUMNS,
     StandardVerdict,
@@ -118,7 +118,7 @@ def suspended_without(session: Session, filters: Filters, standard_id: int) -> p
     if lost.empty:
         return pd.DataFrame(columns=SUSPENDED_COLUMNS)
     centers = centers_frame(session, view).set_index("id")
-    lost = lost.assign(center_id=lost["center_id"].map(centers["effective_id"]).astype(int))
+    lost = to_answering_center(lost, centers)
     ranges = dict(
         session.execute(
             select(Capability.id, Capability.range_text).where(Capability.id.in_([int(i) for i in lost_ids]))  # type: ignore[union-attr]

@@ -16,7 +16,7 @@ from sqlmodel import Session
 from sqlmodel import select as select_models
 
 from services.calibration import CalibrationStatus, equipment_status, status_counts
-from services.capability_state import capability_states, in_force, linked_standards
+from services.capability_state import LINKED_STANDARD_COLUMNS, capability_states, in_force, linked_standards
 from services.cooperation import agreement_details, agreements, event_list, stage_history
 from services.filters import Filters
 from services.holdings import held_on, status_on
@@ -447,40 +447,13 @@ def capability_standards(session: Session, filters: Filters) -> pd.DataFrame:
     """Which of the center's services hang on which standard: one row per capability and standard
     (a capability with none recorded gets one row without a standard), with the standard's status
     on the day, whether it is in date, and the capability's state."""
-    columns = [
-        "capability_id",
-        "holder_code",
-        "instrument_type_code",
-        "type_vi",
-        "type_en",
-        "service",
-        "range_text",
-        "state",
-        "equipment_id",
-        "name",
-        "serial_no",
-        "is_reference_standard",
-        "equipment_status",
-        "status",
-        "due_on",
-        "in_date",
-    ]
+    described = ["capability_id", "holder_code", "instrument_type_code", "type_vi", "type_en", "service"]
+    columns = [*described, "range_text", "state", *LINKED_STANDARD_COLUMNS[1:]]
     capabilities = center_capabilities(session, filters)
     if capabilities.empty:
         return pd.DataFrame(columns=columns)
     standards = linked_standards(session, filters, [int(i) for i in capabilities["capability_id"]])
-    frame = capabilities[
-        [
-            "capability_id",
-            "holder_code",
-            "instrument_type_code",
-            "type_vi",
-            "type_en",
-            "service",
-            "range_text",
-            "state",
-        ]
-    ].merge(standards, on="capability_id", how="left")
+    frame = capabilities[[*described, "range_text", "state"]].merge(standards, on="capability_id", how="left")
     frame["in_date"] = frame["in_date"].fillna(False).astype(bool)
     return frame[columns].reset_index(drop=True)
 
