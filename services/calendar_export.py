@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+import pandas as pd
 from dateutil.relativedelta import relativedelta
 from icalendar import Calendar, Event
 from sqlalchemy import ColumnElement, SQLColumnExpression
@@ -94,45 +95,56 @@ def due_calendar_ics(
     scope = filters.center or translate("notices.ics.all_centers", lang)
     calendar.add("x-wr-calname", translate("notices.ics.calendar_name", lang, scope=scope))
     for row in rows:
-        answering = int(centers.loc[int(row["center_id"]), "effective_id"])  # type: ignore[arg-type]  # pandas-stubs types .loc[label, column] as any scalar; effective_id holds integer ids
-        code = str(centers.loc[answering, "code"])
-        due_on: date = row["due_on"]
-        names = {"vi": str(centers.loc[answering, "name_vi"]), "en": str(centers.loc[answering, "name_en"])}
-        type_names = types.get(str(row["instrument_type_code"] or ""), ("—", "—"))
-        event = Event()
-        event.add("uid", event_uid(int(row["equipment_id"]), due_on))
-        event.add("dtstamp", stamp)
-        event.add("dtstart", due_on)
-        event.add("dtend", due_on + timedelta(days=1))
-        event.add("transp", "TRANSPARENT")
-        event.add(
-            "summary",
-            translate("notices.ics.summary", lang, serial=row["serial_no"], name=row["name"], center=code),
-        )
-        event.add(
-            "description",
-            "\n\n".join(
-                translate(
-                    "notices.ics.description",
-                    language,
-                    serial=row["serial_no"],
-                    name=row["name"],
-                    type=type_names[LANGUAGES.index(language)],
-                    center=f"{names[language]} ({code})",
-                    due=format_day(due_on, language),
-                    kind=translate(
-                        "notices.ics.reference_standard"
-                        if row["is_reference_standard"]
-                        else "notices.ics.equipment",
-                        language,
-                    ),
-                )
-                for language in LANGUAGES
-            ),
-        )
-        event.add("categories", [code])
-        calendar.add_component(event)
+        calendar.add_component(_due_event(row, centers, types, stamp, lang))
     return calendar.to_ical()
+
+
+def _due_event(
+    row: dict[str, object],
+    centers: pd.DataFrame,
+    types: dict[str, tuple[str, str]],
+    stamp: datetime,
+    lang: str,
+) -> Event:
+    """One all-day event on the due date, on the center that answers for the equipment that day."""
+    answering = int(centers.loc[int(row["center_id"]), "effective_id"])  # type: ignore[call-overload]
+    code = str(centers.loc[answering, "code"])
+    due_on: date = row["due_on"]  # type: ignore[assignment]
+    names = {"vi": str(centers.loc[answering, "name_vi"]), "en": str(centers.loc[answering, "name_en"])}
+    type_names = types.get(str(row["instrument_type_code"] or ""), ("—", "—"))
+    event = Event()
+    event.add("uid", event_uid(int(row["equipment_id"]), due_on))  # type: ignore[call-overload]
+    event.add("dtstamp", stamp)
+    event.add("dtstart", due_on)
+    event.add("dtend", due_on + timedelta(days=1))
+    event.add("transp", "TRANSPARENT")
+    event.add(
+        "summary",
+        translate("notices.ics.summary", lang, serial=row["serial_no"], name=row["name"], center=code),
+    )
+    event.add(
+        "description",
+        "\n\n".join(
+            translate(
+                "notices.ics.description",
+                language,
+                serial=row["serial_no"],
+                name=row["name"],
+                type=type_names[LANGUAGES.index(language)],
+                center=f"{names[language]} ({code})",
+                due=format_day(due_on, language),
+                kind=translate(
+                    "notices.ics.reference_standard"
+                    if row["is_reference_standard"]
+                    else "notices.ics.equipment",
+                    language,
+                ),
+            )
+            for language in LANGUAGES
+        ),
+    )
+    event.add("categories", [code])
+    return event
 
 
 def file_name(filters: Filters) -> str:

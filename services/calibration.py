@@ -15,7 +15,7 @@ from sqlmodel import Session, col
 from services.filters import Filters
 from services.holdings import held_on
 from services.models import CalibrationRecord, Equipment, Quantity
-from services.network import center_ids_in_scope, centers_frame, shares_reads
+from services.network import center_ids_in_scope, centers_frame, shares_reads, to_answering_center
 
 
 class CalibrationStatus(StrEnum):
@@ -111,7 +111,7 @@ def status_counts(session: Session, filters: Filters) -> pd.DataFrame:
     if rows.empty:
         return pd.DataFrame(columns=columns)
     centers = centers_frame(session, filters)
-    rows["center_id"] = rows["center_id"].map(centers.set_index("id")["effective_id"])
+    rows = to_answering_center(rows, centers.set_index("id"))
     counts = rows.groupby(["center_id", "status"], as_index=False)["equipment"].sum()
     info = centers[["id", "code", "name_vi", "name_en", "region_code", "region_name_vi", "region_name_en"]]
     return counts.merge(info, left_on="center_id", right_on="id")[columns]
@@ -150,7 +150,7 @@ def equipment_status(session: Session, filters: Filters) -> pd.DataFrame:
     ]
     frame = pd.DataFrame(session.execute(query).all(), columns=columns)
     centers = centers_frame(session, filters).set_index("id")
-    frame["center_id"] = frame["center_id"].map(centers["effective_id"])
+    frame = to_answering_center(frame, centers)
     frame["center_code"] = frame["center_id"].map(centers["code"])
     frame["days_to_due"] = frame["due_on"].map(
         lambda due: (due - filters.as_of).days if pd.notna(due) else None

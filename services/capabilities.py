@@ -29,33 +29,33 @@ from functools import lru_cache
 
 import pandas as pd
 import pint
-from sqlalchemy import Select, literal, or_, select
+from sqlalchemy import Select, or_, select
 from sqlmodel import Session, col
 
-from services.capability_state import counted_capability_ids
+from services.capability_state import in_force
 from services.filters import Filters
-from services.i18n import LANGUAGES, format_number, translate
+from services.formatting import range_numbers, readable_range, significant_number, unit_text, with_unit
+from services.i18n import LANGUAGES, translate
 from services.models import Capability, Center, InstrumentType, Province, Quantity, Service
 from services.network import great_circle_km, with_names_on
 from services.recognition import recognitions
 from services.units import (
     MeasurementRange,
+    Uncertainty,
     UnitInputError,
-    display_unit,
     from_si,
     from_si_difference,
     is_relative,
     parse_quantity,
     parse_range,
     si_unit_of,
+    stored_uncertainty,
     to_si,
     to_si_difference,
-    ureg,
 )
 
 # Comparisons forgive float noise from unit conversion (60 MPa read two ways), nothing more.
 REL_TOL = 1e-9
-SIGNIFICANT_DIGITS = 6
 SERVICES = tuple(s.value for s in Service)
 # The demo data keeps relative humidity as a plain ratio (Quantity.si_unit "dimensionless")
 # while units.py gives %RH its own kind; for these quantities "%RH" is read as percent.
@@ -107,17 +107,6 @@ MISS_COLUMNS = [
 # --------------------------------------------------------------------------------------------
 # The request
 # --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Uncertainty:
-    """A best or a requested uncertainty: a fraction of the reading, or an absolute SI difference."""
-
-    relative: bool
-    value_si: float
-
-    def at(self, value_si: float) -> float:
-        return self.value_si * abs(value_si) if self.relative else self.value_si
-
-
 @dataclass(frozen=True)
 class FinderRequest:
     """What the user asked, in SI, with what is needed to show numbers back in their unit."""
@@ -180,19 +169,30 @@ def _expected(session: Session, instrument_type: str | None, quantity: str | Non
     return _Expected(*row) if row else _Expected()
 
 
-@lru_cache(maxsize=512)
-def _shown_unit(unit_text: str) -> str:
-    if not unit_text:
-        return ""
-    try:
-        shown = display_unit(unit_text)
-    except ValueError:
-        return unit_text
-    return "" if shown == "1" else shown
-
-
 def _is_percent_rh(q: pint.Quantity) -> bool:
     return si_unit_of(q) == "%RH"
+
+
+@dataclass(frozen=True)
+class FinderQuery:
+    """What the finder is asked: the typed range (and uncertainty) of a type or quantity, for a
+    service, near a province. Codes are database codes (the province under today's boundaries)."""
+
+    range_text: str
+    instrument_type: str | None = None
+    quantity: str | None = None
+    uncertainty_text: str | None = None
+    service: str | None = None
+    near_province: str | None = None
+
+
+def _query(query: FinderQuery | None, keywords: dict[str, str | None]) -> FinderQuery:
+    """The query given as a value, or as the keyword arguments the finder took before it had one."""
+    if query is None:
+        return FinderQuery(**keywords)  # type: ignore[arg-type]  # a missing range_text is a TypeError, as before
+    if keywords:
+        raise TypeError(f"give the finder a FinderQuery or keywords, not both: {sorted(keywords)}")
+    return query
 
 
 def read_request(
@@ -204,6 +204,12 @@ def read_request(
     uncertainty_text: str | None = None,
 ) -> FinderRequest:
     """Read the typed range and uncertainty for the chosen type/quantity; raises ``UnitInputError``."""
+    return _read_request(session, FinderQuery(range_text, instrument_type, quantity, uncertainty_text))
+
+
+def _read_request(session: Session, query: FinderQuery) -> FinderRequest:
+    instrument_type, quantity, range_text = query.instrument_type, query.quantity, query.range_text
+    uncertainty_text = query.uncertainty_text
     wanted = _expected(session, instrument_type, quantity)
     expected = wanted.si_unit
     humidity = wanted.code in PERCENT_RH_QUANTITIES
@@ -228,7 +234,7 @@ def read_request(
                 quantity_en=wanted.name_en.lower(),
             )
         low, high = typed.to_si()
-        request = FinderRequest(low, high, si_unit_of(typed.high), _shown_unit(typed.unit))
+        request = FinderRequest(low, high, si_unit_of(typed.high), unit_text(typed.unit))
     if not (uncertainty_text or "").strip():
         return request
     return _with_uncertainty(
@@ -255,7 +261,7 @@ def _with_uncertainty(request: FinderRequest, text: str, expected: str, *, humid
     return _replace(
         request,
         Uncertainty(False, abs(to_si_difference(q))),
-        _shown_unit(unit if unit != "dimensionless" else ""),
+        unit_text(unit if unit != "dimensionless" else ""),
     )
 
 
@@ -266,11 +272,7 @@ def _replace(request: FinderRequest, uncertainty: Uncertainty, unit: str | None)
 # --------------------------------------------------------------------------------------------
 # Stored capabilities
 # --------------------------------------------------------------------------------------------
-@lru_cache(maxsize=4096)
-def capability_uncertainty(value: float, unit: str, relative: bool) -> Uncertainty:
-    """A stored best uncertainty: ``0.1 %`` relative, ``0.05 degC`` or ``1.5 percent`` absolute."""
-    q = ureg.Quantity(abs(value), unit)
-    return Uncertainty(True, to_si(q)) if relative else Uncertainty(False, to_si_difference(q))
+capability_uncertainty = stored_uncertainty  # services/seed.py judges its capabilities by this name
 
 
 @lru_cache(maxsize=256)
@@ -283,8 +285,7 @@ def _candidates(
 ) -> pd.DataFrame:
     """Capabilities of the centers active on ``as_of`` (a center closed by the merger offers nothing),
     each saying whether it is in force that day (``in_force``: not suspended)."""
-    counted = counted_capability_ids(session, Filters(as_of=as_of))
-    in_force = literal(True) if counted is None else col(Capability.id).in_(counted)
+    counted = in_force(session, Filters(as_of=as_of))
     query: Select = (
         select(
             col(Capability.id).label("capability_id"),
@@ -309,7 +310,7 @@ def _candidates(
             col(Capability.uncertainty_relative),
             col(Capability.accredited),
             col(Capability.designated),
-            in_force.label("in_force"),
+            counted.label("in_force"),
         )
         .join(Center, col(Center.id) == col(Capability.center_id))
         .join(InstrumentType, col(InstrumentType.code) == col(Capability.instrument_type_code))
@@ -405,42 +406,23 @@ def judge(request: FinderRequest, low_si: float, high_si: float, best: Uncertain
 # --------------------------------------------------------------------------------------------
 # Words and numbers, in both languages
 # --------------------------------------------------------------------------------------------
-@lru_cache(maxsize=8192)
-def format_value(value: float, lang: str) -> str:
-    """A measured value with up to six significant digits, in the language's number style."""
-    if value == 0 or not math.isfinite(value):
-        return format_number(0, lang) if value == 0 else "∞"
-    decimals = max(0, min(12, SIGNIFICANT_DIGITS - 1 - math.floor(math.log10(abs(value)))))
-    text = format_number(round(value, decimals), lang, decimals)
-    if decimals:
-        separator = "," if lang == "vi" else "."
-        text = text.rstrip("0").removesuffix(separator)
-    return text
-
-
-def _with_unit(number: str, unit: str) -> str:
-    if not unit:
-        return number
-    return f"{number}{unit}" if unit in ("°", "′", "″") else f"{number} {unit}"
-
-
 def format_range(request: FinderRequest, low_si: float, high_si: float, lang: str) -> str:
-    low, high = (format_value(request.value_in_unit(v), lang) for v in (low_si, high_si))
-    return _with_unit(f"{low} – {high}", request.unit) if low != high else _with_unit(low, request.unit)
+    low, high = (request.value_in_unit(v) for v in (low_si, high_si))
+    return with_unit(range_numbers(low, high, lang, significant=True), request.unit)
 
 
 def format_stored_uncertainty(value: float, unit: str, relative: bool, lang: str) -> str:
-    number = format_value(abs(value), lang)
+    number = significant_number(abs(value), lang)
     if relative:
-        return _with_unit(number, _shown_unit(unit) or "%")
+        return with_unit(number, unit_text(unit) or "%")
     if unit in ("percent", "%"):
         return translate("finder.unit.points", lang, value=number)
-    return _with_unit(number, _shown_unit(unit))
+    return with_unit(number, unit_text(unit))
 
 
 def _absolute(request: FinderRequest, value_si: float, lang: str, unit: str | None = None) -> str:
     unit = request.unit if unit is None else unit
-    return _with_unit(format_value(request.value_in_unit(value_si, unit, difference=True), lang), unit)
+    return with_unit(significant_number(request.value_in_unit(value_si, unit, difference=True), lang), unit)
 
 
 def format_requested(request: FinderRequest, end_si: float, lang: str) -> str:
@@ -448,7 +430,7 @@ def format_requested(request: FinderRequest, end_si: float, lang: str) -> str:
     assert request.uncertainty is not None
     if request.uncertainty.relative:
         absolute = _absolute(request, request.uncertainty.at(end_si), lang)
-        return f"{absolute} ({format_value(request.uncertainty.value_si * 100, lang)} %)"
+        return f"{absolute} ({significant_number(request.uncertainty.value_si * 100, lang)} %)"
     return _absolute(request, request.uncertainty.value_si, lang, request.uncertainty_unit)
 
 
@@ -477,7 +459,7 @@ def explain_match(request: FinderRequest, row: pd.Series, verdict: Verdict, lang
         "finder.why.match_uncertainty",
         lang,
         **params,
-        end=_with_unit(format_value(request.value_in_unit(verdict.end_si), lang), request.unit),
+        end=with_unit(significant_number(request.value_in_unit(verdict.end_si), lang), request.unit),
         cap_abs=_capability_abs(request, verdict, lang),
         req_abs=format_requested(request, verdict.end_si, lang),
     )
@@ -489,7 +471,7 @@ def explain_miss(
     center = _center(row, lang)
 
     def shown(value_si: float) -> str:
-        return _with_unit(format_value(request.value_in_unit(value_si), lang), request.unit)
+        return with_unit(significant_number(request.value_in_unit(value_si), lang), request.unit)
 
     sentences = []
     if not row["in_force"]:
@@ -545,28 +527,14 @@ def explain_miss(
 # The finder
 # --------------------------------------------------------------------------------------------
 def _evaluate(
-    session: Session,
-    filters: Filters | None,
-    *,
-    instrument_type: str | None,
-    quantity: str | None,
-    range_text: str,
-    uncertainty_text: str | None,
-    service: str | None,
-    near_province: str | None,
-    service_in_sql: bool,
+    session: Session, filters: Filters | None, query: FinderQuery, *, service_in_sql: bool
 ) -> tuple[FinderRequest, pd.DataFrame, list[Verdict]]:
+    instrument_type, quantity, service = query.instrument_type, query.quantity, query.service
     if service and service not in SERVICES:
         raise ValueError(f"service must be one of {SERVICES}, not {service!r}")
-    request = read_request(
-        session,
-        instrument_type=instrument_type,
-        quantity=quantity,
-        range_text=range_text,
-        uncertainty_text=uncertainty_text,
-    )
+    request = _read_request(session, query)
     as_of = (filters or Filters()).as_of
-    point = _province_point(session, near_province)
+    point = _province_point(session, query.near_province)
     rows = _candidates(session, as_of, instrument_type, quantity, service if service_in_sql else None)
     if not instrument_type and not quantity and not rows.empty:  # same kind of quantity as the typed range
         same_kind = rows["quantity_si_unit"].map(_si_unit_of_quantity) == request.si_unit
@@ -616,33 +584,18 @@ def _evaluate(
 def find_capable_centers(
     session: Session,
     filters: Filters | None = None,
-    *,
-    instrument_type: str | None = None,
-    quantity: str | None = None,
-    range_text: str,
-    uncertainty_text: str | None = None,
-    service: str | None = None,
-    near_province: str | None = None,
+    query: FinderQuery | None = None,
+    **keywords: str | None,
 ) -> pd.DataFrame:
     """One row per capability that can serve the request, nearest first, then smallest uncertainty.
 
-    ``instrument_type``, ``quantity`` and ``near_province`` are database codes (the province under
-    today's boundaries); with neither type nor quantity, every capability whose quantity has the
-    typed range's kind is a candidate. ``filters`` only lends its ``as_of`` (default today): the
+    The request is a ``FinderQuery`` (or its fields as keyword arguments); with neither type nor
+    quantity, every capability whose quantity has the typed range's kind is a candidate. ``filters`` only lends its ``as_of`` (default today): the
     centers active that day, and only capabilities in force that day (a suspended one is not offered,
     ``services.capability_state``). Raises ``UnitInputError`` for text that cannot be read as asked.
     """
-    request, rows, verdicts = _evaluate(
-        session,
-        filters,
-        instrument_type=instrument_type,
-        quantity=quantity,
-        range_text=range_text,
-        uncertainty_text=uncertainty_text,
-        service=service,
-        near_province=near_province,
-        service_in_sql=True,
-    )
+    query = _query(query, keywords)
+    request, rows, verdicts = _evaluate(session, filters, query, service_in_sql=True)
     keep = [
         v.covers_low and v.covers_high and v.uncertainty_ok and bool(in_force)
         for v, in_force in zip(verdicts, rows.get("in_force", pd.Series(dtype=bool)), strict=True)
@@ -665,15 +618,11 @@ def find_capable_centers(
 def closest_misses(
     session: Session,
     filters: Filters | None = None,
-    *,
-    instrument_type: str | None = None,
-    quantity: str | None = None,
-    range_text: str,
-    uncertainty_text: str | None = None,
-    service: str | None = None,
-    near_province: str | None = None,
+    query: FinderQuery | None = None,
+    **keywords: str | None,
 ) -> pd.DataFrame:
-    """The capabilities of the type/quantity that fall short, closest first, each saying why.
+    """The capabilities of the type/quantity that fall short, closest first, each saying why
+    (the request as for ``find_capable_centers``).
 
     Every capability of the type/quantity (any service) at an active center that does not match
     is listed with what it lacks: being in force that day (suspended: its standards are out of
@@ -681,17 +630,9 @@ def closest_misses(
     user's unit). Closest = fewest shortcomings, then the smallest
     shortfall (uncovered share of the range plus relative excess of uncertainty), then distance.
     """
-    request, rows, verdicts = _evaluate(
-        session,
-        filters,
-        instrument_type=instrument_type,
-        quantity=quantity,
-        range_text=range_text,
-        uncertainty_text=uncertainty_text,
-        service=service,
-        near_province=near_province,
-        service_in_sql=False,
-    )
+    query = _query(query, keywords)
+    request, rows, verdicts = _evaluate(session, filters, query, service_in_sql=False)
+    service = query.service
     if rows.empty:
         return pd.DataFrame(columns=MISS_COLUMNS)
     rows["service_ok"] = rows["service"].eq(service) if service else True
@@ -753,7 +694,7 @@ def finder_options(session: Session, filters: Filters | None = None) -> FinderOp
             )
         ).all()[::-1]  # reversed so the widest range of each type wins in the dict
     )
-    types["example_range"] = types["code"].map(lambda code: _readable_range(examples.get(code)))
+    types["example_range"] = types["code"].map(lambda code: readable_range(examples.get(code)))
     quantities = pd.DataFrame(
         session.execute(
             select(col(Quantity.code), col(Quantity.name_vi), col(Quantity.name_en), col(Quantity.si_unit))
@@ -773,16 +714,9 @@ def finder_options(session: Session, filters: Filters | None = None) -> FinderOp
     return FinderOptions(quantities=quantities, instrument_types=types, provinces=provinces)
 
 
-def _readable_range(range_text: str | None) -> str | None:
-    """``0–60 m**3/h`` as people write it (``0–60 m³/h``); a unitless range keeps no unit."""
-    if not range_text:
-        return None
-    numbers, _, unit = range_text.partition(" ")
-    return _with_unit(numbers, _shown_unit(unit)) if unit else numbers
-
-
 __all__ = [
     "FinderOptions",
+    "FinderQuery",
     "FinderRequest",
     "UnitInputError",
     "Uncertainty",

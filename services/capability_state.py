@@ -26,7 +26,7 @@ from collections.abc import Collection
 from enum import StrEnum
 
 import pandas as pd
-from sqlalchemy import Integer, Select, case, exists, func, select
+from sqlalchemy import ColumnElement, Integer, Select, case, exists, func, select, true
 from sqlalchemy import cast as sql_cast
 from sqlmodel import Session, col
 
@@ -61,13 +61,6 @@ def links_recorded(session: Session) -> bool:
     )
 
 
-def _day_only(filters: Filters) -> Filters:
-    """A standard supports its capability wherever the view looks: only the day and window matter."""
-    return Filters(
-        as_of=filters.as_of, due_window_days=filters.due_window_days, boundaries=filters.boundaries
-    )
-
-
 def standard_status_query(session: Session, filters: Filters) -> Select:
     """Every piece of equipment held on the day with its calibration status and whether it is in
     date (status in date or due soon, and in service)."""
@@ -79,7 +72,7 @@ def standard_status_query(session: Session, filters: Filters) -> Select:
             status_on(filters.as_of),
         ]
 
-    return status_query(session, _day_only(filters), pick)
+    return status_query(session, filters.whole_network(), pick)  # a standard supports wherever the view looks
 
 
 def _in_date(standards, out_of_service: Collection[int]):
@@ -105,6 +98,16 @@ def counted_capability_ids(
         .where(_in_date(standards, out_of_service))
         .distinct()
     )
+
+
+def in_force(
+    session: Session, filters: Filters, *, out_of_service: Collection[int] = ()
+) -> ColumnElement[bool]:
+    """A condition on ``Capability.id``: the capability counts on the day (is not suspended). True for
+    every capability when the database records no links. Where a query keeps only these:
+    ``query.where(in_force(session, filters))``; as a column: ``in_force(...).label("in_force")``."""
+    counted = counted_capability_ids(session, filters, out_of_service=out_of_service)
+    return true() if counted is None else col(Capability.id).in_(counted)
 
 
 def capability_states(
@@ -162,30 +165,32 @@ def state_of(in_date: pd.Series, clear: pd.Series, *, recorded: bool = True) -> 
     return state
 
 
+LINKED_STANDARD_COLUMNS = [
+    "capability_id",
+    "equipment_id",
+    "name",
+    "serial_no",
+    "is_reference_standard",
+    "equipment_status",
+    "status",
+    "due_on",
+    "in_date",
+]
+
+
 def linked_standards(session: Session, filters: Filters, capability_ids: Collection[int]) -> pd.DataFrame:
     """The standards of some capabilities with each one's status on the day and whether it is in date.
 
     Status is ``services.calibration``'s; a standard not held on the day (bought later, retired)
     has none, and ``in_date`` is False for it, as it is for one in repair.
     """
-    columns = [
-        "capability_id",
-        "equipment_id",
-        "name",
-        "serial_no",
-        "is_reference_standard",
-        "equipment_status",
-        "status",
-        "due_on",
-        "in_date",
-    ]
     if not capability_ids:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=LINKED_STANDARD_COLUMNS)
 
     def pick(status, due, _last):
         return [Equipment.id.label("equipment_id"), status, due.label("due_on")]
 
-    standards = status_query(session, _day_only(filters), pick).subquery()
+    standards = status_query(session, filters.whole_network(), pick).subquery()
     query = (
         select(
             col(CapabilityStandard.capability_id),
@@ -207,7 +212,7 @@ def linked_standards(session: Session, filters: Filters, capability_ids: Collect
             Equipment.serial_no,
         )
     )
-    frame = pd.DataFrame(session.execute(query).all(), columns=columns[:-1])
+    frame = pd.DataFrame(session.execute(query).all(), columns=LINKED_STANDARD_COLUMNS[:-1])
     frame["is_reference_standard"] = frame["is_reference_standard"].astype(bool)
     frame["in_date"] = frame["status"].isin(WITHIN_DATE_STATUSES) & (
         frame["equipment_status"] != EquipmentStatus.REPAIR.value
@@ -216,9 +221,11 @@ def linked_standards(session: Session, filters: Filters, capability_ids: Collect
 
 
 __all__ = [
+    "LINKED_STANDARD_COLUMNS",
     "CapabilityState",
     "capability_states",
     "counted_capability_ids",
+    "in_force",
     "linked_standards",
     "links_recorded",
     "state_of",

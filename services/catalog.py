@@ -24,25 +24,8 @@ class FilterOptions:
 def filter_options(session: Session, filters: Filters) -> FilterOptions:
     centers = centers_frame(session, filters)
     centers = centers[centers["active"]]
-    fields = pd.DataFrame(
-        [
-            f.model_dump()
-            for f in session.exec(select(MeasurementField).order_by(col(MeasurementField.sort_order)))
-        ],
-        columns=["code", "name_vi", "name_en", "sort_order"],
-    )
-    types = pd.DataFrame(
-        session.execute(
-            select_columns(
-                col(InstrumentType.code),
-                col(InstrumentType.name_vi),
-                col(InstrumentType.name_en),
-                col(Quantity.field_code),
-                col(InstrumentType.legally_controlled),
-            ).join(Quantity, col(Quantity.code) == col(InstrumentType.quantity_code))
-        ).all(),
-        columns=["code", "name_vi", "name_en", "field_code", "legally_controlled"],
-    ).sort_values("name_vi")
+    fields = measurement_fields(session)
+    types = instrument_types(session).sort_values("name_vi")
     region_frame = regions(session, filters)
     return FilterOptions(
         regions=region_frame[["code", "name_vi", "name_en"]],
@@ -58,3 +41,35 @@ def instrument_type_names(session: Session) -> pd.DataFrame:
         session.exec(select(InstrumentType.code, InstrumentType.name_vi, InstrumentType.name_en)).all(),
         columns=["instrument_type_code", "type_name_vi", "type_name_en"],
     )
+
+
+INSTRUMENT_TYPE_COLUMNS = ["code", "name_vi", "name_en", "field_code", "legally_controlled"]
+FIELD_COLUMNS = ["code", "name_vi", "name_en", "sort_order"]
+
+
+def instrument_types(session: Session, filters: Filters | None = None) -> pd.DataFrame:
+    """Every instrument type (``INSTRUMENT_TYPE_COLUMNS``) with its measurement field, narrowed to
+    the field and type ``filters`` name, if any."""
+    query = select_columns(
+        col(InstrumentType.code),
+        col(InstrumentType.name_vi),
+        col(InstrumentType.name_en),
+        col(Quantity.field_code),
+        col(InstrumentType.legally_controlled),
+    ).join(Quantity, col(Quantity.code) == col(InstrumentType.quantity_code))
+    if filters is not None and filters.field:
+        query = query.where(col(Quantity.field_code) == filters.field)
+    if filters is not None and filters.instrument_type:
+        query = query.where(col(InstrumentType.code) == filters.instrument_type)
+    return pd.DataFrame(session.execute(query).all(), columns=INSTRUMENT_TYPE_COLUMNS)
+
+
+def measurement_fields(session: Session) -> pd.DataFrame:
+    """The measurement fields (``FIELD_COLUMNS``) in their display order."""
+    query = select_columns(
+        col(MeasurementField.code),
+        col(MeasurementField.name_vi),
+        col(MeasurementField.name_en),
+        col(MeasurementField.sort_order),
+    ).order_by(col(MeasurementField.sort_order))
+    return pd.DataFrame(session.execute(query).all(), columns=FIELD_COLUMNS)

@@ -12,6 +12,7 @@ from sqlmodel import select as select_models
 
 from services.filters import Filters
 from services.i18n import LANGUAGES, format_day, translate, translate_plural
+from services.latest import latest_rows
 from services.models import (
     Agreement,
     AgreementEvent,
@@ -35,20 +36,9 @@ def covers_field(scope_fields: str | None, field: str) -> bool:
 
 
 def _latest_stage(as_of: date) -> Subquery:
-    """Each agreement's latest stage event up to ``as_of`` (``rank`` 1), as a subquery."""
-    return (
-        select(
-            col(AgreementEvent.agreement_id),
-            col(AgreementEvent.stage),
-            func.row_number()
-            .over(
-                partition_by=col(AgreementEvent.agreement_id),
-                order_by=(col(AgreementEvent.changed_on).desc(), col(AgreementEvent.id).desc()),
-            )
-            .label("rank"),
-        )
-        .where(col(AgreementEvent.changed_on) <= as_of)
-        .subquery()
+    """Each agreement's latest stage event up to ``as_of``, as a subquery."""
+    return latest_rows(
+        AgreementEvent.agreement_id, AgreementEvent.changed_on, AgreementEvent.id, as_of, AgreementEvent.stage
     )
 
 
@@ -62,6 +52,21 @@ def _stage_on(ranked: Subquery, as_of: date) -> ColumnElement[str]:
         ),
         else_=ranked.c.stage,
     )
+
+
+AGREEMENT_QUERY_COLUMNS = [
+    "agreement_id",
+    "center_id",
+    "title_vi",
+    "title_en",
+    "stage",
+    "proposed_on",
+    "signed_on",
+    "expires_on",
+    "scope_fields",
+    "source",
+    "is_demo",
+]
 
 
 def agreements(session: Session, filters: Filters) -> pd.DataFrame:
@@ -85,25 +90,12 @@ def agreements(session: Session, filters: Filters) -> pd.DataFrame:
         col(Agreement.scope_fields),
         col(Agreement.source),
         col(Agreement.is_demo),
-    ).join(ranked, (ranked.c.agreement_id == col(Agreement.id)) & (ranked.c.rank == 1))
+    ).join(ranked, ranked.c.agreement_id == col(Agreement.id))
     centers = centers_frame(session, filters)
     scope = center_ids_in_scope(centers, filters)
     if scope is not None:
         query = query.where(col(Agreement.center_id).in_(scope))
-    columns = [
-        "agreement_id",
-        "center_id",
-        "title_vi",
-        "title_en",
-        "stage",
-        "proposed_on",
-        "signed_on",
-        "expires_on",
-        "scope_fields",
-        "source",
-        "is_demo",
-    ]
-    frame = pd.DataFrame(session.execute(query).all(), columns=columns)
+    frame = pd.DataFrame(session.execute(query).all(), columns=AGREEMENT_QUERY_COLUMNS)
     if filters.field:
         field = filters.field
         covers = frame["scope_fields"].map(lambda codes: covers_field(codes, field))
@@ -131,7 +123,7 @@ def pipeline_counts(session: Session, filters: Filters) -> pd.DataFrame:
     query = (
         select(stage, col(Agreement.scope_fields), func.count())
         .select_from(Agreement)
-        .join(ranked, (ranked.c.agreement_id == col(Agreement.id)) & (ranked.c.rank == 1))
+        .join(ranked, ranked.c.agreement_id == col(Agreement.id))
         .group_by(text("stage_on_day"), col(Agreement.scope_fields))
     )
     if filters.province or filters.center:

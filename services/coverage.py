@@ -9,10 +9,18 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from services.capability_state import counted_capability_ids
+from services.capability_state import in_force
+from services.catalog import instrument_types
 from services.filters import Filters
 from services.models import Capability, InstrumentType, Quantity, Service
-from services.network import EARTH_RADIUS_KM, centers_frame, read_once, regions, shares_reads
+from services.network import (
+    EARTH_RADIUS_KM,
+    centers_frame,
+    read_once,
+    regions,
+    shares_reads,
+    to_answering_center,
+)
 
 
 @shares_reads
@@ -39,7 +47,7 @@ def capabilities_by_center(
         # then share one read of the capabilities in force
         rows = rows[rows["service"] == filters.service]
     centers = centers_frame(session, filters).set_index("id")
-    rows["center_id"] = rows["center_id"].map(centers["effective_id"])
+    rows = to_answering_center(rows, centers)
     rows = rows.drop_duplicates(["center_id", "instrument_type_code", "service"])
     for column in ("code", "region_code", "lat", "lon"):
         rows[column if column != "code" else "center_code"] = rows["center_id"].map(centers[column])
@@ -60,20 +68,17 @@ def _capabilities(session: Session, filters: Filters, out_of_service: Collection
         .join(InstrumentType, col(InstrumentType.code) == col(Capability.instrument_type_code))
         .group_by(col(Capability.center_id), col(Capability.instrument_type_code), col(Capability.service))
     )
-    counted = counted_capability_ids(session, filters, out_of_service=out_of_service)
-    if counted is not None:
-        query = query.where(col(Capability.id).in_(counted))
+    query = query.where(in_force(session, filters, out_of_service=out_of_service))
     if filters.field:
         query = query.join(Quantity, col(Quantity.code) == col(InstrumentType.quantity_code)).where(
             col(Quantity.field_code) == filters.field
         )
     if filters.instrument_type:
         query = query.where(col(Capability.instrument_type_code) == filters.instrument_type)
-    rows = pd.DataFrame(
+    return pd.DataFrame(
         session.execute(query).all(),
         columns=["center_id", "instrument_type_code", "service", "capabilities"],
     )
-    return rows
 
 
 @shares_reads
@@ -190,24 +195,11 @@ def coverage_grid(
     session: Session, filters: Filters, *, legally_controlled_only: bool = True
 ) -> pd.DataFrame:
     """Every region × instrument type cell with its count of local centers (zeros included)."""
-    types = pd.DataFrame(
-        session.execute(
-            select(
-                col(InstrumentType.code),
-                col(InstrumentType.name_vi),
-                col(InstrumentType.name_en),
-                col(InstrumentType.legally_controlled),
-                col(Quantity.field_code),
-            ).join(Quantity, col(Quantity.code) == col(InstrumentType.quantity_code))
-        ).all(),
-        columns=["instrument_type_code", "type_vi", "type_en", "legally_controlled", "field_code"],
+    types = instrument_types(session, filters).rename(
+        columns={"code": "instrument_type_code", "name_vi": "type_vi", "name_en": "type_en"}
     )
     if legally_controlled_only:
         types = types[types["legally_controlled"].astype(bool)]
-    if filters.field:
-        types = types[types["field_code"] == filters.field]
-    if filters.instrument_type:
-        types = types[types["instrument_type_code"] == filters.instrument_type]
     area = regions(session, filters)[["code", "name_vi", "name_en"]].rename(
         columns={"code": "region_code", "name_vi": "region_vi", "name_en": "region_en"}
     )

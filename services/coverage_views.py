@@ -18,11 +18,12 @@ from sqlalchemy import BindParameter, ColumnElement, SQLColumnExpression, case, 
 from sqlmodel import Session, col
 
 from services.calibration import CalibrationStatus, status_query
-from services.capability_state import counted_capability_ids
+from services.capability_state import in_force
+from services.catalog import instrument_types
 from services.coverage import coverage_gaps
 from services.filters import Filters
-from services.models import Capability, Equipment, InstrumentType, Quantity, Service
-from services.network import centers_frame, shares_reads
+from services.models import Capability, Equipment, InstrumentType, Service
+from services.network import centers_frame, shares_reads, to_answering_center
 from services.recognition import counted, is_accredited, is_designated
 
 SERVICES = [s.value for s in Service]
@@ -80,13 +81,6 @@ def _center_info(session: Session, filters: Filters) -> pd.DataFrame:
     ].set_index("id")
 
 
-def _to_answering_center(frame: pd.DataFrame, centers: pd.DataFrame) -> pd.DataFrame:
-    """Rows of a center closed by the merger count at its successor (the one answering on the day)."""
-    frame = frame.copy()
-    frame["center_id"] = frame["center_id"].map(centers["effective_id"]).astype(int)
-    return frame
-
-
 _CENTER_COLUMNS = {
     "code": "center_code",
     "name_vi": "center_name_vi",
@@ -118,21 +112,29 @@ def centers_in_view(session: Session, filters: Filters) -> pd.DataFrame:
 
 
 def _instrument_types(session: Session, filters: Filters) -> pd.DataFrame:
-    query = select(
-        col(InstrumentType.code),
-        col(InstrumentType.name_vi),
-        col(InstrumentType.name_en),
-        col(Quantity.field_code),
-        col(InstrumentType.legally_controlled),
-    ).join(Quantity, col(Quantity.code) == col(InstrumentType.quantity_code))
-    if filters.field:
-        query = query.where(col(Quantity.field_code) == filters.field)
-    if filters.instrument_type:
-        query = query.where(col(InstrumentType.code) == filters.instrument_type)
-    return pd.DataFrame(
-        session.execute(query).all(),
-        columns=["instrument_type_code", "type_name_vi", "type_name_en", "field_code", "legally_controlled"],
+    return instrument_types(session, filters).rename(
+        columns={"code": "instrument_type_code", "name_vi": "type_name_vi", "name_en": "type_name_en"}
     )
+
+
+SERVICE_MATRIX_COLUMNS = [
+    "center_id",
+    "center_code",
+    "center_name_vi",
+    "center_name_en",
+    "region_code",
+    "instrument_type_code",
+    "type_name_vi",
+    "type_name_en",
+    "field_code",
+    "legally_controlled",
+    "capabilities",
+    "annual_capacity",
+    "designated",
+    "accredited",
+    "cell",
+]
+_OFFERED_COUNTS = ["capabilities", "annual_capacity", "designated", "accredited"]
 
 
 def service_matrix(session: Session, filters: Filters, *, service_code: str) -> pd.DataFrame:
@@ -147,27 +149,32 @@ def service_matrix(session: Session, filters: Filters, *, service_code: str) -> 
     """
     if service_code not in SERVICES:
         raise ValueError(f"Unknown service {service_code!r}")
-    columns = [
-        "center_id",
-        "center_code",
-        "center_name_vi",
-        "center_name_en",
-        "region_code",
-        "instrument_type_code",
-        "type_name_vi",
-        "type_name_en",
-        "field_code",
-        "legally_controlled",
-        "capabilities",
-        "annual_capacity",
-        "designated",
-        "accredited",
-        "cell",
-    ]
     centers = centers_in_view(session, filters)
     types = _instrument_types(session, filters)
     if centers.empty or types.empty:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=SERVICE_MATRIX_COLUMNS)
+    offered = _offered(session, filters, service_code)
+    keep = types["instrument_type_code"].isin(set(offered["instrument_type_code"]))
+    if service_code == Service.VERIFICATION.value:
+        keep |= types["legally_controlled"].astype(bool)
+    types = types[keep]
+    if types.empty:
+        return pd.DataFrame(columns=SERVICE_MATRIX_COLUMNS)
+    grid = (
+        centers[["center_id", "code", "name_vi", "name_en", "region_code"]]
+        .rename(columns={"code": "center_code", "name_vi": "center_name_vi", "name_en": "center_name_en"})
+        .merge(types, how="cross")
+        .merge(offered, on=["center_id", "instrument_type_code"], how="left")
+    )
+    return (
+        _with_cells(grid)
+        .sort_values(["center_code", "type_name_vi"])[SERVICE_MATRIX_COLUMNS]
+        .reset_index(drop=True)
+    )
+
+
+def _offered(session: Session, filters: Filters, service_code: str) -> pd.DataFrame:
+    """Per answering center and instrument type, the capabilities in force for the service."""
     query = (
         select(
             col(Capability.center_id),
@@ -178,53 +185,46 @@ def service_matrix(session: Session, filters: Filters, *, service_code: str) -> 
             func.max(counted(is_accredited())).label("accredited"),
         )
         .where(col(Capability.service) == service_code)
+        .where(in_force(session, filters))  # a suspended capability serves nobody that day
         .group_by(col(Capability.center_id), col(Capability.instrument_type_code))
     )
-    in_force = counted_capability_ids(session, filters)
-    if in_force is not None:  # a suspended capability serves nobody that day
-        query = query.where(col(Capability.id).in_(in_force))
     offered = pd.DataFrame(
-        session.execute(query).all(),
-        columns=[
-            "center_id",
-            "instrument_type_code",
-            "capabilities",
-            "annual_capacity",
-            "designated",
-            "accredited",
-        ],
+        session.exec(query).all(),  # type: ignore[call-overload]
+        columns=["center_id", "instrument_type_code", *_OFFERED_COUNTS],
     )
-    wanted = set(offered["instrument_type_code"])
-    keep = types["instrument_type_code"].isin(wanted)
-    if service_code == Service.VERIFICATION.value:
-        keep |= types["legally_controlled"].astype(bool)
-    types = types[keep]
-    if types.empty:
-        return pd.DataFrame(columns=columns)
-    if not offered.empty:
-        offered = _to_answering_center(offered, _center_info(session, filters))
-        offered = offered.groupby(["center_id", "instrument_type_code"], as_index=False).agg(
-            capabilities=("capabilities", "sum"),
-            annual_capacity=("annual_capacity", "sum"),
-            designated=("designated", "max"),
-            accredited=("accredited", "max"),
-        )
-    grid = (
-        centers[["center_id", "code", "name_vi", "name_en", "region_code"]]
-        .rename(columns={"code": "center_code", "name_vi": "center_name_vi", "name_en": "center_name_en"})
-        .merge(types, how="cross")
+    if offered.empty:
+        return offered
+    offered = to_answering_center(offered, _center_info(session, filters))
+    return offered.groupby(["center_id", "instrument_type_code"], as_index=False).agg(
+        capabilities=("capabilities", "sum"),
+        annual_capacity=("annual_capacity", "sum"),
+        designated=("designated", "max"),
+        accredited=("accredited", "max"),
     )
-    grid = grid.merge(offered, on=["center_id", "instrument_type_code"], how="left")
-    for column in ("capabilities", "annual_capacity", "designated", "accredited"):
+
+
+def _with_cells(grid: pd.DataFrame) -> pd.DataFrame:
+    """Zeros where nothing is offered, and each cell's word: the strongest recognition it has."""
+    for column in _OFFERED_COUNTS:
         grid[column] = grid[column].fillna(0).astype(int)
-    grid["designated"] = grid["designated"].astype(bool)
-    grid["accredited"] = grid["accredited"].astype(bool)
-    grid["legally_controlled"] = grid["legally_controlled"].astype(bool)
+    for column in ("designated", "accredited", "legally_controlled"):
+        grid[column] = grid[column].astype(bool)
     grid["cell"] = "none"
     grid.loc[grid["capabilities"] > 0, "cell"] = "offered"
     grid.loc[grid["designated"], "cell"] = "designated"
     grid.loc[grid["accredited"], "cell"] = "accredited"
-    return grid.sort_values(["center_code", "type_name_vi"])[columns].reset_index(drop=True)
+    return grid
+
+
+def _equipment_per_answering_center(
+    session: Session, filters: Filters, rows: pd.DataFrame, by: str
+) -> pd.DataFrame:
+    """Equipment counts per (center, ``by``) moved to the center answering on the day (a closed
+    center's to its successor), summed there, with that center's names and region."""
+    centers = _center_info(session, filters)
+    rows = to_answering_center(rows, centers)
+    rows = rows.groupby(["center_id", by], as_index=False)[["equipment"]].sum()
+    return _add_center_columns(rows, centers)
 
 
 def _bucket_case(due: SQLColumnExpression[Any], filters: Filters) -> ColumnElement:
@@ -267,10 +267,7 @@ def due_bucket_counts(session: Session, filters: Filters) -> pd.DataFrame:
     rows = pd.DataFrame(session.execute(query).all(), columns=["center_id", "bucket", "equipment"])
     if rows.empty:
         return pd.DataFrame(columns=columns)
-    centers = _center_info(session, filters)
-    rows = _to_answering_center(rows, centers)
-    rows = rows.groupby(["center_id", "bucket"], as_index=False)[["equipment"]].sum()
-    rows = _add_center_columns(rows, centers)
+    rows = _equipment_per_answering_center(session, filters, rows, "bucket")
     buckets = {bucket.code: bucket for bucket in due_buckets(filters.due_window_days)}
     order = list(buckets)
     rows["from_days"] = rows["bucket"].map(lambda code: buckets[code].from_days).astype("Int64")
@@ -287,6 +284,37 @@ def _type_names(session: Session) -> pd.DataFrame:
         ).all(),
         columns=["code", "type_name_vi", "type_name_en"],
     ).set_index("code")
+
+
+ACTION_LIST_COLUMNS = [
+    "equipment_id",
+    "center_id",
+    "center_code",
+    "center_name_vi",
+    "center_name_en",
+    "region_code",
+    "name",
+    "serial_no",
+    "instrument_type_code",
+    "type_name_vi",
+    "type_name_en",
+    "is_reference_standard",
+    "last_calibrated_on",
+    "due_on",
+    "days_to_due",
+    "status",
+]
+_DUE_QUERY_COLUMNS = [
+    "equipment_id",
+    "center_id",
+    "name",
+    "serial_no",
+    "instrument_type_code",
+    "is_reference_standard",
+    "last_calibrated_on",
+    "due_on",
+    "status",
+]
 
 
 def action_list(session: Session, filters: Filters) -> pd.DataFrame:
@@ -312,47 +340,18 @@ def action_list(session: Session, filters: Filters) -> pd.DataFrame:
 
     query = status_query(session, filters, pick)
     query = query.where(picked["due"] <= soon).order_by(picked["due"], col(Equipment.id))
-    columns = [
-        "equipment_id",
-        "center_id",
-        "name",
-        "serial_no",
-        "instrument_type_code",
-        "is_reference_standard",
-        "last_calibrated_on",
-        "due_on",
-        "status",
-    ]
-    frame = pd.DataFrame(session.execute(query).all(), columns=columns)
-    out = [
-        "equipment_id",
-        "center_id",
-        "center_code",
-        "center_name_vi",
-        "center_name_en",
-        "region_code",
-        "name",
-        "serial_no",
-        "instrument_type_code",
-        "type_name_vi",
-        "type_name_en",
-        "is_reference_standard",
-        "last_calibrated_on",
-        "due_on",
-        "days_to_due",
-        "status",
-    ]
+    frame = pd.DataFrame(session.execute(query).all(), columns=_DUE_QUERY_COLUMNS)
     if frame.empty:
-        return pd.DataFrame(columns=out)
+        return pd.DataFrame(columns=ACTION_LIST_COLUMNS)
     centers = _center_info(session, filters)
-    frame = _add_center_columns(_to_answering_center(frame, centers), centers)
+    frame = _add_center_columns(to_answering_center(frame, centers), centers)
     names = _type_names(session)
     frame["type_name_vi"] = frame["instrument_type_code"].map(names["type_name_vi"])
     frame["type_name_en"] = frame["instrument_type_code"].map(names["type_name_en"])
     frame["days_to_due"] = frame["due_on"].map(lambda due: (due - filters.as_of).days).astype(int)
     frame["is_reference_standard"] = frame["is_reference_standard"].astype(bool)
     frame = frame.sort_values(["due_on", "center_code", "serial_no"], kind="stable")
-    return frame[out].reset_index(drop=True)
+    return frame[ACTION_LIST_COLUMNS].reset_index(drop=True)
 
 
 @shares_reads
@@ -399,10 +398,7 @@ def due_calendar(session: Session, filters: Filters, *, year: int, month: int) -
     rows = pd.DataFrame(session.execute(query).all(), columns=["center_id", "due_on", "equipment"])
     if rows.empty:
         return pd.DataFrame(columns=columns)
-    centers = _center_info(session, filters)
-    rows = _to_answering_center(rows, centers)
-    rows = rows.groupby(["center_id", "due_on"], as_index=False)[["equipment"]].sum()
-    rows = _add_center_columns(rows, centers)
+    rows = _equipment_per_answering_center(session, filters, rows, "due_on")
     rows["equipment"] = rows["equipment"].astype(int)
     return rows.sort_values(["due_on", "center_code"])[columns].reset_index(drop=True)
 

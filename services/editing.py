@@ -36,6 +36,7 @@ from services.cells import (
 from services.dataset import default_as_of
 from services.holdings import record_status_change
 from services.i18n import translate
+from services.messages import TranslatableMessage
 from services.models import AuditLog, CalibrationRecord, Center, Equipment, Quantity
 from services.text_rules import TEXT_RULES
 
@@ -165,14 +166,11 @@ def center_calibrations(session: Session, *, center_id: int) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class EditProblem:
+class EditProblem(TranslatableMessage):
     serial: str
     column: str
     key: str
     params: dict[str, str] = field(default_factory=dict)
-
-    def message(self, lang: str) -> str:
-        return translate(self.key, lang, **self.params)
 
     def located(self, lang: str) -> str:
         return translate(

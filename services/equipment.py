@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any, Literal, cast, get_args
 
 import numpy as np
@@ -24,12 +24,14 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from services.calibration import status_query
+from services.catalog import measurement_fields
 from services.filters import Filters
+from services.formatting import measured_number as plain_number  # noqa: F401 - ui/charts_equipment.py imports it here
+from services.formatting import range_text, uncertainty_text, unit_text
 from services.holdings import held_on, status_on
-from services.i18n import format_number
 from services.models import Equipment, EquipmentStatus, InstrumentType, MeasurementField, Quantity
-from services.network import center_ids_in_scope, centers_frame
-from services.units import display_unit, from_si
+from services.network import center_ids_in_scope, centers_frame, to_answering_center
+from services.units import from_si
 
 # Age in completed years on ``as_of``: (band, first age of the next band). The last band is open.
 AGE_BANDS: tuple[tuple[str, int | None], ...] = (
@@ -115,8 +117,8 @@ def _scoped_select(filters: Filters, centers: pd.DataFrame, *columns: SQLColumnE
 def _effective(frame: pd.DataFrame, centers: pd.DataFrame) -> pd.DataFrame:
     """Replace raw center ids by the center answering for them, with its code and names."""
     info = centers.set_index("id")
-    effective = frame["center_id"].map(info["effective_id"]).astype(int)
-    frame = frame.assign(center_id=effective)
+    frame = to_answering_center(frame, info)
+    effective = frame["center_id"]
     frame["center_code"] = effective.map(info["code"])
     frame["center_name_vi"] = effective.map(info["name_vi"])
     frame["center_name_en"] = effective.map(info["name_en"])
@@ -197,16 +199,13 @@ def equipment_by_center_field(session: Session, filters: Filters) -> pd.DataFram
     rows = _effective(rows, centers)
     keys = ["center_id", "center_code", "center_name_vi", "center_name_en", "field_code"]
     counts = rows.groupby(keys, as_index=False)["equipment"].sum()
-    fields = pd.DataFrame(
-        session.execute(
-            select(
-                col(MeasurementField.code),
-                col(MeasurementField.name_vi),
-                col(MeasurementField.name_en),
-                col(MeasurementField.sort_order),
-            )
-        ).all(),
-        columns=["field_code", "field_name_vi", "field_name_en", "field_order"],
+    fields = measurement_fields(session).rename(
+        columns={
+            "code": "field_code",
+            "name_vi": "field_name_vi",
+            "name_en": "field_name_en",
+            "sort_order": "field_order",
+        }
     )
     counts = counts.merge(fields, on="field_code", how="left")
     totals = counts.groupby("center_code")["equipment"].transform("sum")
@@ -525,28 +524,49 @@ def _table_query(
         .join(field, col(field.code) == col(quantity.field_code))
     )
     if search and search.strip():
+        searched = [
+            col(Equipment.name),
+            col(Equipment.manufacturer),
+            col(Equipment.model),
+            col(Equipment.serial_no),
+        ]
         query = query.where(
-            _matches(
-                search.strip(),
-                [
-                    col(Equipment.name),
-                    col(Equipment.manufacturer),
-                    col(Equipment.model),
-                    col(Equipment.serial_no),
-                    case(codes, value=Equipment.center_id),
-                ],
-            )
+            _matches(search.strip(), [*searched, case(codes, value=col(Equipment.center_id))])
         )
-    due, last_on = picked["due"], picked["last_on"]
+    order = _table_order(
+        filters,
+        sort,
+        descending,
+        center=center_code,
+        field=field,
+        quantity_name=getattr(quantity, name_column),
+        due=picked["due"],
+        last_on=picked["last_on"],
+    )
+    return query.order_by(*order, col(Equipment.id))
+
+
+def _table_order(
+    filters: Filters,
+    sort: str,
+    descending: bool,
+    *,
+    center: ColumnElement,
+    field: type[MeasurementField],
+    quantity_name: ColumnElement,
+    due: SQLColumnExpression[Any],
+    last_on: SQLColumnExpression[Any],
+) -> list[SQLColumnExpression[Any]]:
+    """The ORDER BY of the equipment table for the column ``sort``, missing values last."""
     soon = filters.as_of + timedelta(days=filters.due_window_days)
     sort_columns: dict[str, SQLColumnExpression[Any]] = {
-        "center": center_code,
+        "center": center,
         "name": col(Equipment.name),
         "manufacturer": col(Equipment.manufacturer),
         "model": col(Equipment.model),
         "serial_no": col(Equipment.serial_no),
         "field": col(field.sort_order),
-        "quantity": getattr(quantity, name_column),
+        "quantity": quantity_name,
         "uncertainty": col(Equipment.uncertainty_value),
         "is_reference_standard": col(Equipment.is_reference_standard),
         "acquired_on": col(Equipment.acquired_on),
@@ -561,9 +581,9 @@ def _table_query(
         "last_calibrated_on": last_on,
         "next_due_on": due,
     }
-    ordered = [_nulls_last(nullable[sort])] if sort in nullable else []
+    ordered: list[SQLColumnExpression[Any]] = [_nulls_last(nullable[sort])] if sort in nullable else []
     ordered.append(sort_columns[sort].desc() if descending else sort_columns[sort].asc())
-    return query.order_by(*ordered, col(Equipment.id))
+    return ordered
 
 
 def _nulls_last(column: SQLColumnExpression[Any]) -> ColumnElement:
@@ -600,7 +620,7 @@ def _table_frame(rows: Sequence[Any], lang: str) -> pd.DataFrame:
         for low, high, unit in zip(raw["range_min"], raw["range_max"], raw["range_unit"], strict=True)
     ]
     raw["uncertainty"] = [
-        uncertainty_text(value, unit, relative, lang)
+        uncertainty_text(value, unit, lang, relative=bool(relative))
         for value, unit, relative in zip(
             raw["uncertainty_value"], raw["uncertainty_unit"], raw["uncertainty_relative"], strict=True
         )
@@ -622,51 +642,7 @@ def _as_date(value: object) -> date | None:
 # ----------------------------------------------------------------------------------------------
 # Numbers and units as people read them
 # ----------------------------------------------------------------------------------------------
-_UNIT_SPELLING = {"deg": "°", "m·N": "N·m", "1": ""}
-_LITRE = re.compile(r"(?<![A-Za-zµ])([mµ]?)l(?![A-Za-z])")
-
-
-@cache
-def unit_text(unit: str | None) -> str:
-    """A stored unit as people write it: ``m**3/h`` -> ``m³/h``, ``degC`` -> ``°C``, ``L`` stays ``L``."""
-    if not unit:
-        return ""
-    try:
-        shown = display_unit(unit)
-    except Exception:  # noqa: BLE001 - an unknown unit is shown as typed
-        return unit
-    shown = _UNIT_SPELLING.get(shown, shown)
-    if "L" in unit:  # pint writes litres "l"; Vietnamese documents write "L"
-        shown = _LITRE.sub(lambda m: f"{m[1]}L", shown)
-    return shown
-
-
 @cache
 def si_unit_text(si_unit: str | None) -> str:
     """The SI unit of a quantity for an axis label; a pure number shows as ``1``."""
     return unit_text(si_unit) or "1"
-
-
-@lru_cache(maxsize=8192)  # equipment repeats a few catalog ranges: formatting each once saves seconds
-def plain_number(value: float | None, lang: str) -> str:
-    """A number with as many decimals as it has (up to 9), in the language's separators."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "—"
-    digits = np.format_float_positional(float(value), precision=9, trim="-")
-    decimals = len(digits.split(".")[1]) if "." in digits else 0
-    return format_number(float(value), lang, decimals)
-
-
-def range_text(low: float, high: float, unit: str | None, lang: str) -> str:
-    """A range as entered: ``0–60 MPa``; a single value (low == high) as ``20 L``."""
-    shown = (
-        plain_number(high, lang) if low == high else f"{plain_number(low, lang)}–{plain_number(high, lang)}"
-    )
-    return f"{shown} {unit_text(unit)}".strip()
-
-
-def uncertainty_text(value: float | None, unit: str | None, relative: bool, lang: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    shown_unit = "%" if relative and not unit else unit_text(unit)
-    return f"{plain_number(value, lang)} {shown_unit}".strip()

@@ -175,6 +175,12 @@ def center_name_on(session: Session, center: Center, day: date) -> tuple[str, st
     return names_on(session, day).get(center.id, (center.name_vi, center.name_en))
 
 
+def to_answering_center(frame: pd.DataFrame, centers: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (a copy) with each raw ``center_id`` replaced by the center answering for it on the
+    day (a center closed by the merger: its successor). ``centers`` is ``centers_frame`` indexed by id."""
+    return frame.assign(center_id=frame["center_id"].map(centers["effective_id"]).astype(int))
+
+
 def center_ids_in_scope(centers: pd.DataFrame, filters: Filters) -> list[int] | None:
     """Raw center ids whose rows belong to the filtered province/center; None means all."""
     if not filters.province and not filters.center:

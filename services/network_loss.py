@@ -35,10 +35,11 @@ from services.models import (
     Equipment,
     InstrumentType,
 )
-from services.network import centers_frame, great_circle_km
+from services.network import centers_frame, great_circle_km, to_answering_center
 from services.traceability import (
     CERTIFICATE_COLUMNS,
     StandardVerdict,
+    issued_with_query,
     standard_verdict,
     suspect_since_last_good,
 )
@@ -117,7 +118,7 @@ def suspended_without(session: Session, filters: Filters, standard_id: int) -> p
     if lost.empty:
         return pd.DataFrame(columns=SUSPENDED_COLUMNS)
     centers = centers_frame(session, view).set_index("id")
-    lost = lost.assign(center_id=lost["center_id"].map(centers["effective_id"]).astype(int))
+    lost = to_answering_center(lost, centers)
     ranges = dict(
         session.execute(
             select(col(Capability.id), col(Capability.range_text)).where(
@@ -190,28 +191,9 @@ def suspect_chain(session: Session, standard_id: int, as_of: date) -> pd.DataFra
         if since.empty:
             break
         seen |= {int(i) for i in since.index}
-        holder = Center.__table__.alias("holder")  # type: ignore[attr-defined]  # SQLModel sets __table__ on table=True classes at class creation but does not declare it
-        query = (
-            select(
-                col(CalibrationRecord.id),
-                col(CalibrationRecord.certificate_no),
-                col(CalibrationRecord.calibrated_on),
-                col(CalibrationRecord.due_on),
-                col(CalibrationRecord.result),
-                col(CalibrationRecord.provider_name),
-                col(Equipment.id),
-                col(Equipment.name),
-                col(Equipment.serial_no),
-                holder.c.code,
-                col(Equipment.is_reference_standard),
-                col(CalibrationRecord.standard_used_id),
-            )
-            .join(Equipment, col(Equipment.id) == col(CalibrationRecord.equipment_id))
-            .join(holder, holder.c.id == Equipment.center_id)
-            .where(
-                col(CalibrationRecord.standard_used_id).in_([int(i) for i in since.index]),
-                col(CalibrationRecord.calibrated_on) <= as_of,
-            )
+        query = issued_with_query(
+            col(CalibrationRecord.standard_used_id).in_([int(i) for i in since.index]),
+            col(CalibrationRecord.calibrated_on) <= as_of,
         )
         issued = pd.DataFrame(
             session.execute(query).all(), columns=[*CERTIFICATE_COLUMNS, "standard_used_id"]

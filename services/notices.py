@@ -518,7 +518,7 @@ def print_report(report: SendReport) -> None:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m services.notices", description=_both("notices.cli.description")
     )
@@ -546,6 +546,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.window < 0:
         parser.error("--window must be 0 or more days")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
 
     settings = None
     if args.send:

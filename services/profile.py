@@ -16,7 +16,7 @@ from sqlmodel import Session, col
 from sqlmodel import select as select_models
 
 from services.calibration import CalibrationStatus, equipment_status, status_counts
-from services.capability_state import capability_states, counted_capability_ids, linked_standards
+from services.capability_state import LINKED_STANDARD_COLUMNS, capability_states, in_force, linked_standards
 from services.cooperation import agreement_details, agreements, event_list, stage_history
 from services.filters import Filters
 from services.holdings import held_on, status_on
@@ -98,7 +98,9 @@ def scope_ids(session: Session, filters: Filters) -> list[int]:
 
 
 def center_summary(session: Session, filters: Filters) -> CenterSummary | None:
-    """The chosen center with its place, status, successor/predecessors and headline numbers."""
+    """The chosen center with its place, status, successor/predecessors and headline numbers.
+
+    Over 60 lines only for the one ``CenterSummary(...)`` call at the end, a field a line."""
     if not filters.center:
         return None
     center = session.exec(select_models(Center).where(Center.code == filters.center)).first()
@@ -110,12 +112,7 @@ def center_summary(session: Session, filters: Filters) -> CenterSummary | None:
     today_key = own["successor_key"] if pd.notna(own["successor_key"]) else center.province_key
     today = provinces.loc[today_key]
     successor = session.get(Center, center.successor_id) if center.successor_id else None
-    predecessors = tuple(
-        Predecessor(code=c.code, name_vi=c.name_vi, name_en=c.name_en, active_to=c.active_to)
-        for c in session.exec(
-            select_models(Center).where(Center.successor_id == center.id).order_by(Center.code)
-        )
-    )
+    predecessors = _predecessors(session, center)
     ids = scope_ids(session, filters)
     counts = (
         status_counts(session, filters).groupby("status")["equipment"].sum() if ids else pd.Series(dtype=int)
@@ -125,29 +122,8 @@ def center_summary(session: Session, filters: Filters) -> CenterSummary | None:
     def count(status: CalibrationStatus) -> int:
         return int(counts.get(status.value, 0))
 
-    references = 0
-    capabilities = accredited = designated = 0
-    if ids:
-        references = session.execute(
-            select(func.count())
-            .select_from(Equipment)
-            .join(Quantity, col(Quantity.code) == col(Equipment.quantity_code))
-            .where(*_equipment_conditions(filters, ids), col(Equipment.is_reference_standard).is_(True))
-        ).one()[0]
-        # only capabilities in force on the day count (services.capability_state)
-        capability_query = _capability_query(
-            filters,
-            ids,
-            [
-                func.count(),
-                func.coalesce(func.sum(counted(is_accredited())), 0),
-                func.coalesce(func.sum(counted(is_designated())), 0),
-            ],
-        )
-        in_force = counted_capability_ids(session, filters)
-        if in_force is not None:
-            capability_query = capability_query.where(col(Capability.id).in_(in_force))
-        capabilities, accredited, designated = session.execute(capability_query).one()
+    references = _reference_standard_count(session, filters, ids) if ids else 0
+    capabilities, accredited, designated = _capability_counts(session, filters, ids) if ids else (0, 0, 0)
     agreement_count = len(agreements(session, filters)) if ids else 0
     active = center.active_to is None or center.active_to >= filters.as_of
     name_vi, name_en = center_name_on(session, center, filters.as_of)
@@ -188,6 +164,40 @@ def center_summary(session: Session, filters: Filters) -> CenterSummary | None:
         designated_capabilities=int(designated),
         agreements=agreement_count,
     )
+
+
+def _predecessors(session: Session, center: Center) -> tuple[Predecessor, ...]:
+    """The centers that hand over (or handed over) to ``center``, by code."""
+    query = select_models(Center).where(Center.successor_id == center.id).order_by(Center.code)
+    return tuple(
+        Predecessor(code=c.code, name_vi=c.name_vi, name_en=c.name_en, active_to=c.active_to)
+        for c in session.exec(query)
+    )
+
+
+def _reference_standard_count(session: Session, filters: Filters, ids: list[int]) -> int:
+    query = (
+        select(func.count())
+        .select_from(Equipment)
+        .join(Quantity, col(Quantity.code) == col(Equipment.quantity_code))
+        .where(*_equipment_conditions(filters, ids), col(Equipment.is_reference_standard).is_(True))
+    )
+    return int(session.exec(query).one()[0])  # type: ignore[call-overload]
+
+
+def _capability_counts(session: Session, filters: Filters, ids: list[int]) -> tuple[int, int, int]:
+    """Capabilities in force on the day (``services.capability_state``): all, accredited, designated."""
+    query = _capability_query(
+        filters,
+        ids,
+        [
+            func.count(),
+            func.coalesce(func.sum(counted(is_accredited())), 0),
+            func.coalesce(func.sum(counted(is_designated())), 0),
+        ],
+    ).where(in_force(session, filters))
+    capabilities, accredited, designated = session.exec(query).one()  # type: ignore[call-overload]
+    return int(capabilities), int(accredited), int(designated)
 
 
 def _equipment_conditions(filters: Filters, ids: list[int]) -> list[ColumnElement[bool]]:
@@ -240,42 +250,60 @@ def equipment_by_field(session: Session, filters: Filters) -> pd.DataFrame:
     return frame
 
 
+EQUIPMENT_LIST_COLUMNS = [
+    "equipment_id",
+    "holder_code",
+    "field_code",
+    "field_vi",
+    "field_en",
+    "quantity_vi",
+    "quantity_en",
+    "type_vi",
+    "type_en",
+    "name",
+    "manufacturer",
+    "model",
+    "serial_no",
+    "range_min",
+    "range_max",
+    "range_unit",
+    "range_min_si",
+    "range_max_si",
+    "uncertainty_value",
+    "uncertainty_unit",
+    "uncertainty_relative",
+    "is_reference_standard",
+    "equipment_status",
+    "acquired_on",
+    "last_calibrated_on",
+    "due_on",
+    "status",
+    "days_to_due",
+]
+
+
 def equipment_list(session: Session, filters: Filters) -> pd.DataFrame:
     """Each piece of equipment in scope: field, range as entered, uncertainty, calibration status."""
-    columns = [
-        "equipment_id",
-        "holder_code",
-        "field_code",
-        "field_vi",
-        "field_en",
-        "quantity_vi",
-        "quantity_en",
-        "type_vi",
-        "type_en",
-        "name",
-        "manufacturer",
-        "model",
-        "serial_no",
-        "range_min",
-        "range_max",
-        "range_unit",
-        "range_min_si",
-        "range_max_si",
-        "uncertainty_value",
-        "uncertainty_unit",
-        "uncertainty_relative",
-        "is_reference_standard",
-        "equipment_status",
-        "acquired_on",
-        "last_calibrated_on",
-        "due_on",
-        "status",
-        "days_to_due",
-    ]
     ids = scope_ids(session, filters)
     if not ids:
-        return pd.DataFrame(columns=columns)
-    query = (
+        return pd.DataFrame(columns=EQUIPMENT_LIST_COLUMNS)
+    details = pd.DataFrame(
+        session.exec(_equipment_details_query(filters, ids)).all(),  # type: ignore[call-overload]
+        columns=[*EQUIPMENT_LIST_COLUMNS[:24], "sort_order"],
+    )
+    status = equipment_status(session, filters)[
+        ["equipment_id", "last_calibrated_on", "due_on", "status", "days_to_due"]
+    ]
+    frame = details.merge(status, on="equipment_id", how="inner")
+    return frame.sort_values(
+        ["sort_order", "is_reference_standard", "name", "serial_no"], ascending=[True, False, True, True]
+    ).reset_index(drop=True)[EQUIPMENT_LIST_COLUMNS]
+
+
+def _equipment_details_query(filters: Filters, ids: list[int]) -> Select:
+    """What each piece of equipment is (``EQUIPMENT_LIST_COLUMNS`` up to ``acquired_on``), and its
+    field's display order."""
+    return (
         select(
             col(Equipment.id),
             col(Center.code),
@@ -310,14 +338,6 @@ def equipment_list(session: Session, filters: Filters) -> pd.DataFrame:
         .outerjoin(InstrumentType, col(InstrumentType.code) == col(Equipment.instrument_type_code))
         .where(*_equipment_conditions(filters, ids))
     )
-    details = pd.DataFrame(session.execute(query).all(), columns=[*columns[:24], "sort_order"])
-    status = equipment_status(session, filters)[
-        ["equipment_id", "last_calibrated_on", "due_on", "status", "days_to_due"]
-    ]
-    frame = details.merge(status, on="equipment_id", how="inner")
-    return frame.sort_values(
-        ["sort_order", "is_reference_standard", "name", "serial_no"], ascending=[True, False, True, True]
-    ).reset_index(drop=True)[columns]
 
 
 def center_status_counts(session: Session, filters: Filters) -> pd.DataFrame:
@@ -348,40 +368,42 @@ def _capability_query(filters: Filters, ids: list[int], columns: list) -> Select
     return query
 
 
+CENTER_CAPABILITY_COLUMNS = [
+    "capability_id",
+    "holder_code",
+    "field_code",
+    "field_vi",
+    "field_en",
+    "instrument_type_code",
+    "type_vi",
+    "type_en",
+    "legally_controlled",
+    "service",
+    "range_text",
+    "range_min_si",
+    "range_max_si",
+    "uncertainty_value",
+    "uncertainty_unit",
+    "uncertainty_relative",
+    "annual_capacity",
+    "accredited",
+    "designated",
+    "recognition",
+    "standards",
+    "standards_in_date",
+    "state",
+]
+
+
 def center_capabilities(session: Session, filters: Filters) -> pd.DataFrame:
     """The services the center offers: instrument type, service, range, best uncertainty, capacity,
     and its standing: ``designated`` for a verification, ``accredited`` (VILAS) for a calibration or
     test, each False where it cannot apply, and ``recognition`` naming it (services.recognition);
     ``state`` on the day (in force, at risk, suspended: ``services.capability_state``), from
     ``standards_in_date`` of its ``standards``. Suspended ones are listed too, saying so."""
-    columns = [
-        "capability_id",
-        "holder_code",
-        "field_code",
-        "field_vi",
-        "field_en",
-        "instrument_type_code",
-        "type_vi",
-        "type_en",
-        "legally_controlled",
-        "service",
-        "range_text",
-        "range_min_si",
-        "range_max_si",
-        "uncertainty_value",
-        "uncertainty_unit",
-        "uncertainty_relative",
-        "annual_capacity",
-        "accredited",
-        "designated",
-        "recognition",
-        "standards",
-        "standards_in_date",
-        "state",
-    ]
     ids = scope_ids(session, filters)
     if not ids:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=CENTER_CAPABILITY_COLUMNS)
     query = _capability_query(
         filters,
         ids,
@@ -417,54 +439,27 @@ def center_capabilities(session: Session, filters: Filters) -> pd.DataFrame:
             col(Center.code),
         )
     )
-    frame = pd.DataFrame(session.execute(query).all(), columns=columns[:-4])
+    frame = pd.DataFrame(session.exec(query).all(), columns=CENTER_CAPABILITY_COLUMNS[:-4])  # type: ignore[call-overload]
     frame["recognition"] = recognitions(frame)
     frame["accredited"] = frame["recognition"] == "accredited"
     frame["designated"] = frame["recognition"] == "designated"
     states = capability_states(session, filters).set_index("capability_id")
     for column in ("standards", "standards_in_date", "state"):
         frame[column] = frame["capability_id"].map(states[column])
-    return frame[columns]
+    return frame[CENTER_CAPABILITY_COLUMNS]
 
 
 def capability_standards(session: Session, filters: Filters) -> pd.DataFrame:
     """Which of the center's services hang on which standard: one row per capability and standard
     (a capability with none recorded gets one row without a standard), with the standard's status
     on the day, whether it is in date, and the capability's state."""
-    columns = [
-        "capability_id",
-        "holder_code",
-        "instrument_type_code",
-        "type_vi",
-        "type_en",
-        "service",
-        "range_text",
-        "state",
-        "equipment_id",
-        "name",
-        "serial_no",
-        "is_reference_standard",
-        "equipment_status",
-        "status",
-        "due_on",
-        "in_date",
-    ]
+    described = ["capability_id", "holder_code", "instrument_type_code", "type_vi", "type_en", "service"]
+    columns = [*described, "range_text", "state", *LINKED_STANDARD_COLUMNS[1:]]
     capabilities = center_capabilities(session, filters)
     if capabilities.empty:
         return pd.DataFrame(columns=columns)
     standards = linked_standards(session, filters, [int(i) for i in capabilities["capability_id"]])
-    frame = capabilities[
-        [
-            "capability_id",
-            "holder_code",
-            "instrument_type_code",
-            "type_vi",
-            "type_en",
-            "service",
-            "range_text",
-            "state",
-        ]
-    ].merge(standards, on="capability_id", how="left")
+    frame = capabilities[[*described, "range_text", "state"]].merge(standards, on="capability_id", how="left")
     frame["in_date"] = frame["in_date"].fillna(False).astype(bool)
     return frame[columns].reset_index(drop=True)
 

@@ -287,6 +287,21 @@ def _pptx_slide(
 ) -> None:
     page = presentation.slides.add_slide(presentation.slide_layouts[_TITLE_ONLY])
     width = SLIDE_WIDTH - 2 * MARGIN
+    _pptx_frame(page, slide, scope, total, lang, demo)
+    # the sources of the slide's real records take a line under the chart
+    content_height = CONTENT_HEIGHT - (SOURCES_HEIGHT if slide.sources else 0)
+    if slide.sources:
+        _pptx_sources(page, slide.sources, MARGIN, CONTENT_TOP + content_height, width)
+
+    if slide.empty_message:
+        _text_box(page, MARGIN, Inches(3.0), width, Inches(1.5), slide.empty_message, size=24)
+        return
+    _pptx_content(page, slide, lang, content_height)
+
+
+def _pptx_frame(page, slide: Slide, scope: str, total: int, lang: str, demo: str | None) -> None:
+    """Title, subtitle, footer (slide number, scope, the demo label) and the speaker notes."""
+    width = SLIDE_WIDTH - 2 * MARGIN
     title = page.shapes.title
     title.left, title.top, title.width, title.height = MARGIN, Inches(0.3), width, Inches(0.95)
     title.text = _nfc(slide.title)
@@ -309,14 +324,11 @@ def _pptx_slide(
         color=(96, 110, 120),
     )
     page.notes_slide.notes_text_frame.text = _nfc(f"{slide.subtitle}\n{scope}")
-    # the sources of the slide's real records take a line under the chart
-    content_height = CONTENT_HEIGHT - (SOURCES_HEIGHT if slide.sources else 0)
-    if slide.sources:
-        _pptx_sources(page, slide.sources, MARGIN, CONTENT_TOP + content_height, width)
 
-    if slide.empty_message:
-        _text_box(page, MARGIN, Inches(3.0), width, Inches(1.5), slide.empty_message, size=24)
-        return
+
+def _pptx_content(page, slide: Slide, lang: str, content_height: int) -> None:
+    """The KPI cards, the chart (left, 60 % beside a table) and the table (right)."""
+    width = SLIDE_WIDTH - 2 * MARGIN
     if slide.kpis:
         _pptx_kpis(page, slide.kpis)
     chart = slide.chart()

@@ -9,19 +9,13 @@ imports and the tests over a seeded database judge a calibration chain by the sa
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any
 
-from services.units import to_si_difference, ureg
+from services.units import stored_uncertainty
 
 MIN_UNCERTAINTY_RATIO = 4.0
 # Ranges are compared in SI floats converted from different units: allow rounding noise only.
 _RANGE_SLACK = 1e-9
-
-
-@lru_cache(maxsize=512)
-def _difference_in_si(value: float, unit: str) -> float:
-    return to_si_difference(ureg.Quantity(value, unit))
 
 
 def absolute_uncertainty_si(row: Mapping[str, Any], at_si: float) -> float | None:
@@ -29,9 +23,7 @@ def absolute_uncertainty_si(row: Mapping[str, Any], at_si: float) -> float | Non
     value, unit = row.get("uncertainty_value"), row.get("uncertainty_unit")
     if value is None or not unit:
         return None
-    if row.get("uncertainty_relative"):
-        return float(value) / 100 * abs(at_si)
-    return _difference_in_si(float(value), str(unit))
+    return stored_uncertainty(float(value), str(unit), bool(row.get("uncertainty_relative"))).at(at_si)
 
 
 def covers_range(standard: Mapping[str, Any], item: Mapping[str, Any]) -> bool:

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from services.filters import Filters
 from services.holdings import held_on
+from services.latest import latest_rows
 from services.models import CalibrationRecord, CalibrationResult, Center, Equipment
 from services.profile import scope_ids
 
@@ -227,12 +228,11 @@ def chain_links(chain: pd.DataFrame) -> pd.DataFrame:
     return links.sort_values(["level", "holder_code", "provider_name"]).reset_index(drop=True)[columns]
 
 
-def calibrated_with(
-    session: Session, standard_id: int, since: date | None = None, as_of: date | None = None
-) -> pd.DataFrame:
-    """Every certificate issued with the standard (optionally from ``since`` up to ``as_of``), newest first."""
+def issued_with_query(*conditions: ColumnElement[bool]) -> Select:
+    """The certificates issued with a standard: ``CERTIFICATE_COLUMNS`` then ``standard_used_id``,
+    the item's holder by code, limited by ``conditions`` (which standards, which days)."""
     holder = aliased(Center)
-    query = (
+    return (
         select(
             col(CalibrationRecord.id),
             col(CalibrationRecord.certificate_no),
@@ -245,17 +245,27 @@ def calibrated_with(
             col(Equipment.serial_no),
             col(holder.code),
             col(Equipment.is_reference_standard),
+            col(CalibrationRecord.standard_used_id),
         )
         .join(Equipment, col(Equipment.id) == col(CalibrationRecord.equipment_id))
         .join(holder, col(holder.id) == col(Equipment.center_id))
-        .where(col(CalibrationRecord.standard_used_id) == standard_id)
-        .order_by(col(CalibrationRecord.calibrated_on).desc(), col(CalibrationRecord.id).desc())
+        .where(*conditions)
+    )
+
+
+def calibrated_with(
+    session: Session, standard_id: int, since: date | None = None, as_of: date | None = None
+) -> pd.DataFrame:
+    """Every certificate issued with the standard (optionally from ``since`` up to ``as_of``), newest first."""
+    query = issued_with_query(col(CalibrationRecord.standard_used_id) == standard_id).order_by(
+        col(CalibrationRecord.calibrated_on).desc(), col(CalibrationRecord.id).desc()
     )
     if since is not None:
         query = query.where(col(CalibrationRecord.calibrated_on) >= since)
     if as_of is not None:
         query = query.where(col(CalibrationRecord.calibrated_on) <= as_of)
-    return pd.DataFrame(session.execute(query).all(), columns=CERTIFICATE_COLUMNS)
+    rows = session.execute(query).all()
+    return pd.DataFrame(rows, columns=[*CERTIFICATE_COLUMNS, "standard_used_id"])[CERTIFICATE_COLUMNS]
 
 
 @dataclass(frozen=True)
@@ -366,6 +376,17 @@ def standard_report(session: Session, filters: Filters, *, standard_id: int) -> 
     )
 
 
+STANDARD_CHOICE_COLUMNS = [
+    "equipment_id",
+    "name",
+    "serial_no",
+    "holder_code",
+    "upstream",
+    "latest_result",
+    "certificates_issued",
+]
+
+
 def standard_choices(session: Session, filters: Filters, chain: pd.DataFrame | None = None) -> pd.DataFrame:
     """Standards the reverse-traceability picker offers, the most telling first.
 
@@ -373,15 +394,6 @@ def standard_choices(session: Session, filters: Filters, chain: pd.DataFrame | N
     used; the standards above them in the chain follow, by holder. ``chain``: the center's
     ``upward_chain`` when the caller has it already.
     """
-    columns = [
-        "equipment_id",
-        "name",
-        "serial_no",
-        "holder_code",
-        "upstream",
-        "latest_result",
-        "certificates_issued",
-    ]
     own = reference_standards(session, filters)[["equipment_id", "name", "serial_no", "holder_code"]]
     own = own.assign(upstream=False)
     chain = upward_chain(session, filters) if chain is None else chain
@@ -397,7 +409,7 @@ def standard_choices(session: Session, filters: Filters, chain: pd.DataFrame | N
     above = above[~above["equipment_id"].isin(own["equipment_id"])].drop_duplicates("equipment_id")
     frames = [frame for frame in (own, above) if not frame.empty]
     if not frames:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=STANDARD_CHOICE_COLUMNS)
     choices = pd.concat(frames, ignore_index=True)
     ids = [int(i) for i in choices["equipment_id"]]
     serials = dict(
@@ -415,26 +427,15 @@ def standard_choices(session: Session, filters: Filters, chain: pd.DataFrame | N
             .group_by(col(CalibrationRecord.standard_used_id))
         ).all()
     )
-    ranked = (
-        select(
-            col(CalibrationRecord.equipment_id),
-            col(CalibrationRecord.result),
-            func.row_number()
-            .over(
-                partition_by=col(CalibrationRecord.equipment_id),
-                order_by=(col(CalibrationRecord.calibrated_on).desc(), col(CalibrationRecord.id).desc()),
-            )
-            .label("rank"),
-        )
-        .where(
-            col(CalibrationRecord.equipment_id).in_(ids),
-            col(CalibrationRecord.calibrated_on) <= filters.as_of,
-        )
-        .subquery()
+    latest_rows_query = latest_rows(
+        CalibrationRecord.equipment_id,
+        CalibrationRecord.calibrated_on,
+        CalibrationRecord.id,
+        filters.as_of,
+        CalibrationRecord.result,
+        where=(col(CalibrationRecord.equipment_id).in_(ids),),
     )
-    latest = dict(
-        session.execute(select(ranked.c.equipment_id, ranked.c.result).where(ranked.c.rank == 1)).all()
-    )
+    latest = dict(session.execute(select(latest_rows_query)).all())
     choices["serial_no"] = choices["equipment_id"].map(serials)
     choices["certificates_issued"] = choices["equipment_id"].map(issued).fillna(0).astype(int)
     choices["latest_result"] = choices["equipment_id"].map(latest)
@@ -443,7 +444,7 @@ def standard_choices(session: Session, filters: Filters, chain: pd.DataFrame | N
         ["upstream", "failed", "certificates_issued", "holder_code", "name", "serial_no"],
         ascending=[True, False, False, True, True, True],
     )
-    return choices.reset_index(drop=True)[columns]
+    return choices.reset_index(drop=True)[STANDARD_CHOICE_COLUMNS]
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,7 @@ import pint
 from pint.util import UnitsContainer
 
 from services.i18n import translate
+from services.messages import MessageError
 
 ureg: Final[pint.UnitRegistry] = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
 ureg.define("percent_RH = [relative_humidity] = %RH")
@@ -119,22 +120,11 @@ _RATIO_UNITS: Final = frozenset(
 )
 
 
-class UnitInputError(ValueError):
-    """Input that cannot be read as the quantity wanted; carries a translation key.
+class UnitInputError(MessageError):
+    """Input that cannot be read as the quantity wanted (``key`` one of ``units.error.*``).
 
-    ``key`` is a catalog key (``units.error.*``) and ``params`` its placeholders, all strings, so
     ``translate(err.key, lang, **err.params)`` works as well as ``err.message(lang)``.
-    Words that differ by language travel as ``<name>_vi`` / ``<name>_en`` pairs.
-    ``str(err)`` is the English message.
     """
-
-    def __init__(self, key: str, **params: str) -> None:
-        self.key = key
-        self.params: dict[str, str] = dict(params)
-        super().__init__(self.message("en"))
-
-    def message(self, lang: str) -> str:
-        return translate(self.key, lang, **self.params)
 
 
 def _quote(text: str) -> str:
@@ -532,6 +522,35 @@ def parse_quantity(text: str, expected_unit: str | None = None) -> pint.Quantity
 
 
 # --------------------------------------------------------------------------------------------
+# Uncertainties as stored
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Uncertainty:
+    """A best or a requested uncertainty: a fraction of the reading, or an absolute SI difference."""
+
+    relative: bool
+    value_si: float
+
+    def at(self, value_si: float) -> float:
+        return self.value_si * abs(value_si) if self.relative else self.value_si
+
+
+@lru_cache(maxsize=4096)
+def stored_uncertainty(value: float, unit: str, relative: bool) -> Uncertainty:
+    """A stored expanded uncertainty (Equipment and Capability columns): ``0.1 %`` relative to the
+    reading, ``0.05 degC`` or ``1.5 percent`` (percentage points of a ratio) absolute.
+
+    A relative one in percent is divided by 100 rather than converted through pint, so a test
+    uncertainty ratio of exactly 4 between two stored percentages stays exactly 4.
+    """
+    if relative:
+        if unit in ("%", "percent"):
+            return Uncertainty(True, abs(value) / 100)
+        return Uncertainty(True, to_si(ureg.Quantity(abs(value), unit)))
+    return Uncertainty(False, to_si_difference(ureg.Quantity(abs(value), unit)))
+
+
+# --------------------------------------------------------------------------------------------
 # Ranges
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -603,35 +622,45 @@ def parse_range(text: str, expected_unit: str | None = None) -> MeasurementRange
         raise UnitInputError("units.error.bad_range", text=_quote(cleaned))
     comma = any(_writes_decimal_comma(_SPACES.sub(" ", m["body"])) for m in numbers)
     prefix = s[: numbers[0].start()].strip()
-    first = numbers[0]
-
     if len(numbers) == 1:
-        unit_text = s[first.end() :].strip()
-        units = _typed_or_expected_unit(unit_text, expected_unit, cleaned)
-        value = _read_number(first, comma, cleaned)
-        if not prefix:
-            low_value, high_value = value, value
-        elif _UP_TO.fullmatch(prefix):
-            low_value, high_value = 0.0, value
-        elif _PLUS_MINUS.fullmatch(prefix + " "):
-            low_value, high_value = -abs(value), abs(value)
-        else:
-            raise UnitInputError("units.error.bad_range", text=_quote(cleaned))
-        low, high = _Q(low_value, units), _Q(high_value, units)
-        _check_kind(high, unit_text, expected_unit, cleaned)
-        low_shown = "0" if low_value == 0 else f"-{first['body']}"
-        return _ordered(
-            low,
-            high,
-            unit_text,
-            cleaned,
-            f"{low_shown} {unit_text}".strip(),
-            f"{first[0].strip()} {unit_text}".strip(),
-        )
-
-    second = numbers[1]
+        return _one_number_range(s, numbers[0], prefix, comma, cleaned, expected_unit)
     if prefix and not _FROM.fullmatch(prefix):
         raise UnitInputError("units.error.bad_range", text=_quote(cleaned))
+    return _two_number_range(s, numbers[0], numbers[1], comma, cleaned, expected_unit)
+
+
+def _one_number_range(
+    s: str, first: re.Match[str], prefix: str, comma: bool, cleaned: str, expected_unit: str | None
+) -> MeasurementRange:
+    """``60 MPa`` (a single value), ``≤ 60 MPa`` / ``up to 60 MPa`` (from 0), ``±10 V`` (symmetric)."""
+    unit_text = s[first.end() :].strip()
+    units = _typed_or_expected_unit(unit_text, expected_unit, cleaned)
+    value = _read_number(first, comma, cleaned)
+    if not prefix:
+        low_value, high_value = value, value
+    elif _UP_TO.fullmatch(prefix):
+        low_value, high_value = 0.0, value
+    elif _PLUS_MINUS.fullmatch(prefix + " "):
+        low_value, high_value = -abs(value), abs(value)
+    else:
+        raise UnitInputError("units.error.bad_range", text=_quote(cleaned))
+    low, high = _Q(low_value, units), _Q(high_value, units)
+    _check_kind(high, unit_text, expected_unit, cleaned)
+    low_shown = "0" if low_value == 0 else f"-{first['body']}"
+    return _ordered(
+        low,
+        high,
+        unit_text,
+        cleaned,
+        f"{low_shown} {unit_text}".strip(),
+        f"{first[0].strip()} {unit_text}".strip(),
+    )
+
+
+def _two_number_range(
+    s: str, first: re.Match[str], second: re.Match[str], comma: bool, cleaned: str, expected_unit: str | None
+) -> MeasurementRange:
+    """``0–60 MPa`` and every other two-ended form, a unit on one end or both (``0 kPa – 6 MPa``)."""
     between = s[first.end() : second.start()].strip()
     separator = _RANGE_SEPARATOR.search(between)
     high_value = _read_number(second, comma, cleaned)

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from services import models as m
-from services.capabilities import closest_misses, find_capable_centers, finder_options
+from services.capabilities import FinderQuery, closest_misses, find_capable_centers, finder_options
 from services.filters import Filters
 from services.units import UnitInputError, parse_quantity, parse_range, to_si, to_si_difference, ureg
 from tests.conftest import SEED_DAY
@@ -252,6 +252,23 @@ def test_range_must_be_contained_and_uncertainty_met_closed_centers_never_listed
     ) == ["hn_gauge_cal"]
 
 
+def test_a_finder_query_value_asks_the_same_as_its_keywords(finder) -> None:
+    engine, ids = finder
+    query = FinderQuery("50–60 MPa", instrument_type="pressure_gauge", uncertainty_text="0,1 %")
+    keywords = {"instrument_type": "pressure_gauge", "range_text": "50–60 MPa", "uncertainty_text": "0,1 %"}
+    with Session(engine) as session:
+        by_value = find_capable_centers(session, TODAY, query)
+        by_keywords = find_capable_centers(session, TODAY, **keywords)
+        misses_by_value = closest_misses(session, TODAY, query=query)
+        misses_by_keywords = closest_misses(session, TODAY, **keywords)
+        with pytest.raises(TypeError, match="not both"):
+            find_capable_centers(session, TODAY, query, service="calibration")
+    assert set(by_value["capability_id"]) == {ids["hn_gauge_cal"], ids["hp_gauge_ver"]}
+    assert by_value.equals(by_keywords)
+    assert not misses_by_value.empty
+    assert misses_by_value.equals(misses_by_keywords)
+
+
 def test_absolute_capability_meets_a_relative_request_only_where_the_reading_is_large_enough(finder) -> None:
     # at 50 MPa 0,1 % is 0,05 MPa = HP-B's 0,05 MPa (equal passes); at 10 MPa it is 0,01 MPa (fails)
     assert set(
@@ -407,21 +424,22 @@ def test_a_match_explains_itself_in_both_languages_in_the_typed_unit(finder) -> 
         range_text="500–600 bar",
         uncertainty_text="0,1 %",
     )
-    assert row["range_en"] == "0 – 1,000 bar"
-    assert row["range_vi"] == "0 – 1.000 bar"
+    assert row["range_en"] == "0–1000 bar"
+    assert row["range_vi"] == "0–1000 bar"
     assert row["uncertainty_vi"] == "0,05 MPa"
+    assert parse_range(row["range_vi"]).high == parse_range(row["range_en"]).high == 1000 * ureg.bar
     # 0,1 % of 500 bar is 0,5 bar, exactly HP-B's 0,05 MPa: the tightest end
     assert row["explanation_en"] == (
         "At 500 bar its uncertainty is 0.5 bar, within the 0.5 bar (0.1 %) asked; "
-        "its range 0 – 1,000 bar contains 500 – 600 bar."
+        "its range 0–1000 bar contains 500–600 bar."
     )
     assert row["explanation_vi"] == (
         "Tại 500 bar, độ không đảm bảo đo 0,5 bar nằm trong mức 0,5 bar (0,1 %) yêu cầu; "
-        "phạm vi 0 – 1.000 bar bao trùm 500 – 600 bar."
+        "phạm vi 0–1000 bar bao trùm 500–600 bar."
     )
     plain = one(finder, "hp_gauge_ver", instrument_type="pressure_gauge", range_text="500–600 bar")
     assert plain["explanation_en"] == (
-        "Range 0 – 1,000 bar contains 500 – 600 bar; best uncertainty 0.05 MPa (no limit asked)."
+        "Range 0–1000 bar contains 500–600 bar; best uncertainty 0.05 MPa (no limit asked)."
     )
 
 

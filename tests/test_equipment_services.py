@@ -33,8 +33,6 @@ from services.equipment import (
     equipment_summary,
     equipment_table,
     measurement_ranges,
-    range_text,
-    unit_text,
 )
 from services.filters import Boundaries, Filters
 from services.holdings import record_status_change
@@ -452,35 +450,3 @@ def test_unknown_sort_key_and_bad_pages_are_refused(tiny: Engine) -> None:
         call(tiny, equipment_page, sort="serial_no; DROP TABLE equipment")
     with pytest.raises(ValueError):
         call(tiny, equipment_page, page=0)
-
-
-@pytest.mark.parametrize(
-    ("low", "high", "unit", "lang", "text"),
-    [
-        (0, 60, "MPa", "vi", "0–60 MPa"),
-        (0.5, 1500.5, "kPa", "vi", "0,5–1.500,5 kPa"),
-        (0.5, 1500.5, "kPa", "en", "0.5–1,500.5 kPa"),
-        (20, 20, "L", "vi", "20 L"),
-        (0.005, 15, "m**3/h", "en", "0.005–15 m³/h"),
-        (1.68, 12.45, "dimensionless", "en", "1.68–12.45"),
-        (5, 95, "percent", "vi", "5–95 %"),
-        (0, 1.5, "mg/L", "vi", "0–1,5 mg/L"),
-    ],
-)
-def test_ranges_are_written_as_entered_with_the_language_separators(
-    low: float, high: float, unit: str, lang: str, text: str
-) -> None:
-    assert range_text(low, high, unit, lang) == text
-
-
-def test_units_are_spelled_as_people_write_them() -> None:
-    assert [unit_text(u) for u in ("degC", "N*m", "degree", "uSv/h", "L", "mL", "lx", "no such unit")] == [
-        "°C",
-        "N·m",
-        "°",
-        "µSv/h",
-        "L",
-        "mL",
-        "lx",
-        "no such unit",
-    ]

@@ -700,3 +700,26 @@ def test_any_typed_text_either_parses_or_raises_unit_input_error(text: str) -> N
     else:
         low, high = r.to_si()
         assert low <= high
+
+
+def test_a_stored_uncertainty_has_one_reading_for_the_finder_and_the_calibration_chain() -> None:
+    from services.capabilities import capability_uncertainty
+    from services.standard_fit import absolute_uncertainty_si, uncertainty_ratio
+    from services.units import Uncertainty, stored_uncertainty
+
+    assert stored_uncertainty(0.05, "%", True) == Uncertainty(True, 0.05 / 100)
+    assert stored_uncertainty(2, "ppm", True).value_si == pytest.approx(2e-6)
+    assert stored_uncertainty(0.05, "degC", False) == Uncertainty(False, pytest.approx(0.05))
+    assert stored_uncertainty(1.5, "percent", False).value_si == pytest.approx(0.015)  # points of a ratio
+    assert capability_uncertainty is stored_uncertainty
+    row = {"uncertainty_value": 0.02, "uncertainty_unit": "%", "uncertainty_relative": True}
+    assert (
+        absolute_uncertainty_si(row, -50e6)
+        == stored_uncertainty(0.02, "%", True).at(-50e6)
+        == 0.02 / 100 * 50e6
+    )
+    assert absolute_uncertainty_si({"uncertainty_value": None, "uncertainty_unit": "%"}, 1.0) is None
+    # two stored percentages four times apart stay a ratio of exactly 4
+    item = {**row, "uncertainty_value": 0.08, "range_min_si": 0.0, "range_max_si": 60e6}
+    standard = {**row, "range_min_si": 0.0, "range_max_si": 100e6}
+    assert uncertainty_ratio(standard, item) == 4.0

@@ -8,7 +8,9 @@ link opens the same view in either language.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -111,92 +113,37 @@ def sidebar_filters() -> Filters:
     """Draw the filters, write them to the URL, and return them (also kept for the pages)."""
     sidebar = st.sidebar
     sidebar.header(t("filters.title"))
-    # left empty, the view shows the demo network's own day (a demo database) or today
-    described = demo_day()
-    as_of_help = t("demo.as_of_help", date=day(described)) if described else t("filters.as_of_help")
-    as_of = (
-        sidebar.date_input(t("filters.as_of"), key="as_of", value=None, format="DD/MM/YYYY", help=as_of_help)
-        or default_day()
-    )
-    boundary_values = [b.value for b in Boundaries]
-    if st.session_state.get("boundaries") not in boundary_values:
-        st.session_state["boundaries"] = Boundaries.OF_THE_DAY.value
-    boundaries = sidebar.selectbox(
-        t("filters.boundaries"),
-        boundary_values,
-        key="boundaries",
-        format_func=lambda value: t(f"boundaries.{value}"),
-        help=t("filters.boundaries_help"),
-    )
-    draft = Filters(as_of=as_of, boundaries=Boundaries(boundaries))
-    options: FilterOptions = cached(filter_options, draft)
-
+    as_of, boundaries = _day_and_boundaries(sidebar)
+    options: FilterOptions = cached(filter_options, Filters(as_of=as_of, boundaries=Boundaries(boundaries)))
     regions = _labels(options.regions)
-    _keep_if_valid("province", list(regions))
-    province = sidebar.selectbox(
-        t("filters.province"),
-        list(regions),
-        key="province",
-        index=None,
-        format_func=lambda code: f"{regions[code]} ({code})",
-        placeholder=t("filters.all_provinces"),
+    province = _optional_choice(
+        sidebar, "province", regions, lambda code: f"{regions[code]} ({code})", "filters.all_provinces"
     )
     centers = options.centers
     if province:
         centers = centers[centers["region_code"] == province]
     center_labels = _labels(centers)
-    _keep_if_valid("center", list(center_labels))
-    center = sidebar.selectbox(
-        t("filters.center"),
-        list(center_labels),
-        key="center",
-        index=None,
-        format_func=lambda code: f"{code} · {center_labels[code]}",
-        placeholder=t("filters.all_centers"),
+    center = _optional_choice(
+        sidebar,
+        "center",
+        center_labels,
+        lambda code: f"{code} · {center_labels[code]}",
+        "filters.all_centers",
     )
     fields = _labels(options.fields)
-    _keep_if_valid("field", list(fields))
-    field = sidebar.selectbox(
-        t("filters.field"),
-        list(fields),
-        key="field",
-        index=None,
-        format_func=lambda code: fields[code],
-        placeholder=t("filters.all_fields"),
-    )
+    field = _optional_choice(sidebar, "field", fields, lambda code: fields[code], "filters.all_fields")
     types = options.instrument_types
     if field:
         types = types[types["field_code"] == field]
     type_labels = _labels(types)
-    _keep_if_valid("instrument_type", list(type_labels))
-    instrument_type = sidebar.selectbox(
-        t("filters.instrument_type"),
-        list(type_labels),
-        key="instrument_type",
-        index=None,
-        format_func=lambda code: type_labels[code],
-        placeholder=t("filters.all_types"),
+    instrument_type = _optional_choice(
+        sidebar, "instrument_type", type_labels, lambda code: type_labels[code], "filters.all_types"
     )
-    services = [s.value for s in Service]
-    _keep_if_valid("service", services)
-    service = sidebar.selectbox(
-        t("filters.service"),
-        services,
-        key="service",
-        index=None,
-        format_func=lambda value: t(f"service.{value}"),
-        placeholder=t("filters.all_services"),
+    services = {s.value: s.value for s in Service}
+    service = _optional_choice(
+        sidebar, "service", services, lambda value: t(f"service.{value}"), "filters.all_services"
     )
-    with sidebar.expander(t("settings.title")):
-        if st.session_state.get("due_window_days") not in DUE_WINDOWS:
-            st.session_state["due_window_days"] = 30
-        due_window = st.select_slider(
-            t("settings.due_window"),
-            options=list(DUE_WINDOWS),
-            key="due_window_days",
-            format_func=lambda days: t("settings.days", days=days),
-            help=t("settings.due_window_help"),
-        )
+    due_window = _due_window(sidebar)
     sidebar.button(
         t("filters.clear"), icon=":material/filter_alt_off:", on_click=_clear_filters, width="stretch"
     )
@@ -216,6 +163,59 @@ def sidebar_filters() -> Filters:
     _write_url_state()
     st.session_state[FILTERS_KEY] = filters
     return filters
+
+
+def _day_and_boundaries(sidebar: Any) -> tuple[date, str]:
+    """The day viewed and which provinces' boundaries to draw it with."""
+    # left empty, the view shows the demo network's own day (a demo database) or today
+    described = demo_day()
+    as_of_help = t("demo.as_of_help", date=day(described)) if described else t("filters.as_of_help")
+    as_of = (
+        sidebar.date_input(t("filters.as_of"), key="as_of", value=None, format="DD/MM/YYYY", help=as_of_help)
+        or default_day()
+    )
+    boundary_values = [b.value for b in Boundaries]
+    if st.session_state.get("boundaries") not in boundary_values:
+        st.session_state["boundaries"] = Boundaries.OF_THE_DAY.value
+    boundaries = sidebar.selectbox(
+        t("filters.boundaries"),
+        boundary_values,
+        key="boundaries",
+        format_func=lambda value: t(f"boundaries.{value}"),
+        help=t("filters.boundaries_help"),
+    )
+    return as_of, boundaries
+
+
+def _optional_choice(
+    sidebar: Any, key: str, labels: dict[str, str], format_func: Callable[[str], str], placeholder_key: str
+) -> str | None:
+    """A select box over ``labels``' codes that may stay empty (all of them), keyed and labelled
+    ``filters.<key>``; a value the options no longer hold is dropped first."""
+    _keep_if_valid(key, list(labels))
+    return sidebar.selectbox(
+        t(f"filters.{key}"),
+        list(labels),
+        key=key,
+        index=None,
+        format_func=format_func,
+        placeholder=t(placeholder_key),
+    )
+
+
+def _due_window(sidebar: Any) -> int:
+    with sidebar.expander(t("settings.title")):
+        if st.session_state.get("due_window_days") not in DUE_WINDOWS:
+            st.session_state["due_window_days"] = 30
+        return int(
+            st.select_slider(
+                t("settings.due_window"),
+                options=list(DUE_WINDOWS),
+                key="due_window_days",
+                format_func=lambda days: t("settings.days", days=days),
+                help=t("settings.due_window_help"),
+            )
+        )
 
 
 def _clear_filters() -> None:

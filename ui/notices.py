@@ -47,40 +47,48 @@ def own_center_due_list(user: SignedInUser, filters: Filters) -> None:
                 days=window,
             )
         )
-        items = notice.items
-        shown = pd.DataFrame(
-            {
-                t("label.status"): [bucket_label(s, 0, window, lang()) for s in items["status"].astype(str)],
-                t("coverage.column.serial_no"): items["serial_no"],
-                t("coverage.column.equipment"): items["name"],
-                t("label.instrument_type"): items[f"type_name_{lang()}"],
-                t("coverage.column.due_on"): items["due_on"],
-                t("coverage.column.days_to_due"): items["days_to_due"],
-            }
-        ).head(SHOWN_ITEMS)
-        st.dataframe(
-            shown,
-            hide_index=True,
-            width="stretch",
-            height=min(420, 38 + 35 * len(shown)),
-            column_config={t("coverage.column.due_on"): st.column_config.DateColumn(format="DD/MM/YYYY")},
-        )
-        if len(items) > SHOWN_ITEMS:
-            st.caption(t("notices.ui.more", shown=num(SHOWN_ITEMS), count=num(len(items))))
+        _due_items(notice.items, window)
         if notice.capabilities is not None and not notice.capabilities.empty:
-            st.markdown(f"**{t('notices.ui.capabilities')}**")
-            capabilities = notice.capabilities
-            st.dataframe(
-                pd.DataFrame(
-                    {
-                        t("notices.ui.service"): [t(f"service.{code}") for code in capabilities["service"]],
-                        t("label.instrument_type"): capabilities[f"type_name_{lang()}"],
-                        t("label.status"): [
-                            t(f"notices.capability.state.{state}") for state in capabilities["state"]
-                        ],
-                        t("coverage.column.serial_no"): capabilities["serial_nos"],
-                    }
-                ),
-                hide_index=True,
-                width="stretch",
-            )
+            _capabilities_at_risk(notice.capabilities)
+
+
+def _due_items(items: pd.DataFrame, window: int) -> None:
+    """The center's overdue and due-soon equipment, the first ``SHOWN_ITEMS`` of them."""
+    shown = pd.DataFrame(
+        {
+            t("label.status"): [bucket_label(s, 0, window, lang()) for s in items["status"].astype(str)],
+            t("coverage.column.serial_no"): items["serial_no"],
+            t("coverage.column.equipment"): items["name"],
+            t("label.instrument_type"): items[f"type_name_{lang()}"],
+            t("coverage.column.due_on"): items["due_on"],
+            t("coverage.column.days_to_due"): items["days_to_due"],
+        }
+    ).head(SHOWN_ITEMS)
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        height=min(420, 38 + 35 * len(shown)),
+        column_config={t("coverage.column.due_on"): st.column_config.DateColumn(format="DD/MM/YYYY")},
+    )
+    if len(items) > SHOWN_ITEMS:
+        st.caption(t("notices.ui.more", shown=num(SHOWN_ITEMS), count=num(len(items))))
+
+
+def _capabilities_at_risk(capabilities: pd.DataFrame) -> None:
+    """The capabilities the notice names, each with its state on the day and the serial numbers it hangs on."""
+    st.markdown(f"**{t('notices.ui.capabilities')}**")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("notices.ui.service"): [t(f"service.{code}") for code in capabilities["service"]],
+                t("label.instrument_type"): capabilities[f"type_name_{lang()}"],
+                t("label.status"): [
+                    t(f"notices.capability.state.{state}") for state in capabilities["state"]
+                ],
+                t("coverage.column.serial_no"): capabilities["serial_nos"],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
