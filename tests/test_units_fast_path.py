@@ -3,6 +3,8 @@ every refusal, must be exactly what services.units' full parser gives."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from services.cells import (
@@ -102,17 +104,21 @@ def _full_quantity(text: str, si_unit: str) -> UncertaintyValue | str:
     return UncertaintyValue(value=float(q.magnitude), unit=_unit_text(q.units), relative=is_relative(q))
 
 
+def _outcome(read: Callable[..., object], *args: object) -> object:
+    """What services.cells gives: the value read, or the refusal's key and parameters."""
+    try:
+        return read(*args)
+    except CellError as err:
+        return err.key + repr(sorted(err.params.items()))
+
+
 @pytest.mark.parametrize(("text", "si_unit"), RANGES)
 def test_quick_range_reads_as_parse_range_or_leaves_it_to_parse_range(text: str, si_unit: str) -> None:
     quick = _quick_range(text, si_unit)
     full = _full_range(text, si_unit)
     if quick is not None:
         assert quick == full
-    try:
-        through_cells: RangeValues | str = parse_range_cell(text, si_unit)
-    except CellError as err:
-        through_cells = err.key + repr(sorted(err.params.items()))
-    assert through_cells == full
+    assert _outcome(parse_range_cell, text, si_unit) == full
 
 
 def test_the_common_forms_take_the_quick_path() -> None:
@@ -136,10 +142,7 @@ def test_quick_quantity_reads_as_parse_quantity_or_leaves_it_to_parse_quantity(
     full = _full_quantity(text, si_unit)
     if quick is not None:
         assert quick == full
-    try:
-        through_cells: UncertaintyValue | str = parse_uncertainty_cell(text, si_unit)
-    except CellError as err:
-        through_cells = err.key + repr(sorted(err.params.items()))
+    through_cells = _outcome(parse_uncertainty_cell, text, si_unit)
     if isinstance(full, str) or not isinstance(through_cells, str):
         assert through_cells == full
     else:
