@@ -1,9 +1,10 @@
-"""Time and memory for every hostile import file (tests/hostile_files.py), and for a legal 20,000-row file.
+"""Time and memory for every hostile import file (tests/hostile_files.py), and for legal 20,000-row files.
 
     python -m bench.hostile_files [--only WORDS]
 
 Each file is checked (a dry run, as the page's "Check" button does) against a small network in a
-temporary SQLite file. Time is wall-clock of one run, and the CPU time of the same run (the fairer
+temporary SQLite file; the legal certificate files (one certificate per item) against the same
+network holding the 20,000 items of the legal equipment file. Time is wall-clock of one run, and the CPU time of the same run (the fairer
 figure on a machine other work shares: wall-clock then counts the others' turns too); memory is the
 peak of Python allocations during a second run (tracemalloc, which slows that run down). Budget:
 5 s and 300 MB per file. ``--json PATH`` writes the figures too.
@@ -18,12 +19,14 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from services.db import make_engine, upgrade_schema
-from services.imports import import_equipment_csv
+from services.imports import ImportResult, import_calibrations_csv, import_equipment_csv
 from services.models import Center, User
 from tests import hostile_files, tiny_network
 
@@ -58,26 +61,56 @@ def legal_rows(count: int, *, distinct: bool = False) -> bytes:
     return ("\n".join([header, *rows]) + "\n").encode()
 
 
-def legal_rows_xlsx(count: int, *, distinct: bool = False) -> bytes:
-    """The same rows as an XLSX written by openpyxl (inline strings: the largest sheet XML for them)."""
+def legal_certificates(count: int, *, distinct: bool = False) -> bytes:
+    """One good certificate for each item of ``legal_rows(count, distinct=distinct)``."""
+    header = (
+        "serial_no;calibrated_on;due_on;provider;certificate_no;result;measured_error;uncertainty;"
+        "standard_serial"
+    )
+
+    def values(n: int) -> tuple[str, str, str, str]:
+        acquired = date(2000, 1, 1) + timedelta(days=n % 9000) if distinct else date(2024, 6, 14)
+        calibrated = acquired + timedelta(days=30)
+        if not distinct:
+            return calibrated.strftime("%d/%m/%Y"), "", "0,002", "0,01 %"
+        due = calibrated + timedelta(days=365)
+        return (
+            calibrated.strftime("%d/%m/%Y"),
+            due.strftime("%d/%m/%Y"),
+            f"{n / 1e7:.7f}".replace(".", ","),
+            f"{0.005 + n / 1e7:.7f} %".replace(".", ","),
+        )
+
+    rows = [
+        f"PG-{n:05d};{calibrated};{due};VMI;VMI-{n:05d};pass;{error};{uncertainty};"
+        for n in range(count)
+        for calibrated, due, error, uncertainty in [values(n)]
+    ]
+    return ("\n".join([header, *rows]) + "\n").encode()
+
+
+def as_xlsx(csv_bytes: bytes) -> bytes:
+    """The rows of one of the CSVs above as an XLSX written by openpyxl (inline strings: the largest
+    sheet XML for them)."""
     import io
 
     from openpyxl import Workbook
 
     workbook = Workbook()
     sheet = workbook.active
-    for line in legal_rows(count, distinct=distinct).decode().splitlines():
+    for line in csv_bytes.decode().splitlines():
         sheet.append(line.split(";"))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--only", default="", help="run only cases whose name contains this")
-    parser.add_argument("--json", default="", help="write the figures to this file")
-    args = parser.parse_args()
+def legal_rows_xlsx(count: int, *, distinct: bool = False) -> bytes:
+    return as_xlsx(legal_rows(count, distinct=distinct))
+
+
+def _network(*, items: bytes = b"") -> Engine:
+    """A small network in a temporary SQLite file, a staff account of C-TQ, and ``items`` imported."""
     engine = make_engine(f"sqlite:///{Path(tempfile.mkdtemp()) / 'hostile.db'}")
     upgrade_schema(engine)
     with Session(engine) as session:
@@ -85,26 +118,66 @@ def main() -> None:
         center = session.exec(select(Center).where(Center.code == "C-TQ")).one()
         session.add(User(username="tq", role="center_staff", center_id=center.id))
         session.commit()
+        if items:
+            written = import_equipment_csv(session, items, center_code="C-TQ", username="tq", today=TODAY)
+            assert written.ok, written.problems[:3]
+    return engine
 
-    cases: dict[str, Callable[[], bytes]] = {
-        **hostile_files.HOSTILE,
-        "legal 20,000 rows (CSV)": lambda: legal_rows(20_000),
-        "legal 20,000 rows (XLSX)": lambda: legal_rows_xlsx(20_000),
-        "legal 20,000 rows, all distinct (CSV)": lambda: legal_rows(20_000, distinct=True),
-        "legal 20,000 rows, all distinct (XLSX)": lambda: legal_rows_xlsx(20_000, distinct=True),
+
+def _as_csv(data: bytes) -> bytes:
+    return data
+
+
+def _legal_file(
+    rows: Callable[..., bytes], as_form: Callable[[bytes], bytes], distinct: bool
+) -> Callable[[], bytes]:
+    return lambda: as_form(rows(20_000, distinct=distinct))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--only", default="", help="run only cases whose name contains this")
+    parser.add_argument("--json", default="", help="write the figures to this file")
+    args = parser.parse_args()
+    engine = _network()
+    equipment = partial(import_equipment_csv, center_code="C-TQ", username="tq", today=TODAY, dry_run=True)
+    certificates = partial(
+        import_calibrations_csv, center_code="C-TQ", username="tq", today=TODAY, dry_run=True
+    )
+    holding: dict[bool, Engine] = {}  # distinct or not -> a network holding that legal file's items
+
+    def holding_items(distinct: bool) -> Engine:
+        if distinct not in holding:
+            holding[distinct] = _network(items=legal_rows(20_000, distinct=distinct))
+        return holding[distinct]
+
+    # name -> (the file, the import that checks it, the database it is checked against)
+    cases: dict[str, tuple[Callable[[], bytes], Callable[..., ImportResult], Callable[[], Engine]]] = {
+        name: (build, equipment, lambda: engine) for name, build in hostile_files.HOSTILE.items()
     }
-    print(f"{'file':<44}{'size':>10}{'seconds':>9}{'cpu s':>8}{'peak MB':>9}  first problem")
+    for distinct in (False, True):
+        label = ", all distinct" if distinct else ""
+        for form, as_form in (("CSV", _as_csv), ("XLSX", as_xlsx)):
+            cases[f"legal 20,000 rows{label} ({form})"] = (
+                _legal_file(legal_rows, as_form, distinct),
+                equipment,
+                lambda: engine,
+            )
+            cases[f"legal 20,000 certificates{label} ({form})"] = (
+                _legal_file(legal_certificates, as_form, distinct),
+                certificates,
+                partial(holding_items, distinct),
+            )
+    print(f"{'file':<50}{'size':>10}{'seconds':>9}{'cpu s':>8}{'peak MB':>9}  first problem")
     figures: list[dict[str, object]] = []
-    for name, build in cases.items():
+    for name, (build, importer, database) in cases.items():
         if args.only and args.only not in name:
             continue
-        data = build()
+        data, against = build(), database()
 
-        def check(data: bytes = data):  # type: ignore[no-untyped-def]
-            with Session(engine) as session:
-                return import_equipment_csv(
-                    session, data, center_code="C-TQ", username="tq", today=TODAY, dry_run=True
-                )
+        def check(data: bytes = data, importer=importer, against=against) -> ImportResult:  # type: ignore[no-untyped-def]
+            with Session(against) as session:
+                return importer(session, data)
 
         started, cpu_started = time.perf_counter(), time.process_time()
         result = check()
@@ -118,7 +191,7 @@ def main() -> None:
         size = (
             f"{len(data) / 1024:.1f} KB" if len(data) < 1024 * 1024 else f"{len(data) / 1024 / 1024:.1f} MB"
         )
-        print(f"{name:<44}{size:>10}{seconds:>9.3f}{cpu:>8.3f}{peak:>9.1f}  {first}{flag}")
+        print(f"{name:<50}{size:>10}{seconds:>9.3f}{cpu:>8.3f}{peak:>9.1f}  {first}{flag}")
         figures.append(
             {
                 "file": name,

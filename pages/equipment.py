@@ -209,7 +209,7 @@ else:
             t("equipment.table.export"),
             data=export,
             mime="text/csv",
-            file_name=f"equipment-{filters.as_of.isoformat()}.csv",
+            file_name=f"equipment-report-{filters.as_of.isoformat()}.csv",
             icon=":material/download:",
             key="csv-equipment-table",
         )

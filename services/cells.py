@@ -20,7 +20,15 @@ from services.i18n import LANGUAGES, format_day, translate
 from services.models import CalibrationResult, EquipmentStatus
 from services.text_rules import TextRefusal, clean_text, rule_for
 from services.units import (
+    _PLUS_MINUS,
+    _RANGE_SEPARATOR,
+    _SPACES,
     UnitInputError,
+    _clean,
+    _numbers,
+    _read_number,
+    _si_line,
+    _writes_decimal_comma,
     display_unit,
     from_si_difference,
     is_relative,
@@ -198,13 +206,19 @@ def parse_range_cell(text: str, si_unit: str | None, quantity: str | None = None
 
 @lru_cache(maxsize=8192)
 def _range_values(text: str, si_unit: str | None, quantity: str | None) -> RangeValues:
+    written = _for_quantity(text, si_unit)
+    values = _quick_range(written, si_unit) or _parsed_range(written, si_unit)
+    _refuse(plausibility.range_refusal(quantity, values.low_si, values.high_si))
+    return values
+
+
+def _parsed_range(text: str, si_unit: str | None) -> RangeValues:
     try:
-        parsed = parse_range(_for_quantity(text, si_unit), expected_unit=si_unit)
+        parsed = parse_range(text, expected_unit=si_unit)
     except UnitInputError as err:
         raise CellError.from_units(err) from None
     low = parsed.low.to(parsed.high.units) if parsed.low.units != parsed.high.units else parsed.low
     low_si, high_si = parsed.to_si()
-    _refuse(plausibility.range_refusal(quantity, low_si, high_si))
     return RangeValues(
         low=float(low.magnitude),
         high=float(parsed.high.magnitude),
@@ -212,6 +226,59 @@ def _range_values(text: str, si_unit: str | None, quantity: str | None) -> Range
         low_si=low_si,
         high_si=high_si,
     )
+
+
+# The fast paths below read the form nearly every row of a file takes (``0–60 MPa``, ``0,015 %``)
+# with services.units' own number reader, and ask pint only once per distinct unit text: a
+# 20,000-row file of distinct values spent most of its check building pint Quantities. Any other
+# form, and anything refused, goes through parse_range / parse_quantity, so the values and the
+# messages are theirs (tests/test_units_fast_path.py compares both on every form).
+
+
+@dataclass(frozen=True)
+class _UnitLine:
+    """A typed unit as stored, and its SI line (SI = value × scale + offset, services.units.to_si)."""
+
+    unit: str
+    scale: float
+    offset: float
+
+
+@lru_cache(maxsize=1024)
+def _range_unit(unit_text: str, si_unit: str | None) -> _UnitLine | None:
+    """``unit_text`` after a range, read by parse_range once (None: it refuses, or reads it otherwise)."""
+    try:
+        parsed = parse_range(f"0–1 {unit_text}", expected_unit=si_unit)
+    except UnitInputError:
+        return None
+    units = parsed.high.units
+    if parsed.unit != unit_text or parsed.low.units != units:
+        return None
+    return _UnitLine(_unit_text(units), *_si_line(units))
+
+
+def _quick_range(text: str, si_unit: str | None) -> RangeValues | None:
+    """``<number> <separator> <number> <unit>``, read as parse_range reads it; None for any other form."""
+    cleaned = _clean(text)
+    numbers = _numbers(cleaned)
+    if len(numbers) != 2 or numbers[0].start() != 0 or cleaned.startswith("("):
+        return None
+    first, second = numbers
+    if not _RANGE_SEPARATOR.fullmatch(cleaned[first.end() : second.start()].strip()):
+        return None
+    unit_text = cleaned[second.end() :].strip()
+    line = _range_unit(unit_text, si_unit) if unit_text else None
+    if line is None:
+        return None
+    comma = any(_writes_decimal_comma(_SPACES.sub(" ", match["body"])) for match in numbers)
+    try:
+        low, high = _read_number(first, comma, cleaned), _read_number(second, comma, cleaned)
+    except UnitInputError:
+        return None
+    low_si, high_si = low * line.scale + line.offset, high * line.scale + line.offset
+    if low_si > high_si:
+        return None  # parse_range says which end is which
+    return RangeValues(low=low, high=high, unit=line.unit, low_si=low_si, high_si=high_si)
 
 
 @dataclass(frozen=True)
@@ -248,11 +315,72 @@ def parse_uncertainty_cell(text: str, si_unit: str | None, span_si: float | None
 
 @lru_cache(maxsize=8192)
 def _uncertainty_value(text: str, si_unit: str | None) -> UncertaintyValue:
+    written = _for_quantity(text, si_unit)
+    quick = _quick_quantity(written, si_unit)
+    if quick is not None:
+        return quick
     try:
-        q = parse_quantity(_for_quantity(text, si_unit), expected_unit=si_unit)
+        q = parse_quantity(written, expected_unit=si_unit)
     except UnitInputError as err:
         raise CellError.from_units(err) from None
     return UncertaintyValue(value=float(q.magnitude), unit=_unit_text(q.units), relative=is_relative(q))
+
+
+@dataclass(frozen=True)
+class _ValueUnit:
+    """A typed unit after a value, as stored; whether it is a ratio; SI per unit of a difference."""
+
+    unit: str
+    relative: bool
+    difference_scale: float
+
+
+@lru_cache(maxsize=1024)
+def _quantity_unit(unit_text: str, si_unit: str | None) -> _ValueUnit | None:
+    """``unit_text`` after a value, read by parse_quantity once (None: it refuses it)."""
+    try:
+        q = parse_quantity(f"1 {unit_text}", expected_unit=si_unit)
+    except UnitInputError:
+        return None
+    return _ValueUnit(_unit_text(q.units), is_relative(q), to_si_difference(q))
+
+
+def _number_and_unit(text: str) -> tuple[float, str] | None:
+    """``<number> [unit]`` (a leading ``±`` dropped) as parse_quantity splits it; None for any other form
+    and for a number it refuses."""
+    cleaned = _clean(text)
+    value_text = _PLUS_MINUS.sub("", cleaned)
+    numbers = _numbers(value_text)
+    if len(numbers) != 1 or numbers[0].start() != 0:
+        return None
+    try:
+        value = _read_number(numbers[0], False, cleaned)
+    except UnitInputError:
+        return None
+    return value, value_text[numbers[0].end() :].strip()
+
+
+def _quick_quantity(text: str, si_unit: str | None) -> UncertaintyValue | None:
+    """A value with its unit, read as parse_quantity reads it; None otherwise (a bare number too)."""
+    split = _number_and_unit(text)
+    typed = _quantity_unit(split[1], si_unit) if split and split[1] else None
+    if split is None or typed is None:
+        return None
+    return UncertaintyValue(value=split[0], unit=typed.unit, relative=typed.relative)
+
+
+def _quick_amount(text: str, unit: str, relative: bool) -> float | None:
+    """``parse_amount_in`` for a bare number or a value in a unit of the right kind; None otherwise."""
+    split = _number_and_unit(text)
+    if split is None:
+        return None
+    value, unit_text = split
+    if not unit_text:
+        return value
+    typed = _quantity_unit(unit_text, unit)
+    if typed is None or typed.relative != relative:
+        return None
+    return value * typed.difference_scale / _difference_factor(unit)
 
 
 def parse_certificate_uncertainty(text: str, unit: str, *, relative: bool, span_si: float | None) -> float:
@@ -268,6 +396,9 @@ def parse_amount_in(text: str, unit: str, *, relative: bool) -> float:
     A bare number is already in ``unit``; a value with a unit is converted as a difference
     (0,02 K in °C is 0,02), and must be of the same kind: relative for a relative unit.
     """
+    quick = _quick_amount(text, unit, relative)
+    if quick is not None:
+        return quick
     try:
         bare = parse_quantity(text)
     except UnitInputError as err:

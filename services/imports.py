@@ -40,7 +40,7 @@ from services.dataset import default_as_of
 from services.holdings import record_status_change
 from services.i18n import format_day
 from services.models import CalibrationRecord, Center, Equipment, InstrumentType, Quantity
-from services.provider_names import ProviderMatcher
+from services.provider_names import Provider, ProviderMatcher
 from services.records import add_calibration
 from services.spreadsheet_safety import rows_to_csv
 from services.tabular import Column, ImportProblem, RowReader, Table, read_table, well_formed_rows
@@ -225,6 +225,15 @@ def check_key(
     return digest.hexdigest()
 
 
+def _new_result(
+    session: Session, data: bytes, kind: str, *, center_code: str, username: str, today: date, dry_run: bool
+) -> ImportResult:
+    """An empty result of ``kind``, bound to what its check will hold for (``check_key``)."""
+    result = ImportResult(kind=kind, dry_run=dry_run)
+    result.check_key = check_key(session, data, kind, center_code=center_code, username=username, today=today)
+    return result
+
+
 def _reusable(checked: ImportResult | None, result: ImportResult) -> TypeGuard[ImportResult]:
     return (
         checked is not None
@@ -311,6 +320,116 @@ class _SerialBook:
             )
 
 
+@dataclass
+class _EquipmentKnown:
+    """What an equipment row is checked against: the codes in the database and the center's serials."""
+
+    center: Center
+    today: date
+    quantities: dict[str, str]  # code -> SI unit
+    types: dict[str, str]  # instrument type -> its quantity
+    serials: _SerialBook
+
+    @classmethod
+    def load(cls, session: Session, center: Center, today: date) -> _EquipmentKnown:
+        held = session.execute(
+            select(col(Equipment.serial_no)).where(col(Equipment.center_id) == center.id)
+        ).scalars()
+        return cls(
+            center=center,
+            today=today,
+            quantities=dict(session.execute(select(col(Quantity.code), col(Quantity.si_unit))).all()),
+            types=dict(
+                session.execute(select(col(InstrumentType.code), col(InstrumentType.quantity_code))).all()
+            ),
+            serials=_SerialBook(center.code, held),
+        )
+
+
+def _check_type(
+    row: RowReader, type_code: str | None, quantity: str, si_unit: str | None, known: _EquipmentKnown
+) -> None:
+    """The instrument type exists and serves the row's quantity (when that quantity is known)."""
+    if not type_code:
+        return
+    if type_code not in known.types:
+        key, params = _suggest("data.error.unknown_instrument_type", type_code, list(known.types))
+        row.fail("instrument_type", key, **params)
+        return
+    type_quantity = known.types[type_code]
+    if si_unit is not None and type_quantity != quantity:
+        row.fail(
+            "instrument_type",
+            "data.error.type_quantity_mismatch",
+            value=type_code,
+            type_quantity=type_quantity,
+            quantity=quantity,
+        )
+
+
+def _equipment_row(
+    row: RowReader, known: _EquipmentKnown
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """One row checked: the item's values (None when a cell is refused) and what the preview derives."""
+    serial = row.text("serial_no")
+    if serial:
+        known.serials.check(row, serial)
+    quantity = row.text("quantity").strip()
+    si_unit = known.quantities.get(quantity)
+    if quantity and si_unit is None:
+        key, params = _suggest("data.error.unknown_quantity", quantity, list(known.quantities))
+        row.fail("quantity", key, **params)
+    type_code = row.text("instrument_type").strip() or None
+    _check_type(row, type_code, quantity, si_unit, known)
+    # the unit is checked against the quantity's kind when the quantity is known, else on its own
+    measuring_range = row.read(
+        "range", partial(parse_range_cell, si_unit=si_unit, quantity=quantity if si_unit else None)
+    )
+    span = measuring_range.high_si - measuring_range.low_si if measuring_range else None
+    uncertainty = row.read(
+        "uncertainty", partial(parse_uncertainty_cell, si_unit=si_unit, span_si=span), optional=True
+    )
+    reference = row.read("reference_standard", parse_bool)
+    acquired_on = row.read("acquired_on", lambda text: parse_day(text, today=known.today))
+    status = row.read("status", parse_status)
+    interval = row.read("calibration_interval_months", parse_int, optional=True)
+    derived = (
+        {
+            "range_min_si": measuring_range.low_si,
+            "range_max_si": measuring_range.high_si,
+            "si_unit": display_unit(si_unit_of(measuring_range.unit)),
+        }
+        if measuring_range is not None
+        else None
+    )
+    if row.failed:
+        return None, derived
+    values = {
+        "center_id": known.center.id,
+        "quantity_code": quantity,
+        "instrument_type_code": type_code,
+        "name": row.text("name"),
+        "manufacturer": row.text("manufacturer"),
+        "model": row.text("model"),
+        "serial_no": serial,
+        "range_min": measuring_range.low,
+        "range_max": measuring_range.high,
+        "range_unit": measuring_range.unit,
+        "range_min_si": measuring_range.low_si,
+        "range_max_si": measuring_range.high_si,
+        "uncertainty_value": uncertainty.value if uncertainty else None,
+        "uncertainty_unit": uncertainty.unit if uncertainty else None,
+        "uncertainty_relative": uncertainty.relative if uncertainty else False,
+        "is_reference_standard": reference,
+        "acquired_on": acquired_on,
+        "status": status,
+        # a standard's calibration interval is its own, never the verification interval of the
+        # instrument type it serves (that one applies to the customers' instruments)
+        "calibration_interval_months": interval or DEFAULT_INTERVAL_MONTHS,
+    }
+    return values, derived
+
+
 def import_equipment_csv(
     session: Session,
     data: bytes,
@@ -330,9 +449,8 @@ def import_equipment_csv(
     and uncertainties must be of the quantity's kind; they are stored as entered and in SI.
     Commits the session on success, rolls it back on a write failure.
     """
-    result = ImportResult(kind="equipment", dry_run=dry_run)
-    result.check_key = check_key(
-        session, data, result.kind, center_code=center_code, username=username, today=today
+    result = _new_result(
+        session, data, "equipment", center_code=center_code, username=username, today=today, dry_run=dry_run
     )
     if _reusable(checked, result):
         return _write_checked(
@@ -352,90 +470,15 @@ def import_equipment_csv(
     result.rows = len(table.rows)
     rows = well_formed_rows(table, EQUIPMENT_COLUMNS, problems)
 
-    quantities: dict[str, str] = dict(
-        session.execute(select(col(Quantity.code), col(Quantity.si_unit))).all()
-    )
-    types: dict[str, str] = dict(
-        session.execute(select(col(InstrumentType.code), col(InstrumentType.quantity_code))).all()
-    )
-    serials = _SerialBook(
-        center.code,
-        session.execute(
-            select(col(Equipment.serial_no)).where(col(Equipment.center_id) == center.id)
-        ).scalars(),
-    )
+    known = _EquipmentKnown.load(session, center, today)
     parsed: list[dict[str, Any]] = []
     extra: dict[int, dict[str, Any]] = {}
     for number, cells in rows:
-        row = RowReader(table, EQUIPMENT_COLUMNS, number, cells, problems)
-        serial = row.text("serial_no")
-        if serial:
-            serials.check(row, serial)
-        quantity = row.text("quantity").strip()
-        si_unit = quantities.get(quantity)
-        if quantity and si_unit is None:
-            key, params = _suggest("data.error.unknown_quantity", quantity, list(quantities))
-            row.fail("quantity", key, **params)
-        type_code = row.text("instrument_type").strip() or None
-        if type_code:
-            if type_code not in types:
-                key, params = _suggest("data.error.unknown_instrument_type", type_code, list(types))
-                row.fail("instrument_type", key, **params)
-            else:
-                type_quantity = types[type_code]
-                if si_unit is not None and type_quantity != quantity:
-                    row.fail(
-                        "instrument_type",
-                        "data.error.type_quantity_mismatch",
-                        value=type_code,
-                        type_quantity=type_quantity,
-                        quantity=quantity,
-                    )
-        # the unit is checked against the quantity's kind when the quantity is known, else on its own
-        measuring_range = row.read(
-            "range", partial(parse_range_cell, si_unit=si_unit, quantity=quantity if si_unit else None)
-        )
-        span = measuring_range.high_si - measuring_range.low_si if measuring_range else None
-        uncertainty = row.read(
-            "uncertainty", partial(parse_uncertainty_cell, si_unit=si_unit, span_si=span), optional=True
-        )
-        reference = row.read("reference_standard", parse_bool)
-        acquired_on = row.read("acquired_on", lambda text: parse_day(text, today=today))
-        status = row.read("status", parse_status)
-        interval = row.read("calibration_interval_months", parse_int, optional=True)
-        if measuring_range is not None:
-            extra[number] = {
-                "range_min_si": measuring_range.low_si,
-                "range_max_si": measuring_range.high_si,
-                "si_unit": display_unit(si_unit_of(measuring_range.unit)),
-            }
-        if row.failed:
-            continue
-        parsed.append(
-            {
-                "center_id": center.id,
-                "quantity_code": quantity,
-                "instrument_type_code": type_code,
-                "name": row.text("name"),
-                "manufacturer": row.text("manufacturer"),
-                "model": row.text("model"),
-                "serial_no": serial,
-                "range_min": measuring_range.low,
-                "range_max": measuring_range.high,
-                "range_unit": measuring_range.unit,
-                "range_min_si": measuring_range.low_si,
-                "range_max_si": measuring_range.high_si,
-                "uncertainty_value": uncertainty.value if uncertainty else None,
-                "uncertainty_unit": uncertainty.unit if uncertainty else None,
-                "uncertainty_relative": uncertainty.relative if uncertainty else False,
-                "is_reference_standard": reference,
-                "acquired_on": acquired_on,
-                "status": status,
-                # a standard's calibration interval is its own, never the verification interval of the
-                # instrument type it serves (that one applies to the customers' instruments)
-                "calibration_interval_months": interval or DEFAULT_INTERVAL_MONTHS,
-            }
-        )
+        values, derived = _equipment_row(RowReader(table, EQUIPMENT_COLUMNS, number, cells, problems), known)
+        if derived:
+            extra[number] = derived
+        if values is not None:
+            parsed.append(values)
     result.preview = _preview(table, table.rows, extra)
     _finish(result, problems)
     if problems or dry_run:
@@ -560,6 +603,147 @@ def _check_dates(
             row.fail("due_on", refusal.key, **refusal.params)
 
 
+@dataclass
+class _CertificatesKnown:
+    """What a certificate row is checked against: the center's items, the providers, the certificate
+    numbers already held and the standards the file names (each read once for the whole file)."""
+
+    center: Center
+    today: date
+    held: dict[str, _Held]
+    providers: ProviderMatcher
+    taken: set[tuple[tuple[str, object], str]]  # (provider identity, certificate number)
+    standards: dict[tuple[int, str], int]
+    first_row_of_certificate: dict[tuple[tuple[str, object], str], int] = field(default_factory=dict)
+
+    @classmethod
+    def load(
+        cls, session: Session, table: Table, rows: list[tuple[int, list[str]]], center: Center, today: date
+    ) -> _CertificatesKnown:
+        providers = ProviderMatcher.load(session)
+
+        def cleaned(cells: list[str], name: str) -> str:
+            try:
+                return clean_cell(table.cell(cells, name), name)
+            except CellError:
+                return ""  # the row's own reading reports it
+
+        certificates = sorted({cleaned(cells, "certificate_no") for _, cells in rows} - {""})
+        wanted_standards = {
+            (providers.match(cleaned(cells, "provider")).center_id, cleaned(cells, "standard_serial"))
+            for _, cells in rows
+            if cleaned(cells, "standard_serial")
+        }
+        return cls(
+            center=center,
+            today=today,
+            held=_held_equipment(session, center.id),  # type: ignore[arg-type]
+            providers=providers,
+            taken=_taken_certificates(session, providers, certificates),
+            standards=_standards_of(session, wanted_standards),
+        )
+
+
+def _taken_certificates(
+    session: Session, providers: ProviderMatcher, certificates: list[str]
+) -> set[tuple[tuple[str, object], str]]:
+    """(provider identity, number) of the certificates already held among ``certificates``."""
+    taken: set[tuple[tuple[str, object], str]] = set()
+    for chunk in _in_chunks(certificates):
+        for center_id, name, number in session.execute(
+            select(
+                col(CalibrationRecord.provider_center_id),
+                col(CalibrationRecord.provider_name),
+                col(CalibrationRecord.certificate_no),
+            ).where(col(CalibrationRecord.certificate_no).in_(chunk))
+        ):
+            taken.add((providers.identity_of(center_id, name), number))
+    return taken
+
+
+def _check_certificate_number(
+    row: RowReader, certificate: str, provider: Provider, known: _CertificatesKnown
+) -> None:
+    """A certificate number is unique per provider: in the file and against what is held."""
+    pair = (provider.identity, certificate)
+    first = known.first_row_of_certificate.setdefault(pair, row.number)
+    if first != row.number:
+        row.fail(
+            "certificate_no",
+            "data.error.duplicate_certificate_in_file",
+            value=certificate,
+            provider=provider.name,
+            first=str(first),
+        )
+    if pair in known.taken:
+        row.fail(
+            "certificate_no",
+            "data.error.duplicate_certificate_existing",
+            value=certificate,
+            provider=provider.name,
+        )
+
+
+def _certificate_amounts(row: RowReader, equipment: _Held) -> dict[str, float | None]:
+    """Measured error and uncertainty, read in the item's uncertainty unit and held to its bounds."""
+    unit, relative = equipment.uncertainty_unit, equipment.uncertainty_relative
+    return {
+        "measured_error": row.read(
+            "measured_error", partial(parse_amount_in, unit=unit, relative=relative), optional=True
+        ),
+        "uncertainty": row.read(
+            "uncertainty",
+            partial(parse_certificate_uncertainty, unit=unit, relative=relative, span_si=equipment.span_si),
+            optional=True,
+        ),
+    }
+
+
+def _certificate_row(row: RowReader, known: _CertificatesKnown) -> dict[str, Any] | None:
+    """One certificate checked: its values, or None when a cell is refused or the item is unknown."""
+    serial = row.text("serial_no")
+    equipment = known.held.get(serial)
+    if serial and equipment is None:
+        row.fail("serial_no", "data.error.unknown_serial", value=serial, center=known.center.code)
+    calibrated_on = row.read("calibrated_on", lambda text: parse_day(text, today=known.today))
+    due_on = row.read("due_on", parse_day, optional=True)
+    _check_dates(row, calibrated_on, due_on, equipment)
+    provider_text = row.text("provider")
+    provider = known.providers.match(provider_text)
+    certificate = row.text("certificate_no")
+    if certificate and provider_text:
+        _check_certificate_number(row, certificate, provider, known)
+    result_code = row.read("result", parse_result)
+    amounts = _certificate_amounts(row, equipment) if equipment is not None else {}
+    standard_serial = row.text("standard_serial")
+    standard_id = None
+    if standard_serial:
+        standard_id = (
+            known.standards.get((provider.center_id, standard_serial)) if provider.center_id else None
+        )
+        if standard_id is None:
+            row.fail(
+                "standard_serial",
+                "data.error.unknown_standard",
+                value=standard_serial,
+                provider=provider.name or "—",
+            )
+    if row.failed or equipment is None:
+        return None
+    return {
+        "equipment_id": equipment.id,
+        "calibrated_on": calibrated_on,
+        "due_on": due_on,
+        "provider_center_id": provider.center_id,
+        "provider_name": provider.name,
+        "standard_used_id": standard_id,
+        "certificate_no": certificate,
+        "result": result_code,
+        "measured_error": amounts.get("measured_error"),
+        "uncertainty": amounts.get("uncertainty"),
+    }
+
+
 def import_calibrations_csv(
     session: Session,
     data: bytes,
@@ -578,9 +762,8 @@ def import_calibrations_csv(
     next-due dates follow its newest certificate. A certificate number is unique per provider.
     Commits the session on success, rolls it back on a write failure.
     """
-    result = ImportResult(kind="calibration", dry_run=dry_run)
-    result.check_key = check_key(
-        session, data, result.kind, center_code=center_code, username=username, today=today
+    result = _new_result(
+        session, data, "calibration", center_code=center_code, username=username, today=today, dry_run=dry_run
     )
     if _reusable(checked, result):
         return _write_checked(
@@ -600,118 +783,12 @@ def import_calibrations_csv(
     result.rows = len(table.rows)
     rows = well_formed_rows(table, CALIBRATION_COLUMNS, problems)
 
-    assert center.id is not None  # read from the database, so it has its key
-    held = _held_equipment(session, center.id)
-    providers = ProviderMatcher.load(session)
-
-    def cleaned(cells: list[str], name: str) -> str:
-        try:
-            return clean_cell(table.cell(cells, name), name)
-        except CellError:
-            return ""  # the row's own reading reports it
-
-    certificates = sorted({cleaned(cells, "certificate_no") for _, cells in rows} - {""})
-    taken: set[tuple[tuple[str, object], str]] = set()
-    for chunk in _in_chunks(certificates):
-        for center_id, name, number in session.execute(
-            select(
-                col(CalibrationRecord.provider_center_id),
-                col(CalibrationRecord.provider_name),
-                col(CalibrationRecord.certificate_no),
-            ).where(col(CalibrationRecord.certificate_no).in_(chunk))
-        ):
-            taken.add((providers.identity_of(center_id, name), number))
-    wanted_standards = {
-        (providers.match(cleaned(cells, "provider")).center_id, cleaned(cells, "standard_serial"))
-        for _, cells in rows
-        if cleaned(cells, "standard_serial")
-    }
-    standards = _standards_of(session, wanted_standards)
-
-    first_row_of_certificate: dict[tuple[tuple[str, object], str], int] = {}
+    known = _CertificatesKnown.load(session, table, rows, center, today)
     parsed: list[tuple[date, int, dict[str, Any]]] = []
     for number, cells in rows:
-        row = RowReader(table, CALIBRATION_COLUMNS, number, cells, problems)
-        serial = row.text("serial_no")
-        equipment = held.get(serial)
-        if serial and equipment is None:
-            row.fail("serial_no", "data.error.unknown_serial", value=serial, center=center.code)
-        calibrated_on = row.read("calibrated_on", lambda text: parse_day(text, today=today))
-        due_on = row.read("due_on", parse_day, optional=True)
-        _check_dates(row, calibrated_on, due_on, equipment)
-        provider_text = row.text("provider")
-        provider = providers.match(provider_text)
-        certificate = row.text("certificate_no")
-        if certificate and provider_text:
-            pair = (provider.identity, certificate)
-            if pair in first_row_of_certificate:
-                row.fail(
-                    "certificate_no",
-                    "data.error.duplicate_certificate_in_file",
-                    value=certificate,
-                    provider=provider.name,
-                    first=str(first_row_of_certificate[pair]),
-                )
-            else:
-                first_row_of_certificate[pair] = number
-            if pair in taken:
-                row.fail(
-                    "certificate_no",
-                    "data.error.duplicate_certificate_existing",
-                    value=certificate,
-                    provider=provider.name,
-                )
-        result_code = row.read("result", parse_result)
-        amounts = {}
-        if equipment is not None:
-            amounts["measured_error"] = row.read(
-                "measured_error",
-                partial(
-                    parse_amount_in, unit=equipment.uncertainty_unit, relative=equipment.uncertainty_relative
-                ),
-                optional=True,
-            )
-            amounts["uncertainty"] = row.read(
-                "uncertainty",
-                partial(
-                    parse_certificate_uncertainty,
-                    unit=equipment.uncertainty_unit,
-                    relative=equipment.uncertainty_relative,
-                    span_si=equipment.span_si,
-                ),
-                optional=True,
-            )
-        standard_serial = row.text("standard_serial")
-        standard_id = None
-        if standard_serial:
-            standard_id = standards.get((provider.center_id, standard_serial)) if provider.center_id else None
-            if standard_id is None:
-                row.fail(
-                    "standard_serial",
-                    "data.error.unknown_standard",
-                    value=standard_serial,
-                    provider=provider.name or "—",
-                )
-        if row.failed or equipment is None:
-            continue
-        parsed.append(
-            (
-                calibrated_on,
-                number,
-                {
-                    "equipment_id": equipment.id,
-                    "calibrated_on": calibrated_on,
-                    "due_on": due_on,
-                    "provider_center_id": provider.center_id,
-                    "provider_name": provider.name,
-                    "standard_used_id": standard_id,
-                    "certificate_no": certificate,
-                    "result": result_code,
-                    "measured_error": amounts.get("measured_error"),
-                    "uncertainty": amounts.get("uncertainty"),
-                },
-            )
-        )
+        values = _certificate_row(RowReader(table, CALIBRATION_COLUMNS, number, cells, problems), known)
+        if values is not None:
+            parsed.append((values["calibrated_on"], number, values))
     result.preview = _preview(table, table.rows, {})
     _finish(result, problems)
     if problems or dry_run:

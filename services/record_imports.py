@@ -371,14 +371,14 @@ def _plan_capabilities(
             row.fail("uncertainty", "data.error.uncertainty_not_positive", value=row.text("uncertainty"))
         if type_code and service:
             note_duplicate(row, seen, (type_code, service), "service", f"{type_code} · {service}")
-            # the Law on Metrology: verification only of legally controlled types, by designation;
-            # VILAS accreditation concerns calibration and testing
-            if service == Service.VERIFICATION and not types[type_code][1]:
-                row.fail("service", "data.error.verification_not_controlled", value=type_code)
-            if service == Service.VERIFICATION and accredited:
-                row.fail("accredited", "data.error.accredited_verification")
-            if service != Service.VERIFICATION and designated:
-                row.fail("designated", "data.error.designated_not_verification", service=service)
+            _check_service_rules(
+                row,
+                type_code,
+                service,
+                controlled=types[type_code][1],
+                accredited=accredited,
+                designated=designated,
+            )
         if row.failed or type_code is None or service is None:
             continue
         values = {
@@ -395,16 +395,37 @@ def _plan_capabilities(
             "accredited": bool(accredited),
             "designated": bool(designated),
         }
-        existing = held.get((type_code, service))
-        changed = (
-            existing is None
-            or differs(existing, values, _CAPABILITY_COMPARED)
-            or not _same_uncertainty(existing, values)
-        )
-        if existing is not None and not changed:
-            values = {}
-        planned.append(Planned(number, values, existing, changed))
+        planned.append(_planned_capability(number, values, held.get((type_code, service))))
     return planned
+
+
+def _check_service_rules(
+    row: RowReader,
+    type_code: str,
+    service: str,
+    *,
+    controlled: bool,
+    accredited: bool | None,
+    designated: bool | None,
+) -> None:
+    """The Law on Metrology: verification only of legally controlled types, by designation; VILAS
+    accreditation concerns calibration and testing."""
+    if service == Service.VERIFICATION and not controlled:
+        row.fail("service", "data.error.verification_not_controlled", value=type_code)
+    if service == Service.VERIFICATION and accredited:
+        row.fail("accredited", "data.error.accredited_verification")
+    if service != Service.VERIFICATION and designated:
+        row.fail("designated", "data.error.designated_not_verification", service=service)
+
+
+def _planned_capability(number: int, values: dict[str, Any], existing: Capability | None) -> Planned:
+    """A new capability, a changed one, or one the file repeats unchanged (nothing to write)."""
+    changed = (
+        existing is None
+        or differs(existing, values, _CAPABILITY_COMPARED)
+        or not _same_uncertainty(existing, values)
+    )
+    return Planned(number, {} if existing is not None and not changed else values, existing, changed)
 
 
 CAPABILITIES: Final = RecordKind(

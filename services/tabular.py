@@ -183,9 +183,9 @@ def _last_value(cells: list[str]) -> int:
     return end
 
 
-def _records_from_csv(text: str, aliases: dict[str, str]) -> _Records:
-    # the delimiter is the one that makes the most known headers; a sample of the first line is
-    # enough (a header padded with a million separators must not be split three times whole)
+def _delimiter(text: str, aliases: dict[str, str]) -> str:
+    """The delimiter that makes the most known headers; a sample of the first line is enough (a
+    header padded with a million separators must not be split three times whole)."""
     first_line = next(
         (line for line in io.StringIO(text) if line.strip() and not line.startswith(EXPORT_COMMENT)), ""
     )[:DELIMITER_SAMPLE]
@@ -197,8 +197,11 @@ def _records_from_csv(text: str, aliases: dict[str, str]) -> _Records:
             return 0, 0
         return sum(_normal(cell) in aliases for cell in cells), len(cells)
 
-    delimiter = max(_DELIMITERS, key=known)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    return max(_DELIMITERS, key=known)
+
+
+def _records_from_csv(text: str, aliases: dict[str, str]) -> _Records:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text, aliases))
     records = _Records()
     header: list[str] | None = None
     number = 0
@@ -339,7 +342,18 @@ def read_table(data: bytes, columns: Sequence[Column]) -> tuple[Table | None, li
             (number, cells + [""] * (len(header) - len(cells)) if len(cells) < len(header) else cells)
             for number, cells in rows
         ]
-    table = Table(header_row=header_row, header=header, names=[], rows=rows)
+    names, problems = _column_names(header_row, header, columns, aliases)
+    table = Table(header_row=header_row, header=header, names=names, rows=rows)
+    if not table.rows:
+        problems.append(ImportProblem(None, None, "data.error.no_rows"))
+    return table, problems
+
+
+def _column_names(
+    header_row: int, header: list[str], columns: Sequence[Column], aliases: dict[str, str]
+) -> tuple[list[str | None], list[ImportProblem]]:
+    """Our column name for each heading (None: unknown, or named twice), and what is wrong with the header."""
+    names: list[str | None] = []
     problems: list[ImportProblem] = []
     seen: dict[str, str] = {}
     for heading in header:
@@ -371,15 +385,13 @@ def read_table(data: bytes, columns: Sequence[Column]) -> tuple[Table | None, li
             name = None
         else:
             seen[name] = heading
-        table.names.append(name)
+        names.append(name)
     for column in columns:
         if column.required and column.name not in seen:
             problems.append(
                 ImportProblem(header_row, column.name, "data.error.missing_column", {"column": column.name})
             )
-    if not table.rows:
-        problems.append(ImportProblem(None, None, "data.error.no_rows"))
-    return table, problems
+    return names, problems
 
 
 def well_formed_rows(

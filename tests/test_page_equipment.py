@@ -271,10 +271,23 @@ def test_exported_list_is_the_whole_filtered_table_with_a_stamp(app_database: st
     with Session(engine) as session:
         rows = equipment_table(session, Filters(as_of=SEED_DAY, field="P"), sort="serial_no", lang="en")
     engine.dispose()
-    lines = csv_bytes(rows, "en", "Made today; filters: P").decode("utf-8-sig").splitlines()
+    data = csv_bytes(rows, "en", "Made today; filters: P")
+    lines = data.decode("utf-8-sig").splitlines()
     assert lines[0] == "# Made today; filters: P"
-    assert lines[1].startswith("Center,Equipment,Manufacturer,Model,Serial number,")
-    exported = pd.read_csv(io.StringIO("\n".join(lines[1:])))
+    assert lines[1].startswith("# A report of the list as shown, not an import file")
+    assert lines[2].startswith("Center,Equipment,Manufacturer,Model,Serial number,")
+    exported = pd.read_csv(io.StringIO("\n".join(lines[2:])))
     expected = sql_rows(app_database, field="P", order="e.serial_no, e.id")
     assert list(exported["Serial number"]) == list(expected["serial_no"])
     assert list(exported["Center"]) == list(expected["code"])
+    # a report, as its second line says: the import names the columns it does not take and writes nothing
+    from services.imports import import_equipment_csv
+
+    with Session(make_engine(app_database)) as session:
+        refused = import_equipment_csv(
+            session, data, center_code="TTKT-31", username="admin", today=SEED_DAY, dry_run=True
+        )
+    assert not refused.ok and refused.written == 0
+    assert any(
+        p.column == "Center" and p.key.startswith("data.error.unknown_column") for p in refused.problems
+    )

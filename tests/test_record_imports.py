@@ -36,21 +36,34 @@ from services.record_exports import FRAMES, export_csv
 from services.record_kinds import KINDS, import_records, records_template
 from services.spreadsheet_safety import comment_line, frame_to_csv
 from services.standard_fit import covers_range
-from tests.conftest import SEED_DAY
+from tests.conftest import ENGINES, SEED_DAY, PostgresDatabases
 
 TODAY = SEED_DAY
 
 
-@pytest.fixture
-def network(seeded_urls: dict[str, str], tmp_path: Path) -> Iterator[Engine]:
-    source = Path(make_url(seeded_urls["sqlite"]).database or "")
-    target = tmp_path / "records.db"
-    for suffix in ("", "-wal", "-shm"):
-        if Path(f"{source}{suffix}").exists():
-            shutil.copy(f"{source}{suffix}", f"{target}{suffix}")
-    engine = make_engine(f"sqlite:///{target}")
+@pytest.fixture(params=ENGINES)
+def network(
+    request: pytest.FixtureRequest,
+    seeded_urls: dict[str, str],
+    tmp_path: Path,
+    postgres: PostgresDatabases | None,
+) -> Iterator[Engine]:
+    """A copy of the seeded demo network that a test may write to, on each engine."""
+    if request.param == "postgresql":
+        assert postgres is not None
+        url = postgres.create(template=seeded_urls["postgresql"])
+    else:
+        source = Path(make_url(seeded_urls["sqlite"]).database or "")
+        target = tmp_path / "records.db"
+        for suffix in ("", "-wal", "-shm"):
+            if Path(f"{source}{suffix}").exists():
+                shutil.copy(f"{source}{suffix}", f"{target}{suffix}")
+        url = f"sqlite:///{target}"
+    engine = make_engine(url)
     yield engine
     engine.dispose()
+    if request.param == "postgresql":
+        postgres.drop(url)
 
 
 def run(

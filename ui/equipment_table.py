@@ -48,10 +48,15 @@ def display_frame(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def csv_bytes(rows: pd.DataFrame, lang: str, stamp: str) -> bytes:
     """The whole filtered list as CSV: a first comment line with the stamp, ISO dates, a BOM for Excel,
-    and text that a spreadsheet would run as a formula escaped (services.spreadsheet_safety)."""
+    and text that a spreadsheet would run as a formula escaped (services.spreadsheet_safety).
+
+    A report (every center, labels translated, due dates derived), not a file to import: the line
+    says so and where the importable export is (the data page's Export tab, in the import's columns).
+    """
     shown = _readable(rows, lang)
     for column in DATE_COLUMNS:
         shown[column] = shown[column].map(lambda day: day.isoformat() if day else "")
     shown = shown.rename(columns={column: header(column, lang) for column in SHOWN_COLUMNS})
     # names come from imports: a cell that a spreadsheet would run as a formula is escaped
-    return (comment_line(stamp) + frame_to_csv(shown)).encode("utf-8-sig")
+    note = translate("equipment.table.export_report", lang)
+    return (comment_line(stamp) + comment_line(note) + frame_to_csv(shown)).encode("utf-8-sig")
