@@ -7,7 +7,7 @@ from services.slides import SLIDE_KEYS, build_slide, describe_filters
 from services.sources import citation_link
 from ui.chart_downloads import chart_downloads
 from ui.components import csv_download, demo_badge, kpi_cards
-from ui.data import cached
+from ui.data import cached, finished_chart
 from ui.frame import page_frame
 from ui.i18n import LANG_KEY, day, lang, t
 from ui.plain import plain, plain_frame
@@ -140,19 +140,20 @@ if slide.kpis:
     for row in (slide.kpis[:4], slide.kpis[4:]):
         kpi_cards([(label, value, None, "off") for label, value in row])
     st.caption(t("capability.counted_caption", date=day(filters.as_of)))
-chart = slide.chart()
+# built once per data version, slide, filters and language (ui.data.finished_chart)
+finished = finished_chart(slide.chart, f"slide-{slide.key}", filters, language)
 table = slide.table if slide.table is not None and not slide.table.empty else None
-if chart is not None:
+if finished is not None:
     if table is not None:
         left, right = st.columns([3, 2], gap="large")
     else:
         left, right = st.container(), None
     with left:
-        st.altair_chart(chart, width="stretch", theme=None)
+        st.vega_lite_chart(finished.spec, width="stretch", theme=None)
         with st.container(horizontal=True, gap="small"):
             rows = next(iter(slide.chart_data.values()))
             csv_download(rows, filters, f"slide-{number}-{slide.key}", key=f"csv-slide-{slide.key}")
-            chart_downloads(chart, f"slide-{number}-{slide.key}")
+            chart_downloads(finished.chart, f"slide-{number}-{slide.key}")
     if right is not None and table is not None:
         with right:
             st.markdown(f"#### {slide.table_title}")
