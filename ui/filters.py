@@ -8,6 +8,7 @@ link opens the same view in either language.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import pandas as pd
@@ -132,61 +133,23 @@ def sidebar_filters() -> Filters:
     options: FilterOptions = cached(filter_options, draft)
 
     regions = _labels(options.regions)
-    _keep_if_valid("province", list(regions))
-    province = sidebar.selectbox(
-        t("filters.province"),
-        list(regions),
-        key="province",
-        index=None,
-        format_func=lambda code: f"{regions[code]} ({code})",
-        placeholder=t("filters.all_provinces"),
-    )
+    province = _choose("province", list(regions), lambda code: f"{regions[code]} ({code})", "all_provinces")
     centers = options.centers
     if province:
         centers = centers[centers["region_code"] == province]
     center_labels = _labels(centers)
-    _keep_if_valid("center", list(center_labels))
-    center = sidebar.selectbox(
-        t("filters.center"),
-        list(center_labels),
-        key="center",
-        index=None,
-        format_func=lambda code: f"{code} · {center_labels[code]}",
-        placeholder=t("filters.all_centers"),
+    center = _choose(
+        "center", list(center_labels), lambda code: f"{code} · {center_labels[code]}", "all_centers"
     )
     fields = _labels(options.fields)
-    _keep_if_valid("field", list(fields))
-    field = sidebar.selectbox(
-        t("filters.field"),
-        list(fields),
-        key="field",
-        index=None,
-        format_func=lambda code: fields[code],
-        placeholder=t("filters.all_fields"),
-    )
+    field = _choose("field", list(fields), fields.__getitem__, "all_fields")
     types = options.instrument_types
     if field:
         types = types[types["field_code"] == field]
     type_labels = _labels(types)
-    _keep_if_valid("instrument_type", list(type_labels))
-    instrument_type = sidebar.selectbox(
-        t("filters.instrument_type"),
-        list(type_labels),
-        key="instrument_type",
-        index=None,
-        format_func=lambda code: type_labels[code],
-        placeholder=t("filters.all_types"),
-    )
+    instrument_type = _choose("instrument_type", list(type_labels), type_labels.__getitem__, "all_types")
     services = [s.value for s in Service]
-    _keep_if_valid("service", services)
-    service = sidebar.selectbox(
-        t("filters.service"),
-        services,
-        key="service",
-        index=None,
-        format_func=lambda value: t(f"service.{value}"),
-        placeholder=t("filters.all_services"),
-    )
+    service = _choose("service", services, lambda value: t(f"service.{value}"), "all_services")
     with sidebar.expander(t("settings.title")):
         if st.session_state.get("due_window_days") not in DUE_WINDOWS:
             st.session_state["due_window_days"] = 30
@@ -216,6 +179,22 @@ def sidebar_filters() -> Filters:
     _write_url_state()
     st.session_state[FILTERS_KEY] = filters
     return filters
+
+
+def _choose(
+    widget_key: str, options: list[str], format_func: Callable[[str], str], placeholder: str
+) -> str | None:
+    """One optional sidebar choice (none: all of them), labelled ``filters.<widget_key>``; a value
+    the options no longer offer is dropped first."""
+    _keep_if_valid(widget_key, options)
+    return st.sidebar.selectbox(
+        t(f"filters.{widget_key}"),
+        options,
+        key=widget_key,
+        index=None,
+        format_func=format_func,
+        placeholder=t(f"filters.{placeholder}"),
+    )
 
 
 def _clear_filters() -> None:
