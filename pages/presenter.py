@@ -102,26 +102,25 @@ with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
         args=(other,),
     )
     stem = f"{t('reports.title')} {filters.as_of.isoformat()}"
-    st.download_button(
-        t("presenter.download_pdf"),
-        data=lambda: cached(pdf_report, filters, lang=language),
-        file_name=f"{stem}.pdf",
-        mime="application/pdf",
-        icon=":material/picture_as_pdf:",
-        help=t("presenter.download_help"),
-        key="presenter-pdf",
-        on_click="ignore",
-    )
-    st.download_button(
-        t("presenter.download_pptx"),
-        data=lambda: cached(pptx_deck, filters, lang=language),
-        file_name=f"{stem}.pptx",
-        icon=":material/slideshow:",
-        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        help=t("presenter.download_help"),
-        key="presenter-pptx",
-        on_click="ignore",
-    )
+    for kind, build, mime, icon in (
+        ("pdf", pdf_report, "application/pdf", ":material/picture_as_pdf:"),
+        (
+            "pptx",
+            pptx_deck,
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            ":material/slideshow:",
+        ),
+    ):
+        st.download_button(
+            t(f"presenter.download_{kind}"),
+            data=lambda build=build: cached(build, filters, lang=language),  # made on the click only
+            file_name=f"{stem}.{kind}",
+            mime=mime,
+            icon=icon,
+            help=t("presenter.download_help"),
+            key=f"presenter-{kind}",
+            on_click="ignore",
+        )
     show_sidebar = st.toggle(t("presenter.show_sidebar"), key="presenter_sidebar")
 if not show_sidebar:
     st.html(HIDE_SIDEBAR_CSS)

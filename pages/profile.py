@@ -125,17 +125,27 @@ def loss_view(standard: int) -> None:
             standard=plain(f"{loss.holder_code} · {loss.name} · {loss.serial_no}"),
         )
     )
-    nearest = {"nearest": "loss.col.nearest", "distance_km": "loss.col.distance"}
+    lost_services(loss, standard)
+    if not loss.suspect_chain.empty:
+        suspect_chain(loss, standard)
 
-    def with_nearest(frame: pd.DataFrame) -> pd.DataFrame:
-        names = frame[f"nearest_name_{lang()}"]
-        return frame.assign(
-            nearest=[
-                f"{c} · {n}" if isinstance(c, str) else t("loss.nobody")
-                for c, n in zip(frame["nearest_center"], names, strict=True)
-            ]
-        )
 
+NEAREST = {"nearest": "loss.col.nearest", "distance_km": "loss.col.distance"}
+
+
+def with_nearest(frame: pd.DataFrame) -> pd.DataFrame:
+    """The nearest center that could step in, as one column (or that nobody can)."""
+    names = frame[f"nearest_name_{lang()}"]
+    return frame.assign(
+        nearest=[
+            f"{c} · {n}" if isinstance(c, str) else t("loss.nobody")
+            for c, n in zip(frame["nearest_center"], names, strict=True)
+        ]
+    )
+
+
+def lost_services(loss: network_loss.NetworkLoss, standard: int) -> None:
+    """The capabilities the loss suspends and the verification gaps it opens, with who is nearest."""
     st.markdown(f"**{t('loss.suspended')}**")
     if loss.suspended.empty:
         st.success(t("loss.suspended_none"))
@@ -152,7 +162,7 @@ def loss_view(standard: int) -> None:
                 "service_label": "profile.col.service",
                 "range_text": "profile.col.capability_range",
                 "state_label": "profile.col.capability_state",
-                **nearest,
+                **NEAREST,
             },
         )
         csv_download(loss.suspended, filters, f"loss-suspended-{standard}", key="csv-loss-suspended")
@@ -165,49 +175,52 @@ def loss_view(standard: int) -> None:
             {
                 f"region_name_{lang()}": "loss.col.province",
                 f"type_name_{lang()}": "label.instrument_type",
-                **nearest,
+                **NEAREST,
             },
         )
         csv_download(loss.gaps, filters, f"loss-gaps-{standard}", key="csv-loss-gaps")
-    if not loss.suspect_chain.empty:
-        st.markdown(f"**{t('loss.chain')}**")
-        st.caption(t("loss.chain_caption"))
-        chain = loss.suspect_chain.assign(
-            result_label=loss.suspect_chain["result"].map(lambda r: charts.result_label(r, lang()))
+
+
+def suspect_chain(loss: network_loss.NetworkLoss, standard: int) -> None:
+    """The certificates downstream of the standard that are in doubt, and the equipment they vouch for."""
+    st.markdown(f"**{t('loss.chain')}**")
+    st.caption(t("loss.chain_caption"))
+    chain = loss.suspect_chain.assign(
+        result_label=loss.suspect_chain["result"].map(lambda r: charts.result_label(r, lang()))
+    )
+    table(
+        chain,
+        {
+            "level": "loss.col.level",
+            "calibrated_on": "profile.col.calibrated_on",
+            "certificate_no": "profile.col.certificate_no",
+            "holder_code": "profile.col.holder",
+            "equipment_name": "profile.col.name",
+            "serial_no": "profile.col.serial_no",
+            "result_label": "profile.col.result",
+        },
+        dates=("calibrated_on",),
+    )
+    csv_download(loss.suspect_chain, filters, f"loss-chain-{standard}", key="csv-loss-chain")
+    if not loss.affected.empty:
+        st.markdown(f"**{t('loss.affected')}**")
+        affected = loss.affected.assign(
+            service_label=loss.affected["service"].map(lambda s: t(f"service.{s}"))
         )
         table(
-            chain,
+            affected,
             {
-                "level": "loss.col.level",
-                "calibrated_on": "profile.col.calibrated_on",
-                "certificate_no": "profile.col.certificate_no",
+                "suspect_since": "loss.col.suspect_since",
                 "holder_code": "profile.col.holder",
                 "equipment_name": "profile.col.name",
                 "serial_no": "profile.col.serial_no",
-                "result_label": "profile.col.result",
+                "center_code": "label.center",
+                f"type_name_{lang()}": "label.instrument_type",
+                "service_label": "profile.col.service",
             },
-            dates=("calibrated_on",),
+            dates=("suspect_since",),
         )
-        csv_download(loss.suspect_chain, filters, f"loss-chain-{standard}", key="csv-loss-chain")
-        if not loss.affected.empty:
-            st.markdown(f"**{t('loss.affected')}**")
-            affected = loss.affected.assign(
-                service_label=loss.affected["service"].map(lambda s: t(f"service.{s}"))
-            )
-            table(
-                affected,
-                {
-                    "suspect_since": "loss.col.suspect_since",
-                    "holder_code": "profile.col.holder",
-                    "equipment_name": "profile.col.name",
-                    "serial_no": "profile.col.serial_no",
-                    "center_code": "label.center",
-                    f"type_name_{lang()}": "label.instrument_type",
-                    "service_label": "profile.col.service",
-                },
-                dates=("suspect_since",),
-            )
-            csv_download(loss.affected, filters, f"loss-affected-{standard}", key="csv-loss-affected")
+        csv_download(loss.affected, filters, f"loss-affected-{standard}", key="csv-loss-affected")
 
 
 summary = cached(profile.center_summary, filters)
