@@ -181,24 +181,29 @@ def lost_services(loss: network_loss.NetworkLoss, standard: int) -> None:
         csv_download(loss.gaps, filters, f"loss-gaps-{standard}", key="csv-loss-gaps")
 
 
+CERTIFICATE_COLUMNS = {  # a certificate a standard stood behind, as the reverse views and the loss list it
+    "calibrated_on": "profile.col.calibrated_on",
+    "certificate_no": "profile.col.certificate_no",
+    "holder_code": "profile.col.holder",
+    "equipment_name": "profile.col.name",
+    "serial_no": "profile.col.serial_no",
+    "result_label": "profile.col.result",
+}
+
+
+def with_result_label(certificates: pd.DataFrame) -> pd.DataFrame:
+    return certificates.assign(
+        result_label=certificates["result"].map(lambda r: charts.result_label(r, lang()))
+    )
+
+
 def suspect_chain(loss: network_loss.NetworkLoss, standard: int) -> None:
     """The certificates downstream of the standard that are in doubt, and the equipment they vouch for."""
     st.markdown(f"**{t('loss.chain')}**")
     st.caption(t("loss.chain_caption"))
-    chain = loss.suspect_chain.assign(
-        result_label=loss.suspect_chain["result"].map(lambda r: charts.result_label(r, lang()))
-    )
     table(
-        chain,
-        {
-            "level": "loss.col.level",
-            "calibrated_on": "profile.col.calibrated_on",
-            "certificate_no": "profile.col.certificate_no",
-            "holder_code": "profile.col.holder",
-            "equipment_name": "profile.col.name",
-            "serial_no": "profile.col.serial_no",
-            "result_label": "profile.col.result",
-        },
+        with_result_label(loss.suspect_chain),
+        {"level": "loss.col.level", **CERTIFICATE_COLUMNS},
         dates=("calibrated_on",),
     )
     csv_download(loss.suspect_chain, filters, f"loss-chain-{standard}", key="csv-loss-chain")
@@ -619,21 +624,7 @@ def standard_view(standard: int, filters: Filters) -> None:
         )
         if not report.suspect.empty:
             st.markdown(f"**{t('profile.reverse.suspect')}**")
-            certificate_columns = {
-                "calibrated_on": "profile.col.calibrated_on",
-                "certificate_no": "profile.col.certificate_no",
-                "holder_code": "profile.col.holder",
-                "equipment_name": "profile.col.name",
-                "serial_no": "profile.col.serial_no",
-                "result_label": "profile.col.result",
-            }
-            table(
-                report.suspect.assign(
-                    result_label=report.suspect["result"].map(lambda r: charts.result_label(r, lang()))
-                ),
-                certificate_columns,
-                dates=("calibrated_on",),
-            )
+            table(with_result_label(report.suspect), CERTIFICATE_COLUMNS, dates=("calibrated_on",))
             csv_download(report.suspect, filters, f"suspect-{standard}", key="csv-suspect")
     elif verdict.latest_on is None:
         st.info(t("profile.reverse.never", count=num(len(report.calibrated))))
@@ -650,20 +641,9 @@ def standard_view(standard: int, filters: Filters) -> None:
     if report.calibrated.empty:
         empty_state("profile.empty.not_used")
     else:
-        issued = report.calibrated.assign(
-            result_label=report.calibrated["result"].map(lambda r: charts.result_label(r, lang()))
-        )
         table(
-            issued,
-            {
-                "calibrated_on": "profile.col.calibrated_on",
-                "certificate_no": "profile.col.certificate_no",
-                "holder_code": "profile.col.holder",
-                "equipment_name": "profile.col.name",
-                "serial_no": "profile.col.serial_no",
-                "result_label": "profile.col.result",
-                "due_on": "profile.col.due_on",
-            },
+            with_result_label(report.calibrated),
+            {**CERTIFICATE_COLUMNS, "due_on": "profile.col.due_on"},
             dates=("calibrated_on", "due_on"),
         )
         csv_download(report.calibrated, filters, f"calibrated-with-{standard}", key="csv-calibrated-with")
