@@ -88,13 +88,15 @@ left, right = st.columns([2, 3])
 with left:
     st.subheader(t("cooperation.section.pipeline"))
     pipeline = cached(pipeline_counts, filters)
-    chart_with_data(charts.pipeline_bars(pipeline, lang()), pipeline, filters, name="cooperation-pipeline")
+    chart_with_data(
+        lambda: charts.pipeline_bars(pipeline, lang()), pipeline, filters, name="cooperation-pipeline"
+    )
 with right:
     events_table()
 
 st.subheader(t("cooperation.section.timeline"))
 chart_with_data(
-    charts.agreement_timeline(story, lang()), story.agreements, filters, name="cooperation-timeline"
+    lambda: charts.agreement_timeline(story, lang()), story.agreements, filters, name="cooperation-timeline"
 )
 for _, milestone in story.milestones.iterrows():
     st.markdown(
@@ -158,5 +160,5 @@ csv_download(
 
 st.subheader(t("cooperation.section.scope"))
 matrix = cached(scope_matrix, filters)
-chart_with_data(charts.scope_heatmap(matrix, lang()), matrix, filters, name="cooperation-scope")
+chart_with_data(lambda: charts.scope_heatmap(matrix, lang()), matrix, filters, name="cooperation-scope")
 st.caption(t("cooperation.scope.how_to_read"))

@@ -118,7 +118,7 @@ if matrix.empty:
     empty_state("coverage.empty.no_types")
 else:
     chart_with_data(
-        charts.service_matrix_heatmap(matrix, service, lang()),
+        lambda: charts.service_matrix_heatmap(matrix, service, lang()),
         matrix,
         filters,
         name=f"coverage-matrix-{service}",
@@ -132,7 +132,7 @@ st.subheader(t("coverage.section.buckets"))
 if counts.empty:
     empty_state("coverage.empty.no_equipment")
 else:
-    chart_with_data(charts.due_buckets_bar(counts, lang()), counts, filters, name="due-buckets")
+    chart_with_data(lambda: charts.due_buckets_bar(counts, lang()), counts, filters, name="due-buckets")
     table = bucket_table(counts, window)
     labels = {
         b.code: charts.bucket_label(b.code, b.from_days, b.to_days, lang()) for b in due_buckets(window)
@@ -274,11 +274,11 @@ else:
     )
     grid = month_grid(due, year, month)
     chart_with_data(
-        charts.due_calendar_chart(grid, month_label(chosen), lang()),
+        lambda: charts.due_calendar_chart(grid, month_label(chosen), lang()),
         grid,
         filters,
         name=f"due-calendar-{chosen}",
     )
     chart_with_data(
-        charts.due_by_center_day(due, len(grid), lang()), due, filters, name=f"due-by-center-{chosen}"
+        lambda: charts.due_by_center_day(due, len(grid), lang()), due, filters, name=f"due-by-center-{chosen}"
     )

@@ -88,7 +88,7 @@ st.caption(t("equipment.as_of", date=day(filters.as_of)))
 
 by_center = cached(equipment_by_center_field, filters)
 chart_with_data(
-    charts.equipment_by_center_field(by_center, language),
+    lambda: charts.equipment_by_center_field(by_center, language),
     by_center,
     filters,
     name="equipment-by-center-field",
@@ -112,7 +112,7 @@ if drawable.empty:
     empty_state("equipment.ranges.empty")
 else:
     chart_with_data(
-        charts.measuring_ranges(intervals, language, by=group_by),
+        lambda: charts.measuring_ranges(intervals, language, by=group_by),
         intervals,
         filters,
         name=f"measuring-ranges-{group_by}",
@@ -128,10 +128,12 @@ st.subheader(t("equipment.section.age"))
 profile = cached(age_profile, filters)
 left, right = st.columns(2)
 with left:
-    chart_with_data(charts.age_by_operating_status(profile, language), profile, filters, name="age-by-status")
+    chart_with_data(
+        lambda: charts.age_by_operating_status(profile, language), profile, filters, name="age-by-status"
+    )
 with right:
     chart_with_data(
-        charts.age_by_calibration_status(profile, language),
+        lambda: charts.age_by_calibration_status(profile, language),
         profile,
         filters,
         name="age-by-calibration-status",

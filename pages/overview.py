@@ -91,8 +91,12 @@ if measure is MapMeasure.IN_DATE:
 elif st.query_params.get(MAP_PARAM) != measure.value:
     st.query_params[MAP_PARAM] = measure.value
 points = cached(center_points, filters)
-province_map = charts.province_map(province_features(filters), measures, points, measure, lang())
-chart_with_data(province_map, measures, filters, name=f"province-map-{measure.value}")
+chart_with_data(
+    lambda: charts.province_map(province_features(filters), measures, points, measure, lang()),
+    measures,
+    filters,
+    name=f"province-map-{measure.value}",
+)
 st.caption(t("map.caption", boundaries=t(f"map.boundaries.{boundaries_of(filters)}")))
 
 left, right = st.columns(2)
@@ -147,4 +151,4 @@ grid = cached(coverage_grid, filters)
 if grid.empty:
     empty_state("empty.no_coverage")
 else:
-    chart_with_data(charts.coverage_heatmap(grid, lang()), grid, filters, name="coverage-grid")
+    chart_with_data(lambda: charts.coverage_heatmap(grid, lang()), grid, filters, name="coverage-grid")

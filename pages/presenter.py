@@ -7,7 +7,7 @@ from services.slides import SLIDE_KEYS, build_slide, describe_filters
 from services.sources import citation_link
 from ui.chart_downloads import chart_downloads
 from ui.components import csv_download, demo_badge, kpi_cards
-from ui.data import cached
+from ui.data import cached, finished_chart
 from ui.frame import page_frame
 from ui.i18n import LANG_KEY, day, lang, t
 from ui.plain import plain, plain_frame
@@ -102,26 +102,25 @@ with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
         args=(other,),
     )
     stem = f"{t('reports.title')} {filters.as_of.isoformat()}"
-    st.download_button(
-        t("presenter.download_pdf"),
-        data=lambda: cached(pdf_report, filters, lang=language),
-        file_name=f"{stem}.pdf",
-        mime="application/pdf",
-        icon=":material/picture_as_pdf:",
-        help=t("presenter.download_help"),
-        key="presenter-pdf",
-        on_click="ignore",
-    )
-    st.download_button(
-        t("presenter.download_pptx"),
-        data=lambda: cached(pptx_deck, filters, lang=language),
-        file_name=f"{stem}.pptx",
-        icon=":material/slideshow:",
-        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        help=t("presenter.download_help"),
-        key="presenter-pptx",
-        on_click="ignore",
-    )
+    for kind, build, mime, icon in (
+        ("pdf", pdf_report, "application/pdf", ":material/picture_as_pdf:"),
+        (
+            "pptx",
+            pptx_deck,
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            ":material/slideshow:",
+        ),
+    ):
+        st.download_button(
+            t(f"presenter.download_{kind}"),
+            data=lambda build=build: cached(build, filters, lang=language),  # made on the click only
+            file_name=f"{stem}.{kind}",
+            mime=mime,
+            icon=icon,
+            help=t("presenter.download_help"),
+            key=f"presenter-{kind}",
+            on_click="ignore",
+        )
     show_sidebar = st.toggle(t("presenter.show_sidebar"), key="presenter_sidebar")
 if not show_sidebar:
     st.html(HIDE_SIDEBAR_CSS)
@@ -140,19 +139,20 @@ if slide.kpis:
     for row in (slide.kpis[:4], slide.kpis[4:]):
         kpi_cards([(label, value, None, "off") for label, value in row])
     st.caption(t("capability.counted_caption", date=day(filters.as_of)))
-chart = slide.chart()
+# built once per data version, slide, filters and language (ui.data.finished_chart)
+finished = finished_chart(slide.chart, f"slide-{slide.key}", filters, language)
 table = slide.table if slide.table is not None and not slide.table.empty else None
-if chart is not None:
+if finished is not None:
     if table is not None:
         left, right = st.columns([3, 2], gap="large")
     else:
         left, right = st.container(), None
     with left:
-        st.altair_chart(chart, width="stretch", theme=None)
+        st.vega_lite_chart(finished.spec, width="stretch", theme=None)
         with st.container(horizontal=True, gap="small"):
             rows = next(iter(slide.chart_data.values()))
             csv_download(rows, filters, f"slide-{number}-{slide.key}", key=f"csv-slide-{slide.key}")
-            chart_downloads(chart, f"slide-{number}-{slide.key}")
+            chart_downloads(finished.chart, f"slide-{number}-{slide.key}")
     if right is not None and table is not None:
         with right:
             st.markdown(f"#### {slide.table_title}")

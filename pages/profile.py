@@ -15,7 +15,7 @@ from ui import charts_profile as charts
 from ui.charts import status_label
 from ui.charts_cooperation import data_label
 from ui.components import chart_with_data, csv_download, empty_state, kpi_cards, page_header, real_sources
-from ui.data import cached
+from ui.data import cached, prepared
 from ui.frame import page_frame
 from ui.i18n import day, lang, num, pct, t, tn
 from ui.plain import plain
@@ -125,17 +125,27 @@ def loss_view(standard: int) -> None:
             standard=plain(f"{loss.holder_code} · {loss.name} · {loss.serial_no}"),
         )
     )
-    nearest = {"nearest": "loss.col.nearest", "distance_km": "loss.col.distance"}
+    lost_services(loss, standard)
+    if not loss.suspect_chain.empty:
+        suspect_chain(loss, standard)
 
-    def with_nearest(frame: pd.DataFrame) -> pd.DataFrame:
-        names = frame[f"nearest_name_{lang()}"]
-        return frame.assign(
-            nearest=[
-                f"{c} · {n}" if isinstance(c, str) else t("loss.nobody")
-                for c, n in zip(frame["nearest_center"], names, strict=True)
-            ]
-        )
 
+NEAREST = {"nearest": "loss.col.nearest", "distance_km": "loss.col.distance"}
+
+
+def with_nearest(frame: pd.DataFrame) -> pd.DataFrame:
+    """The nearest center that could step in, as one column (or that nobody can)."""
+    names = frame[f"nearest_name_{lang()}"]
+    return frame.assign(
+        nearest=[
+            f"{c} · {n}" if isinstance(c, str) else t("loss.nobody")
+            for c, n in zip(frame["nearest_center"], names, strict=True)
+        ]
+    )
+
+
+def lost_services(loss: network_loss.NetworkLoss, standard: int) -> None:
+    """The capabilities the loss suspends and the verification gaps it opens, with who is nearest."""
     st.markdown(f"**{t('loss.suspended')}**")
     if loss.suspended.empty:
         st.success(t("loss.suspended_none"))
@@ -152,7 +162,7 @@ def loss_view(standard: int) -> None:
                 "service_label": "profile.col.service",
                 "range_text": "profile.col.capability_range",
                 "state_label": "profile.col.capability_state",
-                **nearest,
+                **NEAREST,
             },
         )
         csv_download(loss.suspended, filters, f"loss-suspended-{standard}", key="csv-loss-suspended")
@@ -165,49 +175,57 @@ def loss_view(standard: int) -> None:
             {
                 f"region_name_{lang()}": "loss.col.province",
                 f"type_name_{lang()}": "label.instrument_type",
-                **nearest,
+                **NEAREST,
             },
         )
         csv_download(loss.gaps, filters, f"loss-gaps-{standard}", key="csv-loss-gaps")
-    if not loss.suspect_chain.empty:
-        st.markdown(f"**{t('loss.chain')}**")
-        st.caption(t("loss.chain_caption"))
-        chain = loss.suspect_chain.assign(
-            result_label=loss.suspect_chain["result"].map(lambda r: charts.result_label(r, lang()))
+
+
+CERTIFICATE_COLUMNS = {  # a certificate a standard stood behind, as the reverse views and the loss list it
+    "calibrated_on": "profile.col.calibrated_on",
+    "certificate_no": "profile.col.certificate_no",
+    "holder_code": "profile.col.holder",
+    "equipment_name": "profile.col.name",
+    "serial_no": "profile.col.serial_no",
+    "result_label": "profile.col.result",
+}
+
+
+def with_result_label(certificates: pd.DataFrame) -> pd.DataFrame:
+    return certificates.assign(
+        result_label=certificates["result"].map(lambda r: charts.result_label(r, lang()))
+    )
+
+
+def suspect_chain(loss: network_loss.NetworkLoss, standard: int) -> None:
+    """The certificates downstream of the standard that are in doubt, and the equipment they vouch for."""
+    st.markdown(f"**{t('loss.chain')}**")
+    st.caption(t("loss.chain_caption"))
+    table(
+        with_result_label(loss.suspect_chain),
+        {"level": "loss.col.level", **CERTIFICATE_COLUMNS},
+        dates=("calibrated_on",),
+    )
+    csv_download(loss.suspect_chain, filters, f"loss-chain-{standard}", key="csv-loss-chain")
+    if not loss.affected.empty:
+        st.markdown(f"**{t('loss.affected')}**")
+        affected = loss.affected.assign(
+            service_label=loss.affected["service"].map(lambda s: t(f"service.{s}"))
         )
         table(
-            chain,
+            affected,
             {
-                "level": "loss.col.level",
-                "calibrated_on": "profile.col.calibrated_on",
-                "certificate_no": "profile.col.certificate_no",
+                "suspect_since": "loss.col.suspect_since",
                 "holder_code": "profile.col.holder",
                 "equipment_name": "profile.col.name",
                 "serial_no": "profile.col.serial_no",
-                "result_label": "profile.col.result",
+                "center_code": "label.center",
+                f"type_name_{lang()}": "label.instrument_type",
+                "service_label": "profile.col.service",
             },
-            dates=("calibrated_on",),
+            dates=("suspect_since",),
         )
-        csv_download(loss.suspect_chain, filters, f"loss-chain-{standard}", key="csv-loss-chain")
-        if not loss.affected.empty:
-            st.markdown(f"**{t('loss.affected')}**")
-            affected = loss.affected.assign(
-                service_label=loss.affected["service"].map(lambda s: t(f"service.{s}"))
-            )
-            table(
-                affected,
-                {
-                    "suspect_since": "loss.col.suspect_since",
-                    "holder_code": "profile.col.holder",
-                    "equipment_name": "profile.col.name",
-                    "serial_no": "profile.col.serial_no",
-                    "center_code": "label.center",
-                    f"type_name_{lang()}": "label.instrument_type",
-                    "service_label": "profile.col.service",
-                },
-                dates=("suspect_since",),
-            )
-            csv_download(loss.affected, filters, f"loss-affected-{standard}", key="csv-loss-affected")
+        csv_download(loss.affected, filters, f"loss-affected-{standard}", key="csv-loss-affected")
 
 
 summary = cached(profile.center_summary, filters)
@@ -333,29 +351,14 @@ def equipment_tab(summary: profile.CenterSummary, filters: Filters) -> None:
         empty_state("profile.empty.no_equipment")
     else:
         chart_with_data(
-            charts.equipment_by_field(by_field, lang()),
+            lambda: charts.equipment_by_field(by_field, lang()),
             by_field,
             filters,
             name=f"equipment-by-field-{summary.code}",
         )
         st.caption(t("profile.equipment.caption", count=num(len(equipment))))
-        shown = equipment.assign(
-            range=[
-                charts.range_text(lo, hi, unit, lang())
-                for lo, hi, unit in zip(
-                    equipment["range_min"], equipment["range_max"], equipment["range_unit"], strict=True
-                )
-            ],
-            uncertainty=[
-                charts.uncertainty_text(v, u, lang())
-                for v, u in zip(equipment["uncertainty_value"], equipment["uncertainty_unit"], strict=True)
-            ],
-            reference=equipment["is_reference_standard"].map(lambda r: "★" if r else ""),
-            condition=equipment["equipment_status"].map(lambda s: t(f"profile.equipment_status.{s}")),
-            status_text=equipment["status"].astype(str).map(lambda s: status_label(s, lang())),
-        )
         table(
-            shown,
+            prepared(lambda: equipment_rows(equipment), "profile-equipment-rows", filters, lang()),
             {
                 f"field_{lang()}": "profile.col.field",
                 "name": "profile.col.name",
@@ -376,31 +379,34 @@ def equipment_tab(summary: profile.CenterSummary, filters: Filters) -> None:
         csv_download(equipment, filters, f"equipment-{summary.code}", key="csv-equipment")
 
 
+def equipment_rows(equipment: pd.DataFrame) -> pd.DataFrame:
+    """The equipment list as people read it: ranges and uncertainties written out, words for codes."""
+    language = lang()
+    return equipment.assign(
+        range=[
+            charts.range_text(lo, hi, unit, language)
+            for lo, hi, unit in zip(
+                equipment["range_min"], equipment["range_max"], equipment["range_unit"], strict=True
+            )
+        ],
+        uncertainty=[
+            charts.uncertainty_text(v, u, language)
+            for v, u in zip(equipment["uncertainty_value"], equipment["uncertainty_unit"], strict=True)
+        ],
+        reference=equipment["is_reference_standard"].map(lambda r: "★" if r else ""),
+        condition=equipment["equipment_status"].map(lambda s: t(f"profile.equipment_status.{s}")),
+        status_text=equipment["status"].astype(str).map(lambda s: status_label(s, language)),
+    )
+
+
 def capabilities_tab(summary: profile.CenterSummary, filters: Filters) -> None:
     """What it verifies, calibrates and tests, and which standards each service hangs on."""
     capabilities = cached(profile.center_capabilities, filters)
     if capabilities.empty:
         empty_state("profile.empty.no_capabilities")
     else:
-        shown = capabilities.assign(
-            service_label=capabilities["service"].map(lambda s: t(f"service.{s}")),
-            uncertainty=[
-                charts.uncertainty_text(v, u, lang())
-                for v, u in zip(
-                    capabilities["uncertainty_value"], capabilities["uncertainty_unit"], strict=True
-                )
-            ],
-            # a verification is designated (or not), a calibration or test accredited (or not): never mixed
-            recognition_label=capabilities["recognition"].map(lambda r: t(f"recognition.{r}")),
-            legal=capabilities["legally_controlled"].map(lambda a: t("profile.yes") if a else ""),
-            state_label=capabilities["state"].map(lambda s: t(f"capability.state.{s}")),
-            in_date_of=[
-                f"{num(a)} / {num(b)}"
-                for a, b in zip(capabilities["standards_in_date"], capabilities["standards"], strict=True)
-            ],
-        )
         table(
-            shown,
+            prepared(lambda: capability_rows(capabilities), "profile-capability-rows", filters, lang()),
             {
                 f"field_{lang()}": "profile.col.field",
                 f"type_{lang()}": "label.instrument_type",
@@ -421,26 +427,8 @@ def capabilities_tab(summary: profile.CenterSummary, filters: Filters) -> None:
             t("profile.capability_standards.caption", date=day(filters.as_of), days=filters.due_window_days)
         )
         backing = cached(profile.capability_standards, filters)
-        shown = backing.assign(
-            capability=[
-                f"{name} · {t(f'service.{service}')}"
-                for name, service in zip(backing[f"type_{lang()}"], backing["service"], strict=True)
-            ],
-            state_label=backing["state"].map(lambda s: t(f"capability.state.{s}")),
-            standard=[
-                f"{n} · {sn}" if isinstance(n, str) else t("profile.no_standard_recorded")
-                for n, sn in zip(backing["name"], backing["serial_no"], strict=True)
-            ],
-            status_text=[
-                status_label(s, lang())
-                if isinstance(s, str)
-                else (t("profile.standard_not_held") if isinstance(n, str) else "")
-                for s, n in zip(backing["status"], backing["name"], strict=True)
-            ],
-            in_date_label=backing["in_date"].map(lambda ok: "✔" if ok else "✖"),
-        )
         table(
-            shown,
+            prepared(lambda: backing_rows(backing), "profile-backing-rows", filters, lang()),
             {
                 "capability": "profile.col.capability",
                 "range_text": "profile.col.capability_range",
@@ -456,13 +444,58 @@ def capabilities_tab(summary: profile.CenterSummary, filters: Filters) -> None:
         csv_download(backing, filters, f"capability-standards-{summary.code}", key="csv-capability-standards")
 
 
+def capability_rows(capabilities: pd.DataFrame) -> pd.DataFrame:
+    """The capabilities as people read them: words for codes, standards in date out of all."""
+    language = lang()
+    return capabilities.assign(
+        service_label=capabilities["service"].map(lambda s: t(f"service.{s}")),
+        uncertainty=[
+            charts.uncertainty_text(v, u, language)
+            for v, u in zip(capabilities["uncertainty_value"], capabilities["uncertainty_unit"], strict=True)
+        ],
+        # a verification is designated (or not), a calibration or test accredited (or not): never mixed
+        recognition_label=capabilities["recognition"].map(lambda r: t(f"recognition.{r}")),
+        legal=capabilities["legally_controlled"].map(lambda a: t("profile.yes") if a else ""),
+        state_label=capabilities["state"].map(lambda s: t(f"capability.state.{s}")),
+        in_date_of=[
+            f"{num(a)} / {num(b)}"
+            for a, b in zip(capabilities["standards_in_date"], capabilities["standards"], strict=True)
+        ],
+    )
+
+
+def backing_rows(backing: pd.DataFrame) -> pd.DataFrame:
+    """Each capability with the standard it hangs on, that standard's status in words."""
+    language = lang()
+    return backing.assign(
+        capability=[
+            f"{name} · {t(f'service.{service}')}"
+            for name, service in zip(backing[f"type_{language}"], backing["service"], strict=True)
+        ],
+        state_label=backing["state"].map(lambda s: t(f"capability.state.{s}")),
+        standard=[
+            f"{n} · {sn}" if isinstance(n, str) else t("profile.no_standard_recorded")
+            for n, sn in zip(backing["name"], backing["serial_no"], strict=True)
+        ],
+        status_text=[
+            status_label(s, language)
+            if isinstance(s, str)
+            else (t("profile.standard_not_held") if isinstance(n, str) else "")
+            for s, n in zip(backing["status"], backing["name"], strict=True)
+        ],
+        in_date_label=backing["in_date"].map(lambda ok: "✔" if ok else "✖"),
+    )
+
+
 def status_tab(summary: profile.CenterSummary, filters: Filters) -> None:
     """Its equipment in date, due and overdue."""
     counts = cached(profile.center_status_counts, filters)
     if int(counts["equipment"].sum()) == 0:
         empty_state("profile.empty.no_equipment")
     else:
-        chart_with_data(charts.status_bars(counts, lang()), counts, filters, name=f"status-{summary.code}")
+        chart_with_data(
+            lambda: charts.status_bars(counts, lang()), counts, filters, name=f"status-{summary.code}"
+        )
         st.subheader(t("profile.attention"))
         attention = cached(profile.equipment_needing_attention, filters)
         if attention.empty:
@@ -556,17 +589,22 @@ def pick_standard(choices: pd.DataFrame) -> int | None:
         st.session_state[STANDARD_KEY] = wanted if wanted in options else (options[0] if options else None)
     elif st.session_state[STANDARD_KEY] not in options:
         st.session_state[STANDARD_KEY] = options[0] if options else None
-    labels = {
+    labels = prepared(lambda: standard_labels(choices), "profile-standard-labels", filters, lang())
+    standard = st.selectbox(
+        t("profile.reverse.pick"), options, key=STANDARD_KEY, format_func=lambda i: labels.get(i, str(i))
+    )
+    return None if standard is None else int(standard)
+
+
+def standard_labels(choices: pd.DataFrame) -> dict[int, str]:
+    """Each standard the reverse view offers, by equipment id: holder, name, serial, certificates."""
+    return {
         int(row.equipment_id): ("✖ " if row.latest_result == "fail" else "")
         + f"{row.holder_code} · {row.name} · {row.serial_no}"
         + (f" ({t('profile.reverse.upstream')})" if row.upstream else "")
         + f" · {t('profile.reverse.issued_count', count=num(row.certificates_issued))}"
         for row in choices.itertuples()
     }
-    standard = st.selectbox(
-        t("profile.reverse.pick"), options, key=STANDARD_KEY, format_func=lambda i: labels.get(i, str(i))
-    )
-    return None if standard is None else int(standard)
 
 
 def standard_view(standard: int, filters: Filters) -> None:
@@ -586,21 +624,7 @@ def standard_view(standard: int, filters: Filters) -> None:
         )
         if not report.suspect.empty:
             st.markdown(f"**{t('profile.reverse.suspect')}**")
-            certificate_columns = {
-                "calibrated_on": "profile.col.calibrated_on",
-                "certificate_no": "profile.col.certificate_no",
-                "holder_code": "profile.col.holder",
-                "equipment_name": "profile.col.name",
-                "serial_no": "profile.col.serial_no",
-                "result_label": "profile.col.result",
-            }
-            table(
-                report.suspect.assign(
-                    result_label=report.suspect["result"].map(lambda r: charts.result_label(r, lang()))
-                ),
-                certificate_columns,
-                dates=("calibrated_on",),
-            )
+            table(with_result_label(report.suspect), CERTIFICATE_COLUMNS, dates=("calibrated_on",))
             csv_download(report.suspect, filters, f"suspect-{standard}", key="csv-suspect")
     elif verdict.latest_on is None:
         st.info(t("profile.reverse.never", count=num(len(report.calibrated))))
@@ -617,20 +641,9 @@ def standard_view(standard: int, filters: Filters) -> None:
     if report.calibrated.empty:
         empty_state("profile.empty.not_used")
     else:
-        issued = report.calibrated.assign(
-            result_label=report.calibrated["result"].map(lambda r: charts.result_label(r, lang()))
-        )
         table(
-            issued,
-            {
-                "calibrated_on": "profile.col.calibrated_on",
-                "certificate_no": "profile.col.certificate_no",
-                "holder_code": "profile.col.holder",
-                "equipment_name": "profile.col.name",
-                "serial_no": "profile.col.serial_no",
-                "result_label": "profile.col.result",
-                "due_on": "profile.col.due_on",
-            },
+            with_result_label(report.calibrated),
+            {**CERTIFICATE_COLUMNS, "due_on": "profile.col.due_on"},
             dates=("calibrated_on", "due_on"),
         )
         csv_download(report.calibrated, filters, f"calibrated-with-{standard}", key="csv-calibrated-with")
@@ -638,7 +651,7 @@ def standard_view(standard: int, filters: Filters) -> None:
         empty_state("profile.empty.no_drift")
     else:
         chart_with_data(
-            charts.drift_chart(report.drift, report.uncertainty_unit, lang()),
+            lambda: charts.drift_chart(report.drift, report.uncertainty_unit, lang()),
             report.drift,
             filters,
             name=f"drift-{standard}",
@@ -729,7 +742,10 @@ def utilization_tab(summary: profile.CenterSummary, filters: Filters) -> None:
         empty_state("profile.empty.no_volume")
     else:
         chart_with_data(
-            charts.utilization_chart(monthly, lang()), monthly, filters, name=f"utilization-{summary.code}"
+            lambda: charts.utilization_chart(monthly, lang()),
+            monthly,
+            filters,
+            name=f"utilization-{summary.code}",
         )
         latest = profile.latest_utilization(monthly)
         st.caption(

@@ -210,8 +210,24 @@ def cooperation_timeline(history: pd.DataFrame, milestones: pd.DataFrame, lang: 
             color=alt.condition("datum.highlight", alt.value(HIGHLIGHT), alt.value("#90A4AE")),
         )
     )
+    layers: list[alt.Chart] = [lines, _stage_points(data, y, lang)]
+    highlighted = data[data["highlight"]].drop_duplicates("agreement_id")
+    if not highlighted.empty:
+        highlighted = highlighted.assign(text=highlighted["label"])
+        layers.append(
+            alt.Chart(highlighted)
+            .mark_text(align="left", dx=18, fontSize=19, fontWeight=700, color=HIGHLIGHT)
+            .encode(x="changed_on:T", y=y, text="text:N")
+        )
+    if not milestones.empty:
+        layers += _milestone_rules(milestones)
+    return presenter_config(alt.layer(*layers).properties(height=SLIDE_HEIGHT + 40))
+
+
+def _stage_points(data: pd.DataFrame, y: alt.Y, lang: str) -> alt.Chart:
+    """Each stage change as a point, colored and shaped by the stage reached."""
     order = [stage_label(s, lang) for s in STAGE_ORDER]
-    points = (
+    return (
         alt.Chart(data)
         .mark_point(filled=True, opacity=1, stroke=INK, strokeWidth=0.8)
         .encode(
@@ -235,35 +251,24 @@ def cooperation_timeline(history: pd.DataFrame, milestones: pd.DataFrame, lang: 
             ],
         )
     )
-    layers: list[alt.Chart] = [lines, points]
-    highlighted = data[data["highlight"]].drop_duplicates("agreement_id")
-    if not highlighted.empty:
-        highlighted = highlighted.assign(text=highlighted["label"])
-        layers.append(
-            alt.Chart(highlighted)
-            .mark_text(align="left", dx=18, fontSize=19, fontWeight=700, color=HIGHLIGHT)
-            .encode(x="changed_on:T", y=y, text="text:N")
+
+
+def _milestone_rules(milestones: pd.DataFrame) -> list[alt.Chart]:
+    """The real events as dashed rules, each with its label written up the rule."""
+    marks = milestones.copy()
+    marks["held_on"] = pd.to_datetime(marks["held_on"])
+    return [
+        alt.Chart(marks).mark_rule(strokeDash=[8, 5], strokeWidth=2.5, color=HIGHLIGHT).encode(x="held_on:T"),
+        # written up the rule, in the margin the x scale leaves before the first agreement
+        alt.Chart(marks)
+        .mark_text(
+            angle=270,
+            align="center",
+            baseline="bottom",
+            dy=-8,
+            fontSize=18,
+            fontWeight=700,
+            color=HIGHLIGHT,
         )
-    if not milestones.empty:
-        marks = milestones.copy()
-        marks["held_on"] = pd.to_datetime(marks["held_on"])
-        layers.append(
-            alt.Chart(marks)
-            .mark_rule(strokeDash=[8, 5], strokeWidth=2.5, color=HIGHLIGHT)
-            .encode(x="held_on:T")
-        )
-        layers.append(
-            # written up the rule, in the margin the x scale leaves before the first agreement
-            alt.Chart(marks)
-            .mark_text(
-                angle=270,
-                align="center",
-                baseline="bottom",
-                dy=-8,
-                fontSize=18,
-                fontWeight=700,
-                color=HIGHLIGHT,
-            )
-            .encode(x="held_on:T", y=alt.value({"expr": "height / 2"}), text="label:N")
-        )
-    return presenter_config(alt.layer(*layers).properties(height=SLIDE_HEIGHT + 40))
+        .encode(x="held_on:T", y=alt.value({"expr": "height / 2"}), text="label:N"),
+    ]

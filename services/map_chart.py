@@ -24,6 +24,29 @@ HIGHLIGHT = "#D81B60"
 POINT_COLOR = "#1B2A41"
 
 
+class _Shapes:
+    """Features Altair carries into the spec as they are.
+
+    Altair deep-copies a chart's inline rows on every ``layer``, ``project`` and ``properties``
+    and walks them value by value in ``to_dict``: for the boundaries (tens of thousands of
+    coordinates, three layers) that was most of the map's cost, on screen and in every export.
+    An object with ``to_dict`` and ``_schema`` (Altair's ``SchemaLike``) is neither copied nor
+    walked: ``to_dict`` hands the list over, and a validating ``to_dict`` still checks it.
+    """
+
+    _schema = {"type": "array"}
+
+    def __init__(self, features: list[dict[str, Any]]) -> None:
+        self.features = features
+
+    def to_dict(self, *_args: Any, **_kwargs: Any) -> list[dict[str, Any]]:
+        return self.features
+
+
+def _shapes(features: list[dict[str, Any]]) -> alt.Data:
+    return alt.Data(values=_Shapes(features))
+
+
 def measure_title(measure: MapMeasure, lang: str) -> str:
     return translate(f"map.title.{measure.value}", lang)
 
@@ -109,6 +132,29 @@ def province_map(
     outlined); ``points``: ``services.overview.center_points`` rows.
     """
     shaped = map_features(features, _guard(measures), measure, lang)
+    layers = [
+        *_province_layers(shaped, measure, lang, for_slides=for_slides),
+        *_center_layer(_guard(points), lang, for_slides=for_slides),
+        *_name_layers(shaped, for_slides=for_slides),
+    ]
+    chart = alt.layer(*layers).project(type="mercator")
+    # on a slide the measure is said in the subtitle, over the chart
+    if for_slides:
+        return chart
+    return chart.properties(
+        title=alt.Title(
+            measure_title(measure, lang),
+            subtitle=translate("map.subtitle", lang),
+            subtitleFontSize=14,
+            subtitleColor="#455A64",
+        )
+    )
+
+
+def _province_layers(
+    shaped: list[dict[str, Any]], measure: MapMeasure, lang: str, *, for_slides: bool
+) -> list[alt.Chart]:
+    """Every province pale, those with a value coloured over it, the chosen one outlined."""
     coloured = [f for f in shaped if f["properties"]["value"] is not None]
     value_title = translate(f"map.legend.{measure.value}", lang)
     tooltip = [
@@ -118,13 +164,13 @@ def province_map(
     ]
     layers: list[alt.Chart] = [
         # every province first, pale: one without a value still shows where it is
-        alt.Chart(alt.Data(values=shaped))
+        alt.Chart(_shapes(shaped))
         .mark_geoshape(fill=NO_DATA, stroke=BORDER, strokeWidth=1.2)
         .encode(tooltip=tooltip),
     ]
     if coloured:
         layers.append(
-            alt.Chart(alt.Data(values=coloured))
+            alt.Chart(_shapes(coloured))
             .mark_geoshape(stroke=BORDER, strokeWidth=1.2)
             .encode(
                 color=_color(measure, [f["properties"]["value"] for f in coloured], lang), tooltip=tooltip
@@ -133,32 +179,41 @@ def province_map(
     chosen = [f for f in shaped if f["properties"]["chosen"]]
     if chosen:
         layers.append(
-            alt.Chart(alt.Data(values=chosen)).mark_geoshape(
+            alt.Chart(_shapes(chosen)).mark_geoshape(
                 filled=False, stroke=HIGHLIGHT, strokeWidth=4 if for_slides else 3
             )
         )
-    centers = _guard(points)
-    if not centers.empty:
-        layers.append(
-            alt.Chart(centers)
-            .mark_circle(color=POINT_COLOR, opacity=0.7, stroke="white", strokeWidth=1)
-            .encode(
-                longitude="lon:Q",
-                latitude="lat:Q",
-                size=alt.Size(
-                    "equipment:Q",
-                    title=translate("label.equipment_count", lang),
-                    scale=alt.Scale(range=[40, 900] if for_slides else [25, 500]),
-                    legend=None if for_slides else alt.Legend(format=",d"),
-                ),
-                tooltip=[
-                    alt.Tooltip("code:N", title=translate("label.center", lang)),
-                    alt.Tooltip(f"name_{lang}:N", title=translate("label.name", lang)),
-                    alt.Tooltip(f"province_{lang}:N", title=translate("label.province", lang)),
-                    alt.Tooltip("equipment:Q", title=translate("label.equipment_count", lang), format=",d"),
-                ],
-            )
+    return layers
+
+
+def _center_layer(centers: pd.DataFrame, lang: str, *, for_slides: bool) -> list[alt.Chart]:
+    """The centers as circles sized by equipment (none when there are none)."""
+    if centers.empty:
+        return []
+    return [
+        alt.Chart(centers)
+        .mark_circle(color=POINT_COLOR, opacity=0.7, stroke="white", strokeWidth=1)
+        .encode(
+            longitude="lon:Q",
+            latitude="lat:Q",
+            size=alt.Size(
+                "equipment:Q",
+                title=translate("label.equipment_count", lang),
+                scale=alt.Scale(range=[40, 900] if for_slides else [25, 500]),
+                legend=None if for_slides else alt.Legend(format=",d"),
+            ),
+            tooltip=[
+                alt.Tooltip("code:N", title=translate("label.center", lang)),
+                alt.Tooltip(f"name_{lang}:N", title=translate("label.name", lang)),
+                alt.Tooltip(f"province_{lang}:N", title=translate("label.province", lang)),
+                alt.Tooltip("equipment:Q", title=translate("label.equipment_count", lang), format=",d"),
+            ],
         )
+    ]
+
+
+def _name_layers(shaped: list[dict[str, Any]], *, for_slides: bool) -> list[alt.Chart]:
+    """Each province's name at its label point, over a white halo."""
     labels = [
         {
             "name": f["properties"]["name"],
@@ -178,24 +233,12 @@ def province_map(
         "color": INK,
     }
     halos: tuple[dict[str, Any], ...] = ({"stroke": "white", "strokeWidth": 3, "strokeOpacity": 0.85}, {})
-    for halo in halos:
-        layers.append(
-            alt.Chart(alt.Data(values=labels))
-            .mark_text(**text, **halo)
-            .encode(longitude="lon:Q", latitude="lat:Q", text="name:N")
-        )
-    chart = alt.layer(*layers).project(type="mercator")
-    # on a slide the measure is said in the subtitle, over the chart
-    if for_slides:
-        return chart
-    return chart.properties(
-        title=alt.Title(
-            measure_title(measure, lang),
-            subtitle=translate("map.subtitle", lang),
-            subtitleFontSize=14,
-            subtitleColor="#455A64",
-        )
-    )
+    return [
+        alt.Chart(alt.Data(values=labels))
+        .mark_text(**text, **halo)
+        .encode(longitude="lon:Q", latitude="lat:Q", text="name:N")
+        for halo in halos
+    ]
 
 
 def slide_map(

@@ -15,15 +15,18 @@ import pyarrow as pa
 import pytest
 import streamlit as st
 from sqlalchemy import Engine, event
+from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from services import data_version
 from services.chart_specs import MAX_CHART_ROWS
 from services.db import make_engine
+from services.filters import Filters
 from services.seed import seed
 from services.table_limits import MAX_TABLE_ROWS
 from tests.conftest import SEED_DAY
 from tests.page_support import open_page
+from ui.data import prepared, vega_lite_spec
 
 SCALE = 10  # TTKT-31's profile lists 1,202 capability standards here: more than a table may send
 PAGES = {  # page -> query parameters that make it draw everything it can
@@ -121,3 +124,47 @@ def test_a_write_from_another_process_shows_on_the_next_rerun(app_on_larger_data
         app.run()
     assert not app.exception
     assert len(log.statements) > 1  # the views were read again for the new version
+
+
+def test_a_prepared_chart_or_table_is_built_once_per_data_version_and_language(
+    app_on_larger_database: str,
+) -> None:
+    """What a warm rerun skips: ``ui.data.prepared`` builds again only for a new key or data version."""
+    builds: list[str] = []
+
+    def build() -> int:
+        builds.append("built")
+        return len(builds)
+
+    assert prepared(build, "test-view", None, "vi") == 1
+    assert prepared(build, "test-view", None, "vi") == 1  # the same key: not built again
+    assert prepared(build, "test-view", None, "en") == 2  # another language is another view
+    assert prepared(build, "test-view", None, "vi", "quantity") == 3  # and so is another choice
+    writer = make_engine(app_on_larger_database)
+    with writer.begin() as connection:
+        data_version.bump(connection)
+    writer.dispose()
+    assert prepared(build, "test-view", None, "vi") == 4  # a write anywhere: built afresh
+
+
+def test_the_cached_spec_is_what_st_altair_chart_would_send(app_on_larger_database: str) -> None:
+    """The spec drawn with st.vega_lite_chart equals Streamlit's own conversion (Arrow datasets,
+    the app's theme), for the province map (boundaries inline) and a chart of a DataFrame."""
+    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+
+    from services.boundaries import province_features
+    from services.cooperation import pipeline_counts
+    from services.overview import center_points
+    from services.province_map import MapMeasure, province_measures
+    from ui import charts
+
+    filters = Filters(as_of=SEED_DAY)
+    with Session(make_engine(app_on_larger_database)) as session:
+        measures, points = province_measures(session, filters), center_points(session, filters)
+        pipeline = pipeline_counts(session, filters)
+    for chart in (
+        charts.province_map(province_features(filters), measures, points, MapMeasure.IN_DATE, "vi"),
+        charts.pipeline_bars(pipeline, "en"),
+    ):
+        assert vega_lite_spec(chart) == _convert_altair_to_vega_lite_spec(chart)
+    assert vega_lite_spec(charts.pipeline_bars(pipeline, "en"))["datasets"], "the rows travel as Arrow"

@@ -16,24 +16,19 @@ from ui.i18n import lang, t
 def chart_downloads(chart: alt.TopLevelMixin, name: str) -> None:
     """Two small buttons, PNG (2× resolution) and SVG, saving ``name``.png / ``name``.svg."""
     language = lang()
+    files = (
+        ("png", "image/png", ":material/image:", lambda: chart_png(chart, lang=language)),
+        ("svg", "image/svg+xml", ":material/draw:", lambda: chart_svg(chart, lang=language).encode("utf-8")),
+    )
     with st.container(horizontal=True, gap="small"):
-        st.download_button(
-            t("download.png"),
-            data=lambda: chart_png(chart, lang=language),
-            file_name=f"{name}.png",
-            mime="image/png",
-            icon=":material/image:",
-            help=t("download.png_help"),
-            key=f"png-{name}",
-            on_click="ignore",
-        )
-        st.download_button(
-            t("download.svg"),
-            data=lambda: chart_svg(chart, lang=language).encode("utf-8"),
-            file_name=f"{name}.svg",
-            mime="image/svg+xml",
-            icon=":material/draw:",
-            help=t("download.svg_help"),
-            key=f"svg-{name}",
-            on_click="ignore",
-        )
+        for kind, mime, icon, draw in files:
+            st.download_button(
+                t(f"download.{kind}"),
+                data=draw,
+                file_name=f"{name}.{kind}",
+                mime=mime,
+                icon=icon,
+                help=t(f"download.{kind}_help"),
+                key=f"{kind}-{name}",
+                on_click="ignore",
+            )

@@ -5,6 +5,7 @@ Pure builders, like ui/charts.py: rows a service returned and the language in, a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
@@ -102,8 +103,60 @@ def pipeline_bars(pipeline: pd.DataFrame, lang: str) -> alt.LayerChart:
     return (bars + counts).properties(height=alt.Step(48))
 
 
+@dataclass(frozen=True)
+class _TimelineFrames:
+    """What each layer of the timeline draws, in the language, dates as timestamps."""
+
+    segments: pd.DataFrame  # one row per stage an agreement passed through
+    rows: pd.DataFrame  # one row per agreement
+    events: pd.DataFrame
+    milestones: pd.DataFrame  # the real facts
+    order: list[str]  # the rows top to bottom, blank rows included
+
+
+@dataclass(frozen=True)
+class _TimeAxis:
+    """The date axis every layer shares, and the agreement rows."""
+
+    first: pd.Timestamp
+    last: pd.Timestamp
+    y: alt.Y
+    title: str
+
+    def x(self, column: str) -> alt.X:
+        return alt.X(
+            f"{column}:T",
+            title=self.title,
+            scale=alt.Scale(domain=[self.first.isoformat(), self.last.isoformat()]),
+            axis=alt.Axis(
+                format="%m/%Y",
+                labelAngle=0,
+                tickCount="month"
+                if self.last - self.first < timedelta(days=500)
+                else {"interval": "month", "step": 3},
+            ),
+        )
+
+
 def agreement_timeline(data: Timeline, lang: str) -> alt.LayerChart:
     """Gantt-like: one row per agreement, bars colored by stage; events on the top row; real events ruled."""
+    frames = _timeline_frames(data, lang)
+    axis = _time_axis(frames, data, lang)
+    layers = [
+        *_agreement_layers(frames, axis, lang),
+        _event_layer(frames.events, axis, lang),
+        *_as_of_layers(data, axis, lang),
+        *_milestone_layers(frames.milestones, axis, lang),
+    ]
+    return (
+        alt.layer(*layers, title=translate("cooperation.chart.timeline", lang))
+        .resolve_scale(color="independent", shape="independent", size="independent", opacity="independent")
+        .properties(height=alt.Step(ROW_HEIGHT))
+    )
+
+
+def _timeline_frames(data: Timeline, lang: str) -> _TimelineFrames:
+    """The service's rows labelled in the language, cut to the columns the layers draw."""
     rows = _guard(data.agreements).copy()
     segments = _guard(data.segments).copy()
     events = _guard(data.events).copy()
@@ -116,7 +169,6 @@ def agreement_timeline(data: Timeline, lang: str) -> alt.LayerChart:
     # blank rows: two above the events for the real facts' words, one below for the "as of" label
     order = [TOP_BLANK[0], TOP_BLANK[1], lane, *rows["row"], BOTTOM_BLANK]
 
-    stage_order = [stage_label(s, lang) for s in STAGE_ORDER]
     segments["stage_label"] = segments["stage"].map(lambda s: stage_label(s, lang))
     rows["stage_label"] = [
         stage_text(stage, bool(published), lang)
@@ -149,40 +201,37 @@ def agreement_timeline(data: Timeline, lang: str) -> alt.LayerChart:
     ):
         for column in columns:
             frame[column] = _dates(frame[column])
+    return _TimelineFrames(segments=segments, rows=rows, events=events, milestones=milestones, order=order)
 
+
+def _time_axis(frames: _TimelineFrames, data: Timeline, lang: str) -> _TimeAxis:
+    """From a little before the first start to the latest end or the day viewed, with room after."""
     as_of = pd.Timestamp(data.as_of)
-    starts = pd.concat([segments["start_on"], rows["proposed_on"], events["held_on"]]).dropna()
-    ends = pd.concat([rows["end_on"], pd.Series([as_of])]).dropna()
+    starts = pd.concat(
+        [frames.segments["start_on"], frames.rows["proposed_on"], frames.events["held_on"]]
+    ).dropna()
+    ends = pd.concat([frames.rows["end_on"], pd.Series([as_of])]).dropna()
     first = (starts.min() if not starts.empty else as_of - timedelta(days=365)) - timedelta(days=45)
     last = ends.max()
     last = last + (last - first) * 0.14  # room for the stage written after each bar
-    domain = [first.isoformat(), last.isoformat()]
-
-    x_title = translate("cooperation.axis.date", lang)
     y = alt.Y(
         "row:N",
-        sort=order,
-        scale=alt.Scale(domain=order),
+        sort=frames.order,
+        scale=alt.Scale(domain=frames.order),
         title=translate("cooperation.axis.agreement", lang),
         axis=alt.Axis(labelLimit=260, labelFontSize=14),
     )
+    return _TimeAxis(first=first, last=last, y=y, title=translate("cooperation.axis.date", lang))
+
+
+def _agreement_layers(frames: _TimelineFrames, axis: _TimeAxis, lang: str) -> list[alt.Chart]:
+    """Each agreement's stages as bars, a diamond where it was signed, its stage written after it."""
+    stage_order = [stage_label(s, lang) for s in STAGE_ORDER]
     stage_title = translate("cooperation.column.stage", lang)
     center_title = translate("cooperation.column.center", lang)
-
-    def x(column: str) -> alt.X:
-        return alt.X(
-            f"{column}:T",
-            title=x_title,
-            scale=alt.Scale(domain=domain),
-            axis=alt.Axis(
-                format="%m/%Y",
-                labelAngle=0,
-                tickCount="month" if last - first < timedelta(days=500) else {"interval": "month", "step": 3},
-            ),
-        )
-
+    x, y, rows = axis.x, axis.y, frames.rows
     bars = (
-        alt.Chart(segments)
+        alt.Chart(frames.segments)
         .mark_bar(height=18, cornerRadius=2)
         .encode(
             x=x("start_on"),
@@ -231,14 +280,19 @@ def agreement_timeline(data: Timeline, lang: str) -> alt.LayerChart:
             text="stage_label:N",
         )
     )
+    return [bars, signed, stage_words]
+
+
+def _event_layer(events: pd.DataFrame, axis: _TimeAxis, lang: str) -> alt.Chart:
+    """The events on their own row, shaped by kind, the real ones in the real facts' color."""
     kinds = [kind_label(k, lang) for k in EVENT_KINDS]
     data_kinds = [data_label(False, lang), data_label(True, lang)]
-    points = (
+    return (
         alt.Chart(events)
         .mark_point(filled=True, opacity=0.9)
         .encode(
-            x=x("held_on"),
-            y=y,
+            x=axis.x("held_on"),
+            y=axis.y,
             shape=alt.Shape(
                 "kind_label:N",
                 title=translate("cooperation.timeline.event_kind", lang),
@@ -264,33 +318,43 @@ def agreement_timeline(data: Timeline, lang: str) -> alt.LayerChart:
             ],
         )
     )
+
+
+def _as_of_layers(data: Timeline, axis: _TimeAxis, lang: str) -> list[alt.Chart]:
+    """A dashed rule at the day viewed, its date written on the blank bottom row."""
     today = pd.DataFrame(
         {
-            "on": [as_of],
+            "on": [pd.Timestamp(data.as_of)],
             "row": [BOTTOM_BLANK],
             "label": [translate("cooperation.timeline.as_of_rule", lang, date=format_day(data.as_of, lang))],
         }
     )
-    as_of_rule = alt.Chart(today).mark_rule(color="#78909C", strokeDash=[2, 3]).encode(x=x("on"))
+    as_of_rule = alt.Chart(today).mark_rule(color="#78909C", strokeDash=[2, 3]).encode(x=axis.x("on"))
     as_of_text = (
         alt.Chart(today)
         .mark_text(align="right", dx=-4, fontSize=12, color="#546E7A")
-        .encode(x=x("on"), y=y, text="label:N")
+        .encode(x=axis.x("on"), y=axis.y, text="label:N")
     )
-    # the real facts: a rule across every row and the words beside it, above the events row
-    span = (last - first).total_seconds() or 1.0
-    milestones["align"] = milestones["held_on"].map(
-        lambda on: "left" if (on - first).total_seconds() / span < 0.55 else "right"
+    return [as_of_rule, as_of_text]
+
+
+def _milestone_layers(milestones: pd.DataFrame, axis: _TimeAxis, lang: str) -> list[alt.Chart]:
+    """The real facts: a rule across every row and the words beside it, above the events row."""
+    span = (axis.last - axis.first).total_seconds() or 1.0
+    milestones = milestones.assign(
+        align=milestones["held_on"].map(
+            lambda on: "left" if (on - axis.first).total_seconds() / span < 0.55 else "right"
+        )
     )
     real_rule = (
         alt.Chart(milestones)
         .mark_rule(color=REAL_COLOR, strokeWidth=2.5, strokeDash=[7, 4])
         .encode(
-            x=x("held_on"),
+            x=axis.x("held_on"),
             tooltip=[alt.Tooltip("text:N", title=translate("cooperation.data.real", lang))],
         )
     )
-    layers = [bars, signed, stage_words, points, as_of_rule, as_of_text, real_rule]
+    layers = [real_rule]
     sides: tuple[tuple[Literal["left", "right"], int], ...] = (("left", 8), ("right", -8))
     for align, dx in sides:
         layers.append(
@@ -305,13 +369,9 @@ def agreement_timeline(data: Timeline, lang: str) -> alt.LayerChart:
                 lineHeight=19,
                 lineBreak="\n",
             )
-            .encode(x=x("held_on"), y=alt.value(4), text=alt.Text("label:N"))
+            .encode(x=axis.x("held_on"), y=alt.value(4), text=alt.Text("label:N"))
         )
-    return (
-        alt.layer(*layers, title=translate("cooperation.chart.timeline", lang))
-        .resolve_scale(color="independent", shape="independent", size="independent", opacity="independent")
-        .properties(height=alt.Step(ROW_HEIGHT))
-    )
+    return layers
 
 
 def scope_heatmap(matrix: pd.DataFrame, lang: str) -> alt.LayerChart:

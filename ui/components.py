@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable, Hashable
 from datetime import datetime
 
 import pandas as pd
@@ -14,7 +16,7 @@ from services.i18n import format_timestamp
 from services.sources import real_source_links
 from services.spreadsheet_safety import comment_line, frame_to_csv
 from ui.chart_downloads import chart_downloads
-from ui.data import demo_day
+from ui.data import demo_day, finished_chart
 from ui.i18n import day, lang, t
 from ui.plain import plain
 
@@ -69,8 +71,30 @@ def stamped_csv(frame: pd.DataFrame, filters: Filters) -> bytes:
     stamp = t(
         "export.stamp", when=format_timestamp(datetime.now(), lang()), filters=filters_description(filters)
     )
-    # text cells that a spreadsheet would run as formulas are escaped (OWASP CSV injection)
-    return (comment_line(stamp) + frame_to_csv(frame)).encode("utf-8-sig")  # BOM: Excel then reads Vietnamese
+    try:
+        body = _csv_body(frame_digest(frame), frame)
+    except TypeError:  # a cell pandas cannot hash (a list): written afresh
+        body = frame_to_csv(frame)
+    return (comment_line(stamp) + body).encode("utf-8-sig")  # BOM: Excel then reads Vietnamese
+
+
+def frame_digest(frame: pd.DataFrame) -> str:
+    """A digest of every cell, the column names and the index: two frames with one equal digest
+    hold the same rows (Streamlit's own hashing samples frames over 10,000 rows)."""
+    cells = pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()
+    names = repr((list(frame.columns), [str(dtype) for dtype in frame.dtypes])).encode()
+    return hashlib.blake2b(cells + names, digest_size=16).hexdigest()
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _csv_body(digest: str, _frame: pd.DataFrame) -> str:
+    """The rows as CSV, written once per content: ``digest`` keys it, the frame is not hashed
+    again. Writing a thousand rows took several times as long as hashing them, on every rerun
+    of every page with a download.
+
+    Text cells that a spreadsheet would run as formulas are escaped (OWASP CSV injection).
+    """
+    return frame_to_csv(_frame)
 
 
 def csv_download(frame: pd.DataFrame, filters: Filters, name: str, *, key: str) -> None:
@@ -84,12 +108,27 @@ def csv_download(frame: pd.DataFrame, filters: Filters, name: str, *, key: str) 
     )
 
 
-def chart_with_data(chart: ChartType, data: pd.DataFrame, filters: Filters, *, name: str) -> None:
-    """A chart full width, with its rows as CSV and the picture as PNG/SVG underneath."""
-    st.altair_chart(chart, width="stretch")
+def chart_with_data(
+    build: Callable[[], ChartType],
+    data: pd.DataFrame,
+    filters: Filters,
+    *,
+    name: str,
+    depends_on: tuple[Hashable, ...] = (),
+) -> None:
+    """``build()``'s chart full width, with its rows as CSV and the picture as PNG/SVG underneath.
+
+    The chart is built once per data version, ``name``, filters, language and ``depends_on``
+    (``ui.data.finished_chart``): ``name`` (or ``depends_on``) must say every choice on the page
+    that changes the chart, such as the map's measure.
+    """
+    finished = finished_chart(build, name, filters, lang(), *depends_on)
+    if finished is None:  # a builder that draws nothing for these rows
+        return
+    st.vega_lite_chart(finished.spec, width="stretch")
     with st.container(horizontal=True, gap="small"):
         csv_download(data, filters, name, key=f"csv-{name}")
-        chart_downloads(chart, name)
+        chart_downloads(finished.chart, name)
 
 
 def kpi_cards(cards: list[tuple[str, str, str | None, DeltaColor]]) -> None:

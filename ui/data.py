@@ -13,13 +13,19 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
+import altair as alt
 import streamlit as st
 from sqlalchemy import Engine
 from sqlmodel import Session
+
+# Streamlit's own Arrow transformer and the lock it holds around Altair's global settings: a
+# chart converted here carries the same datasets st.altair_chart would send (pinned Streamlit).
+from streamlit.elements.vega_charts import _altair_globals_lock, _to_arrow_dataset
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from services import data_version as versions
@@ -31,6 +37,9 @@ T = TypeVar("T")
 # Bounds memory, not freshness: about 40 views per page and filter set, so a few dozen recent
 # filter sets of every page stay warm; entries of old data versions are the first to go.
 MAX_CACHED_VIEWS = 2048
+# a chart's spec or a table's display rows: tens of kilobytes each, a dozen or two per page and
+# filter set
+MAX_PREPARED = 512
 _VERSION_THIS_RUN = "data_version_this_run"
 
 
@@ -121,3 +130,73 @@ def default_day() -> date:
 def _demo_day(url: str, version: str) -> date | None:
     with Session(_engine_for(url)) as session:
         return demo_as_of(session)
+
+
+@dataclass(frozen=True)
+class FinishedChart:
+    """A chart ready to draw: the Altair object (the PNG/SVG downloads render it on a click) and
+    its Vega-Lite spec with the rows already as Arrow bytes (what ``st.vega_lite_chart`` sends).
+
+    Shared by every session of the process: read it, never change it.
+    """
+
+    chart: alt.TopLevelMixin
+    spec: dict[str, Any]
+
+
+def prepared(
+    build: Callable[[], T], name: str, filters: Filters | None, language: str, *extra: Hashable
+) -> T:
+    """``build()``, made once per data version, ``name``, filters, language and ``extra``
+    (whatever else it depends on that ``name`` does not say): a chart, or the display rows of a
+    table, that a warm rerun would otherwise build again from the same cached rows.
+
+    Shared by every session of the process, without a copy: read it, never change it.
+    """
+    return _prepared(database_url(), data_version(), name, filters, language, extra, build)
+
+
+@st.cache_resource(show_spinner=False, max_entries=MAX_PREPARED)
+def _prepared(
+    url: str,
+    version: str,
+    name: str,
+    filters: Filters | None,
+    language: str,
+    extra: tuple[Hashable, ...],
+    _build: Callable[[], T],
+) -> T:
+    return _build()
+
+
+def finished_chart(
+    build: Callable[[], alt.TopLevelMixin | None],
+    name: str,
+    filters: Filters | None,
+    language: str,
+    *extra: Hashable,
+) -> FinishedChart | None:
+    """``build()``'s chart and spec (None when it builds no chart), made once per data version,
+    chart name, filters, language and ``extra`` (``prepared``).
+
+    Building an Altair chart and converting it to a spec was most of a warm rerun (the province
+    map alone about half a second); a rerun with nothing new now draws the spec it drew last time.
+    """
+
+    def finish() -> FinishedChart | None:
+        chart = build()
+        return None if chart is None else FinishedChart(chart=chart, spec=vega_lite_spec(chart))
+
+    return prepared(finish, f"chart:{name}", filters, language, *extra)
+
+
+def vega_lite_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """The chart as ``st.altair_chart`` converts it, without Altair's JSON-schema validation: our
+    builders' specs are validated by the tests and by every export (``services.chart_images``),
+    and validating the map's boundaries on screen cost a fifth of a second per filter change."""
+    datasets: dict[str, Any] = {}
+    alt.data_transformers.register("arrow_datasets", _to_arrow_dataset)
+    with _altair_globals_lock, alt.data_transformers.enable("arrow_datasets", datasets=datasets):
+        spec = chart.to_dict(validate=False)
+    spec["datasets"] = {**spec.get("datasets", {}), **datasets}
+    return spec
