@@ -17,6 +17,7 @@ from typing import Final
 
 from services import plausibility
 from services.i18n import LANGUAGES, format_day, translate
+from services.messages import MessageError
 from services.models import CalibrationResult, EquipmentStatus
 from services.text_rules import TextRefusal, clean_text, rule_for
 from services.units import (
@@ -47,20 +48,8 @@ _FALSE: Final = {"", "0", "false", "no", "n", "không", "khong", "sai", "k"}
 _RH: Final = re.compile(r"%\s*RH\b", re.IGNORECASE)
 
 
-class CellError(ValueError):
-    """A value that cannot be read; ``key`` is a catalog key, ``params`` its placeholders."""
-
-    def __init__(self, key: str, **params: str) -> None:
-        self.key = key
-        self.params: dict[str, str] = dict(params)
-        super().__init__(self.message("en"))
-
-    def message(self, lang: str) -> str:
-        return translate(self.key, lang, **self.params)
-
-    @classmethod
-    def from_units(cls, err: UnitInputError) -> CellError:
-        return cls(err.key, **err.params)
+class CellError(MessageError):
+    """A value in a cell that cannot be read (``services.messages``: a catalog key and its params)."""
 
 
 def _refuse(refusal: plausibility.Refusal | None) -> None:
@@ -216,7 +205,7 @@ def _parsed_range(text: str, si_unit: str | None) -> RangeValues:
     try:
         parsed = parse_range(text, expected_unit=si_unit)
     except UnitInputError as err:
-        raise CellError.from_units(err) from None
+        raise CellError.from_error(err) from None
     low = parsed.low.to(parsed.high.units) if parsed.low.units != parsed.high.units else parsed.low
     low_si, high_si = parsed.to_si()
     return RangeValues(
@@ -322,7 +311,7 @@ def _uncertainty_value(text: str, si_unit: str | None) -> UncertaintyValue:
     try:
         q = parse_quantity(written, expected_unit=si_unit)
     except UnitInputError as err:
-        raise CellError.from_units(err) from None
+        raise CellError.from_error(err) from None
     return UncertaintyValue(value=float(q.magnitude), unit=_unit_text(q.units), relative=is_relative(q))
 
 
@@ -402,13 +391,13 @@ def parse_amount_in(text: str, unit: str, *, relative: bool) -> float:
     try:
         bare = parse_quantity(text)
     except UnitInputError as err:
-        raise CellError.from_units(err) from None
+        raise CellError.from_error(err) from None
     if not bare.units._units:  # no unit typed (pint's .unitless is also true for %)
         return float(bare.magnitude)
     try:
         q = parse_quantity(text, expected_unit=unit)
     except UnitInputError as err:
-        raise CellError.from_units(err) from None
+        raise CellError.from_error(err) from None
     if is_relative(q) != relative:
         raise CellError("data.error.amount_kind", value=text.strip(), unit=display_unit(unit))
     return from_si_difference(to_si_difference(q), unit)

@@ -26,7 +26,6 @@ from sqlmodel import Session, col
 from services.calibration import status_query
 from services.catalog import measurement_fields
 from services.filters import Filters
-from services.formatting import measured_number as plain_number  # noqa: F401 - ui/charts_equipment.py imports it here
 from services.formatting import range_text, uncertainty_text, unit_text
 from services.holdings import held_on, status_on
 from services.models import Equipment, EquipmentStatus, InstrumentType, MeasurementField, Quantity

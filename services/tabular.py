@@ -20,6 +20,7 @@ from typing import Any, Final
 
 from services.cells import CellError, clean_cell
 from services.i18n import LANGUAGES, translate
+from services.messages import TranslatableMessage
 from services.spreadsheet_safety import unescape_cell
 from services.xlsx_reader import XlsxLimits, XlsxRefusal, column_letters, read_first_sheet
 
@@ -52,16 +53,14 @@ class Column:
 
 
 @dataclass(frozen=True)
-class ImportProblem:
-    """One thing wrong with the file: where (row as the spreadsheet shows it, column as headed) and what."""
+class ImportProblem(TranslatableMessage):
+    """One thing wrong with the file: where (row as the spreadsheet shows it, column as headed) and
+    what (``services.messages``: a catalog key and its params)."""
 
     row: int | None
     column: str | None
     key: str
     params: dict[str, str] = field(default_factory=dict)
-
-    def message(self, lang: str) -> str:
-        return translate(self.key, lang, **self.params)
 
     def located(self, lang: str) -> str:
         """The message with its place: ``Dòng 7, cột "range": …``."""

@@ -416,9 +416,10 @@ def test_ranges_read_as_entered_in_each_language() -> None:
     from ui.charts_profile import range_text, uncertainty_text
 
     assert range_text(0, 60, "MPa", "vi") == "0–60 MPa"
-    assert range_text(0.5, 1500.25, "kPa", "vi") == "0,5–1.500,25 kPa"
-    assert range_text(0.5, 1500.25, "kPa", "en") == "0.5–1,500.25 kPa"
-    assert range_text(-50, 420, "degC", "en") == "-50 … 420 °C"
+    # no thousands grouping: "1.500,25" would read back as 1.5 (services/formatting.py)
+    assert range_text(0.5, 1500.25, "kPa", "vi") == "0,5–1500,25 kPa"
+    assert range_text(0.5, 1500.25, "kPa", "en") == "0.5–1500.25 kPa"
+    assert range_text(-50, 420, "degC", "en") == "-50–420 °C"
     assert range_text(20, 20, "L", "vi") == "20 L"
     assert range_text(0.005, 15, "m**3/h", "en") == "0.005–15 m³/h"
     assert uncertainty_text(0.015, "%", "vi") == "0,015 %"

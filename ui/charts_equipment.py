@@ -12,7 +12,9 @@ import altair as alt
 import pandas as pd
 
 from services.calibration import STATUS_ORDER
-from services.equipment import AGE_BAND_ORDER, OPERATING_STATUSES, plain_number, range_text
+from services.equipment import AGE_BAND_ORDER, OPERATING_STATUSES
+from services.formatting import measured_number as plain_number
+from services.formatting import range_text
 from services.i18n import translate
 from ui.charts import STATUS_COLORS, _guard, status_label
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import altair as alt
 import pandas as pd
-from babel.numbers import format_decimal
 
+from services import formatting
 from services.calibration import STATUS_ORDER
+from services.formatting import unit_text
 from services.i18n import translate, translate_plural
-from services.units import display_unit
 from ui.charts import STATUS_COLORS, _guard, status_label
 
 RESULT_COLORS = {"pass": "#2E7D32", "limited": "#EF8F00", "fail": "#C62828"}
@@ -17,39 +17,15 @@ RESULT_ICONS = {"pass": "✔", "limited": "⚠", "fail": "✖"}
 KIND_COLORS = {"reference": "#0B5394", "working": "#9FC5E8"}
 VOLUME_COLOR = "#3D85C6"
 CAPACITY_COLOR = "#1B2A41"
-_BABEL = {"vi": "vi_VN", "en": "en_GB"}
 
 
 def result_label(result: str, lang: str) -> str:
     return f"{RESULT_ICONS.get(result, '')} {translate(f'profile.result.{result}', lang)}".strip()
 
 
-def plain_number(value: float, lang: str) -> str:
-    """A measured value as people write it: no padding zeros, the language's separators."""
-    return format_decimal(value, format="#,##0.#########", locale=_BABEL[lang])
-
-
-def unit_text(unit: str | None) -> str:
-    """The unit as entered, with pint's notation made readable (``m**3/h`` → ``m³/h``, ``degC`` → ``°C``)."""
-    if not unit:
-        return ""
-    shown = display_unit(unit)
-    return unit if shown.lower() == unit.lower() else shown
-
-
-def range_text(low: float, high: float, unit: str, lang: str) -> str:
-    """A range as entered: ``0–60 MPa``; a single value when both ends agree (``20 L``)."""
-    shown = unit_text(unit)
-    if low == high:
-        return f"{plain_number(low, lang)} {shown}"
-    separator = " … " if low < 0 else "–"  # "-50–420" reads as a subtraction
-    return f"{plain_number(low, lang)}{separator}{plain_number(high, lang)} {shown}"
-
-
 def uncertainty_text(value: float | None, unit: str | None, lang: str) -> str:
-    if value is None or pd.isna(value):
-        return "—"
-    return f"{plain_number(value, lang)} {unit_text(unit)}".strip()
+    """``services.formatting.uncertainty_text``, with ``—`` in a table cell that has none."""
+    return formatting.uncertainty_text(value, unit, lang) or "—"
 
 
 def equipment_by_field(counts: pd.DataFrame, lang: str) -> alt.Chart:
