@@ -34,7 +34,7 @@ from services.dataset import record_demo_as_of
 from services.db import is_empty, make_engine, refresh_statistics, upgrade_schema
 from services.demo import cooperation as demo_cooperation
 from services.demo.equipment import HISTORY_START, HORIZON, Certificate, Item, network_items
-from services.demo.services_offered import monthly_volumes, offers
+from services.demo.services_offered import Offer, monthly_volumes, offers
 from services.demo.spec import NATIONAL, NETWORKS, NORTHERN, Template, centers, opt_date, opt_int, read_spec
 from services.notices import demo_email
 from services.units import display_unit, from_si, to_si, ureg
@@ -127,22 +127,26 @@ class DemoNetwork:
 
     # reference tables -------------------------------------------------------------------
     def add_reference_tables(self) -> None:
+        self._add_provinces()
+        self._add_catalogues()
+        self._add_centers()
+
+    def _add_provinces(self) -> None:
         # successors first, so foreign keys hold at every insert
         for row in sorted(read_spec("provinces", self.network), key=lambda r: bool(r["successor_key"])):
             self.batch.add(
                 m.Province,
                 key=row["key"],
-                code=row["code"],
-                name_vi=row["name_vi"],
-                name_en=row["name_en"],
+                **_place(row),
                 capital_vi=row["capital_vi"],
-                lat=float(row["lat"]),
-                lon=float(row["lon"]),
                 population_thousands=int(row["population_thousands"]),
                 valid_from=opt_date(row["valid_from"]),
                 valid_to=opt_date(row["valid_to"]),
                 successor_key=row["successor_key"] or None,
             )
+
+    def _add_catalogues(self) -> None:
+        """Fields, quantities and instrument types: the same in every network."""
         for row in read_spec("fields"):
             self.batch.add(m.MeasurementField, **{**row, "sort_order": int(row["sort_order"])})
         for row in read_spec("quantities"):
@@ -159,17 +163,15 @@ class DemoNetwork:
                 interval_before_20241015=opt_int(row["interval_before_20241015"]),
                 weight=int(row["weight"] or 1),
             )
+
+    def _add_centers(self) -> None:
         center_rows = read_spec("centers", self.network)
         for row in center_rows:
             self.center_ids[row["code"]] = self.batch.add(
                 m.Center,
-                code=row["code"],
-                name_vi=row["name_vi"],
-                name_en=row["name_en"],
+                **_place(row),
                 kind=row["kind"],
                 province_key=row["province_key"],
-                lat=float(row["lat"]),
-                lon=float(row["lon"]),
                 accreditation_no=row["accreditation_no"] or None,
                 active_to=opt_date(row["active_to"]),
                 successor_id=None,
@@ -275,7 +277,7 @@ class DemoNetwork:
             item.id,
             self.center_ids[item.center.code],
             template.quantity_code,
-            template.instrument_type_code,
+            template.equipment_type_code,
             template.name_vi,
             item.manufacturer,
             item.model,
@@ -349,6 +351,10 @@ class DemoNetwork:
             links += [(capability, item.id) for item in items if item.acquired_on <= self.as_of]
         self.batch.columns[m.CapabilityStandard] = ("capability_id", "equipment_id")
         self.batch.rows[m.CapabilityStandard] = sorted(links)  # a third of a million at national scale
+        self._add_volumes(offer_list)
+
+    def _add_volumes(self, offer_list: list[Offer]) -> None:
+        """Each offer's monthly volumes up to the seed day, numbered by month."""
         volumes = monthly_volumes(offer_list, self.as_of, self.network)
         for (center_code, type_code, service, month), count in sorted(
             volumes.items(), key=lambda kv: (kv[0][3], kv[0][:3])
@@ -428,6 +434,17 @@ class DemoNetwork:
         for center in centers(self.network):
             if center.active_to is None:
                 account(demo_username(center.code), m.Role.CENTER_STAFF, self.center_ids[center.code])
+
+
+def _place(row: dict[str, str]) -> dict[str, Any]:
+    """The columns a province and a center share: code, names and where it lies."""
+    return {
+        "code": row["code"],
+        "name_vi": row["name_vi"],
+        "name_en": row["name_en"],
+        "lat": float(row["lat"]),
+        "lon": float(row["lon"]),
+    }
 
 
 def _backing_templates(items: list[Item]) -> list[Template]:
