@@ -153,3 +153,23 @@ def test_seed_has_overdue_and_bigger_provinces_hold_more(seeded_engine: Engine) 
         )
     assert overdue > 0
     assert per_center["TTKT-01"] > per_center["TTKT-12"]  # Hà Nội holds more than Lai Châu
+
+
+def test_the_seeders_progress_draws_one_bar_per_stage(tmp_path, monkeypatch, cheap_password_hashes) -> None:  # type: ignore[no-untyped-def]
+    """Issue 10: a bar per stage (building the network, then each table), never a new one per update."""
+    import tqdm
+
+    from services import seed as seeder
+
+    made: list[str] = []
+
+    class CountedBar(tqdm.tqdm):  # type: ignore[type-arg]
+        def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+            made.append(kwargs["desc"].strip())
+            kwargs["disable"] = True
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(tqdm, "tqdm", CountedBar)
+    seeder.main(["--database-url", f"sqlite:///{tmp_path / 'bars.db'}", "--as-of", "2026-11-30"])
+    tables = [str(table.__tablename__) for table in seeder.INSERT_ORDER]
+    assert made == ["building the network", *tables]
