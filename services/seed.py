@@ -28,7 +28,7 @@ from sqlmodel import SQLModel
 
 from services import models as m
 from services.auth import demo_password, demo_username, hash_password
-from services.bulk_insert import bulk_insert
+from services.bulk_insert import bulk_insert, indexes_deferred
 from services.capabilities import capability_uncertainty
 from services.dataset import record_demo_as_of
 from services.db import is_empty, make_engine, refresh_statistics, upgrade_schema
@@ -709,9 +709,10 @@ def _write_table(
     if table in batch.lazy:
         rows = batch.lazy[table][1]()
     if table in BULK_TABLES and total:
-        for written in bulk_insert(connection, table.__table__, batch.columns[table], rows):  # type: ignore[attr-defined]
-            if progress:
-                progress(name, written, total)
+        with indexes_deferred(connection, table.__table__):  # type: ignore[attr-defined]
+            for written in bulk_insert(connection, table.__table__, batch.columns[table], rows):  # type: ignore[attr-defined]
+                if progress:
+                    progress(name, written, total)
     else:
         dicts = batch.dicts(table)
         for start in range(0, len(dicts), 5000):
