@@ -9,6 +9,7 @@ import streamlit as st
 from services import network_loss, profile, traceability
 from services.cooperation import stage_text, term_text
 from services.filters import Filters
+from services.formatting import range_text
 from services.overview import center_points
 from services.table_limits import first_rows
 from ui import charts_profile as charts
@@ -384,7 +385,7 @@ def equipment_rows(equipment: pd.DataFrame) -> pd.DataFrame:
     language = lang()
     return equipment.assign(
         range=[
-            charts.range_text(lo, hi, unit, language)
+            range_text(lo, hi, unit, language)
             for lo, hi, unit in zip(
                 equipment["range_min"], equipment["range_max"], equipment["range_unit"], strict=True
             )

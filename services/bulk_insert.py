@@ -9,11 +9,12 @@ with everything else.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnDefault, Connection, Date, Table
+from sqlalchemy import ColumnDefault, Connection, Date, Table, text
 
 from services import data_version
 
@@ -81,3 +82,25 @@ def _sqlite_row(row: tuple[Any, ...], dates: list[int]) -> tuple[Any, ...]:
         if isinstance(value, date):
             values[i] = value.isoformat()
     return tuple(values)
+
+
+@contextmanager
+def indexes_deferred(connection: Connection, table: Table) -> Iterator[None]:
+    """On SQLite, the table's secondary indexes dropped while the rows go in and built again after,
+    in the same transaction: building an index from a full table sorts once, where a million inserts
+    each walk six B-trees in random order (a third of the national seed's write time). Indexes that
+    enforce a constraint (SQLite's automatic ones have no SQL) stay. Elsewhere nothing changes."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    indexes = connection.execute(
+        text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = :table AND sql IS NOT NULL"
+        ),
+        {"table": table.name},
+    ).all()
+    for name, _sql in indexes:
+        connection.exec_driver_sql(f'DROP INDEX "{name}"')
+    yield
+    for _name, sql in indexes:
+        connection.exec_driver_sql(sql)

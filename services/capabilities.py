@@ -272,7 +272,9 @@ def _replace(request: FinderRequest, uncertainty: Uncertainty, unit: str | None)
 # --------------------------------------------------------------------------------------------
 # Stored capabilities
 # --------------------------------------------------------------------------------------------
-capability_uncertainty = stored_uncertainty  # services/seed.py judges its capabilities by this name
+capability_uncertainty = (
+    stored_uncertainty  # the finder's name for it (tests read a capability's best uncertainty by it)
+)
 
 
 @lru_cache(maxsize=256)

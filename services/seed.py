@@ -28,16 +28,15 @@ from sqlmodel import SQLModel, col
 
 from services import models as m
 from services.auth import demo_password, demo_username, hash_password
-from services.bulk_insert import bulk_insert
-from services.capabilities import capability_uncertainty
+from services.bulk_insert import bulk_insert, indexes_deferred
 from services.dataset import record_demo_as_of
 from services.db import is_empty, make_engine, refresh_statistics, upgrade_schema
 from services.demo import cooperation as demo_cooperation
 from services.demo.equipment import HISTORY_START, HORIZON, Certificate, Item, network_items
-from services.demo.services_offered import monthly_volumes, offers
+from services.demo.services_offered import Offer, monthly_volumes, offers
 from services.demo.spec import NATIONAL, NETWORKS, NORTHERN, Template, centers, opt_date, opt_int, read_spec
 from services.notices import demo_email
-from services.units import display_unit, from_si, to_si, ureg
+from services.units import display_unit, from_si, stored_uncertainty, to_si, ureg
 
 Progress = Callable[[str, int, int], None]
 
@@ -127,22 +126,26 @@ class DemoNetwork:
 
     # reference tables -------------------------------------------------------------------
     def add_reference_tables(self) -> None:
+        self._add_provinces()
+        self._add_catalogues()
+        self._add_centers()
+
+    def _add_provinces(self) -> None:
         # successors first, so foreign keys hold at every insert
         for row in sorted(read_spec("provinces", self.network), key=lambda r: bool(r["successor_key"])):
             self.batch.add(
                 m.Province,
                 key=row["key"],
-                code=row["code"],
-                name_vi=row["name_vi"],
-                name_en=row["name_en"],
+                **_place(row),
                 capital_vi=row["capital_vi"],
-                lat=float(row["lat"]),
-                lon=float(row["lon"]),
                 population_thousands=int(row["population_thousands"]),
                 valid_from=opt_date(row["valid_from"]),
                 valid_to=opt_date(row["valid_to"]),
                 successor_key=row["successor_key"] or None,
             )
+
+    def _add_catalogues(self) -> None:
+        """Fields, quantities and instrument types: the same in every network."""
         for row in read_spec("fields"):
             self.batch.add(m.MeasurementField, **{**row, "sort_order": int(row["sort_order"])})
         for row in read_spec("quantities"):
@@ -159,17 +162,15 @@ class DemoNetwork:
                 interval_before_20241015=opt_int(row["interval_before_20241015"]),
                 weight=int(row["weight"] or 1),
             )
+
+    def _add_centers(self) -> None:
         center_rows = read_spec("centers", self.network)
         for row in center_rows:
             self.center_ids[row["code"]] = self.batch.add(
                 m.Center,
-                code=row["code"],
-                name_vi=row["name_vi"],
-                name_en=row["name_en"],
+                **_place(row),
                 kind=row["kind"],
                 province_key=row["province_key"],
-                lat=float(row["lat"]),
-                lon=float(row["lon"]),
                 accreditation_no=row["accreditation_no"] or None,
                 active_to=opt_date(row["active_to"]),
                 successor_id=None,
@@ -275,7 +276,7 @@ class DemoNetwork:
             item.id,
             self.center_ids[item.center.code],
             template.quantity_code,
-            template.instrument_type_code,
+            template.equipment_type_code,
             template.name_vi,
             item.manufacturer,
             item.model,
@@ -324,7 +325,7 @@ class DemoNetwork:
             )
             low, high, unit = _capability_range(spec, offer.reach, backing)
             unit_text = "" if unit == "dimensionless" else f" {display_unit(unit)}"
-            uncertainty = _capability_uncertainty(
+            uncertainty = _stored_uncertainty(
                 float(f"{float(spec['uncertainty']) * offer.uncertainty_factor:.6g}"),
                 spec["uncertainty_unit"],
                 _si(low, unit),
@@ -349,6 +350,10 @@ class DemoNetwork:
             links += [(capability, item.id) for item in items if item.acquired_on <= self.as_of]
         self.batch.columns[m.CapabilityStandard] = ("capability_id", "equipment_id")
         self.batch.rows[m.CapabilityStandard] = sorted(links)  # a third of a million at national scale
+        self._add_volumes(offer_list)
+
+    def _add_volumes(self, offer_list: list[Offer]) -> None:
+        """Each offer's monthly volumes up to the seed day, numbered by month."""
         volumes = monthly_volumes(offer_list, self.as_of, self.network)
         for (center_code, type_code, service, month), count in sorted(
             volumes.items(), key=lambda kv: (kv[0][3], kv[0][:3])
@@ -430,6 +435,17 @@ class DemoNetwork:
                 account(demo_username(center.code), m.Role.CENTER_STAFF, self.center_ids[center.code])
 
 
+def _place(row: dict[str, str]) -> dict[str, Any]:
+    """The columns a province and a center share: code, names and where it lies."""
+    return {
+        "code": row["code"],
+        "name_vi": row["name_vi"],
+        "name_en": row["name_en"],
+        "lat": float(row["lat"]),
+        "lon": float(row["lon"]),
+    }
+
+
 def _backing_templates(items: list[Item]) -> list[Template]:
     """The templates of the slots that started first for a capability: whatever the seed day, a
     capability with any standard holds an item of these (a slot's items follow one another)."""
@@ -487,7 +503,7 @@ def _capability_range(
     return (_inward(from_si(clipped[0], unit), up=True), _inward(from_si(clipped[1], unit), up=False), unit)
 
 
-def _capability_uncertainty(
+def _stored_uncertainty(
     value: float, unit: str, low_si: float, high_si: float, backing: list[Template]
 ) -> float:
     """The capability's best uncertainty, raised where it would be better than its best standard's
@@ -495,14 +511,14 @@ def _capability_uncertainty(
     if not backing:
         return value
     relative = unit == "%"
-    own = capability_uncertainty(1.0, unit, relative).value_si  # SI per unit of ``value``
+    own = stored_uncertainty(1.0, unit, relative).value_si  # SI per unit of ``value``
     ends = [x for x in (low_si, high_si) if x != 0] if relative else [low_si, high_si]
     if not ends or own == 0:
         return value
 
     def standard_at(x: float) -> float:
         return min(
-            capability_uncertainty(t.uncertainty, t.uncertainty_unit, t.uncertainty_unit == "%").at(x)
+            stored_uncertainty(t.uncertainty, t.uncertainty_unit, t.uncertainty_unit == "%").at(x)
             for t in backing
         )
 
@@ -692,9 +708,12 @@ def _write_table(
     if table in batch.lazy:
         rows = batch.lazy[table][1]()
     if table in BULK_TABLES and total:
-        for written in bulk_insert(connection, table.__table__, batch.columns[table], rows):  # type: ignore[attr-defined]  # SQLModel sets __table__ on table=True classes at class creation but does not declare it
-            if progress:
-                progress(name, written, total)
+        # SQLModel sets __table__ on table=True classes at class creation but does not declare it
+        sql_table = table.__table__  # type: ignore[attr-defined]
+        with indexes_deferred(connection, sql_table):
+            for written in bulk_insert(connection, sql_table, batch.columns[table], rows):
+                if progress:
+                    progress(name, written, total)
     else:
         dicts = batch.dicts(table)
         for start in range(0, len(dicts), 5000):

@@ -408,13 +408,17 @@ def test_a_later_seed_day_keeps_every_capability_standard_of_the_earlier_day(
 
 
 def test_every_capability_standard_belongs_to_its_center_and_serves_its_type(later: Engine) -> None:
+    """A standard of the type's own quantity carries the type; one of another quantity (a volume can
+    behind a fuel-dispenser capability) carries none, as the equipment import would have it."""
     wrong = _rows(
         later,
         """
         SELECT l.capability_id, l.equipment_id FROM capability_standard l
         JOIN capability c ON c.id = l.capability_id JOIN equipment e ON e.id = l.equipment_id
-        WHERE e.center_id != c.center_id OR e.instrument_type_code IS NULL
-           OR e.instrument_type_code != c.instrument_type_code OR e.acquired_on > :day""",
+        JOIN instrument_type t ON t.code = c.instrument_type_code
+        WHERE e.center_id != c.center_id OR e.acquired_on > :day
+           OR NOT (e.instrument_type_code = c.instrument_type_code
+                   OR (e.instrument_type_code IS NULL AND e.quantity_code != t.quantity_code))""",
         day=SEED_DAY,
     )
     assert wrong == []
@@ -489,3 +493,58 @@ def test_the_earlier_days_figures_are_the_same_in_a_database_seeded_later(
             capability_states(second, filters)[columns].sort_values("capability_id").reset_index(drop=True)
         )
     assert before.equals(after)
+
+
+def test_a_centers_exported_equipment_imports_into_a_fresh_database(
+    later: Engine, tmp_path: Path, cheap_password_hashes: None
+) -> None:
+    """Every demo equipment row passes the equipment import's checks: a volume can serving fuel
+    dispensers is volume equipment, a resistance box serving multimeters resistance equipment, not
+    equipment of a type of another quantity, which the import refuses."""
+    from sqlalchemy import insert, select, update
+
+    from services import editing, imports
+    from services import models as m
+    from services.auth import create_user
+    from services.db import upgrade_schema
+    from services.spreadsheet_safety import comment_line, frame_to_csv
+
+    (code, center_id), *_ = _rows(
+        later,
+        "SELECT c.code, c.id FROM center c JOIN equipment e ON e.center_id = c.id "
+        "WHERE e.quantity_code = 'volume' AND c.active_to IS NULL GROUP BY c.code, c.id "
+        "ORDER BY COUNT(*) DESC, c.code",
+    )
+    with Session(later) as session:
+        exported = editing.center_equipment(session, center_id=center_id)
+    assert "volume" in set(exported["quantity"])  # the rows the seed once typed as flow-rate meters
+    fresh = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    upgrade_schema(fresh)
+    reference = (m.Province, m.MeasurementField, m.Quantity, m.InstrumentType, m.Center)
+    with later.connect() as source, fresh.begin() as target:
+        for table in reference:
+            rows = [dict(row._mapping) for row in source.execute(select(table.__table__))]  # type: ignore[attr-defined]
+            successors = {row["id"]: row.pop("successor_id") for row in rows} if table is m.Center else {}
+            target.execute(insert(table.__table__), rows)  # type: ignore[attr-defined]
+            for row_id, successor in successors.items():
+                if successor is not None:
+                    target.execute(
+                        update(m.Center.__table__)
+                        .where(m.Center.__table__.c.id == row_id)
+                        .values(successor_id=successor)
+                    )  # type: ignore[attr-defined]
+    with Session(fresh) as session:
+        create_user(session, username="importer", password="a long import passphrase", role=m.Role.ADMIN)
+        session.commit()
+    columns = [column.name for column in imports.EQUIPMENT_COLUMNS]
+    data = comment_line("Made 30/11/2026; filters: none") + frame_to_csv(exported[columns])
+    with Session(fresh) as session:
+        result = imports.import_equipment_csv(
+            session, data.encode("utf-8-sig"), center_code=code, username="importer", today=SEED_DAY
+        )
+    assert result.ok, [problem.located("en") for problem in result.problems[:5]]
+    with Session(fresh) as session:
+        copied = editing.center_equipment(session, center_id=center_id)
+    fresh.dispose()
+    assert len(copied) == len(exported)
+    assert copied[columns].reset_index(drop=True).equals(exported[columns].reset_index(drop=True))

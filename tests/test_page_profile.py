@@ -413,7 +413,8 @@ def test_empty_database_explains_what_to_do(tmp_path, monkeypatch, lang: str) ->
 
 
 def test_ranges_read_as_entered_in_each_language() -> None:
-    from ui.charts_profile import range_text, uncertainty_text
+    from services.formatting import range_text
+    from ui.charts_profile import uncertainty_text
 
     assert range_text(0, 60, "MPa", "vi") == "0–60 MPa"
     # no thousands grouping: "1.500,25" would read back as 1.5 (services/formatting.py)

@@ -153,3 +153,44 @@ def test_seed_has_overdue_and_bigger_provinces_hold_more(seeded_engine: Engine) 
         )
     assert overdue > 0
     assert per_center["TTKT-01"] > per_center["TTKT-12"]  # Hà Nội holds more than Lai Châu
+
+
+def test_the_seeders_progress_draws_one_bar_per_stage(tmp_path, monkeypatch, cheap_password_hashes) -> None:  # type: ignore[no-untyped-def]
+    """Issue 10: a bar per stage (building the network, then each table), never a new one per update."""
+    import tqdm
+
+    from services import seed as seeder
+
+    made: list[str] = []
+
+    class CountedBar(tqdm.tqdm):  # type: ignore[type-arg]
+        def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+            made.append(kwargs["desc"].strip())
+            kwargs["disable"] = True
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(tqdm, "tqdm", CountedBar)
+    seeder.main(["--database-url", f"sqlite:///{tmp_path / 'bars.db'}", "--as-of", "2026-11-30"])
+    tables = [str(table.__tablename__) for table in seeder.INSERT_ORDER]
+    assert made == ["building the network", *tables]
+
+
+def test_the_seed_builds_again_every_index_it_defers(tmp_path, cheap_password_hashes) -> None:  # type: ignore[no-untyped-def]
+    """The bulk tables' indexes are dropped during the load on SQLite and rebuilt: the schema after
+    a seed has exactly the indexes of a freshly upgraded one, and they are used."""
+    indexes = "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
+    fresh = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    upgrade_schema(fresh)
+    seeded = make_engine(f"sqlite:///{tmp_path / 'seeded.db'}")
+    seed(seeded, as_of=date(2026, 11, 30))
+    with fresh.connect() as a, seeded.connect() as b:
+        expected = a.execute(text(indexes)).all()
+        assert b.execute(text(indexes)).all() == expected
+        assert any(name == "ix_calibration_record_equipment_id" for name, _ in expected)
+        plan = b.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT * FROM calibration_record WHERE equipment_id = 7"
+        ).all()
+        assert "ix_calibration_record_equipment_id" in str(plan)
+        assert b.exec_driver_sql("PRAGMA integrity_check").scalar_one() == "ok"
+    fresh.dispose()
+    seeded.dispose()

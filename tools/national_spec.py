@@ -98,14 +98,25 @@ def administrative_lists() -> tuple[list[dict[str, object]], list[dict[str, obje
 def province_rows(
     old: list[dict[str, object]], new: list[dict[str, object]], successor: dict[str, str]
 ) -> list[dict[str, object]]:
+    """The 63 provinces before the merger, then the merged provinces after it (the north copied
+    from the northern spec)."""
     northern = {row["key"]: row for row in read_csv(SPEC / "provinces.csv")}
-    facts = {row["code"]: row for row in read_csv(NATIONAL / "province_facts.csv")}
     predecessors: dict[str, list[str]] = {}
     for old_code, new_code in successor.items():
         predecessors.setdefault(new_code, []).append(old_code)
     merged = {code for code, members in predecessors.items() if members != [code]}
+    rows = _old_province_rows(old, successor, merged, northern)
+    return rows + _merged_province_rows(new, predecessors, merged, northern, rows)
+
+
+def _old_province_rows(
+    old: list[dict[str, object]],
+    successor: dict[str, str],
+    merged: set[str],
+    northern: dict[str, dict[str, str]],
+) -> list[dict[str, object]]:
+    facts = {row["code"]: row for row in read_csv(NATIONAL / "province_facts.csv")}
     rows: list[dict[str, object]] = []
-    population: dict[str, int] = {}
     for province in old:
         code = str(province["provinceCode"])
         if code in northern:
@@ -127,9 +138,21 @@ def province_rows(
             }
             if successor[code] in merged:
                 row["valid_to"], row["successor_key"] = LAST_OLD_DAY, f"{successor[code]}-2025"
-        population[code] = int(row["population_thousands"])
         rows.append(row)
-    old_rows = {str(row["key"]): row for row in rows}
+    return rows
+
+
+def _merged_province_rows(
+    new: list[dict[str, object]],
+    predecessors: dict[str, list[str]],
+    merged: set[str],
+    northern: dict[str, dict[str, str]],
+    old_rows_list: list[dict[str, object]],
+) -> list[dict[str, object]]:
+    """Each province formed by merging, from 01/07/2025, holding its predecessors' people."""
+    old_rows = {str(row["key"]): row for row in old_rows_list}
+    population = {key: int(str(row["population_thousands"])) for key, row in old_rows.items()}
+    rows: list[dict[str, object]] = []
     for province in new:
         code = str(province["provinceCode"])
         if code not in merged:

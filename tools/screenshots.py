@@ -17,7 +17,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -61,14 +61,7 @@ def wait_for_health(base: str, seconds: float = 90) -> None:
     raise TimeoutError(f"the app at {base} did not come up")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out", default="docs/screenshots")
-    parser.add_argument("--port", type=int, default=8599)
-    parser.add_argument("--only", nargs="*", help="names of the shots to take (default: all)")
-    args = parser.parse_args()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+def _seeded_database() -> str:
     database = Path(tempfile.mkdtemp()) / "screens.db"
     url = f"sqlite:///{database}"
     # a fixed day, so the pictures (and the ids in SHOTS) are the same whenever they are retaken
@@ -77,8 +70,11 @@ def main() -> None:
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    env = {**os.environ, "DATABASE_URL": url}
-    server = subprocess.Popen(
+    return url
+
+
+def _start_app(url: str, port: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -86,14 +82,46 @@ def main() -> None:
             "run",
             "dashboard.py",
             "--server.port",
-            str(args.port),
+            str(port),
             "--server.headless",
             "true",
         ],
-        env=env,
+        env={**os.environ, "DATABASE_URL": url},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+def _take(page: Page, base: str, path: str, focus: list[str], target: Path) -> None:
+    """One shot once the page has finished running and its charts have drawn."""
+    page.goto(f"{base}/{path}")
+    page.wait_for_selector('[data-testid="stAppViewContainer"]')
+    page.wait_for_timeout(1000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000
+    )
+    page.wait_for_timeout(2000)  # let Vega finish drawing
+    if len(focus) > 1:  # a tab to open first
+        page.get_by_role("tab", name=focus[1]).click()
+        page.wait_for_selector(focus[0], timeout=60_000)
+    elif focus:  # scrolled to the top of the element, so the shot shows it whole
+        page.wait_for_selector(DRAWN_CHART, timeout=120_000)
+    if focus:
+        page.wait_for_timeout(1500)
+        page.locator(focus[0]).first.evaluate("element => element.scrollIntoView()")
+        page.wait_for_timeout(500)
+    page.screenshot(path=str(target), full_page=False)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", default="docs/screenshots")
+    parser.add_argument("--port", type=int, default=8599)
+    parser.add_argument("--only", nargs="*", help="names of the shots to take (default: all)")
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    server = _start_app(_seeded_database(), args.port)
     base = f"http://localhost:{args.port}"
     try:
         wait_for_health(base)
@@ -106,23 +134,7 @@ def main() -> None:
             for name, path, *focus in SHOTS:
                 if args.only and name not in args.only:
                     continue
-                page.goto(f"{base}/{path}")
-                page.wait_for_selector('[data-testid="stAppViewContainer"]')
-                page.wait_for_timeout(1000)
-                page.wait_for_function(
-                    "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000
-                )
-                page.wait_for_timeout(2000)  # let Vega finish drawing
-                if len(focus) > 1:  # a tab to open first
-                    page.get_by_role("tab", name=focus[1]).click()
-                    page.wait_for_selector(focus[0], timeout=60_000)
-                elif focus:  # scrolled to the top of the element, so the shot shows it whole
-                    page.wait_for_selector(DRAWN_CHART, timeout=120_000)
-                if focus:
-                    page.wait_for_timeout(1500)
-                    page.locator(focus[0]).first.evaluate("element => element.scrollIntoView()")
-                    page.wait_for_timeout(500)
-                page.screenshot(path=str(out / f"{name}.png"), full_page=False)
+                _take(page, base, path, focus, out / f"{name}.png")
                 print(f"{name}: {out / f'{name}.png'}")
             browser.close()
     finally:

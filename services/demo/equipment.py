@@ -18,15 +18,16 @@ import bisect
 import calendar
 import random
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 
-from dateutil.relativedelta import relativedelta
+import numpy
 
 from services import models as m
 from services.demo.spec import LEVELS, NORTHERN, RADIATION_FIELD, CenterSpec, Template, centers, templates
-from services.demo.streams import day_between, significant, stream
+from services.demo.streams import day_between, restart, significant, stream
 from services.standard_fit import can_calibrate
 
 HORIZON = date(2030, 12, 31)  # histories are generated this far, then cut at the seed day
@@ -174,14 +175,17 @@ def plus_months(day: date, months: int) -> date:
 def build_items(scale: int, network: str = NORTHERN) -> list[Item]:
     """Every item any center holds between NETWORK_START and HORIZON (certificates not yet drawn)."""
     items: list[Item] = []
+    item_rng = random.Random()  # restarted for each item
     for center in centers(network):
         used_serials: set[str] = set()
         for slot, template in enumerate(slot_templates(center, scale)):
-            items.extend(_slot_items(center, slot, template, used_serials))
+            items.extend(_slot_items(center, slot, template, used_serials, item_rng))
     return items
 
 
-def _slot_items(center: CenterSpec, slot: int, template: Template, used: set[str]) -> list[Item]:
+def _slot_items(
+    center: CenterSpec, slot: int, template: Template, used: set[str], item_rng: random.Random
+) -> list[Item]:
     rng = stream("slot", center.code, slot, template.index)
     if _holds_from_the_start(center, template):
         start = NETWORK_START - timedelta(days=rng.randint(0, 8 * 365))
@@ -191,10 +195,10 @@ def _slot_items(center: CenterSpec, slot: int, template: Template, used: set[str
     generation = 0
     while start <= HORIZON:
         if template.crm:  # the next lot arrives as this one expires
-            end = start + relativedelta(months=template.calibration_interval_months)
+            end = plus_months(start, template.calibration_interval_months)
         else:
             end = start + timedelta(days=int(rng.uniform(10, 30) * 365.25))
-        item_rng = stream("item", center.code, slot, generation)
+        restart(item_rng, "item", center.code, slot, generation)
         serial = _serial(item_rng, template, start, used)
         made.append(
             Item(
@@ -233,6 +237,76 @@ def _fits(standard_index: int, item_index: int) -> bool:
     return standard.rank < item.rank and can_calibrate(standard.fit_row, item.fit_row)
 
 
+def _joined(parts: list[Sequence[Item] | numpy.ndarray]) -> Sequence[Item] | numpy.ndarray:
+    if len(parts) == 1:
+        return parts[0]
+    return [s for part in parts for s in part]
+
+
+# A pool this large answers with numpy (a few array comparisons) rather than a Python loop over
+# its items; below it the loop is faster. The large pools are those of VMI and IMTS, which calibrate
+# every center's reference standards: at national scale they hold hundreds of standards each.
+VECTOR_POOL_SIZE = 48
+
+
+class _Pool:
+    """The items of one center that could calibrate one template, in the order the chains hold
+    them: which are in service on a day, and which of those are in date.
+
+    Asked only while drawing the items such a pool calibrates, which rank below every item in it:
+    those items' histories are complete by then (``Chains.draw_all`` draws best level first), so a
+    large pool lays out once the spans over which each of its items is in service and in date.
+    """
+
+    def __init__(self, members: list[Item]) -> None:
+        self.members = members
+        self.vector = len(members) >= VECTOR_POOL_SIZE
+        if self.vector:
+            self._lay_out()
+
+    def _lay_out(self) -> None:
+        service: list[tuple[int, int]] = []  # per member: first and last day in service (ordinals)
+        spans: list[tuple[int, int, int]] = []  # (member, first, last day in date), by member
+        for position, s in enumerate(self.members):
+            first = s.acquired_on.toordinal()
+            last = s.retired_on.toordinal() - 1 if s.retired_on is not None else HORIZON.toordinal() + 1
+            service.append((first, last))
+            days = s.certificate_days
+            for number, certificate in enumerate(s.certificates):
+                if certificate.result == m.CalibrationResult.FAIL:
+                    continue
+                # in date from its day until its due day, the day before the next certificate or
+                # the last day in service, whichever comes first (in_date_on, laid out)
+                end = certificate.due.toordinal()
+                if number + 1 < len(days):
+                    end = min(end, days[number + 1].toordinal() - 1)
+                start, end = max(certificate.day.toordinal(), first), min(end, last)
+                if start <= end:
+                    spans.append((position, start, end))
+        self.array = numpy.empty(len(self.members), dtype=object)
+        self.array[:] = self.members
+        self.service_first = numpy.array([f for f, _ in service], dtype=numpy.int64)
+        self.service_last = numpy.array([last for _, last in service], dtype=numpy.int64)
+        self.span_member = numpy.array([p for p, _, _ in spans], dtype=numpy.int64)
+        self.span_first = numpy.array([f for _, f, _ in spans], dtype=numpy.int64)
+        self.span_last = numpy.array([last for _, _, last in spans], dtype=numpy.int64)
+
+    def in_service(self, day: date, ordinal: int) -> Sequence[Item] | numpy.ndarray:
+        if self.vector:
+            return self.array[(self.service_first <= ordinal) & (ordinal <= self.service_last)]
+        # in_service_on, inlined: this line runs once per certificate drawn (a million nationally)
+        return [
+            s for s in self.members if s.acquired_on <= day and (s.retired_on is None or day < s.retired_on)
+        ]
+
+    def in_date(self, day: date, ordinal: int) -> Sequence[Item] | numpy.ndarray:
+        """The items in service and in date on ``day``, in pool order (a member's spans never overlap)."""
+        if self.vector:
+            hit = (self.span_first <= ordinal) & (ordinal <= self.span_last)
+            return self.array[self.span_member[hit]]
+        return [s for s in self.in_service(day, ordinal) if s.in_date_on(day)]
+
+
 class Chains:
     """Draws every item's certificates, best level first, so a standard's own history is known
     when the items it calibrates pick it."""
@@ -249,7 +323,8 @@ class Chains:
             if spec.successor_code:
                 self.absorbed[spec.successor_code].append(spec.code)
         self.items = items
-        self._fitting: dict[tuple[str, int], list[Item]] = {}
+        self._fitting: dict[tuple[str, int], _Pool] = {}
+        self._history = random.Random()  # restarted for each item's history
 
     def draw_all(self, until: date = HORIZON) -> None:
         working = LEVELS.index("working")
@@ -272,26 +347,24 @@ class Chains:
             provider,
             *(code for code in self.absorbed.get(provider, ()) if not self.center[code].open_on(day)),
         ]
-        # in_service_on, inlined: this line runs once per certificate drawn (a million nationally)
-        fit = [
-            s
-            for code in holders
-            for s in self._fitting_at(code, item.template)
-            if s.acquired_on <= day and (s.retired_on is None or day < s.retired_on)
-        ]
-        in_date = [s for s in fit if s.in_date_on(day)]
-        choice = in_date or fit
-        return rng.choice(choice) if choice else None
+        pools = [self._fitting_at(code, item.template) for code in holders]
+        ordinal = day.toordinal()
+        choice = _joined([pool.in_date(day, ordinal) for pool in pools])
+        if not len(choice):
+            choice = _joined([pool.in_service(day, ordinal) for pool in pools])
+        return rng.choice(choice) if len(choice) else None
 
-    def _fitting_at(self, center_code: str, template: Template) -> list[Item]:
+    def _fitting_at(self, center_code: str, template: Template) -> _Pool:
         """Items ever held at the center that could calibrate an item of ``template``."""
         key = (center_code, template.index)
         if key not in self._fitting:
-            self._fitting[key] = [
-                s
-                for s in self.held.get((center_code, template.quantity_code), ())
-                if _fits(s.template.index, template.index)
-            ]
+            self._fitting[key] = _Pool(
+                [
+                    s
+                    for s in self.held.get((center_code, template.quantity_code), ())
+                    if _fits(s.template.index, template.index)
+                ]
+            )
         return self._fitting[key]
 
     def _provider(
@@ -323,7 +396,7 @@ class Chains:
         item.certificate_days.append(certificate.day)
 
     def _draw(self, item: Item, until: date) -> None:
-        rng = stream("history", item.center.code, item.slot, item.generation)
+        rng = restart(self._history, "history", item.center.code, item.slot, item.generation)
         template = item.template
         if template.crm:
             self._add(

@@ -58,6 +58,10 @@ class Template:
     uncertainty_unit: str
     calibration_interval_months: int
     crm: bool
+    # the type written on the equipment row: the served type when it measures the standard's own
+    # quantity, else none (a 20 L volume can serves fuel dispensers, which measure flow rate, but
+    # is no flow-rate instrument, and the equipment import refuses a type of another quantity)
+    equipment_type_code: str | None = None
 
     @property
     def is_reference(self) -> bool:
@@ -83,15 +87,17 @@ class Template:
 @cache
 def templates() -> tuple[Template, ...]:
     field_of = {row["code"]: row["field_code"] for row in read_spec("quantities")}
+    type_quantity = {row["code"]: row["quantity_code"] for row in read_spec("instrument_types")}
     rows = []
     for index, row in enumerate(read_spec("standards")):
         level = row.get("level") or ("reference" if row.get("reference") == "true" else "working")
+        served = row["instrument_type_code"] or None
         rows.append(
             Template(
                 index=index,
                 quantity_code=row["quantity_code"],
                 field_code=field_of[row["quantity_code"]],
-                instrument_type_code=row["instrument_type_code"] or None,
+                instrument_type_code=served,
                 level=level,
                 name_vi=row["name_vi"],
                 manufacturers=tuple(row["manufacturers"].split("|")),
@@ -103,6 +109,9 @@ def templates() -> tuple[Template, ...]:
                 uncertainty_unit=row["uncertainty_unit"],
                 calibration_interval_months=int(row["calibration_interval_months"]),
                 crm=row.get("crm", "").lower() == "true",
+                equipment_type_code=served
+                if served and type_quantity[served] == row["quantity_code"]
+                else None,
             )
         )
     return tuple(rows)
