@@ -325,7 +325,7 @@ class DemoNetwork:
             )
             low, high, unit = _capability_range(spec, offer.reach, backing)
             unit_text = "" if unit == "dimensionless" else f" {display_unit(unit)}"
-            uncertainty = _stored_uncertainty(
+            uncertainty = _capability_uncertainty(
                 float(f"{float(spec['uncertainty']) * offer.uncertainty_factor:.6g}"),
                 spec["uncertainty_unit"],
                 _si(low, unit),
@@ -503,7 +503,7 @@ def _capability_range(
     return (_inward(from_si(clipped[0], unit), up=True), _inward(from_si(clipped[1], unit), up=False), unit)
 
 
-def _stored_uncertainty(
+def _capability_uncertainty(
     value: float, unit: str, low_si: float, high_si: float, backing: list[Template]
 ) -> float:
     """The capability's best uncertainty, raised where it would be better than its best standard's
