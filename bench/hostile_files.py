@@ -134,11 +134,11 @@ def _legal_file(
     return lambda: as_form(rows(20_000, distinct=distinct))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--only", default="", help="run only cases whose name contains this")
-    parser.add_argument("--json", default="", help="write the figures to this file")
-    args = parser.parse_args()
+Case = tuple[Callable[[], bytes], Callable[..., ImportResult], Callable[[], Engine]]
+
+
+def _cases() -> dict[str, Case]:
+    """name -> (the file, the import that checks it, the database it is checked against)."""
     engine = _network()
     equipment = partial(import_equipment_csv, center_code="C-TQ", username="tq", today=TODAY, dry_run=True)
     certificates = partial(
@@ -151,8 +151,7 @@ def main() -> None:
             holding[distinct] = _network(items=legal_rows(20_000, distinct=distinct))
         return holding[distinct]
 
-    # name -> (the file, the import that checks it, the database it is checked against)
-    cases: dict[str, tuple[Callable[[], bytes], Callable[..., ImportResult], Callable[[], Engine]]] = {
+    cases: dict[str, Case] = {
         name: (build, equipment, lambda: engine) for name, build in hostile_files.HOSTILE.items()
     }
     for distinct in (False, True):
@@ -168,9 +167,40 @@ def main() -> None:
                 certificates,
                 partial(holding_items, distinct),
             )
+    return cases
+
+
+def _measure(name: str, data: bytes, check: Callable[[], ImportResult]) -> dict[str, object]:
+    """One case timed once and measured for memory on a second run, printed as a row of the table."""
+    started, cpu_started = time.perf_counter(), time.process_time()
+    result = check()
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    tracemalloc.start()
+    check()
+    peak = tracemalloc.get_traced_memory()[1] / 1024 / 1024
+    tracemalloc.stop()
+    first = result.problems[0].key if result.problems else f"ok, {result.rows} rows"
+    flag = "" if seconds <= BUDGET_SECONDS and peak <= BUDGET_MB else "  OVER BUDGET"
+    size = f"{len(data) / 1024:.1f} KB" if len(data) < 1024 * 1024 else f"{len(data) / 1024 / 1024:.1f} MB"
+    print(f"{name:<50}{size:>10}{seconds:>9.3f}{cpu:>8.3f}{peak:>9.1f}  {first}{flag}")
+    return {
+        "file": name,
+        "bytes": len(data),
+        "seconds": round(seconds, 3),
+        "cpu_seconds": round(cpu, 3),
+        "peak_mb": round(peak, 1),
+        "first_problem": first,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--only", default="", help="run only cases whose name contains this")
+    parser.add_argument("--json", default="", help="write the figures to this file")
+    args = parser.parse_args()
     print(f"{'file':<50}{'size':>10}{'seconds':>9}{'cpu s':>8}{'peak MB':>9}  first problem")
     figures: list[dict[str, object]] = []
-    for name, (build, importer, database) in cases.items():
+    for name, (build, importer, database) in _cases().items():
         if args.only and args.only not in name:
             continue
         data, against = build(), database()
@@ -179,29 +209,7 @@ def main() -> None:
             with Session(against) as session:
                 return importer(session, data)
 
-        started, cpu_started = time.perf_counter(), time.process_time()
-        result = check()
-        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-        tracemalloc.start()
-        check()
-        peak = tracemalloc.get_traced_memory()[1] / 1024 / 1024
-        tracemalloc.stop()
-        first = result.problems[0].key if result.problems else f"ok, {result.rows} rows"
-        flag = "" if seconds <= BUDGET_SECONDS and peak <= BUDGET_MB else "  OVER BUDGET"
-        size = (
-            f"{len(data) / 1024:.1f} KB" if len(data) < 1024 * 1024 else f"{len(data) / 1024 / 1024:.1f} MB"
-        )
-        print(f"{name:<50}{size:>10}{seconds:>9.3f}{cpu:>8.3f}{peak:>9.1f}  {first}{flag}")
-        figures.append(
-            {
-                "file": name,
-                "bytes": len(data),
-                "seconds": round(seconds, 3),
-                "cpu_seconds": round(cpu, 3),
-                "peak_mb": round(peak, 1),
-                "first_problem": first,
-            }
-        )
+        figures.append(_measure(name, data, check))
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 

@@ -166,6 +166,8 @@ def floors(merged: bool, history: bool = False) -> dict[str, str]:
     capabilities with a supporting standard in date and in service on the day. Parameters:
     ``as_of``, ``soon`` (the end of the due-soon window), ``month_ago``. ``history``: a day before
     the newest certificate, where each item's due date is that of its latest certificate by then.
+
+    Long on purpose: one SQL statement per service, side by side, so each reads against the others.
     """
     due, latest = "e.next_due_on", ""
     if history:
