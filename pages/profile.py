@@ -15,7 +15,15 @@ from services.table_limits import first_rows
 from ui import charts_profile as charts
 from ui.charts import status_label
 from ui.charts_cooperation import data_label
-from ui.components import chart_with_data, csv_download, empty_state, kpi_cards, page_header, real_sources
+from ui.components import (
+    chart_with_data,
+    csv_download,
+    empty_state,
+    kpi_cards,
+    page_header,
+    real_sources,
+    report_download,
+)
 from ui.data import cached, prepared
 from ui.frame import page_frame
 from ui.i18n import day, lang, num, pct, t, tn
@@ -377,7 +385,14 @@ def equipment_tab(summary: profile.CenterSummary, filters: Filters) -> None:
             },
             dates=("due_on",),
         )
-        csv_download(equipment, filters, f"equipment-{summary.code}", key="csv-equipment")
+        report_download(
+            equipment,
+            filters,
+            "equipment",
+            summary.code,
+            key="csv-equipment",
+            note_key="profile.equipment.export_report",
+        )
 
 
 def equipment_rows(equipment: pd.DataFrame) -> pd.DataFrame:
@@ -422,7 +437,14 @@ def capabilities_tab(summary: profile.CenterSummary, filters: Filters) -> None:
                 "holder_code": "profile.col.holder",
             },
         )
-        csv_download(capabilities, filters, f"capabilities-{summary.code}", key="csv-capabilities")
+        report_download(
+            capabilities,
+            filters,
+            "capabilities",
+            summary.code,
+            key="csv-capabilities",
+            note_key="profile.capabilities.export_report",
+        )
         st.subheader(t("profile.capability_standards.title"))
         st.caption(
             t("profile.capability_standards.caption", date=day(filters.as_of), days=filters.due_window_days)

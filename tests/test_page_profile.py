@@ -491,3 +491,34 @@ def test_the_loss_view_lists_the_capabilities_a_standard_alone_keeps_in_force(
     assert set(suspended[translate("label.center", lang)]) <= {CENTER, CLOSED}
     assert any(button.label == translate("export.csv", lang) for button in app.get("download_button"))
     assert_no_raw_keys(app)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_profiles_equipment_list_downloads_as_a_report_that_says_so(app_database: str, lang: str) -> None:
+    """The profile's list looks like an import file but is a report: named so, and its second line says where
+    the importable file is; the importer takes none of it."""
+    import io
+
+    import pandas as pd
+
+    from services.filters import Filters
+    from services.imports import import_equipment_csv
+    from services.profile import equipment_list
+    from ui.components import report_file_name, stamped_csv
+
+    assert report_file_name("equipment", CENTER, SEED_DAY) == "equipment-report-TTKT-31-2026-11-30.csv"
+    engine = make_engine(app_database)
+    with Session(engine) as session:
+        equipment = equipment_list(session, Filters(as_of=SEED_DAY, center=CENTER))
+    note = translate("profile.equipment.export_report", lang)
+    data = stamped_csv(equipment, Filters(as_of=SEED_DAY), note=note)
+    lines = data.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("# ")
+    assert lines[1] == "# " + note
+    assert len(pd.read_csv(io.StringIO("\n".join(lines[2:])))) == len(equipment) > 0
+    with Session(engine) as session:
+        refused = import_equipment_csv(
+            session, data, center_code=CENTER, username="admin", today=SEED_DAY, dry_run=True
+        )
+    engine.dispose()
+    assert not refused.ok and refused.written == 0

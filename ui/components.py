@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Hashable
-from datetime import datetime
+from datetime import date, datetime
 
 import pandas as pd
 import streamlit as st
@@ -66,8 +66,9 @@ def filters_description(filters: Filters) -> str:
     return "; ".join(parts)
 
 
-def stamped_csv(frame: pd.DataFrame, filters: Filters) -> bytes:
-    """CSV with a first comment line saying when it was made and under which filters."""
+def stamped_csv(frame: pd.DataFrame, filters: Filters, *, note: str | None = None) -> bytes:
+    """CSV with a first comment line saying when it was made and under which filters, and ``note``
+    (already translated) as a second one when given."""
     stamp = t(
         "export.stamp", when=format_timestamp(datetime.now(), lang()), filters=filters_description(filters)
     )
@@ -75,7 +76,8 @@ def stamped_csv(frame: pd.DataFrame, filters: Filters) -> bytes:
         body = _csv_body(frame_digest(frame), frame)
     except TypeError:  # a cell pandas cannot hash (a list): written afresh
         body = frame_to_csv(frame)
-    return (comment_line(stamp) + body).encode("utf-8-sig")  # BOM: Excel then reads Vietnamese
+    notes = comment_line(stamp) + (comment_line(note) if note else "")
+    return (notes + body).encode("utf-8-sig")  # BOM: Excel then reads Vietnamese
 
 
 def frame_digest(frame: pd.DataFrame) -> str:
@@ -98,13 +100,27 @@ def _csv_body(digest: str, _frame: pd.DataFrame) -> str:
 
 
 def csv_download(frame: pd.DataFrame, filters: Filters, name: str, *, key: str) -> None:
+    _download_button(stamped_csv(frame, filters), f"{name}-{filters.as_of.isoformat()}.csv", key=key)
+
+
+def report_file_name(kind: str, owner: str, as_of: date) -> str:
+    """``equipment-report-TTKT-31-2026-11-30.csv``: the word "report" where an import file has none."""
+    return f"{kind}-report-{owner}-{as_of.isoformat()}.csv"
+
+
+def report_download(
+    frame: pd.DataFrame, filters: Filters, kind: str, owner: str, *, key: str, note_key: str
+) -> None:
+    """A list as a page shows it (derived columns, words for codes), which people could take for an
+    import file: the file name says "report" and a second comment line (``note_key``) says where the
+    importable file is, as the equipment page's list does (ui.equipment_table.csv_bytes)."""
+    data = stamped_csv(frame, filters, note=t(note_key))
+    _download_button(data, report_file_name(kind, owner, filters.as_of), key=key)
+
+
+def _download_button(data: bytes, file_name: str, *, key: str) -> None:
     st.download_button(
-        t("export.csv"),
-        data=stamped_csv(frame, filters),
-        file_name=f"{name}-{filters.as_of.isoformat()}.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        key=key,
+        t("export.csv"), data=data, file_name=file_name, mime="text/csv", icon=":material/download:", key=key
     )
 
 
