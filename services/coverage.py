@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -95,6 +96,19 @@ def coverage_matrix(session: Session, filters: Filters) -> pd.DataFrame:
     return matrix.reset_index(drop=True)
 
 
+GAP_COLUMNS: Final = [
+    "region_code",
+    "region_name_vi",
+    "region_name_en",
+    "population_thousands",
+    "instrument_type_code",
+    "type_name_vi",
+    "type_name_en",
+    "nearest_center",
+    "distance_km",
+]
+
+
 @shares_reads
 def coverage_gaps(
     session: Session, filters: Filters, *, out_of_service: Collection[int] = ()
@@ -104,6 +118,39 @@ def coverage_gaps(
     Only verification is legally required for Group 2 instruments, so only it makes a gap; only a
     capability in force on the day serves. ``out_of_service``: standards to treat as out of date.
     """
+    legal = _periodically_verified_types(session, filters)
+    area = regions(session, filters)
+    if filters.province:
+        area = area[area["code"] == filters.province]
+    unrestricted = Filters(
+        as_of=filters.as_of,
+        boundaries=filters.boundaries,
+        service=Service.VERIFICATION.value,
+        due_window_days=filters.due_window_days,
+    )
+    capable = capabilities_by_center(session, unrestricted, out_of_service=out_of_service)
+    served = set(zip(capable["region_code"], capable["instrument_type_code"], strict=True))
+    # per type, the centers able to verify it, as arrays: one vector of distances per gap instead of
+    # a pandas filter and apply per region and type (the slow part at every scale)
+    options = {
+        code: (group["center_code"].to_numpy(), group["lat"].to_numpy(float), group["lon"].to_numpy(float))
+        for code, group in capable.groupby("instrument_type_code", sort=False)
+    }
+    gaps = [
+        _gap(region, instrument, options)
+        for region in area.itertuples()
+        for instrument in legal.itertuples()
+        if (region.code, instrument.instrument_type_code) not in served
+    ]
+    frame = pd.DataFrame(gaps, columns=GAP_COLUMNS)
+    # the largest gaps: most people affected, farthest to travel
+    return frame.sort_values(
+        ["population_thousands", "distance_km"], ascending=[False, False], na_position="first"
+    ).reset_index(drop=True)
+
+
+def _periodically_verified_types(session: Session, filters: Filters) -> pd.DataFrame:
+    """The legally controlled types that need verifying again and again, within the field and type filters."""
     legal = pd.DataFrame(
         session.execute(
             select(
@@ -123,63 +170,33 @@ def coverage_gaps(
         legal = legal[legal["field_code"] == filters.field]
     if filters.instrument_type:
         legal = legal[legal["instrument_type_code"] == filters.instrument_type]
-    area = regions(session, filters)
-    if filters.province:
-        area = area[area["code"] == filters.province]
-    unrestricted = Filters(
-        as_of=filters.as_of,
-        boundaries=filters.boundaries,
-        service=Service.VERIFICATION.value,
-        due_window_days=filters.due_window_days,
-    )
-    capable = capabilities_by_center(session, unrestricted, out_of_service=out_of_service)
-    served = set(zip(capable["region_code"], capable["instrument_type_code"], strict=True))
-    # per type, the centers able to verify it, as arrays: one vector of distances per gap instead of
-    # a pandas filter and apply per region and type (the slow part at every scale)
-    options = {
-        code: (group["center_code"].to_numpy(), group["lat"].to_numpy(float), group["lon"].to_numpy(float))
-        for code, group in capable.groupby("instrument_type_code", sort=False)
+    return legal
+
+
+def _gap(
+    region: Any, instrument: Any, options: dict[Any, tuple[np.ndarray, np.ndarray, np.ndarray]]
+) -> dict[str, object]:
+    """One region's missing type, with the nearest center that verifies it (none when no center does).
+
+    ``region`` and ``instrument`` are ``itertuples()`` rows: pandas-stubs types their fields as any scalar.
+    """
+    nearest_code, nearest_km = None, None
+    if instrument.instrument_type_code in options:
+        codes, lats, lons = options[instrument.instrument_type_code]
+        distances = _great_circle_km_to(region.lat, region.lon, lats, lons)
+        best = int(np.argmin(distances))  # the first of equals, as idxmin chose
+        nearest_code, nearest_km = codes[best], round(float(distances[best]), 1)
+    return {
+        "region_code": region.code,
+        "region_name_vi": region.name_vi,
+        "region_name_en": region.name_en,
+        "population_thousands": region.population_thousands,
+        "instrument_type_code": instrument.instrument_type_code,
+        "type_name_vi": instrument.type_name_vi,
+        "type_name_en": instrument.type_name_en,
+        "nearest_center": nearest_code,
+        "distance_km": nearest_km,
     }
-    gaps = []
-    for region in area.itertuples():
-        for instrument in legal.itertuples():
-            if (region.code, instrument.instrument_type_code) in served:
-                continue
-            nearest_code, nearest_km = None, None
-            if instrument.instrument_type_code in options:
-                codes, lats, lons = options[instrument.instrument_type_code]  # type: ignore[index]  # pandas-stubs types an itertuples() field as any scalar; this column holds type codes
-                distances = _great_circle_km_to(region.lat, region.lon, lats, lons)  # type: ignore[arg-type]  # pandas-stubs types an itertuples() field as any scalar; this column holds floats
-                best = int(np.argmin(distances))  # the first of equals, as idxmin chose
-                nearest_code, nearest_km = codes[best], round(float(distances[best]), 1)
-            gaps.append(
-                {
-                    "region_code": region.code,
-                    "region_name_vi": region.name_vi,
-                    "region_name_en": region.name_en,
-                    "population_thousands": region.population_thousands,
-                    "instrument_type_code": instrument.instrument_type_code,
-                    "type_name_vi": instrument.type_name_vi,
-                    "type_name_en": instrument.type_name_en,
-                    "nearest_center": nearest_code,
-                    "distance_km": nearest_km,
-                }
-            )
-    columns = [
-        "region_code",
-        "region_name_vi",
-        "region_name_en",
-        "population_thousands",
-        "instrument_type_code",
-        "type_name_vi",
-        "type_name_en",
-        "nearest_center",
-        "distance_km",
-    ]
-    frame = pd.DataFrame(gaps, columns=columns)
-    # the largest gaps: most people affected, farthest to travel
-    return frame.sort_values(
-        ["population_thousands", "distance_km"], ascending=[False, False], na_position="first"
-    ).reset_index(drop=True)
 
 
 def _great_circle_km_to(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:

@@ -478,6 +478,7 @@ _RAW_COLUMNS = [
 def _table_query(
     session: Session, filters: Filters, *, sort: str, descending: bool, search: str | None, lang: str
 ) -> Select | None:
+    """The list's query, None when no center is in scope; long only by its column list, one linear table."""
     if sort not in SORT_KEYS:
         raise ValueError(f"unknown sort column {sort!r}; choose one of {SORT_KEYS}")
     centers = centers_frame(session, filters)
@@ -523,15 +524,7 @@ def _table_query(
         .join(field, col(field.code) == col(quantity.field_code))
     )
     if search and search.strip():
-        searched = [
-            col(Equipment.name),
-            col(Equipment.manufacturer),
-            col(Equipment.model),
-            col(Equipment.serial_no),
-        ]
-        query = query.where(
-            _matches(search.strip(), [*searched, case(codes, value=col(Equipment.center_id))])
-        )
+        query = query.where(_search_clause(search.strip(), codes))
     order = _table_order(
         filters,
         sort,
@@ -543,6 +536,17 @@ def _table_query(
         last_on=picked["last_on"],
     )
     return query.order_by(*order, col(Equipment.id))
+
+
+def _search_clause(search: str, codes: dict[int, str]) -> ColumnElement[bool]:
+    """The search over the name, maker, model, serial number and the center's code on the day."""
+    searched = [
+        col(Equipment.name),
+        col(Equipment.manufacturer),
+        col(Equipment.model),
+        col(Equipment.serial_no),
+    ]
+    return _matches(search, [*searched, case(codes, value=col(Equipment.center_id))])
 
 
 def _table_order(

@@ -367,6 +367,16 @@ def _check_type(
         )
 
 
+def _read_quantity(row: RowReader, known: _EquipmentKnown) -> tuple[str, str | None]:
+    """The row's quantity code and its SI unit (None, with a problem noted, when the code is unknown)."""
+    quantity = row.text("quantity").strip()
+    si_unit = known.quantities.get(quantity)
+    if quantity and si_unit is None:
+        key, params = _suggest("data.error.unknown_quantity", quantity, list(known.quantities))
+        row.fail("quantity", key, **params)
+    return quantity, si_unit
+
+
 def _equipment_row(
     row: RowReader, known: _EquipmentKnown
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
@@ -374,11 +384,7 @@ def _equipment_row(
     serial = row.text("serial_no")
     if serial:
         known.serials.check(row, serial)
-    quantity = row.text("quantity").strip()
-    si_unit = known.quantities.get(quantity)
-    if quantity and si_unit is None:
-        key, params = _suggest("data.error.unknown_quantity", quantity, list(known.quantities))
-        row.fail("quantity", key, **params)
+    quantity, si_unit = _read_quantity(row, known)
     type_code = row.text("instrument_type").strip() or None
     _check_type(row, type_code, quantity, si_unit, known)
     # the unit is checked against the quantity's kind when the quantity is known, else on its own

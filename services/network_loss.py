@@ -25,6 +25,7 @@ from sqlmodel import Session, col
 
 from services.capability_state import CapabilityState, capability_states
 from services.catalog import instrument_type_names
+from services.coverage import GAP_COLUMNS as COVERAGE_GAP_COLUMNS
 from services.coverage import capabilities_by_center, coverage_gaps
 from services.filters import Filters
 from services.models import (
@@ -63,19 +64,8 @@ SUSPENDED_COLUMNS = [
     "nearest_name_en",
     "distance_km",
 ]
-GAP_COLUMNS = [
-    "region_code",
-    "region_name_vi",
-    "region_name_en",
-    "population_thousands",
-    "instrument_type_code",
-    "type_name_vi",
-    "type_name_en",
-    "nearest_center",
-    "nearest_name_vi",
-    "nearest_name_en",
-    "distance_km",
-]
+# coverage_gaps' columns with the nearest center's names before its distance
+GAP_COLUMNS = [*COVERAGE_GAP_COLUMNS[:-1], "nearest_name_vi", "nearest_name_en", "distance_km"]
 CHAIN_COLUMNS = ["level", "standard_used_id", *CERTIFICATE_COLUMNS]
 AFFECTED_COLUMNS = [
     "equipment_id",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -52,7 +52,35 @@ def recent_changes(session: Session, filters: Filters) -> pd.DataFrame:
     since = filters.as_of - timedelta(days=RECENT_DAYS)
     centers = centers_frame(session, filters)
     scope = center_ids_in_scope(centers, filters)
-    rows: list[dict[str, object]] = []
+    rows = [
+        *_certificate_rows(session, filters, since, centers, scope),
+        *_stage_change_rows(session, filters, since, centers, scope),
+        *(
+            _change("event", event.held_on, "", detail_vi=event.title_vi, detail_en=event.title_en)
+            for event in events(session, filters, since=since).itertuples()
+        ),
+    ]
+    frame = pd.DataFrame(rows, columns=["on", "kind", "center_code", "count", "detail_vi", "detail_en"])
+    return frame.sort_values(["on", "center_code"], ascending=[False, True]).reset_index(drop=True)
+
+
+def _change(
+    kind: str, on: object, center_code: str, *, count: int = 1, detail_vi: object = "", detail_en: object = ""
+) -> dict[str, object]:
+    return {
+        "on": on,
+        "kind": kind,
+        "center_code": center_code,
+        "count": count,
+        "detail_vi": detail_vi,
+        "detail_en": detail_en,
+    }
+
+
+def _certificate_rows(
+    session: Session, filters: Filters, since: date, centers: pd.DataFrame, scope: list[int] | None
+) -> list[dict[str, object]]:
+    """The window's certificates, one row per center answering on the day with its count and latest date."""
     calibrations = (
         select(col(Equipment.center_id), func.count(), func.max(col(CalibrationRecord.calibrated_on)))
         .join(Equipment, col(Equipment.id) == col(CalibrationRecord.equipment_id))
@@ -71,17 +99,13 @@ def recent_changes(session: Session, filters: Filters) -> pd.DataFrame:
         code = codes[center_id]
         earlier_count, earlier_latest = certified.get(code, (0, latest))
         certified[code] = (earlier_count + count, max(latest, earlier_latest))
-    for code, (count, latest) in certified.items():
-        rows.append(
-            {
-                "on": latest,
-                "kind": "calibrations",
-                "center_code": code,
-                "count": count,
-                "detail_vi": "",
-                "detail_en": "",
-            }
-        )
+    return [_change("calibrations", latest, code, count=count) for code, (count, latest) in certified.items()]
+
+
+def _stage_change_rows(
+    session: Session, filters: Filters, since: date, centers: pd.DataFrame, scope: list[int] | None
+) -> list[dict[str, object]]:
+    """The window's agreement stage changes, at the agreement's own center, within the field filter."""
     # the stage changes of the window straight from their rows (stage_history builds every
     # agreement's frame first); a change up to the day implies the agreement's stage on the day
     changes = (
@@ -98,29 +122,8 @@ def recent_changes(session: Session, filters: Filters) -> pd.DataFrame:
     if scope is not None:
         changes = changes.where(Agreement.center_id.in_(scope))  # type: ignore[attr-defined]
     agreement_codes = centers.set_index("id")["code"]  # the agreement's own center, as stage_history
-    for changed_on, stage, center_id, scope_fields in session.execute(changes).all():
-        if filters.field and not covers_field(scope_fields, filters.field):
-            continue
-        rows.append(
-            {
-                "on": changed_on,
-                "kind": "stage",
-                "center_code": agreement_codes[center_id],
-                "count": 1,
-                "detail_vi": stage,
-                "detail_en": stage,
-            }
-        )
-    for event in events(session, filters, since=since).itertuples():
-        rows.append(
-            {
-                "on": event.held_on,
-                "kind": "event",
-                "center_code": "",
-                "count": 1,
-                "detail_vi": event.title_vi,
-                "detail_en": event.title_en,
-            }
-        )
-    frame = pd.DataFrame(rows, columns=["on", "kind", "center_code", "count", "detail_vi", "detail_en"])
-    return frame.sort_values(["on", "center_code"], ascending=[False, True]).reset_index(drop=True)
+    return [
+        _change("stage", changed_on, agreement_codes[center_id], detail_vi=stage, detail_en=stage)
+        for changed_on, stage, center_id, scope_fields in session.execute(changes).all()
+        if not filters.field or covers_field(scope_fields, filters.field)
+    ]

@@ -436,6 +436,47 @@ CAPABILITIES: Final = RecordKind(
 # --- the standards behind each capability ----------------------------------------------------------
 
 
+def _center_standards_and_links(
+    session: Session, center_id: int
+) -> tuple[dict[str, Equipment], set[tuple[int, int]]]:
+    """The center's equipment by serial number, and the (capability, standard) links it already holds."""
+    standards = {
+        e.serial_no: e
+        for e in session.execute(select(Equipment).where(col(Equipment.center_id) == center_id)).scalars()
+    }
+    linked = {
+        (capability_id, equipment_id)
+        for capability_id, equipment_id in session.execute(
+            select(col(CapabilityStandard.capability_id), col(CapabilityStandard.equipment_id))
+            .join(Capability, col(Capability.id) == col(CapabilityStandard.capability_id))
+            .where(col(Capability.center_id) == center_id)
+        )
+    }
+    return standards, linked
+
+
+def _check_fit(
+    row: RowReader, standard: Equipment, capability: Capability, *, expected_quantity: str
+) -> None:
+    """A new link's standard must measure the service's quantity and cover its range."""
+    serial = standard.serial_no
+    if standard.quantity_code != expected_quantity:
+        row.fail(
+            "standard_serial",
+            "data.error.standard_other_quantity",
+            value=serial,
+            quantity=standard.quantity_code,
+            expected=expected_quantity,
+        )
+    elif not covers_range(standard.model_dump(), capability.model_dump()):
+        row.fail(
+            "standard_serial",
+            "data.error.standard_does_not_cover",
+            value=serial,
+            range=capability.range_text,
+        )
+
+
 def _plan_capability_standards(
     session: Session,
     table: Table,
@@ -447,18 +488,7 @@ def _plan_capability_standards(
     types = instrument_types(session)
     assert center.id is not None  # read from the database, so it has its key
     capabilities = held_capabilities(session, center.id)
-    standards = {
-        e.serial_no: e
-        for e in session.execute(select(Equipment).where(col(Equipment.center_id) == center.id)).scalars()
-    }
-    linked = {
-        (capability_id, equipment_id)
-        for capability_id, equipment_id in session.execute(
-            select(col(CapabilityStandard.capability_id), col(CapabilityStandard.equipment_id))
-            .join(Capability, col(Capability.id) == col(CapabilityStandard.capability_id))
-            .where(col(Capability.center_id) == center.id)
-        )
-    }
+    standards, linked = _center_standards_and_links(session, center.id)
     seen: dict[tuple, int] = {}
     planned: list[Planned] = []
     for number, cells in rows:
@@ -483,21 +513,8 @@ def _plan_capability_standards(
         note_duplicate(row, seen, (capability.id, standard.id), "standard_serial", serial)
         exists = (capability.id, standard.id) in linked
         # a link the center already holds stays as it is; a new one must be fit for the service
-        if not exists and standard.quantity_code != types[capability.instrument_type_code][0]:
-            row.fail(
-                "standard_serial",
-                "data.error.standard_other_quantity",
-                value=serial,
-                quantity=standard.quantity_code,
-                expected=types[capability.instrument_type_code][0],
-            )
-        elif not exists and not covers_range(standard.model_dump(), capability.model_dump()):
-            row.fail(
-                "standard_serial",
-                "data.error.standard_does_not_cover",
-                value=serial,
-                range=capability.range_text,
-            )
+        if not exists:
+            _check_fit(row, standard, capability, expected_quantity=types[capability.instrument_type_code][0])
         if row.failed:
             continue
         values = {"capability_id": capability.id, "equipment_id": standard.id}
