@@ -1,6 +1,8 @@
 """Quản lý dữ liệu — center staff keep their own center's data current (login required)."""
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -102,29 +104,8 @@ def show_problems(result, kind: str, message_key: str) -> None:  # type: ignore[
 
 def import_tab(kind: str) -> None:
     service = imports.import_equipment_csv if kind == "equipment" else imports.import_calibrations_csv
-    template = imports.equipment_template if kind == "equipment" else imports.calibrations_template
     st.markdown(t(f"data.import.{kind}_help", center=center_code))
-    left, right = st.columns([1, 2])
-    left.download_button(
-        t("data.import.template"),
-        data=template(),
-        file_name=f"{kind}-template.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        key=f"template-{kind}",
-    )
-    with right.expander(t("data.import.codes")):
-        codes_frame = call(imports.quantity_codes)
-        shown = pd.DataFrame(
-            {
-                "quantity": codes_frame["quantity"],
-                "quantity_name": codes_frame[f"quantity_name_{lang()}"],
-                "si_unit": codes_frame["si_unit"],
-                "instrument_type": codes_frame["instrument_type"].fillna(""),
-                "type_name": codes_frame[f"type_name_{lang()}"].fillna(""),
-            }
-        )
-        st.dataframe(translated(shown), hide_index=True, height=260, width="stretch")
+    _template_and_codes(kind)
     uploaded = st.file_uploader(t("data.import.upload"), type=["csv", "xlsx"], key=f"upload-{kind}")
     if uploaded is None:
         st.caption(t("data.import.waiting"))
@@ -153,8 +134,41 @@ def import_tab(kind: str) -> None:
         st.success(t("data.import.ready", rows=num(result.rows)), icon=":material/task_alt:")
     with st.expander(t("data.import.preview", rows=num(len(result.preview))), expanded=result.ok):
         st.dataframe(translated(result.preview), hide_index=True, width="stretch", height=300)
-    if not result.ok:
-        return
+    if result.ok:
+        _write_checked(kind, service, run, checked, checked_key)
+
+
+def _template_and_codes(kind: str) -> None:
+    """The empty template to fill in, and the quantity and instrument type codes it takes."""
+    template = imports.equipment_template if kind == "equipment" else imports.calibrations_template
+    left, right = st.columns([1, 2])
+    left.download_button(
+        t("data.import.template"),
+        data=template(),
+        file_name=f"{kind}-template.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key=f"template-{kind}",
+    )
+    with right.expander(t("data.import.codes")):
+        codes_frame = call(imports.quantity_codes)
+        shown = pd.DataFrame(
+            {
+                "quantity": codes_frame["quantity"],
+                "quantity_name": codes_frame[f"quantity_name_{lang()}"],
+                "si_unit": codes_frame["si_unit"],
+                "instrument_type": codes_frame["instrument_type"].fillna(""),
+                "type_name": codes_frame[f"type_name_{lang()}"].fillna(""),
+            }
+        )
+        st.dataframe(translated(shown), hide_index=True, height=260, width="stretch")
+
+
+def _write_checked(
+    kind: str, service: Callable[..., Any], run: dict[str, Any], checked: tuple, checked_key: str
+) -> None:
+    """The button that writes a checked file, and the outcome kept for the next run to show."""
+    result = checked[1]
     if st.button(
         t("data.import.run", rows=num(result.rows)),
         type="primary",
@@ -230,7 +244,31 @@ def edit_tab() -> None:
             "\n\n".join([*map(plain, refused), t("concurrency.edit.reloaded")]),
             icon=":material/sync_problem:",
         )
-    config = {name: st.column_config.Column(label) for name, label in labels(frame.columns).items()}
+    config = editor_columns(frame)
+    st.data_editor(
+        frame,
+        key=key,
+        hide_index=True,
+        width="stretch",
+        height=420,
+        column_config=config,  # type: ignore[arg-type]
+        column_order=EDITOR_ORDER,
+        disabled=[name for name in frame.columns if name not in editing.EDITABLE],
+    )
+    edits = st.session_state.get(key, {}).get("edited_rows", {})
+    if not edits:
+        st.caption(t("data.edit.nothing"))
+    if st.button(
+        t("data.edit.save"), type="primary", icon=":material/save:", disabled=not edits, key="save-edits"
+    ):
+        save_edits(frame, edits, version, key)
+
+
+def editor_columns(frame: pd.DataFrame) -> dict[str, Any]:
+    """The grid's headings in the page's language, and the editors of the cells people change."""
+    config: dict[str, Any] = {
+        name: st.column_config.Column(label) for name, label in labels(frame.columns).items()
+    }
     config.update(
         {
             "serial_no": st.column_config.TextColumn(t("data.column.serial_no"), pinned=True),
@@ -251,42 +289,30 @@ def edit_tab() -> None:
             "next_due_on": st.column_config.DateColumn(t("data.column.next_due_on"), format="DD/MM/YYYY"),
         }
     )
-    st.data_editor(
-        frame,
-        key=key,
-        hide_index=True,
-        width="stretch",
-        height=420,
-        column_config=config,  # type: ignore[arg-type]
-        column_order=EDITOR_ORDER,
-        disabled=[name for name in frame.columns if name not in editing.EDITABLE],
+    return config
+
+
+def save_edits(frame: pd.DataFrame, edits: dict, version: int, key: str) -> None:
+    """The grid's edits saved: the grid reloads when they were saved or were stale (someone else changed
+    the rows first); otherwise the problems show under it."""
+    edited = {int(frame.iloc[int(index)]["id"]): int(frame.iloc[int(index)]["version"]) for index in edits}
+    changes = {int(frame.iloc[int(index)]["id"]): values for index, values in edits.items()}
+    result = call(
+        editing.save_equipment_edits,
+        username=user.username,
+        center_code=center_code,
+        changes=changes,
+        base_versions=edited,
     )
-    edits = st.session_state.get(key, {}).get("edited_rows", {})
-    if not edits:
-        st.caption(t("data.edit.nothing"))
-    if st.button(
-        t("data.edit.save"), type="primary", icon=":material/save:", disabled=not edits, key="save-edits"
-    ):
-        edited = {
-            int(frame.iloc[int(index)]["id"]): int(frame.iloc[int(index)]["version"]) for index in edits
-        }
-        changes = {int(frame.iloc[int(index)]["id"]): values for index, values in edits.items()}
-        result = call(
-            editing.save_equipment_edits,
-            username=user.username,
-            center_code=center_code,
-            changes=changes,
-            base_versions=edited,
-        )
-        if result.ok or result.stale:
-            reload_editor(version, key)  # a fresh editor shows the rows as they are now
-            if result.ok:
-                st.session_state["data_edit_notice"] = t("data.edit.saved", count=num(result.changed))
-            else:
-                st.session_state["data_edit_refused"] = [p.message(lang()) for p in result.problems]
-            st.rerun()
-        st.error(t("data.edit.problems", count=num(len(result.problems))), icon=":material/error:")
-        problems_table(translated(result.problems_frame(lang())))
+    if result.ok or result.stale:
+        reload_editor(version, key)  # a fresh editor shows the rows as they are now
+        if result.ok:
+            st.session_state["data_edit_notice"] = t("data.edit.saved", count=num(result.changed))
+        else:
+            st.session_state["data_edit_refused"] = [p.message(lang()) for p in result.problems]
+        st.rerun()
+    st.error(t("data.edit.problems", count=num(len(result.problems))), icon=":material/error:")
+    problems_table(translated(result.problems_frame(lang())))
 
 
 # --- export and audit log --------------------------------------------------------------------------------

@@ -684,6 +684,12 @@ def standard_view(standard: int, filters: Filters) -> None:
 def cooperation_tab(summary: profile.CenterSummary, filters: Filters) -> None:
     """Its agreements with their stages, and its events."""
     cooperation = cached(profile.center_cooperation, filters)
+    agreements_section(cooperation, summary.code, filters)
+    events_section(cooperation, summary.code, filters)
+
+
+def agreements_section(cooperation: profile.CenterCooperation, code: str, filters: Filters) -> None:
+    """The agreements with their stage on the day, then every stage change."""
     st.subheader(t("profile.agreements"))
     if cooperation.agreements.empty:
         empty_state("profile.empty.no_agreements")
@@ -717,7 +723,7 @@ def cooperation_tab(summary: profile.CenterSummary, filters: Filters) -> None:
             dates=("proposed_on", "signed_on"),
         )
         real_sources(found)
-        csv_download(found, filters, f"agreements-{summary.code}", key="csv-agreements")
+        csv_download(found, filters, f"agreements-{code}", key="csv-agreements")
         st.markdown(f"**{t('profile.stage_history')}**")
         history = cooperation.stage_history.merge(
             cooperation.agreements[["agreement_id", f"title_{lang()}"]], on="agreement_id"
@@ -732,7 +738,11 @@ def cooperation_tab(summary: profile.CenterSummary, filters: Filters) -> None:
             },
             dates=("changed_on",),
         )
-        csv_download(cooperation.stage_history, filters, f"stage-history-{summary.code}", key="csv-stages")
+        csv_download(cooperation.stage_history, filters, f"stage-history-{code}", key="csv-stages")
+
+
+def events_section(cooperation: profile.CenterCooperation, code: str, filters: Filters) -> None:
+    """The events it took part in, each with its data label and source."""
     st.subheader(t("profile.events"))
     if cooperation.events.empty:
         empty_state("profile.empty.no_events")
@@ -755,7 +765,7 @@ def cooperation_tab(summary: profile.CenterSummary, filters: Filters) -> None:
             dates=("held_on",),
         )
         real_sources(cooperation.events)
-        csv_download(cooperation.events, filters, f"events-{summary.code}", key="csv-events")
+        csv_download(cooperation.events, filters, f"events-{code}", key="csv-events")
 
 
 def utilization_tab(summary: profile.CenterSummary, filters: Filters) -> None:
