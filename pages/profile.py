@@ -9,7 +9,7 @@ import streamlit as st
 from services import network_loss, profile, traceability
 from services.cooperation import stage_text, term_text
 from services.filters import Filters
-from services.formatting import range_text
+from services.formatting import range_text, stored_range_text
 from services.overview import center_points
 from services.table_limits import first_rows
 from ui import charts_profile as charts
@@ -472,6 +472,15 @@ def capability_rows(capabilities: pd.DataFrame) -> pd.DataFrame:
     language = lang()
     return capabilities.assign(
         service_label=capabilities["service"].map(lambda s: t(f"service.{s}")),
+        range_text=[
+            stored_range_text(text, low, high, language)
+            for text, low, high in zip(
+                capabilities["range_text"],
+                capabilities["range_min_si"],
+                capabilities["range_max_si"],
+                strict=True,
+            )
+        ],
         uncertainty=[
             charts.uncertainty_text(v, u, language)
             for v, u in zip(capabilities["uncertainty_value"], capabilities["uncertainty_unit"], strict=True)

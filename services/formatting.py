@@ -22,7 +22,7 @@ from typing import Final
 
 from babel.numbers import format_decimal
 
-from services.units import display_unit
+from services.units import display_unit, from_si
 
 RANGE_DASH: Final = "–"
 SIGNIFICANT_DIGITS: Final = 6  # a value converted into the user's unit, without float noise
@@ -104,3 +104,17 @@ def readable_range(stored: str | None) -> str | None:
         return None
     numbers, _, unit = stored.partition(" ")
     return with_unit(numbers, unit_text(unit)) if unit else numbers
+
+
+def stored_range_text(stored: str | None, low_si: float, high_si: float, lang: str) -> str:
+    """A stored range (``0.5–50 m``, kept as it was entered) in ``lang``'s numbers (``0,5–50 m``):
+    its ends from the SI values, in the unit the text names; the text itself where that unit is
+    not one pint reads."""
+    if not stored:
+        return ""
+    unit = stored.partition(" ")[2]
+    try:
+        low, high = from_si(low_si, unit), from_si(high_si, unit)
+    except Exception:  # noqa: BLE001 - an old free-text unit is shown as it was stored
+        return readable_range(stored) or ""
+    return range_text(low, high, unit, lang, significant=True)

@@ -120,3 +120,16 @@ def test_counted_texts_take_the_plural_form_of_each_count(
         )
         == text
     )
+
+
+def test_a_stored_range_is_shown_in_the_readers_numbers() -> None:
+    from services.formatting import stored_range_text
+    from services.units import to_si, ureg
+
+    # stored as entered (English decimals, pint's unit names); shown with the reader's decimal mark
+    assert stored_range_text("0.5–50 m", 0.5, 50.0, "vi") == "0,5–50 m"
+    assert stored_range_text("0.5–50 m", 0.5, 50.0, "en") == "0.5–50 m"
+    low, high = to_si(ureg.Quantity(-50, "degC")), to_si(ureg.Quantity(420, "degC"))
+    assert stored_range_text("-50–420 degC", low, high, "vi") == "-50–420 °C"
+    assert stored_range_text("1.68–12.45", 1.68, 12.45, "vi") == "1,68–12,45"
+    assert stored_range_text("", 0.0, 1.0, "vi") == ""
