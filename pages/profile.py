@@ -467,20 +467,23 @@ def capabilities_tab(summary: profile.CenterSummary, filters: Filters) -> None:
         csv_download(backing, filters, f"capability-standards-{summary.code}", key="csv-capability-standards")
 
 
+def shown_ranges(frame: pd.DataFrame) -> list[str]:
+    """Each row's stored range in the reader's numbers (``services.formatting.stored_range_text``)."""
+    language = lang()
+    return [
+        stored_range_text(text, low, high, language)
+        for text, low, high in zip(
+            frame["range_text"], frame["range_min_si"], frame["range_max_si"], strict=True
+        )
+    ]
+
+
 def capability_rows(capabilities: pd.DataFrame) -> pd.DataFrame:
     """The capabilities as people read them: words for codes, standards in date out of all."""
     language = lang()
     return capabilities.assign(
         service_label=capabilities["service"].map(lambda s: t(f"service.{s}")),
-        range_text=[
-            stored_range_text(text, low, high, language)
-            for text, low, high in zip(
-                capabilities["range_text"],
-                capabilities["range_min_si"],
-                capabilities["range_max_si"],
-                strict=True,
-            )
-        ],
+        range_text=shown_ranges(capabilities),
         uncertainty=[
             charts.uncertainty_text(v, u, language)
             for v, u in zip(capabilities["uncertainty_value"], capabilities["uncertainty_unit"], strict=True)
@@ -500,6 +503,7 @@ def backing_rows(backing: pd.DataFrame) -> pd.DataFrame:
     """Each capability with the standard it hangs on, that standard's status in words."""
     language = lang()
     return backing.assign(
+        range_text=shown_ranges(backing),
         capability=[
             f"{name} · {t(f'service.{service}')}"
             for name, service in zip(backing[f"type_{language}"], backing["service"], strict=True)

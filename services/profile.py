@@ -454,12 +454,13 @@ def capability_standards(session: Session, filters: Filters) -> pd.DataFrame:
     (a capability with none recorded gets one row without a standard), with the standard's status
     on the day, whether it is in date, and the capability's state."""
     described = ["capability_id", "holder_code", "instrument_type_code", "type_vi", "type_en", "service"]
-    columns = [*described, "range_text", "state", *LINKED_STANDARD_COLUMNS[1:]]
+    ranged = ["range_text", "range_min_si", "range_max_si"]  # the text as entered, its ends in SI
+    columns = [*described, *ranged, "state", *LINKED_STANDARD_COLUMNS[1:]]
     capabilities = center_capabilities(session, filters)
     if capabilities.empty:
         return pd.DataFrame(columns=columns)
     standards = linked_standards(session, filters, [int(i) for i in capabilities["capability_id"]])
-    frame = capabilities[[*described, "range_text", "state"]].merge(standards, on="capability_id", how="left")
+    frame = capabilities[[*described, *ranged, "state"]].merge(standards, on="capability_id", how="left")
     frame["in_date"] = frame["in_date"].fillna(False).astype(bool)
     return frame[columns].reset_index(drop=True)
 
