@@ -33,7 +33,10 @@ from typing import IO, Any, Final
 
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, MetaData, Table, bindparam, func, inspect, select, text, types
+from sqlmodel import Session
 
+from services import auth
+from services.audit import record_change
 from services.db import alembic_config, make_engine, refresh_statistics, upgrade_schema
 from services.i18n import translate
 from services.models import DataVersion
@@ -419,6 +422,57 @@ def restore(engine: Engine, data: bytes) -> BackupSummary:
     summary.tables = [
         TableSummary(table.name, int(manifest["tables"][table.name]["rows"])) for table in tables
     ]
+    return summary
+
+
+# --- for a person in the app: administrators only ------------------------------------------------
+
+
+def _require_admin(session: Session, actor: str) -> None:
+    """Refuse anyone but an active administrator, asked of the app's database at the moment of the call
+    (a page's check alone would let any caller of the service through)."""
+    user = auth.signed_in_user(session, actor)
+    if user is None or not user.is_admin:
+        raise BackupRefusal("backup.error.admins_only", user=actor[:64] or "—")
+
+
+def dump_as(session: Session, engine: Engine, *, actor: str) -> bytes:
+    """The backup an administrator downloads (it holds the password hashes); audited in the app's database."""
+    _require_admin(session, actor)
+    data, summary = dump_bytes(engine)
+    record_change(
+        session,
+        username=actor,
+        table_name="backup",
+        row_id="—",
+        action="backup_download",
+        after={"rows": summary.total_rows, "schema_version": summary.schema_version},
+    )
+    session.commit()
+    return data
+
+
+def restore_as(session: Session, target: Engine, data: bytes, *, actor: str) -> BackupSummary:
+    """``restore`` into ``target`` by an administrator of the app whose database ``session`` reads.
+
+    The audit row goes into the app's database, never the target's, whose rows stay exactly the
+    backup's.
+    """
+    _require_admin(session, actor)
+    summary = restore(target, data)
+    record_change(
+        session,
+        username=actor,
+        table_name="backup",
+        row_id="—",
+        action="backup_restore",
+        after={
+            "target": target.url.render_as_string(hide_password=True),
+            "rows": summary.total_rows,
+            "schema_version": summary.schema_version,
+        },
+    )
+    session.commit()
     return summary
 
 

@@ -8,9 +8,11 @@ the app is running on, which holds the administrator's own account and so is nev
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 
 import pandas as pd
 import streamlit as st
+from sqlmodel import Session
 
 from services import backup
 from services.auth import SignedInUser
@@ -21,8 +23,10 @@ from ui.i18n import num, t
 from ui.plain import plain
 
 
-def _dump() -> bytes:
-    return backup.dump_bytes(engine())[0]
+def _dump(actor: str) -> bytes:
+    """The file to download; services.backup asks again whether ``actor`` is an administrator, and audits it."""
+    with Session(engine()) as session:
+        return backup.dump_as(session, engine(), actor=actor)
 
 
 def _summary_frame(summary: backup.BackupSummary) -> pd.DataFrame:
@@ -32,14 +36,15 @@ def _summary_frame(summary: backup.BackupSummary) -> pd.DataFrame:
     )
 
 
-def _restore(data: bytes, url: str) -> None:
+def _restore(data: bytes, url: str, actor: str) -> None:
     try:
         target = make_engine(url)
     except Exception:  # noqa: BLE001 - any unusable URL gets one message, never a traceback
         st.error(t("backup.error.bad_url"), icon=":material/error:")
         return
     try:
-        summary = backup.restore(target, data)
+        with Session(engine()) as session:
+            summary = backup.restore_as(session, target, data, actor=actor)
     except backup.BackupRefusal as refusal:
         st.error(plain(refusal.message(i18n.lang())), icon=":material/error:")
         return
@@ -70,7 +75,7 @@ def backup_panel(user: SignedInUser) -> None:
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     st.download_button(
         t("backup.download"),
-        data=_dump,
+        data=partial(_dump, user.username),
         file_name=f"metrology-backup-{stamp}.zip",
         mime="application/zip",
         icon=":material/download:",
@@ -88,4 +93,4 @@ def backup_panel(user: SignedInUser) -> None:
         disabled=uploaded is None or not url.strip(),
     ):
         assert uploaded is not None  # the button is disabled until a file is chosen
-        _restore(uploaded.getvalue(), url.strip())
+        _restore(uploaded.getvalue(), url.strip(), user.username)
