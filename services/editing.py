@@ -36,6 +36,7 @@ from services.cells import (
 from services.dataset import default_as_of
 from services.holdings import record_status_change
 from services.i18n import translate
+from services.imports import closure
 from services.messages import TranslatableMessage
 from services.models import AuditLog, CalibrationRecord, Center, Equipment, Quantity
 from services.text_rules import TEXT_RULES
@@ -267,6 +268,7 @@ def save_equipment_edits(
     center_code: str,
     changes: dict[int, dict[str, Any]],
     base_versions: Mapping[int, int] | None = None,
+    today: date | None = None,
 ) -> EditResult:
     """Apply ``{equipment id: {column: new value}}`` to one center's equipment: all edits or none.
 
@@ -274,6 +276,7 @@ def save_equipment_edits(
     (``equipment_for_editing``); a row changed since, or sent without its version, is refused as
     stale and nothing is saved. Only ``EDITABLE`` columns change; every changed piece of equipment
     gets an audit row with the changed columns before and after. Commits on success.
+    A center closed by ``today`` (the database's "now" when None) is refused, as in the imports.
     """
     result = EditResult()
     center = session.execute(select(Center).where(col(Center.code) == center_code)).scalars().first()
@@ -282,6 +285,10 @@ def save_equipment_edits(
         result.problems.append(
             EditProblem("—", "—", "data.error.not_allowed", {"user": username, "center": center_code})
         )
+        return result
+    closed = closure(session, center, today or default_as_of(session, date.today()))
+    if closed is not None:
+        result.problems.append(EditProblem("—", "—", "data.error.center_closed_edit", closed))
         return result
     updates = _checked_updates(session, center, username, changes, result)
     if result.problems:

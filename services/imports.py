@@ -160,21 +160,23 @@ def _target_center(
         return None, [
             ImportProblem(None, None, "data.error.not_allowed", {"user": username, "center": center.code})
         ]
-    if center.active_to is not None and center.active_to < today:
-        successor = session.get(Center, center.successor_id) if center.successor_id else None
-        return None, [
-            ImportProblem(
-                None,
-                None,
-                "data.error.center_closed",
-                {
-                    "center": center.code,
-                    "closed": format_day(center.active_to),
-                    "successor": successor.code if successor else "—",
-                },
-            )
-        ]
+    closed = closure(session, center, today)
+    if closed is not None:
+        return None, [ImportProblem(None, None, "data.error.center_closed", closed)]
     return center, []
+
+
+def closure(session: Session, center: Center, today: date) -> dict[str, str] | None:
+    """When ``center`` had closed by ``today`` (merged away): its code, closing day and successor, for a
+    refusal; nobody, admins included, writes into a closed center's records (they are history)."""
+    if center.active_to is None or center.active_to >= today:
+        return None
+    successor = session.get(Center, center.successor_id) if center.successor_id else None
+    return {
+        "center": center.code,
+        "closed": format_day(center.active_to),
+        "successor": successor.code if successor else "—",
+    }
 
 
 def _suggest(key: str, value: str, choices: Sequence[str]) -> tuple[str, dict[str, str]]:
