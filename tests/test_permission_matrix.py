@@ -209,20 +209,23 @@ def _import_records(kind: str, text: str) -> Callable[[Call, str, str], Any]:
     return run
 
 
-def _equipment(call: Call, actor: str, center: str) -> Any:
-    with Session(call.engine) as session:
-        return import_equipment_csv(
-            session, equipment_file(GOOD_ROW), center_code=center, username=actor, today=TODAY
-        )
-
-
 CERTIFICATE = "PERM-0001"
+CERTIFICATE_FILE = f"{CALIBRATION_HEADER}\nSOON-1,05/01/2026,,IMTS,{CERTIFICATE},pass,,\n".encode()
 
 
-def _certificates(call: Call, actor: str, center: str) -> Any:
-    data = f"{CALIBRATION_HEADER}\nSOON-1,05/01/2026,,IMTS,{CERTIFICATE},pass,,\n".encode()
-    with Session(call.engine) as session:
-        return import_calibrations_csv(session, data, center_code=center, username=actor, today=TODAY)
+def _file_import(
+    service: Callable[..., Any], data: bytes, *, confirmed: bool = False
+) -> Callable[[Call, str, str], Any]:
+    """An equipment or certificate import; ``confirmed``: written from its own dry run's check, as the
+    data page does (``checked``), which asks again who writes."""
+
+    def run(call: Call, actor: str, center: str) -> Any:
+        options = {"center_code": center, "username": actor, "today": TODAY}
+        with Session(call.engine) as session:
+            checked = service(session, data, dry_run=True, **options) if confirmed else None
+            return service(session, data, checked=checked, **options)
+
+    return run
 
 
 def _edit(call: Call, actor: str, center: str) -> Any:
@@ -326,7 +329,7 @@ CASES: Final = [
     _center_case(
         "equipment import",
         ("services.imports.import_equipment_csv",),
-        _equipment,
+        _file_import(import_equipment_csv, equipment_file(GOOD_ROW)),
         lambda call: (
             _count(
                 call.engine,
@@ -341,7 +344,23 @@ CASES: Final = [
     _center_case(
         "certificate import",
         ("services.imports.import_calibrations_csv",),
-        _certificates,
+        _file_import(import_calibrations_csv, CERTIFICATE_FILE),
+        lambda call: (
+            _count(call.engine, CalibrationRecord, CalibrationRecord.certificate_no == CERTIFICATE) == 1
+        ),
+        "calibration_record",
+    ),
+    _center_case(
+        "equipment import confirmed after its dry run",
+        ("services.imports.import_equipment_csv",),
+        _file_import(import_equipment_csv, equipment_file(GOOD_ROW), confirmed=True),
+        lambda call: _count(call.engine, Equipment, Equipment.serial_no == "NEW-1") == 1,
+        "equipment",
+    ),
+    _center_case(
+        "certificate import confirmed after its dry run",
+        ("services.imports.import_calibrations_csv",),
+        _file_import(import_calibrations_csv, CERTIFICATE_FILE, confirmed=True),
         lambda call: (
             _count(call.engine, CalibrationRecord, CalibrationRecord.certificate_no == CERTIFICATE) == 1
         ),
@@ -615,6 +634,41 @@ def test_nobody_writes_into_a_closed_center_not_even_an_admin_or_its_own_staff(
     )
     _assert_refused_in_both_languages(outcome, key, ROLES[role])
     assert fingerprint(network.shared) == before
+
+
+LOSING_RIGHTS: Final = {
+    "disabled": lambda session: auth.set_disabled(session, username="tq", disabled=True),
+    "made a viewer": lambda session: auth.set_role(session, username="tq", role="viewer"),
+    "moved to another center": lambda session: auth.set_role(
+        session, username="tq", role="center_staff", center_code="IMTS"
+    ),
+}
+
+
+@pytest.mark.parametrize("change", list(LOSING_RIGHTS))
+@pytest.mark.parametrize(
+    "service", [import_equipment_csv, import_calibrations_csv], ids=["equipment", "certificates"]
+)
+def test_an_account_that_loses_its_rights_after_the_dry_run_writes_nothing(
+    network: Network, service: Callable[..., Any], change: str
+) -> None:
+    data = equipment_file(GOOD_ROW) if service is import_equipment_csv else CERTIFICATE_FILE
+    engine = make_engine(network.copy())
+    try:
+        options = {"center_code": "C-TQ", "username": "tq", "today": TODAY}
+        with Session(engine) as session:
+            checked = service(session, data, dry_run=True, **options)
+        assert checked.ok and checked.to_write
+        with Session(engine) as session:
+            LOSING_RIGHTS[change](session)
+            session.commit()
+        before = fingerprint(engine)
+        with Session(engine) as session:
+            outcome = service(session, data, checked=checked, **options)
+        _assert_refused_in_both_languages(outcome, "data.error.not_allowed", "tq")
+        assert fingerprint(engine) == before
+    finally:
+        engine.dispose()
 
 
 # --- the matrix cannot go stale -------------------------------------------------------------------
