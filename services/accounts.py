@@ -136,10 +136,12 @@ def change_role(
 
 
 def account_log(session: Session, *, actor: str, limit: int = audit.DEFAULT_LIMIT) -> pd.DataFrame:
-    """Newest first: every change to accounts and OIDC rows, logins included (administrators only)."""
+    """Newest first: every change to accounts and OIDC rows, logins, backups downloaded and restored
+    (administrators only)."""
     _require_admin(session, actor)
     frames = [
-        audit.audit_log(session, table_name=table, limit=limit) for table in ("app_user", "oidc_account")
+        audit.audit_log(session, table_name=table, limit=limit)
+        for table in ("app_user", "oidc_account", "backup")
     ]
     merged = pd.concat([frame for frame in frames if not frame.empty] or frames[:1], ignore_index=True)
     return merged.sort_values(["at", "id"], ascending=False).head(limit).drop(columns=["id", "center_code"])

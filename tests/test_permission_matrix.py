@@ -32,6 +32,7 @@ from sqlmodel import Session
 
 from services import accounts, auth, backup, editing, oidc
 from services.db import make_engine
+from services.i18n import translate
 from services.imports import import_calibrations_csv, import_equipment_csv
 from services.models import (
     Agreement,
@@ -634,6 +635,29 @@ def test_nobody_writes_into_a_closed_center_not_even_an_admin_or_its_own_staff(
     )
     _assert_refused_in_both_languages(outcome, key, ROLES[role])
     assert fingerprint(network.shared) == before
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_every_audit_row_the_matrix_leaves_is_named_in_both_languages(lang: str) -> None:
+    """The data page and the accounts page show an audit row's table and action through the catalogs."""
+    for table, action in {case.audit for case in CASES}:
+        for key in (f"data.audit.table_name.{table}", f"data.audit.action.{action}"):
+            assert translate(key, lang) != key, key
+
+
+def test_an_admin_sees_backups_in_the_account_log(network: Network) -> None:
+    engine = make_engine(network.copy())
+    try:
+        with Session(engine) as session:
+            backup.dump_as(session, engine, actor="boss")
+            log = accounts.account_log(session, actor="boss")
+        assert list(log[["username", "table_name", "action"]].iloc[0]) == [
+            "boss",
+            "backup",
+            "backup_download",
+        ]
+    finally:
+        engine.dispose()
 
 
 LOSING_RIGHTS: Final = {
