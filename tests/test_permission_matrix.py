@@ -1,13 +1,14 @@
 """Every write service against every kind of caller: who may write, who is refused, and how.
 
 The matrix is ``CASES`` (one short call per write service) × ``ROLES`` (admin, staff of the row's
-own center, staff of another center, viewer, anonymous, a disabled account, staff of a closed
-center merged into the row's center, an OIDC address mapped to the center's staff, a disabled
-OIDC address). A refused call must name its refusal (catalog key, worded in both languages) and
-leave every table's checksum as it was; an allowed call must write and leave an audit row naming
-the caller. ``test_every_public_write_service_is_in_the_matrix`` reads services/ and fails when a
-public function that writes is neither in the matrix nor exempted with a reason, so the matrix
-cannot silently go stale.
+own center, staff of another center, viewer, anonymous, a disabled staff account, a disabled admin,
+staff of a closed center merged into the row's center, an OIDC address mapped to the center's
+staff, a disabled OIDC admin). A refused call must name its refusal (catalog key, worded in both
+languages) and leave every table's checksum as it was; an allowed call must write and leave an
+audit row naming the caller. A closed center's records are refused to everyone, admins included.
+``test_every_public_write_service_is_in_the_matrix`` reads services/ and fails when a public
+function that writes is neither in the matrix nor exempted with a reason, so the matrix cannot
+silently go stale.
 
 On the tiny network (tests/tiny_network.py, as of 15/01/2026), on SQLite and on PostgreSQL when
 the suite has one: the network is built once per engine; refused calls share one copy of it, each
@@ -66,6 +67,7 @@ ROLES: Final = {
     "viewer": "reader",
     "anonymous": "",  # nobody signed in: no name at all
     "disabled": "gone",  # C-TQ staff, disabled
+    "disabled_admin": "exboss",  # an administrator, disabled: no rights left at all
     "closed_center_staff": "hg",  # staff of C-HG, closed and merged into C-TQ
     "oidc_staff": "tq.staff@example.vn",  # an OIDC address mapped to C-TQ's staff
     "oidc_disabled": "left@example.vn",  # an OIDC address mapped to an admin, then disabled
@@ -107,10 +109,12 @@ def _add_accounts(session: Session) -> None:
         ("reader", "viewer", None),
         ("gone", "center_staff", "C-TQ"),
         ("hg", "center_staff", "C-HG"),
+        ("exboss", "admin", None),
     ]:
         auth.create_user(session, username=username, password=PASSWORD, role=role, center_code=center)
     auth.set_disabled(session, username="gone", disabled=True)
     auth.set_disabled(session, username="off2", disabled=True)
+    auth.set_disabled(session, username="exboss", disabled=True)
     oidc.map_email(session, email="tq.staff@example.vn", role="center_staff", center_code="C-TQ")
     oidc.map_email(session, email="left@example.vn", role="admin", disabled=True)
     session.commit()
