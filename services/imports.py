@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
-from typing import Any, Final, TypeGuard
+from typing import Any, Final, NamedTuple, TypeGuard
 
 import pandas as pd
 from sqlalchemy import select
@@ -264,6 +264,36 @@ def _write_checked(
     return _write(session, result, partial(insert, session, checked.to_write, username, center))
 
 
+class OpenedFile(NamedTuple):
+    """A file read against its columns, for a center the user may edit: what every import checks next."""
+
+    table: Table
+    center: Center
+    rows: list[tuple[int, list[str]]]  # the well-formed rows, by their number in the file
+    problems: list[ImportProblem]
+
+
+def open_import(
+    session: Session,
+    result: ImportResult,
+    data: bytes,
+    columns: Sequence[Column],
+    *,
+    center_code: str,
+    username: str,
+    today: date,
+) -> OpenedFile | None:
+    """Read ``data`` and check who imports for which center; None when either fails (``result`` says why)."""
+    table, problems = read_table(data, columns)
+    center, access = _target_center(session, center_code, username, today)
+    problems += access
+    if table is None or center is None:
+        _finish(result, problems)
+        return None
+    result.rows = len(table.rows)
+    return OpenedFile(table, center, well_formed_rows(table, columns, problems), problems)
+
+
 def _preview(
     table: Table, rows: list[tuple[int, list[str]]], extra: dict[int, dict[str, Any]]
 ) -> pd.DataFrame:
@@ -468,13 +498,12 @@ def import_equipment_csv(
             username=username,
             today=today,
         )
-    table, problems = read_table(data, EQUIPMENT_COLUMNS)
-    center, access = _target_center(session, center_code, username, today)
-    problems += access
-    if table is None or center is None:
-        return _finish(result, problems)
-    result.rows = len(table.rows)
-    rows = well_formed_rows(table, EQUIPMENT_COLUMNS, problems)
+    opened = open_import(
+        session, result, data, EQUIPMENT_COLUMNS, center_code=center_code, username=username, today=today
+    )
+    if opened is None:
+        return result
+    table, center, rows, problems = opened
 
     known = _EquipmentKnown.load(session, center, today)
     parsed: list[dict[str, Any]] = []
@@ -781,13 +810,12 @@ def import_calibrations_csv(
             username=username,
             today=today,
         )
-    table, problems = read_table(data, CALIBRATION_COLUMNS)
-    center, access = _target_center(session, center_code, username, today)
-    problems += access
-    if table is None or center is None:
-        return _finish(result, problems)
-    result.rows = len(table.rows)
-    rows = well_formed_rows(table, CALIBRATION_COLUMNS, problems)
+    opened = open_import(
+        session, result, data, CALIBRATION_COLUMNS, center_code=center_code, username=username, today=today
+    )
+    if opened is None:
+        return result
+    table, center, rows, problems = opened
 
     known = _CertificatesKnown.load(session, table, rows, center, today)
     parsed: list[tuple[date, int, dict[str, Any]]] = []

@@ -35,7 +35,7 @@ from services.cells import (
     parse_uncertainty_cell,
 )
 from services.i18n import format_day
-from services.imports import ImportResult, _finish, _preview, _suggest, _target_center, _write
+from services.imports import ImportResult, _finish, _preview, _suggest, _write, open_import
 from services.models import (
     Capability,
     CapabilityStandard,
@@ -48,7 +48,7 @@ from services.models import (
 )
 from services.spreadsheet_safety import rows_to_csv
 from services.standard_fit import absolute_uncertainty_si, covers_range
-from services.tabular import Column, ImportProblem, RowReader, Table, read_table, well_formed_rows
+from services.tabular import Column, ImportProblem, RowReader, Table
 
 SERVICES: Final = [service.value for service in Service]
 MAX_ANNUAL_CAPACITY: Final = 10_000_000
@@ -262,14 +262,12 @@ def run_import(
 ) -> RecordImportResult:
     """Check every row of ``data`` as a file of ``kind``; when all are right (and not ``dry_run``) write them."""
     result = RecordImportResult(kind.name, dry_run)
-    table, problems = read_table(data, kind.columns)
-    center, access = _target_center(session, center_code, username, today)
-    problems += access
-    if table is None or center is None:
-        _finish(result, problems)
+    opened = open_import(
+        session, result, data, kind.columns, center_code=center_code, username=username, today=today
+    )
+    if opened is None:
         return result
-    result.rows = len(table.rows)
-    rows = well_formed_rows(table, kind.columns, problems)
+    table, center, rows, problems = opened
     planned = kind.plan(session, table, rows, center, today, problems)
     result.added = sum(item.action == "insert" for item in planned)
     result.updated = sum(item.action == "update" for item in planned)
