@@ -30,8 +30,8 @@ from services.models import (
     EventParticipant,
 )
 from services.models import MeasurementField as FieldRow
-from services.record_imports import Planned, RecordKind, differs, note_duplicate
-from services.tabular import Column, ImportProblem, RowReader, Table
+from services.record_imports import PlanInput, Planned, RecordKind, differs, note_duplicate
+from services.tabular import Column, RowReader
 
 TITLE_LENGTH: Final = 300
 PLACE_LENGTH: Final = 200
@@ -211,31 +211,25 @@ def _agreement_row(
     }
 
 
-def _plan_agreements(
-    session: Session,
-    table: Table,
-    rows: list[tuple[int, list[str]]],
-    center: Center,
-    today: date,
-    problems: list[ImportProblem],
-) -> list[Planned]:
+def _plan_agreements(given: PlanInput) -> list[Planned]:
     institutes = {
         code: id_
-        for id_, code in session.execute(
+        for id_, code in given.session.execute(
             select(col(Center.id), col(Center.code)).where(col(Center.kind) == CenterKind.NATIONAL_INSTITUTE)
         )
     }
-    fields = set(session.execute(select(col(FieldRow.code))).scalars())
+    fields = set(given.session.execute(select(col(FieldRow.code))).scalars())
     held = {
         (a.institute_id, a.title_vi): a
-        for a in session.execute(select(Agreement).where(col(Agreement.center_id) == center.id)).scalars()
+        for a in given.session.execute(
+            select(Agreement).where(col(Agreement.center_id) == given.center.id)
+        ).scalars()
     }
-    histories = _histories(session, [a.id for a in held.values()])
+    histories = _histories(given.session, [a.id for a in held.values()])
     seen: dict[tuple, int] = {}
     planned: list[Planned] = []
-    for number, cells in rows:
-        row = RowReader(table, AGREEMENT_COLUMNS, number, cells, problems)
-        values = _agreement_row(row, institutes, fields, center, today)
+    for row in given.readers():
+        values = _agreement_row(row, institutes, fields, given.center, given.today)
         if values is None:
             continue
         key = (values["institute_id"], values["title_vi"])
@@ -247,7 +241,7 @@ def _plan_agreements(
             or differs(existing, values, _AGREEMENT_COMPARED)
             or (histories.get(existing.id, []) != values["history"])
         )
-        planned.append(Planned(number, values, existing, changed, {"stage": values["stage"]}))
+        planned.append(Planned(row.number, values, existing, changed, {"stage": values["stage"]}))
     return planned
 
 
@@ -338,26 +332,18 @@ def _event_row(row: RowReader, codes: dict[str, int], center: Center, today: dat
     }
 
 
-def _plan_events(
-    session: Session,
-    table: Table,
-    rows: list[tuple[int, list[str]]],
-    center: Center,
-    today: date,
-    problems: list[ImportProblem],
-) -> list[Planned]:
-    codes = {code: id_ for id_, code in session.execute(select(col(Center.id), col(Center.code)))}
-    held = {(e.held_on, e.title_vi): e for e in session.execute(select(Event)).scalars()}
+def _plan_events(given: PlanInput) -> list[Planned]:
+    codes = {code: id_ for id_, code in given.session.execute(select(col(Center.id), col(Center.code)))}
+    held = {(e.held_on, e.title_vi): e for e in given.session.execute(select(Event)).scalars()}
     taking_part: dict[int, set[int]] = {}
-    for event_id, center_id in session.execute(
+    for event_id, center_id in given.session.execute(
         select(col(EventParticipant.event_id), col(EventParticipant.center_id))
     ):
         taking_part.setdefault(event_id, set()).add(center_id)
     seen: dict[tuple, int] = {}
     planned: list[Planned] = []
-    for number, cells in rows:
-        row = RowReader(table, EVENT_COLUMNS, number, cells, problems)
-        values = _event_row(row, codes, center, today)
+    for row in given.readers():
+        values = _event_row(row, codes, given.center, given.today)
         if values is None:
             continue
         key = (values["held_on"], values["title_vi"])
@@ -365,10 +351,13 @@ def _plan_events(
             continue
         existing = held.get(key)
         before = taking_part.get(existing.id, set()) if existing else set()
-        if existing is not None and center.id not in before:
+        if existing is not None and given.center.id not in before:
             # another centers' event: only they (or an admin filing for one of them) may change it
             row.fail(
-                "title_vi", "data.error.event_of_other_centers", value=values["title_vi"], center=center.code
+                "title_vi",
+                "data.error.event_of_other_centers",
+                value=values["title_vi"],
+                center=given.center.code,
             )
             continue
         changed = (
@@ -376,7 +365,7 @@ def _plan_events(
             or differs(existing, values, _EVENT_COMPARED)
             or before != set(values["participants"])
         )
-        planned.append(Planned(number, values, existing, changed))
+        planned.append(Planned(row.number, values, existing, changed))
     return planned
 
 
