@@ -11,11 +11,14 @@ centers that took part; staff may only file or change events their own center to
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any, Final
 
-from sqlalchemy import delete, select
-from sqlmodel import Session, col
+from sqlalchemy import Executable, delete, select
+from sqlmodel import Session, SQLModel, col
 
 from services.audit import record_change, snapshot
 from services.cells import CellError, check_length, parse_day
@@ -95,6 +98,67 @@ EVENT_EXAMPLES: Final = (
         "",
     ),
 )
+
+
+# --- what agreements and events share: rows in another table, replaced whole ----------------------
+
+
+@dataclass(frozen=True)
+class _Children:
+    """A record's rows in another table (an agreement's stage history, an event's participants).
+
+    The file gives them whole, so a changed record has its old rows deleted and the file's added;
+    the audit row shows them as ``shown`` makes them read.
+    """
+
+    name: str  # their key in the planned values and in the audit row
+    stored: Callable[[Session, int], Any]  # the record's stored ones, as the audit shows them
+    shown: Callable[[Any], Any]  # the file's ones, as the audit shows them
+    delete: Callable[[int], Executable]
+    rows: Callable[[int, Any], list[SQLModel]]
+
+
+def _write_with_children(
+    session: Session,
+    planned: Planned,
+    username: str,
+    center: Center,
+    *,
+    model: type[SQLModel],
+    table_name: str,
+    children: _Children,
+) -> int:
+    """Add or update one record with its rows in ``children``, and audit it; 1 when something changed."""
+    if not planned.changed:
+        return 0
+    values = dict(planned.values)
+    wanted = values.pop(children.name)
+    item = planned.existing
+    before = None
+    if item is None:
+        item = model(**values, is_demo=False)
+        session.add(item)
+        session.flush()
+    else:
+        before = {**snapshot(item, list(values)), children.name: children.stored(session, item.id)}
+        for name, value in values.items():
+            setattr(item, name, value)
+        # one row per stage or participant: the old rows go before the new ones
+        session.execute(children.delete(item.id))
+        session.flush()
+    session.add_all(children.rows(item.id, wanted))
+    session.flush()
+    record_change(
+        session,
+        username=username,
+        table_name=table_name,
+        row_id=item.id,
+        action="insert" if before is None else "update",
+        before=before,
+        after={**snapshot(item, list(values)), children.name: children.shown(wanted)},
+        center_id=center.id,
+    )
+    return 1
 
 
 # --- agreements ------------------------------------------------------------------------------------
@@ -245,47 +309,30 @@ def _plan_agreements(given: PlanInput) -> list[Planned]:
     return planned
 
 
-def _write_agreement(session: Session, planned: Planned, username: str, center: Center) -> int:
-    if not planned.changed:
-        return 0
-    values = dict(planned.values)
-    history = values.pop("history")
-    agreement = planned.existing
-    before = None
-    if agreement is None:
-        agreement = Agreement(**values, is_demo=False)
-        session.add(agreement)
-        session.flush()
-    else:
-        before = {
-            **snapshot(agreement, list(values)),
-            "history": format_history(_histories(session, [agreement.id]).get(agreement.id, [])),
-        }
-        for name, value in values.items():
-            setattr(agreement, name, value)
-        # the history is replaced whole: one row per stage, so old rows go before the new ones
-        session.execute(delete(AgreementEvent).where(AgreementEvent.agreement_id == agreement.id))
-        session.flush()
-    session.add_all(
-        AgreementEvent(agreement_id=agreement.id, stage=stage, changed_on=day) for stage, day in history
-    )
-    session.flush()
-    after = {**snapshot(agreement, list(values)), "history": format_history(history)}
-    record_change(
-        session,
-        username=username,
-        table_name="agreement",
-        row_id=agreement.id,
-        action="insert" if before is None else "update",
-        before=before,
-        after=after,
-        center_id=center.id,
-    )
-    return 1
+def _stored_history(session: Session, agreement_id: int) -> str:
+    return format_history(_histories(session, [agreement_id]).get(agreement_id, []))
+
+
+_HISTORY: Final = _Children(
+    name="history",
+    stored=_stored_history,
+    shown=format_history,
+    delete=lambda agreement_id: delete(AgreementEvent).where(
+        col(AgreementEvent.agreement_id) == agreement_id
+    ),
+    rows=lambda agreement_id, history: [
+        AgreementEvent(agreement_id=agreement_id, stage=stage, changed_on=day) for stage, day in history
+    ],
+)
 
 
 AGREEMENTS: Final = RecordKind(
-    "agreement", "agreement", Agreement, AGREEMENT_COLUMNS, _plan_agreements, _write_agreement
+    "agreement",
+    "agreement",
+    Agreement,
+    AGREEMENT_COLUMNS,
+    _plan_agreements,
+    partial(_write_with_children, model=Agreement, table_name="agreement", children=_HISTORY),
 )
 
 
@@ -369,41 +416,30 @@ def _plan_events(given: PlanInput) -> list[Planned]:
     return planned
 
 
-def _write_event(session: Session, planned: Planned, username: str, center: Center) -> int:
-    if not planned.changed:
-        return 0
-    values = dict(planned.values)
-    participants = sorted(values.pop("participants"))
-    event = planned.existing
-    before = None
-    if event is None:
-        event = Event(**values, is_demo=False)
-        session.add(event)
-        session.flush()
-    else:
-        old = sorted(
-            session.execute(
-                select(col(EventParticipant.center_id)).where(EventParticipant.event_id == event.id)
-            ).scalars()
-        )
-        before = {**snapshot(event, list(values)), "participants": old}
-        for name, value in values.items():
-            setattr(event, name, value)
-        session.execute(delete(EventParticipant).where(EventParticipant.event_id == event.id))
-        session.flush()
-    session.add_all(EventParticipant(event_id=event.id, center_id=center_id) for center_id in participants)
-    session.flush()
-    record_change(
-        session,
-        username=username,
-        table_name="event",
-        row_id=event.id,
-        action="insert" if before is None else "update",
-        before=before,
-        after={**snapshot(event, list(values)), "participants": participants},
-        center_id=center.id,
+def _stored_participants(session: Session, event_id: int) -> list[int]:
+    return sorted(
+        session.execute(
+            select(col(EventParticipant.center_id)).where(col(EventParticipant.event_id) == event_id)
+        ).scalars()
     )
-    return 1
 
 
-EVENTS: Final = RecordKind("event", "event", Event, EVENT_COLUMNS, _plan_events, _write_event)
+_PARTICIPANTS: Final = _Children(
+    name="participants",
+    stored=_stored_participants,
+    shown=sorted,
+    delete=lambda event_id: delete(EventParticipant).where(col(EventParticipant.event_id) == event_id),
+    rows=lambda event_id, center_ids: [
+        EventParticipant(event_id=event_id, center_id=center_id) for center_id in sorted(center_ids)
+    ],
+)
+
+
+EVENTS: Final = RecordKind(
+    "event",
+    "event",
+    Event,
+    EVENT_COLUMNS,
+    _plan_events,
+    partial(_write_with_children, model=Event, table_name="event", children=_PARTICIPANTS),
+)
