@@ -101,6 +101,7 @@ def center_id(engine: Engine, code: str) -> int:
 # instrument types TTKT-31 does not offer in the seeded network: one legally controlled, one not
 CONTROLLED_TYPE = "platform_scale"
 FREE_TYPE = "micrometer"
+EVENT_HEADER = "held_on;title_vi;place_vi;kind;participants\n"  # semicolon-separated: either separator reads
 
 
 # --- capabilities ----------------------------------------------------------------------------------
@@ -329,10 +330,7 @@ def test_a_history_out_of_order_is_refused(network: Engine, history: str, key: s
 def test_an_event_must_include_the_importing_center_and_staff_cannot_change_others_events(
     network: Engine,
 ) -> None:
-    text = (
-        "held_on;title_vi;place_vi;kind;participants\n"
-        "20/09/2024;Tập huấn hiệu chuẩn áp kế;Hải Phòng;training;IMTS, TTKT-31\n"
-    )
+    text = EVENT_HEADER + "20/09/2024;Tập huấn hiệu chuẩn áp kế;Hải Phòng;training;IMTS, TTKT-31\n"
     assert run(network, "event", text, user="ttkt31").added == 1
     assert run(network, "event", text, user="ttkt31").unchanged == 1
     outsider = run(network, "event", text.replace("IMTS, TTKT-31", "IMTS"), center="TTKT-01", user="ttkt01")
@@ -379,10 +377,7 @@ def test_a_changed_agreement_has_its_history_replaced_whole_and_audited_before_a
 def test_a_changed_event_has_its_participants_replaced_whole_and_audited_before_and_after(
     network: Engine,
 ) -> None:
-    text = (
-        "held_on;title_vi;place_vi;kind;participants\n"
-        "21/09/2024;Hội thảo đo lường;Hải Phòng;conference;IMTS, TTKT-31\n"
-    )
+    text = EVENT_HEADER + "21/09/2024;Hội thảo đo lường;Hải Phòng;conference;IMTS, TTKT-31\n"
     assert run(network, "event", text, user="ttkt31").added == 1
     wider = text.replace("IMTS, TTKT-31", "TTKT-31, TTKT-01")
     assert run(network, "event", wider, user="ttkt31").updated == 1
@@ -529,7 +524,7 @@ def test_an_agreement_or_event_named_twice_in_one_file_is_refused_at_its_second_
     agreement = 'IMTS,Hợp đồng hai lần,,"proposed 08/07/2024"\n'
     agreements = "institute,title_vi,title_en,history\n" + agreement + agreement
     event = "20/09/2024;Tập huấn hai lần;Hải Phòng;training;IMTS, TTKT-31\n"
-    events = "held_on;title_vi;place_vi;kind;participants\n" + event + event
+    events = EVENT_HEADER + event + event
     for kind, text, table in (("agreement", agreements, Agreement), ("event", events, Event)):
         before = count(network, table)
         result = run(network, kind, text, user="ttkt31")
