@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -14,9 +15,10 @@ from ui.backup_panel import backup_panel
 from ui.components import csv_download, empty_state, page_header
 from ui.frame import page_frame
 from ui.i18n import lang, local, num, t
+from ui.import_upload import CheckedUpload, column_labels, problems_table, translated, upload_and_check
 from ui.live import call, database_is_empty
 from ui.notices import own_center_due_list
-from ui.plain import plain, plain_frame
+from ui.plain import plain
 from ui.record_imports_panel import records_tab
 
 filters = page_frame()
@@ -31,15 +33,6 @@ if user is None:
     login_form()
     st.stop()
 own_center_due_list(user, filters)  # staff see their own center's due work first
-
-
-def labels(columns) -> dict:  # type: ignore[no-untyped-def]
-    """Translated headers for our column names (the data keeps its codes, so edits map back)."""
-    return {name: t(f"data.column.{name}") for name in columns}
-
-
-def translated(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.rename(columns=labels(frame.columns))
 
 
 # --- who, and which center ------------------------------------------------------------------------
@@ -79,22 +72,6 @@ if not can_edit:
 
 
 # --- import ------------------------------------------------------------------------------------------
-WRAPPED_PROBLEMS = 30  # up to this many, a static table that wraps long messages; beyond, a scrolling grid
-
-
-def problems_table(frame: pd.DataFrame) -> None:
-    if len(frame) <= WRAPPED_PROBLEMS:
-        st.table(plain_frame(frame), hide_index=True)  # st.table reads Markdown; messages quote cells
-    else:
-        st.dataframe(
-            frame,
-            hide_index=True,
-            width="stretch",
-            height=400,
-            column_config={t("data.column.message"): st.column_config.TextColumn(width="large")},
-        )
-
-
 def show_problems(result, kind: str, message_key: str) -> None:  # type: ignore[no-untyped-def]
     st.error(t(message_key, count=num(len(result.problems))), icon=":material/error:")
     frame = translated(result.problems_frame(lang()))
@@ -106,22 +83,17 @@ def import_tab(kind: str) -> None:
     service = imports.import_equipment_csv if kind == "equipment" else imports.import_calibrations_csv
     st.markdown(t(f"data.import.{kind}_help", center=center_code))
     _template_and_codes(kind)
-    uploaded = st.file_uploader(t("data.import.upload"), type=["csv", "xlsx"], key=f"upload-{kind}")
-    if uploaded is None:
-        st.caption(t("data.import.waiting"))
+    upload = upload_and_check(
+        kind,
+        partial(call, service),
+        key_prefix="",
+        center_code=center_code,
+        username=user.username,
+        today=today,
+    )
+    if upload is None:
         return
-    run = {"data": uploaded.getvalue(), "center_code": center_code, "username": user.username, "today": today}
-    checked_key = f"import-checked-{kind}"
-    checked = st.session_state.get(checked_key)
-    if checked is not None and checked[0] != (uploaded.file_id, center_code):
-        checked = None  # another file or another center: check again
-    if st.button(t("data.import.validate"), icon=":material/fact_check:", key=f"validate-{kind}"):
-        checked = ((uploaded.file_id, center_code), call(service, dry_run=True, **run))
-        st.session_state[checked_key] = checked
-    if checked is None:
-        st.caption(t("data.import.check_first"))
-        return
-    result = checked[1]
+    result = upload.checked[1]
     if result.written:
         st.success(
             t("data.import.done", rows=num(result.written), center=center_code),
@@ -135,7 +107,7 @@ def import_tab(kind: str) -> None:
     with st.expander(t("data.import.preview", rows=num(len(result.preview))), expanded=result.ok):
         st.dataframe(translated(result.preview), hide_index=True, width="stretch", height=300)
     if result.ok:
-        _write_checked(kind, service, run, checked, checked_key)
+        _write_checked(kind, service, upload)
 
 
 def _template_and_codes(kind: str) -> None:
@@ -164,11 +136,9 @@ def _template_and_codes(kind: str) -> None:
         st.dataframe(translated(shown), hide_index=True, height=260, width="stretch")
 
 
-def _write_checked(
-    kind: str, service: Callable[..., Any], run: dict[str, Any], checked: tuple, checked_key: str
-) -> None:
+def _write_checked(kind: str, service: Callable[..., Any], upload: CheckedUpload) -> None:
     """The button that writes a checked file, and the outcome kept for the next run to show."""
-    result = checked[1]
+    result = upload.checked[1]
     if st.button(
         t("data.import.run", rows=num(result.rows)),
         type="primary",
@@ -178,7 +148,7 @@ def _write_checked(
         with st.status(t("data.import.running", rows=num(result.rows))) as status:
             # the check's rows are written when its key (file hash, user, center, day, data version)
             # still holds; a changed file, another user or a write since means a fresh check
-            final = call(service, checked=result, **run)
+            final = call(service, checked=result, **upload.run)
             if final.ok:  # the import raised the data version: the next run's views show it
                 status.update(
                     label=t("data.import.done", rows=num(final.written), center=center_code), state="complete"
@@ -188,7 +158,7 @@ def _write_checked(
                     label=t("data.import.failed", message=plain(final.problems[0].message(lang()))),
                     state="error",
                 )
-        st.session_state[checked_key] = (checked[0], final)
+        st.session_state[upload.checked_key] = (upload.checked[0], final)
         st.rerun()
 
 
@@ -267,7 +237,7 @@ def edit_tab() -> None:
 def editor_columns(frame: pd.DataFrame) -> dict[str, Any]:
     """The grid's headings in the page's language, and the editors of the cells people change."""
     config: dict[str, Any] = {
-        name: st.column_config.Column(label) for name, label in labels(frame.columns).items()
+        name: st.column_config.Column(label) for name, label in column_labels(frame.columns).items()
     }
     config.update(
         {

@@ -89,6 +89,13 @@ def stage_label(stage: str, lang: str) -> str:
     return translate(f"stage.{stage}", lang)
 
 
+def stage_color_scale(lang: str) -> alt.Scale:
+    """Each stage's label in its color, in the order agreements move through: on screen and in exports."""
+    return alt.Scale(
+        domain=[stage_label(s, lang) for s in STAGE_ORDER], range=[STAGE_COLORS[s] for s in STAGE_ORDER]
+    )
+
+
 def capacity_by_field(counts: pd.DataFrame, lang: str) -> alt.TopLevelMixin:
     """Equipment per measurement field, stacked by calibration status (rows: field, status, equipment)."""
     data = _guard(counts).copy()
@@ -165,7 +172,7 @@ def pipeline_bars(pipeline: pd.DataFrame, lang: str) -> alt.TopLevelMixin:
         color=alt.Color(
             "stage_label:N",
             legend=None,
-            scale=alt.Scale(domain=order, range=[STAGE_COLORS[s] for s in STAGE_ORDER]),
+            scale=stage_color_scale(lang),
         ),
         tooltip=[
             alt.Tooltip("stage_label:N", title=translate("label.stage", lang)),
@@ -236,7 +243,7 @@ def _stage_points(data: pd.DataFrame, y: alt.Y, lang: str) -> alt.Chart:
             color=alt.Color(
                 "stage_label:N",
                 title=translate("label.stage", lang),
-                scale=alt.Scale(domain=order, range=[STAGE_COLORS[s] for s in STAGE_ORDER]),
+                scale=stage_color_scale(lang),
             ),
             shape=alt.Shape(
                 "stage_label:N",

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
-from typing import Any, Final, TypeGuard
+from typing import Any, Final, NamedTuple, TypeGuard
 
 import pandas as pd
 from sqlalchemy import select
@@ -252,7 +252,7 @@ def _write_checked(
     session: Session,
     result: ImportResult,
     checked: ImportResult,
-    insert: Callable[[Session, list[Any], str, Center], int],
+    insert: Callable[[Session, list[Any], str, Center, date], int],
     *,
     center_code: str,
     username: str,
@@ -263,7 +263,80 @@ def _write_checked(
     if center is None:
         return _finish(result, access)
     result.rows, result.preview = checked.rows, checked.preview
-    return _write(session, result, partial(insert, session, checked.to_write, username, center))
+    return _write(session, result, partial(insert, session, checked.to_write, username, center, today))
+
+
+class OpenedFile(NamedTuple):
+    """A file read against its columns, for a center the user may edit: what every import checks next."""
+
+    table: Table
+    center: Center
+    rows: list[tuple[int, list[str]]]  # the well-formed rows, by their number in the file
+    problems: list[ImportProblem]
+
+
+def open_import(
+    session: Session,
+    result: ImportResult,
+    data: bytes,
+    columns: Sequence[Column],
+    *,
+    center_code: str,
+    username: str,
+    today: date,
+) -> OpenedFile | None:
+    """Read ``data`` and check who imports for which center; None when either fails (``result`` says why)."""
+    table, problems = read_table(data, columns)
+    center, access = _target_center(session, center_code, username, today)
+    problems += access
+    if table is None or center is None:
+        _finish(result, problems)
+        return None
+    result.rows = len(table.rows)
+    return OpenedFile(table, center, well_formed_rows(table, columns, problems), problems)
+
+
+@dataclass(frozen=True)
+class _FileKind:
+    """What differs between the equipment and the certificate import; ``run`` is what they share."""
+
+    name: str
+    columns: tuple[Column, ...]
+    # what to insert, and what the check derived per row number for the preview
+    check_rows: Callable[[Session, date, OpenedFile], tuple[list[Any], dict[int, dict[str, Any]]]]
+    insert: Callable[[Session, list[Any], str, Center, date], int]
+
+    def run(
+        self,
+        session: Session,
+        data: bytes,
+        center_code: str,
+        username: str,
+        today: date,
+        dry_run: bool,
+        checked: ImportResult | None,
+    ) -> ImportResult:
+        """Write a still-valid dry run as it was checked; or read and check every row, and write
+        them all only when none has a problem and it is not ``dry_run``."""
+        result = _new_result(
+            session, data, self.name, center_code=center_code, username=username, today=today, dry_run=dry_run
+        )
+        if _reusable(checked, result):
+            return _write_checked(
+                session, result, checked, self.insert, center_code=center_code, username=username, today=today
+            )
+        opened = open_import(
+            session, result, data, self.columns, center_code=center_code, username=username, today=today
+        )
+        if opened is None:
+            return result
+        parsed, extra = self.check_rows(session, today, opened)
+        result.preview = _preview(opened.table, opened.table.rows, extra)
+        _finish(result, opened.problems)
+        if opened.problems or dry_run:
+            result.to_write = [] if opened.problems else parsed
+            return result
+        return _write(session, result, partial(self.insert, session, parsed, username, opened.center, today))
 
 
 def _preview(
@@ -457,27 +530,14 @@ def import_equipment_csv(
     and uncertainties must be of the quantity's kind; they are stored as entered and in SI.
     Commits the session on success, rolls it back on a write failure.
     """
-    result = _new_result(
-        session, data, "equipment", center_code=center_code, username=username, today=today, dry_run=dry_run
-    )
-    if _reusable(checked, result):
-        return _write_checked(
-            session,
-            result,
-            checked,
-            partial(_insert_equipment, day=default_as_of(session, today)),
-            center_code=center_code,
-            username=username,
-            today=today,
-        )
-    table, problems = read_table(data, EQUIPMENT_COLUMNS)
-    center, access = _target_center(session, center_code, username, today)
-    problems += access
-    if table is None or center is None:
-        return _finish(result, problems)
-    result.rows = len(table.rows)
-    rows = well_formed_rows(table, EQUIPMENT_COLUMNS, problems)
+    return _EQUIPMENT_FILE.run(session, data, center_code, username, today, dry_run, checked)
 
+
+def _check_equipment_rows(
+    session: Session, today: date, opened: OpenedFile
+) -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]]]:
+    """Each row's values to insert, and what the check derived per row number (for the preview)."""
+    table, center, rows, problems = opened
     known = _EquipmentKnown.load(session, center, today)
     parsed: list[dict[str, Any]] = []
     extra: dict[int, dict[str, Any]] = {}
@@ -487,18 +547,13 @@ def import_equipment_csv(
             extra[number] = derived
         if values is not None:
             parsed.append(values)
-    result.preview = _preview(table, table.rows, extra)
-    _finish(result, problems)
-    if problems or dry_run:
-        result.to_write = [] if problems else parsed
-        return result
-    day = default_as_of(session, today)  # an imported status holds from the day the database is "now"
-    return _write(session, result, partial(_insert_equipment, session, parsed, username, center, day=day))
+    return parsed, extra
 
 
 def _insert_equipment(
-    session: Session, parsed: list[dict[str, Any]], username: str, center: Center, *, day: date
+    session: Session, parsed: list[dict[str, Any]], username: str, center: Center, today: date
 ) -> int:
+    day = default_as_of(session, today)  # an imported status holds from the day the database is "now"
     items = [Equipment(**values) for values in parsed]
     session.add_all(items)
     session.flush()
@@ -516,6 +571,9 @@ def _insert_equipment(
         )
     session.flush()
     return len(items)
+
+
+_EQUIPMENT_FILE: Final = _FileKind("equipment", EQUIPMENT_COLUMNS, _check_equipment_rows, _insert_equipment)
 
 
 # --- calibration certificates ------------------------------------------------------------------
@@ -770,44 +828,31 @@ def import_calibrations_csv(
     next-due dates follow its newest certificate. A certificate number is unique per provider.
     Commits the session on success, rolls it back on a write failure.
     """
-    result = _new_result(
-        session, data, "calibration", center_code=center_code, username=username, today=today, dry_run=dry_run
-    )
-    if _reusable(checked, result):
-        return _write_checked(
-            session,
-            result,
-            checked,
-            _insert_certificates,
-            center_code=center_code,
-            username=username,
-            today=today,
-        )
-    table, problems = read_table(data, CALIBRATION_COLUMNS)
-    center, access = _target_center(session, center_code, username, today)
-    problems += access
-    if table is None or center is None:
-        return _finish(result, problems)
-    result.rows = len(table.rows)
-    rows = well_formed_rows(table, CALIBRATION_COLUMNS, problems)
+    return _CERTIFICATE_FILE.run(session, data, center_code, username, today, dry_run, checked)
 
+
+def _check_certificate_rows(
+    session: Session, today: date, opened: OpenedFile
+) -> tuple[list[tuple[date, int, dict[str, Any]]], dict[int, dict[str, Any]]]:
+    """Each certificate to insert with its day and row number (the order they are added in)."""
+    table, center, rows, problems = opened
     known = _CertificatesKnown.load(session, table, rows, center, today)
     parsed: list[tuple[date, int, dict[str, Any]]] = []
     for number, cells in rows:
         values = _certificate_row(RowReader(table, CALIBRATION_COLUMNS, number, cells, problems), known)
         if values is not None:
             parsed.append((values["calibrated_on"], number, values))
-    result.preview = _preview(table, table.rows, {})
-    _finish(result, problems)
-    if problems or dry_run:
-        result.to_write = [] if problems else parsed
-        return result
-    return _write(session, result, partial(_insert_certificates, session, parsed, username, center))
+    return parsed, {}
 
 
 def _insert_certificates(
-    session: Session, parsed: list[tuple[date, int, dict[str, Any]]], username: str, center: Center
+    session: Session,
+    parsed: list[tuple[date, int, dict[str, Any]]],
+    username: str,
+    center: Center,
+    today: date,
 ) -> int:
+    """Add the certificates oldest first (``today`` is not needed: each certificate has its own day)."""
     due_fields = ["last_calibrated_on", "next_due_on"]
     before: dict[int, dict[str, Any]] = {}
     for _, _, values in sorted(parsed, key=lambda item: (item[0], item[1])):
@@ -841,6 +886,11 @@ def _insert_certificates(
             )
     session.flush()
     return len(parsed)
+
+
+_CERTIFICATE_FILE: Final = _FileKind(
+    "calibration", CALIBRATION_COLUMNS, _check_certificate_rows, _insert_certificates
+)
 
 
 # --- templates and code lists -----------------------------------------------------------------------

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import ColumnElement, Integer, Select, cast, func, or_, select, true
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col
 from sqlmodel import select as select_models
 
@@ -205,14 +207,27 @@ def _equipment_conditions(filters: Filters, ids: list[int]) -> list[ColumnElemen
 
     Callers join Quantity (the field filter reads it).
     """
-    conditions: list[ColumnElement[bool]] = [
+    return [
         col(Equipment.center_id).in_(ids),
         held_on(filters.as_of),
+        *_catalog_conditions(filters, col(Equipment.instrument_type_code)),
     ]
+
+
+def _catalog_conditions(
+    filters: Filters, type_code: Mapped[Any], service: Mapped[Any] | None = None
+) -> list[ColumnElement[bool]]:
+    """The field, instrument type and (where the rows have one) service the filters ask for.
+
+    Callers join Quantity (the field filter reads it).
+    """
+    conditions: list[ColumnElement[bool]] = []
     if filters.field:
         conditions.append(col(Quantity.field_code) == filters.field)
     if filters.instrument_type:
-        conditions.append(col(Equipment.instrument_type_code) == filters.instrument_type)
+        conditions.append(type_code == filters.instrument_type)
+    if filters.service and service is not None:
+        conditions.append(service == filters.service)
     return conditions
 
 
@@ -357,14 +372,11 @@ def _capability_query(filters: Filters, ids: list[int], columns: list) -> Select
         .select_from(Capability)
         .join(InstrumentType, col(InstrumentType.code) == col(Capability.instrument_type_code))
         .join(Quantity, col(Quantity.code) == col(InstrumentType.quantity_code))
-        .where(col(Capability.center_id).in_(ids))
+        .where(
+            col(Capability.center_id).in_(ids),
+            *_catalog_conditions(filters, col(Capability.instrument_type_code), col(Capability.service)),
+        )
     )
-    if filters.field:
-        query = query.where(col(Quantity.field_code) == filters.field)
-    if filters.instrument_type:
-        query = query.where(col(Capability.instrument_type_code) == filters.instrument_type)
-    if filters.service:
-        query = query.where(col(Capability.service) == filters.service)
     return query
 
 
@@ -479,14 +491,14 @@ def monthly_utilization(session: Session, filters: Filters) -> pd.DataFrame:
         select(col(ServiceVolume.month).label("month"), func.sum(col(ServiceVolume.count)).label("volume"))
         .join(InstrumentType, col(InstrumentType.code) == col(ServiceVolume.instrument_type_code))
         .join(Quantity, col(Quantity.code) == col(InstrumentType.quantity_code))
-        .where(col(ServiceVolume.center_id).in_(ids), col(ServiceVolume.month) <= filters.as_of)
+        .where(
+            col(ServiceVolume.center_id).in_(ids),
+            col(ServiceVolume.month) <= filters.as_of,
+            *_catalog_conditions(
+                filters, col(ServiceVolume.instrument_type_code), col(ServiceVolume.service)
+            ),
+        )
     )
-    if filters.field:
-        volume_query = volume_query.where(col(Quantity.field_code) == filters.field)
-    if filters.instrument_type:
-        volume_query = volume_query.where(col(ServiceVolume.instrument_type_code) == filters.instrument_type)
-    if filters.service:
-        volume_query = volume_query.where(col(ServiceVolume.service) == filters.service)
     volumes = volume_query.group_by(col(ServiceVolume.month)).subquery()
     capacity = (
         _capability_query(

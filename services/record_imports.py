@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -35,7 +35,7 @@ from services.cells import (
     parse_uncertainty_cell,
 )
 from services.i18n import format_day
-from services.imports import ImportResult, _finish, _preview, _suggest, _target_center, _write
+from services.imports import ImportResult, _finish, _preview, _suggest, _write, open_import
 from services.models import (
     Capability,
     CapabilityStandard,
@@ -48,7 +48,7 @@ from services.models import (
 )
 from services.spreadsheet_safety import rows_to_csv
 from services.standard_fit import absolute_uncertainty_si, covers_range
-from services.tabular import Column, ImportProblem, RowReader, Table, read_table, well_formed_rows
+from services.tabular import Column, ImportProblem, RowReader, Table
 
 SERVICES: Final = [service.value for service in Service]
 MAX_ANNUAL_CAPACITY: Final = 10_000_000
@@ -197,6 +197,24 @@ def note_duplicate(row: RowReader, seen: dict[tuple, int], key: tuple, column: s
 
 
 @dataclass(frozen=True)
+class PlanInput:
+    """What a kind's plan reads: the file's well-formed rows, for the center that imports them."""
+
+    session: Session
+    table: Table
+    rows: list[tuple[int, list[str]]]
+    center: Center
+    today: date
+    problems: list[ImportProblem]
+    columns: tuple[Column, ...]
+
+    def readers(self) -> Iterator[RowReader]:
+        """Each well-formed row read against the kind's columns (what fails goes to ``problems``)."""
+        for number, cells in self.rows:
+            yield RowReader(self.table, self.columns, number, cells, self.problems)
+
+
+@dataclass(frozen=True)
 class RecordKind:
     """How one kind of record is checked and written (the parts that differ between kinds)."""
 
@@ -204,9 +222,7 @@ class RecordKind:
     table_name: str
     model: type[SQLModel]
     columns: tuple[Column, ...]
-    plan: Callable[
-        [Session, Table, list[tuple[int, list[str]]], Center, date, list[ImportProblem]], list[Planned]
-    ]
+    plan: Callable[[PlanInput], list[Planned]]
     write_one: Callable[[Session, Planned, str, Center], int] | None = None
 
 
@@ -262,15 +278,13 @@ def run_import(
 ) -> RecordImportResult:
     """Check every row of ``data`` as a file of ``kind``; when all are right (and not ``dry_run``) write them."""
     result = RecordImportResult(kind.name, dry_run)
-    table, problems = read_table(data, kind.columns)
-    center, access = _target_center(session, center_code, username, today)
-    problems += access
-    if table is None or center is None:
-        _finish(result, problems)
+    opened = open_import(
+        session, result, data, kind.columns, center_code=center_code, username=username, today=today
+    )
+    if opened is None:
         return result
-    result.rows = len(table.rows)
-    rows = well_formed_rows(table, kind.columns, problems)
-    planned = kind.plan(session, table, rows, center, today, problems)
+    table, center, rows, problems = opened
+    planned = kind.plan(PlanInput(session, table, rows, center, today, problems, kind.columns))
     result.added = sum(item.action == "insert" for item in planned)
     result.updated = sum(item.action == "update" for item in planned)
     result.unchanged = sum(item.action == "unchanged" for item in planned)
@@ -341,21 +355,13 @@ def held_capabilities(session: Session, center_id: int) -> dict[tuple[str, str],
     }
 
 
-def _plan_capabilities(
-    session: Session,
-    table: Table,
-    rows: list[tuple[int, list[str]]],
-    center: Center,
-    today: date,
-    problems: list[ImportProblem],
-) -> list[Planned]:
-    types = instrument_types(session)
-    assert center.id is not None  # read from the database, so it has its key
-    held = held_capabilities(session, center.id)
+def _plan_capabilities(given: PlanInput) -> list[Planned]:
+    types = instrument_types(given.session)
+    assert given.center.id is not None  # read from the database, so it has its key
+    held = held_capabilities(given.session, given.center.id)
     seen: dict[tuple, int] = {}
     planned: list[Planned] = []
-    for number, cells in rows:
-        row = RowReader(table, CAPABILITY_COLUMNS, number, cells, problems)
+    for row in given.readers():
         type_code = read_type(row, types)
         service = row.read("service", parse_service)
         si_unit = types[type_code][2] if type_code else None
@@ -382,7 +388,7 @@ def _plan_capabilities(
         if row.failed or type_code is None or service is None:
             continue
         values = {
-            "center_id": center.id,
+            "center_id": given.center.id,
             "instrument_type_code": type_code,
             "service": service,
             "range_text": " ".join(row.text("range").split()),
@@ -395,7 +401,7 @@ def _plan_capabilities(
             "accredited": bool(accredited),
             "designated": bool(designated),
         }
-        planned.append(_planned_capability(number, values, held.get((type_code, service))))
+        planned.append(_planned_capability(row.number, values, held.get((type_code, service))))
     return planned
 
 
@@ -477,22 +483,14 @@ def _check_fit(
         )
 
 
-def _plan_capability_standards(
-    session: Session,
-    table: Table,
-    rows: list[tuple[int, list[str]]],
-    center: Center,
-    today: date,
-    problems: list[ImportProblem],
-) -> list[Planned]:
-    types = instrument_types(session)
-    assert center.id is not None  # read from the database, so it has its key
-    capabilities = held_capabilities(session, center.id)
-    standards, linked = _center_standards_and_links(session, center.id)
+def _plan_capability_standards(given: PlanInput) -> list[Planned]:
+    types = instrument_types(given.session)
+    assert given.center.id is not None  # read from the database, so it has its key
+    capabilities = held_capabilities(given.session, given.center.id)
+    standards, linked = _center_standards_and_links(given.session, given.center.id)
     seen: dict[tuple, int] = {}
     planned: list[Planned] = []
-    for number, cells in rows:
-        row = RowReader(table, CAPABILITY_STANDARD_COLUMNS, number, cells, problems)
+    for row in given.readers():
         type_code = read_type(row, types)
         service = row.read("service", parse_service)
         serial = row.text("standard_serial").strip()
@@ -503,11 +501,11 @@ def _plan_capability_standards(
                 "data.error.no_such_capability",
                 type=type_code,
                 service=service,
-                center=center.code,
+                center=given.center.code,
             )
         standard = standards.get(serial)
         if serial and standard is None:
-            row.fail("standard_serial", "data.error.unknown_serial", value=serial, center=center.code)
+            row.fail("standard_serial", "data.error.unknown_serial", value=serial, center=given.center.code)
         if row.failed or capability is None or standard is None:
             continue
         note_duplicate(row, seen, (capability.id, standard.id), "standard_serial", serial)
@@ -518,7 +516,7 @@ def _plan_capability_standards(
         if row.failed:
             continue
         values = {"capability_id": capability.id, "equipment_id": standard.id}
-        planned.append(Planned(number, values, True if exists else None, changed=not exists))
+        planned.append(Planned(row.number, values, True if exists else None, changed=not exists))
     return planned
 
 
@@ -534,28 +532,20 @@ CAPABILITY_STANDARDS: Final = RecordKind(
 # --- monthly service volumes -----------------------------------------------------------------------
 
 
-def _plan_volumes(
-    session: Session,
-    table: Table,
-    rows: list[tuple[int, list[str]]],
-    center: Center,
-    today: date,
-    problems: list[ImportProblem],
-) -> list[Planned]:
-    types = instrument_types(session)
+def _plan_volumes(given: PlanInput) -> list[Planned]:
+    types = instrument_types(given.session)
     held = {
         (v.instrument_type_code, v.service, v.month): v
-        for v in session.execute(
-            select(ServiceVolume).where(col(ServiceVolume.center_id) == center.id)
+        for v in given.session.execute(
+            select(ServiceVolume).where(col(ServiceVolume.center_id) == given.center.id)
         ).scalars()
     }
     seen: dict[tuple, int] = {}
     planned: list[Planned] = []
-    for number, cells in rows:
-        row = RowReader(table, VOLUME_COLUMNS, number, cells, problems)
+    for row in given.readers():
         type_code = read_type(row, types)
         service = row.read("service", parse_service)
-        month = row.read("month", partial(parse_month, today=today))
+        month = row.read("month", partial(parse_month, today=given.today))
         count = row.read("count", partial(parse_int, low=0, high=MAX_MONTHLY_COUNT))
         if row.failed or month is None:
             continue
@@ -563,7 +553,7 @@ def _plan_volumes(
         if row.failed:
             continue
         values = {
-            "center_id": center.id,
+            "center_id": given.center.id,
             "instrument_type_code": type_code,
             "service": service,
             "month": month,
@@ -571,7 +561,7 @@ def _plan_volumes(
         }
         existing = held.get((type_code, service, month))
         changed = existing is None or existing.count != count
-        planned.append(Planned(number, values if changed else {}, existing, changed))
+        planned.append(Planned(row.number, values if changed else {}, existing, changed))
     return planned
 
 

@@ -11,11 +11,14 @@ centers that took part; staff may only file or change events their own center to
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any, Final
 
-from sqlalchemy import delete, select
-from sqlmodel import Session, col
+from sqlalchemy import Executable, delete, select
+from sqlmodel import Session, SQLModel, col
 
 from services.audit import record_change, snapshot
 from services.cells import CellError, check_length, parse_day
@@ -30,8 +33,8 @@ from services.models import (
     EventParticipant,
 )
 from services.models import MeasurementField as FieldRow
-from services.record_imports import Planned, RecordKind, differs, note_duplicate
-from services.tabular import Column, ImportProblem, RowReader, Table
+from services.record_imports import PlanInput, Planned, RecordKind, differs, note_duplicate
+from services.tabular import Column, RowReader
 
 TITLE_LENGTH: Final = 300
 PLACE_LENGTH: Final = 200
@@ -95,6 +98,67 @@ EVENT_EXAMPLES: Final = (
         "",
     ),
 )
+
+
+# --- what agreements and events share: rows in another table, replaced whole ----------------------
+
+
+@dataclass(frozen=True)
+class _Children:
+    """A record's rows in another table (an agreement's stage history, an event's participants).
+
+    The file gives them whole, so a changed record has its old rows deleted and the file's added;
+    the audit row shows them as ``shown`` makes them read.
+    """
+
+    name: str  # their key in the planned values and in the audit row
+    stored: Callable[[Session, int], Any]  # the record's stored ones, as the audit shows them
+    shown: Callable[[Any], Any]  # the file's ones, as the audit shows them
+    delete: Callable[[int], Executable]
+    rows: Callable[[int, Any], list[SQLModel]]
+
+
+def _write_with_children(
+    session: Session,
+    planned: Planned,
+    username: str,
+    center: Center,
+    *,
+    model: type[SQLModel],
+    table_name: str,
+    children: _Children,
+) -> int:
+    """Add or update one record with its rows in ``children``, and audit it; 1 when something changed."""
+    if not planned.changed:
+        return 0
+    values = dict(planned.values)
+    wanted = values.pop(children.name)
+    item = planned.existing
+    before = None
+    if item is None:
+        item = model(**values, is_demo=False)
+        session.add(item)
+        session.flush()
+    else:
+        before = {**snapshot(item, list(values)), children.name: children.stored(session, item.id)}
+        for name, value in values.items():
+            setattr(item, name, value)
+        # one row per stage or participant: the old rows go before the new ones
+        session.execute(children.delete(item.id))
+        session.flush()
+    session.add_all(children.rows(item.id, wanted))
+    session.flush()
+    record_change(
+        session,
+        username=username,
+        table_name=table_name,
+        row_id=item.id,
+        action="insert" if before is None else "update",
+        before=before,
+        after={**snapshot(item, list(values)), children.name: children.shown(wanted)},
+        center_id=center.id,
+    )
+    return 1
 
 
 # --- agreements ------------------------------------------------------------------------------------
@@ -211,31 +275,25 @@ def _agreement_row(
     }
 
 
-def _plan_agreements(
-    session: Session,
-    table: Table,
-    rows: list[tuple[int, list[str]]],
-    center: Center,
-    today: date,
-    problems: list[ImportProblem],
-) -> list[Planned]:
+def _plan_agreements(given: PlanInput) -> list[Planned]:
     institutes = {
         code: id_
-        for id_, code in session.execute(
+        for id_, code in given.session.execute(
             select(col(Center.id), col(Center.code)).where(col(Center.kind) == CenterKind.NATIONAL_INSTITUTE)
         )
     }
-    fields = set(session.execute(select(col(FieldRow.code))).scalars())
+    fields = set(given.session.execute(select(col(FieldRow.code))).scalars())
     held = {
         (a.institute_id, a.title_vi): a
-        for a in session.execute(select(Agreement).where(col(Agreement.center_id) == center.id)).scalars()
+        for a in given.session.execute(
+            select(Agreement).where(col(Agreement.center_id) == given.center.id)
+        ).scalars()
     }
-    histories = _histories(session, [a.id for a in held.values()])
+    histories = _histories(given.session, [a.id for a in held.values()])
     seen: dict[tuple, int] = {}
     planned: list[Planned] = []
-    for number, cells in rows:
-        row = RowReader(table, AGREEMENT_COLUMNS, number, cells, problems)
-        values = _agreement_row(row, institutes, fields, center, today)
+    for row in given.readers():
+        values = _agreement_row(row, institutes, fields, given.center, given.today)
         if values is None:
             continue
         key = (values["institute_id"], values["title_vi"])
@@ -247,51 +305,34 @@ def _plan_agreements(
             or differs(existing, values, _AGREEMENT_COMPARED)
             or (histories.get(existing.id, []) != values["history"])
         )
-        planned.append(Planned(number, values, existing, changed, {"stage": values["stage"]}))
+        planned.append(Planned(row.number, values, existing, changed, {"stage": values["stage"]}))
     return planned
 
 
-def _write_agreement(session: Session, planned: Planned, username: str, center: Center) -> int:
-    if not planned.changed:
-        return 0
-    values = dict(planned.values)
-    history = values.pop("history")
-    agreement = planned.existing
-    before = None
-    if agreement is None:
-        agreement = Agreement(**values, is_demo=False)
-        session.add(agreement)
-        session.flush()
-    else:
-        before = {
-            **snapshot(agreement, list(values)),
-            "history": format_history(_histories(session, [agreement.id]).get(agreement.id, [])),
-        }
-        for name, value in values.items():
-            setattr(agreement, name, value)
-        # the history is replaced whole: one row per stage, so old rows go before the new ones
-        session.execute(delete(AgreementEvent).where(AgreementEvent.agreement_id == agreement.id))
-        session.flush()
-    session.add_all(
-        AgreementEvent(agreement_id=agreement.id, stage=stage, changed_on=day) for stage, day in history
-    )
-    session.flush()
-    after = {**snapshot(agreement, list(values)), "history": format_history(history)}
-    record_change(
-        session,
-        username=username,
-        table_name="agreement",
-        row_id=agreement.id,
-        action="insert" if before is None else "update",
-        before=before,
-        after=after,
-        center_id=center.id,
-    )
-    return 1
+def _stored_history(session: Session, agreement_id: int) -> str:
+    return format_history(_histories(session, [agreement_id]).get(agreement_id, []))
+
+
+_HISTORY: Final = _Children(
+    name="history",
+    stored=_stored_history,
+    shown=format_history,
+    delete=lambda agreement_id: delete(AgreementEvent).where(
+        col(AgreementEvent.agreement_id) == agreement_id
+    ),
+    rows=lambda agreement_id, history: [
+        AgreementEvent(agreement_id=agreement_id, stage=stage, changed_on=day) for stage, day in history
+    ],
+)
 
 
 AGREEMENTS: Final = RecordKind(
-    "agreement", "agreement", Agreement, AGREEMENT_COLUMNS, _plan_agreements, _write_agreement
+    "agreement",
+    "agreement",
+    Agreement,
+    AGREEMENT_COLUMNS,
+    _plan_agreements,
+    partial(_write_with_children, model=Agreement, table_name="agreement", children=_HISTORY),
 )
 
 
@@ -338,26 +379,18 @@ def _event_row(row: RowReader, codes: dict[str, int], center: Center, today: dat
     }
 
 
-def _plan_events(
-    session: Session,
-    table: Table,
-    rows: list[tuple[int, list[str]]],
-    center: Center,
-    today: date,
-    problems: list[ImportProblem],
-) -> list[Planned]:
-    codes = {code: id_ for id_, code in session.execute(select(col(Center.id), col(Center.code)))}
-    held = {(e.held_on, e.title_vi): e for e in session.execute(select(Event)).scalars()}
+def _plan_events(given: PlanInput) -> list[Planned]:
+    codes = {code: id_ for id_, code in given.session.execute(select(col(Center.id), col(Center.code)))}
+    held = {(e.held_on, e.title_vi): e for e in given.session.execute(select(Event)).scalars()}
     taking_part: dict[int, set[int]] = {}
-    for event_id, center_id in session.execute(
+    for event_id, center_id in given.session.execute(
         select(col(EventParticipant.event_id), col(EventParticipant.center_id))
     ):
         taking_part.setdefault(event_id, set()).add(center_id)
     seen: dict[tuple, int] = {}
     planned: list[Planned] = []
-    for number, cells in rows:
-        row = RowReader(table, EVENT_COLUMNS, number, cells, problems)
-        values = _event_row(row, codes, center, today)
+    for row in given.readers():
+        values = _event_row(row, codes, given.center, given.today)
         if values is None:
             continue
         key = (values["held_on"], values["title_vi"])
@@ -365,10 +398,13 @@ def _plan_events(
             continue
         existing = held.get(key)
         before = taking_part.get(existing.id, set()) if existing else set()
-        if existing is not None and center.id not in before:
+        if existing is not None and given.center.id not in before:
             # another centers' event: only they (or an admin filing for one of them) may change it
             row.fail(
-                "title_vi", "data.error.event_of_other_centers", value=values["title_vi"], center=center.code
+                "title_vi",
+                "data.error.event_of_other_centers",
+                value=values["title_vi"],
+                center=given.center.code,
             )
             continue
         changed = (
@@ -376,45 +412,34 @@ def _plan_events(
             or differs(existing, values, _EVENT_COMPARED)
             or before != set(values["participants"])
         )
-        planned.append(Planned(number, values, existing, changed))
+        planned.append(Planned(row.number, values, existing, changed))
     return planned
 
 
-def _write_event(session: Session, planned: Planned, username: str, center: Center) -> int:
-    if not planned.changed:
-        return 0
-    values = dict(planned.values)
-    participants = sorted(values.pop("participants"))
-    event = planned.existing
-    before = None
-    if event is None:
-        event = Event(**values, is_demo=False)
-        session.add(event)
-        session.flush()
-    else:
-        old = sorted(
-            session.execute(
-                select(col(EventParticipant.center_id)).where(EventParticipant.event_id == event.id)
-            ).scalars()
-        )
-        before = {**snapshot(event, list(values)), "participants": old}
-        for name, value in values.items():
-            setattr(event, name, value)
-        session.execute(delete(EventParticipant).where(EventParticipant.event_id == event.id))
-        session.flush()
-    session.add_all(EventParticipant(event_id=event.id, center_id=center_id) for center_id in participants)
-    session.flush()
-    record_change(
-        session,
-        username=username,
-        table_name="event",
-        row_id=event.id,
-        action="insert" if before is None else "update",
-        before=before,
-        after={**snapshot(event, list(values)), "participants": participants},
-        center_id=center.id,
+def _stored_participants(session: Session, event_id: int) -> list[int]:
+    return sorted(
+        session.execute(
+            select(col(EventParticipant.center_id)).where(col(EventParticipant.event_id) == event_id)
+        ).scalars()
     )
-    return 1
 
 
-EVENTS: Final = RecordKind("event", "event", Event, EVENT_COLUMNS, _plan_events, _write_event)
+_PARTICIPANTS: Final = _Children(
+    name="participants",
+    stored=_stored_participants,
+    shown=sorted,
+    delete=lambda event_id: delete(EventParticipant).where(col(EventParticipant.event_id) == event_id),
+    rows=lambda event_id, center_ids: [
+        EventParticipant(event_id=event_id, center_id=center_id) for center_id in sorted(center_ids)
+    ],
+)
+
+
+EVENTS: Final = RecordKind(
+    "event",
+    "event",
+    Event,
+    EVENT_COLUMNS,
+    _plan_events,
+    partial(_write_with_children, model=Event, table_name="event", children=_PARTICIPANTS),
+)

@@ -29,6 +29,7 @@ from services.models import (
     Center,
     Equipment,
     Event,
+    EventParticipant,
     InstrumentType,
     ServiceVolume,
 )
@@ -100,6 +101,7 @@ def center_id(engine: Engine, code: str) -> int:
 # instrument types TTKT-31 does not offer in the seeded network: one legally controlled, one not
 CONTROLLED_TYPE = "platform_scale"
 FREE_TYPE = "micrometer"
+EVENT_HEADER = "held_on;title_vi;place_vi;kind;participants\n"  # semicolon-separated: either separator reads
 
 
 # --- capabilities ----------------------------------------------------------------------------------
@@ -328,10 +330,7 @@ def test_a_history_out_of_order_is_refused(network: Engine, history: str, key: s
 def test_an_event_must_include_the_importing_center_and_staff_cannot_change_others_events(
     network: Engine,
 ) -> None:
-    text = (
-        "held_on;title_vi;place_vi;kind;participants\n"
-        "20/09/2024;Tập huấn hiệu chuẩn áp kế;Hải Phòng;training;IMTS, TTKT-31\n"
-    )
+    text = EVENT_HEADER + "20/09/2024;Tập huấn hiệu chuẩn áp kế;Hải Phòng;training;IMTS, TTKT-31\n"
     assert run(network, "event", text, user="ttkt31").added == 1
     assert run(network, "event", text, user="ttkt31").unchanged == 1
     outsider = run(network, "event", text.replace("IMTS, TTKT-31", "IMTS"), center="TTKT-01", user="ttkt01")
@@ -341,6 +340,58 @@ def test_an_event_must_include_the_importing_center_and_staff_cannot_change_othe
     )
     assert [p.key for p in others.problems] == ["data.error.event_of_other_centers"]
     assert count(network, Event, Event.title_vi == "Tập huấn hiệu chuẩn áp kế") == 1
+
+
+def audit_entries(engine: Engine, table_name: str) -> list[tuple[str, dict | None, dict]]:
+    with Session(engine) as session:
+        entries = session.execute(
+            select(AuditLog).where(AuditLog.table_name == table_name).order_by(AuditLog.id)
+        ).scalars()
+        return [(e.action, json.loads(e.before) if e.before else None, json.loads(e.after)) for e in entries]
+
+
+def test_a_changed_agreement_has_its_history_replaced_whole_and_audited_before_and_after(
+    network: Engine,
+) -> None:
+    text = 'institute,title_vi,history\nIMTS,Hợp đồng đổi,"proposed 08/07/2024; signed 14/11/2024"\n'
+    assert run(network, "agreement", text, user="ttkt31").added == 1
+    longer = text.replace("signed 14/11/2024", "signed 14/11/2024; active 01/12/2024")
+    assert run(network, "agreement", longer, user="ttkt31").updated == 1
+    with Session(network) as session:
+        agreement_id = session.execute(
+            select(Agreement.id).where(Agreement.title_vi == "Hợp đồng đổi")
+        ).scalar_one()
+        stages = session.execute(
+            select(AgreementEvent.stage)
+            .where(AgreementEvent.agreement_id == agreement_id)
+            .order_by(AgreementEvent.changed_on)
+        ).scalars()
+        assert list(stages) == ["proposed", "signed", "active"]  # the old rows went, none doubled
+    (added, _, first), (updated, before, after) = audit_entries(network, "agreement")
+    assert (added, updated) == ("insert", "update")
+    assert first["history"] == before["history"] == "proposed 2024-07-08; signed 2024-11-14"
+    assert after["history"] == "proposed 2024-07-08; signed 2024-11-14; active 2024-12-01"
+    assert (before["stage"], after["stage"]) == ("signed", "active")
+
+
+def test_a_changed_event_has_its_participants_replaced_whole_and_audited_before_and_after(
+    network: Engine,
+) -> None:
+    text = EVENT_HEADER + "21/09/2024;Hội thảo đo lường;Hải Phòng;conference;IMTS, TTKT-31\n"
+    assert run(network, "event", text, user="ttkt31").added == 1
+    wider = text.replace("IMTS, TTKT-31", "TTKT-31, TTKT-01")
+    assert run(network, "event", wider, user="ttkt31").updated == 1
+    ids = {code: center_id(network, code) for code in ("IMTS", "TTKT-31", "TTKT-01")}
+    with Session(network) as session:
+        event_id = session.execute(select(Event.id).where(Event.title_vi == "Hội thảo đo lường")).scalar_one()
+        taking_part = session.execute(
+            select(EventParticipant.center_id).where(EventParticipant.event_id == event_id)
+        ).scalars()
+        assert sorted(taking_part) == sorted([ids["TTKT-31"], ids["TTKT-01"]])
+    (added, _, first), (updated, before, after) = audit_entries(network, "event")
+    assert (added, updated) == ("insert", "update")
+    assert first["participants"] == before["participants"] == sorted([ids["IMTS"], ids["TTKT-31"]])
+    assert after["participants"] == sorted([ids["TTKT-31"], ids["TTKT-01"]])
 
 
 # --- exports import back unchanged ---------------------------------------------------------------
@@ -473,7 +524,7 @@ def test_an_agreement_or_event_named_twice_in_one_file_is_refused_at_its_second_
     agreement = 'IMTS,Hợp đồng hai lần,,"proposed 08/07/2024"\n'
     agreements = "institute,title_vi,title_en,history\n" + agreement + agreement
     event = "20/09/2024;Tập huấn hai lần;Hải Phòng;training;IMTS, TTKT-31\n"
-    events = "held_on;title_vi;place_vi;kind;participants\n" + event + event
+    events = EVENT_HEADER + event + event
     for kind, text, table in (("agreement", agreements, Agreement), ("event", events, Event)):
         before = count(network, table)
         result = run(network, kind, text, user="ttkt31")

@@ -156,7 +156,7 @@ def test_the_cached_spec_is_what_st_altair_chart_would_send(app_on_larger_databa
     from services.cooperation import pipeline_counts
     from services.overview import center_points
     from services.province_map import MapMeasure, province_measures
-    from ui import charts
+    from ui import charts, charts_cooperation
 
     filters = Filters(as_of=SEED_DAY)
     with Session(make_engine(app_on_larger_database)) as session:
@@ -164,7 +164,9 @@ def test_the_cached_spec_is_what_st_altair_chart_would_send(app_on_larger_databa
         pipeline = pipeline_counts(session, filters)
     for chart in (
         charts.province_map(province_features(filters), measures, points, MapMeasure.IN_DATE, "vi"),
-        charts.pipeline_bars(pipeline, "en"),
+        charts_cooperation.pipeline_bars(pipeline, "en"),
     ):
         assert vega_lite_spec(chart) == _convert_altair_to_vega_lite_spec(chart)
-    assert vega_lite_spec(charts.pipeline_bars(pipeline, "en"))["datasets"], "the rows travel as Arrow"
+    assert vega_lite_spec(charts_cooperation.pipeline_bars(pipeline, "en"))["datasets"], (
+        "the rows travel as Arrow"
+    )

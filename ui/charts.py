@@ -18,7 +18,6 @@ from services import map_chart
 # with the export-side builders in services.chart_specs (services cannot import ui).
 from services.chart_specs import MAX_CHART_ROWS, STAGE_COLORS, STATUS_COLORS, stage_label
 from services.chart_specs import _guard as _guard
-from services.cooperation import STAGE_ORDER
 from services.i18n import translate
 from services.province_map import MapMeasure
 
@@ -111,30 +110,4 @@ def coverage_heatmap(matrix: pd.DataFrame, lang: str) -> alt.Chart:
             ],
         )
         .properties(height=alt.Step(HEATMAP_ROW_PIXELS))
-    )
-
-
-def pipeline_bars(pipeline: pd.DataFrame, lang: str) -> alt.Chart:
-    """Agreements per stage, in the order agreements move through them."""
-    data = _guard(pipeline).copy()
-    data["stage_label"] = data["stage"].map(lambda s: stage_label(s, lang))
-    order = [stage_label(s, lang) for s in STAGE_ORDER]
-    return (
-        alt.Chart(data, title=translate("chart.pipeline", lang))
-        .mark_bar()
-        .encode(
-            x=alt.X(
-                "stage_label:N", title=translate("label.stage", lang), sort=order, axis=alt.Axis(labelAngle=0)
-            ),
-            y=alt.Y("agreements:Q", title=translate("label.agreements", lang), axis=alt.Axis(tickMinStep=1)),
-            color=alt.Color(
-                "stage_label:N",
-                legend=None,
-                scale=alt.Scale(domain=order, range=[STAGE_COLORS[s] for s in STAGE_ORDER]),
-            ),
-            tooltip=[
-                alt.Tooltip("stage_label:N", title=translate("label.stage", lang)),
-                alt.Tooltip("agreements:Q", title=translate("label.agreements", lang)),
-            ],
-        )
     )

@@ -12,6 +12,7 @@ from typing import Literal
 import altair as alt
 import pandas as pd
 
+from services.chart_specs import stage_color_scale
 from services.cooperation import EVENT_KINDS, STAGE_ORDER, Timeline, stage_text
 from services.i18n import format_day, translate
 from ui.charts import STAGE_COLORS, _guard, stage_label
@@ -94,7 +95,7 @@ def pipeline_bars(pipeline: pd.DataFrame, lang: str) -> alt.LayerChart:
         color=alt.Color(
             "stage_label:N",
             legend=None,
-            scale=alt.Scale(domain=order, range=[STAGE_COLORS[s] for s in STAGE_ORDER]),
+            scale=stage_color_scale(lang),
         ),
     )
     counts = base.mark_text(align="left", dx=6, fontSize=16, fontWeight="bold", color=INK).encode(
@@ -226,7 +227,6 @@ def _time_axis(frames: _TimelineFrames, data: Timeline, lang: str) -> _TimeAxis:
 
 def _agreement_layers(frames: _TimelineFrames, axis: _TimeAxis, lang: str) -> list[alt.Chart]:
     """Each agreement's stages as bars, a diamond where it was signed, its stage written after it."""
-    stage_order = [stage_label(s, lang) for s in STAGE_ORDER]
     stage_title = translate("cooperation.column.stage", lang)
     center_title = translate("cooperation.column.center", lang)
     x, y, rows = axis.x, axis.y, frames.rows
@@ -240,7 +240,7 @@ def _agreement_layers(frames: _TimelineFrames, axis: _TimeAxis, lang: str) -> li
             color=alt.Color(
                 "stage_label:N",
                 title=stage_title,
-                scale=alt.Scale(domain=stage_order, range=[STAGE_COLORS[s] for s in STAGE_ORDER]),
+                scale=stage_color_scale(lang),
                 legend=alt.Legend(orient="bottom", columns=6),
             ),
             opacity=alt.condition("datum.planned", alt.value(0.35), alt.value(1.0)),
