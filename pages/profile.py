@@ -20,6 +20,7 @@ from ui.components import (
     csv_download,
     empty_state,
     kpi_cards,
+    open_tab,
     page_header,
     real_sources,
     report_download,
@@ -31,6 +32,7 @@ from ui.plain import plain
 
 STANDARD_KEY = "profile_standard"  # the reverse-traceability standard, mirrored in ?standard=
 PICK_KEY = "profile_pick"
+TAB_KEY = "tab"  # the open tab, mirrored in ?tab= (its label)
 TABLE_HEIGHT = 520
 DATE = st.column_config.DateColumn(format="DD/MM/YYYY")
 
@@ -815,6 +817,6 @@ TABS = {
     "cooperation": cooperation_tab,
     "utilization": utilization_tab,
 }
-for tab, draw in zip(st.tabs([t(f"profile.tab.{name}") for name in TABS]), TABS.values(), strict=True):
-    with tab:
-        draw(summary, filters)
+open_name, open_container = open_tab(list(TABS), "profile.tab", key=TAB_KEY)
+with open_container:  # only the open tab runs: a filter change computes one tab, not seven
+    TABS[open_name](summary, filters)
