@@ -1,10 +1,12 @@
 """Hồ sơ trung tâm — everything about one center; every page links here with ?center=CODE."""
 
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from urllib.parse import quote
 
 import pandas as pd
 import streamlit as st
+from altair.typing import ChartType
 
 from services import network_loss, profile, traceability
 from services.cooperation import stage_text, term_text
@@ -354,19 +356,37 @@ def overview_tab(summary: profile.CenterSummary, filters: Filters) -> None:
     csv_download(pd.DataFrame([overview_row]), filters, f"profile-{summary.code}", key="csv-summary")
 
 
+def chart_or_empty(
+    rows: pd.DataFrame,
+    build: Callable[[pd.DataFrame, str], ChartType],
+    filters: Filters,
+    *,
+    name: str,
+    empty_key: str,
+    empty: bool | None = None,
+) -> bool:
+    """A tab's chart of ``rows`` with its data and downloads, or ``empty_key``'s notice when there
+    is nothing to draw (``empty``, else no rows); whether the chart was drawn."""
+    nothing = rows.empty if empty is None else empty
+    if nothing:
+        empty_state(empty_key)
+        return False
+    chart_with_data(lambda: build(rows, lang()), rows, filters, name=name)
+    return True
+
+
 def equipment_tab(summary: profile.CenterSummary, filters: Filters) -> None:
     """What the center holds, by field, and the list."""
     by_field = cached(profile.equipment_by_field, filters)
-    equipment = cached(profile.equipment_list, filters)
-    if equipment.empty:
-        empty_state("profile.empty.no_equipment")
-    else:
-        chart_with_data(
-            lambda: charts.equipment_by_field(by_field, lang()),
-            by_field,
-            filters,
-            name=f"equipment-by-field-{summary.code}",
-        )
+    # counted from the same equipment as the list (held on the day, in scope), so empty together
+    if chart_or_empty(
+        by_field,
+        charts.equipment_by_field,
+        filters,
+        name=f"equipment-by-field-{summary.code}",
+        empty_key="profile.empty.no_equipment",
+    ):
+        equipment = cached(profile.equipment_list, filters)
         st.caption(t("profile.equipment.caption", count=num(len(equipment))))
         table(
             prepared(lambda: equipment_rows(equipment), "profile-equipment-rows", filters, lang()),
@@ -527,13 +547,15 @@ def backing_rows(backing: pd.DataFrame) -> pd.DataFrame:
 
 def status_tab(summary: profile.CenterSummary, filters: Filters) -> None:
     """Its equipment in date, due and overdue."""
-    counts = cached(profile.center_status_counts, filters)
-    if int(counts["equipment"].sum()) == 0:
-        empty_state("profile.empty.no_equipment")
-    else:
-        chart_with_data(
-            lambda: charts.status_bars(counts, lang()), counts, filters, name=f"status-{summary.code}"
-        )
+    counts = cached(profile.center_status_counts, filters)  # every status, zeros included
+    if chart_or_empty(
+        counts,
+        charts.status_bars,
+        filters,
+        name=f"status-{summary.code}",
+        empty_key="profile.empty.no_equipment",
+        empty=int(counts["equipment"].sum()) == 0,
+    ):
         st.subheader(t("profile.attention"))
         attention = cached(profile.equipment_needing_attention, filters)
         if attention.empty:
@@ -786,15 +808,13 @@ def events_section(cooperation: profile.CenterCooperation, code: str, filters: F
 def utilization_tab(summary: profile.CenterSummary, filters: Filters) -> None:
     """Monthly service volumes against capacity."""
     monthly = cached(profile.monthly_utilization, filters)
-    if monthly.empty:
-        empty_state("profile.empty.no_volume")
-    else:
-        chart_with_data(
-            lambda: charts.utilization_chart(monthly, lang()),
-            monthly,
-            filters,
-            name=f"utilization-{summary.code}",
-        )
+    if chart_or_empty(
+        monthly,
+        charts.utilization_chart,
+        filters,
+        name=f"utilization-{summary.code}",
+        empty_key="profile.empty.no_volume",
+    ):
         latest = profile.latest_utilization(monthly)
         st.caption(
             t(
