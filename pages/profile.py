@@ -127,7 +127,8 @@ def choose_center() -> None:
 
 def loss_view(standard: int) -> None:
     """What the network loses if the chosen standard is out of service (services.network_loss)."""
-    loss = cached(network_loss.network_loss, filters, standard_id=standard)
+    # over the whole network, so keyed on it: a filter change on the tab keeps it
+    loss = cached(network_loss.network_loss, filters.whole_network(), standard_id=standard)
     if loss is None:
         return
     st.subheader(t("loss.title"))
@@ -583,7 +584,8 @@ def status_tab(summary: profile.CenterSummary, filters: Filters) -> None:
 def traceability_tab(summary: profile.CenterSummary, filters: Filters) -> None:
     """Its standards' chains; one standard's certificates, drift and what its loss would cost the network."""
     st.subheader(t("profile.trace.title"))
-    trace = cached(traceability.traceability_overview, filters)
+    # the chain depends on the day and the center only: a field filter keeps it cached
+    trace = cached(traceability.traceability_overview, traceability.chain_filters(filters))
     chain, links = trace.chain, trace.links
     if chain.empty:
         empty_state("profile.empty.no_standards")
@@ -669,7 +671,7 @@ def standard_labels(choices: pd.DataFrame) -> dict[int, str]:
 
 def standard_view(standard: int, filters: Filters) -> None:
     """What one standard vouched for: its latest verdict, the certificates it supported, its drift."""
-    report = cached(traceability.standard_report, filters, standard_id=standard)
+    report = cached(traceability.standard_report, traceability.chain_filters(filters), standard_id=standard)
     verdict = report.verdict
     if verdict.failed:
         key = "profile.reverse.failed" if verdict.last_good_on else "profile.reverse.failed_never_good"

@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Iterator
 from datetime import date
 
+import pandas as pd
 import pytest
 import streamlit as st
 from sqlalchemy import create_engine, text
@@ -444,7 +445,6 @@ def test_ranges_read_as_entered_in_each_language() -> None:
 
 
 def test_traceability_diagram_and_drift_chart_are_built_from_the_rows() -> None:
-    import pandas as pd
 
     from ui.charts_profile import drift_chart, traceability_dot
 
@@ -515,8 +515,6 @@ def test_the_profiles_equipment_list_downloads_as_a_report_that_says_so(app_data
     the importable file is; the importer takes none of it."""
     import io
 
-    import pandas as pd
-
     from services.filters import Filters
     from services.imports import import_equipment_csv
     from services.profile import equipment_list
@@ -577,3 +575,36 @@ def test_switching_the_language_keeps_the_open_tab(app_database: str) -> None:
     app.run()  # Streamlit drops the Vietnamese label from the URL and writes the English one a run later
     assert drawn_tabs(app) == ["Utilization"]
     assert app.query_params["tab"] in ("Utilization", ["Utilization"])
+
+
+def test_the_chain_and_the_loss_do_not_depend_on_the_field_type_or_service_filters(app_database: str) -> None:
+    """Why the traceability tab caches them on fewer filters (``chain_filters``, ``whole_network``):
+    with every filter that narrows other tabs set, they come out the same."""
+    from services import network_loss, traceability
+    from services.filters import Filters
+
+    narrowed = Filters(
+        as_of=SEED_DAY, center=CENTER, field="P", instrument_type="pressure_gauge", service="calibration"
+    )
+    engine = make_engine(app_database)
+    with Session(engine) as session:
+        full = traceability.traceability_overview(session, narrowed)
+        keyed = traceability.traceability_overview(session, traceability.chain_filters(narrowed))
+        standard = int(full.choices["equipment_id"].iloc[0])
+        report = traceability.standard_report(session, narrowed, standard_id=standard)
+        report_keyed = traceability.standard_report(
+            session, traceability.chain_filters(narrowed), standard_id=standard
+        )
+        loss = network_loss.network_loss(session, narrowed, standard_id=standard)
+        loss_keyed = network_loss.network_loss(session, narrowed.whole_network(), standard_id=standard)
+    engine.dispose()
+    assert len(full.chain) > 0 and len(full.choices) > 0
+    for frame, same in ((full.chain, keyed.chain), (full.links, keyed.links), (full.choices, keyed.choices)):
+        pd.testing.assert_frame_equal(frame, same)
+    pd.testing.assert_frame_equal(report.calibrated, report_keyed.calibrated)
+    pd.testing.assert_frame_equal(report.drift, report_keyed.drift)
+    assert report.verdict == report_keyed.verdict
+    assert loss is not None and loss_keyed is not None
+    pd.testing.assert_frame_equal(loss.suspended, loss_keyed.suspended)
+    pd.testing.assert_frame_equal(loss.gaps, loss_keyed.gaps)
+    pd.testing.assert_frame_equal(loss.suspect_chain, loss_keyed.suspect_chain)
