@@ -601,18 +601,10 @@ def traceability_tab(summary: profile.CenterSummary, filters: Filters) -> None:
         st.graphviz_chart(charts.traceability_dot(links, summary.code, lang()), width="stretch")
         csv_download(links, filters, f"traceability-links-{summary.code}", key="csv-trace-links")
         st.markdown(f"**{t('profile.trace.table')}**")
-        shown = chain.assign(
-            result_label=chain["result"].map(
-                lambda r: charts.result_label(r, lang()) if isinstance(r, str) else t("profile.result.none")
-            ),
-            provider=chain["provider_name"].fillna(t("profile.trace.no_certificate")),
-            standard=[
-                f"{h} · {n}" if isinstance(n, str) else ""
-                for h, n in zip(chain["standard_holder_code"], chain["standard_name"], strict=True)
-            ],
-        )
         table(
-            shown,
+            prepared(
+                lambda: chain_rows(chain), "profile-chain-rows", traceability.chain_filters(filters), lang()
+            ),
             {
                 "level": "profile.col.level",
                 "holder_code": "profile.col.holder",
@@ -638,6 +630,21 @@ def traceability_tab(summary: profile.CenterSummary, filters: Filters) -> None:
     st.query_params["standard"] = str(standard)
     standard_view(standard, filters)
     loss_view(standard)
+
+
+def chain_rows(chain: pd.DataFrame) -> pd.DataFrame:
+    """The chain as people read it: each certificate's result in words, who provided it and with what."""
+    language = lang()
+    return chain.assign(
+        result_label=chain["result"].map(
+            lambda r: charts.result_label(r, language) if isinstance(r, str) else t("profile.result.none")
+        ),
+        provider=chain["provider_name"].fillna(t("profile.trace.no_certificate")),
+        standard=[
+            f"{h} · {n}" if isinstance(n, str) else ""
+            for h, n in zip(chain["standard_holder_code"], chain["standard_name"], strict=True)
+        ],
+    )
 
 
 def pick_standard(choices: pd.DataFrame) -> int | None:
