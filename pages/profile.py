@@ -1,10 +1,12 @@
 """Hồ sơ trung tâm — everything about one center; every page links here with ?center=CODE."""
 
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from urllib.parse import quote
 
 import pandas as pd
 import streamlit as st
+from altair.typing import ChartType
 
 from services import network_loss, profile, traceability
 from services.cooperation import stage_text, term_text
@@ -20,6 +22,7 @@ from ui.components import (
     csv_download,
     empty_state,
     kpi_cards,
+    open_tab,
     page_header,
     real_sources,
     report_download,
@@ -31,6 +34,7 @@ from ui.plain import plain
 
 STANDARD_KEY = "profile_standard"  # the reverse-traceability standard, mirrored in ?standard=
 PICK_KEY = "profile_pick"
+TAB_KEY = "tab"  # the open tab, mirrored in ?tab= (its label)
 TABLE_HEIGHT = 520
 DATE = st.column_config.DateColumn(format="DD/MM/YYYY")
 
@@ -123,7 +127,8 @@ def choose_center() -> None:
 
 def loss_view(standard: int) -> None:
     """What the network loses if the chosen standard is out of service (services.network_loss)."""
-    loss = cached(network_loss.network_loss, filters, standard_id=standard)
+    # over the whole network, so keyed on it: a filter change on the tab keeps it
+    loss = cached(network_loss.network_loss, filters.whole_network(), standard_id=standard)
     if loss is None:
         return
     st.subheader(t("loss.title"))
@@ -352,19 +357,37 @@ def overview_tab(summary: profile.CenterSummary, filters: Filters) -> None:
     csv_download(pd.DataFrame([overview_row]), filters, f"profile-{summary.code}", key="csv-summary")
 
 
+def chart_or_empty(
+    rows: pd.DataFrame,
+    build: Callable[[pd.DataFrame, str], ChartType],
+    filters: Filters,
+    *,
+    name: str,
+    empty_key: str,
+    empty: bool | None = None,
+) -> bool:
+    """A tab's chart of ``rows`` with its data and downloads, or ``empty_key``'s notice when there
+    is nothing to draw (``empty``, else no rows); whether the chart was drawn."""
+    nothing = rows.empty if empty is None else empty
+    if nothing:
+        empty_state(empty_key)
+        return False
+    chart_with_data(lambda: build(rows, lang()), rows, filters, name=name)
+    return True
+
+
 def equipment_tab(summary: profile.CenterSummary, filters: Filters) -> None:
     """What the center holds, by field, and the list."""
     by_field = cached(profile.equipment_by_field, filters)
-    equipment = cached(profile.equipment_list, filters)
-    if equipment.empty:
-        empty_state("profile.empty.no_equipment")
-    else:
-        chart_with_data(
-            lambda: charts.equipment_by_field(by_field, lang()),
-            by_field,
-            filters,
-            name=f"equipment-by-field-{summary.code}",
-        )
+    # counted from the same equipment as the list (held on the day, in scope), so empty together
+    if chart_or_empty(
+        by_field,
+        charts.equipment_by_field,
+        filters,
+        name=f"equipment-by-field-{summary.code}",
+        empty_key="profile.empty.no_equipment",
+    ):
+        equipment = cached(profile.equipment_list, filters)
         st.caption(t("profile.equipment.caption", count=num(len(equipment))))
         table(
             prepared(lambda: equipment_rows(equipment), "profile-equipment-rows", filters, lang()),
@@ -525,13 +548,15 @@ def backing_rows(backing: pd.DataFrame) -> pd.DataFrame:
 
 def status_tab(summary: profile.CenterSummary, filters: Filters) -> None:
     """Its equipment in date, due and overdue."""
-    counts = cached(profile.center_status_counts, filters)
-    if int(counts["equipment"].sum()) == 0:
-        empty_state("profile.empty.no_equipment")
-    else:
-        chart_with_data(
-            lambda: charts.status_bars(counts, lang()), counts, filters, name=f"status-{summary.code}"
-        )
+    counts = cached(profile.center_status_counts, filters)  # every status, zeros included
+    if chart_or_empty(
+        counts,
+        charts.status_bars,
+        filters,
+        name=f"status-{summary.code}",
+        empty_key="profile.empty.no_equipment",
+        empty=int(counts["equipment"].sum()) == 0,
+    ):
         st.subheader(t("profile.attention"))
         attention = cached(profile.equipment_needing_attention, filters)
         if attention.empty:
@@ -559,7 +584,8 @@ def status_tab(summary: profile.CenterSummary, filters: Filters) -> None:
 def traceability_tab(summary: profile.CenterSummary, filters: Filters) -> None:
     """Its standards' chains; one standard's certificates, drift and what its loss would cost the network."""
     st.subheader(t("profile.trace.title"))
-    trace = cached(traceability.traceability_overview, filters)
+    # the chain depends on the day and the center only: a field filter keeps it cached
+    trace = cached(traceability.traceability_overview, traceability.chain_filters(filters))
     chain, links = trace.chain, trace.links
     if chain.empty:
         empty_state("profile.empty.no_standards")
@@ -575,18 +601,10 @@ def traceability_tab(summary: profile.CenterSummary, filters: Filters) -> None:
         st.graphviz_chart(charts.traceability_dot(links, summary.code, lang()), width="stretch")
         csv_download(links, filters, f"traceability-links-{summary.code}", key="csv-trace-links")
         st.markdown(f"**{t('profile.trace.table')}**")
-        shown = chain.assign(
-            result_label=chain["result"].map(
-                lambda r: charts.result_label(r, lang()) if isinstance(r, str) else t("profile.result.none")
-            ),
-            provider=chain["provider_name"].fillna(t("profile.trace.no_certificate")),
-            standard=[
-                f"{h} · {n}" if isinstance(n, str) else ""
-                for h, n in zip(chain["standard_holder_code"], chain["standard_name"], strict=True)
-            ],
-        )
         table(
-            shown,
+            prepared(
+                lambda: chain_rows(chain), "profile-chain-rows", traceability.chain_filters(filters), lang()
+            ),
             {
                 "level": "profile.col.level",
                 "holder_code": "profile.col.holder",
@@ -612,6 +630,21 @@ def traceability_tab(summary: profile.CenterSummary, filters: Filters) -> None:
     st.query_params["standard"] = str(standard)
     standard_view(standard, filters)
     loss_view(standard)
+
+
+def chain_rows(chain: pd.DataFrame) -> pd.DataFrame:
+    """The chain as people read it: each certificate's result in words, who provided it and with what."""
+    language = lang()
+    return chain.assign(
+        result_label=chain["result"].map(
+            lambda r: charts.result_label(r, language) if isinstance(r, str) else t("profile.result.none")
+        ),
+        provider=chain["provider_name"].fillna(t("profile.trace.no_certificate")),
+        standard=[
+            f"{h} · {n}" if isinstance(n, str) else ""
+            for h, n in zip(chain["standard_holder_code"], chain["standard_name"], strict=True)
+        ],
+    )
 
 
 def pick_standard(choices: pd.DataFrame) -> int | None:
@@ -645,7 +678,7 @@ def standard_labels(choices: pd.DataFrame) -> dict[int, str]:
 
 def standard_view(standard: int, filters: Filters) -> None:
     """What one standard vouched for: its latest verdict, the certificates it supported, its drift."""
-    report = cached(traceability.standard_report, filters, standard_id=standard)
+    report = cached(traceability.standard_report, traceability.chain_filters(filters), standard_id=standard)
     verdict = report.verdict
     if verdict.failed:
         key = "profile.reverse.failed" if verdict.last_good_on else "profile.reverse.failed_never_good"
@@ -784,15 +817,13 @@ def events_section(cooperation: profile.CenterCooperation, code: str, filters: F
 def utilization_tab(summary: profile.CenterSummary, filters: Filters) -> None:
     """Monthly service volumes against capacity."""
     monthly = cached(profile.monthly_utilization, filters)
-    if monthly.empty:
-        empty_state("profile.empty.no_volume")
-    else:
-        chart_with_data(
-            lambda: charts.utilization_chart(monthly, lang()),
-            monthly,
-            filters,
-            name=f"utilization-{summary.code}",
-        )
+    if chart_or_empty(
+        monthly,
+        charts.utilization_chart,
+        filters,
+        name=f"utilization-{summary.code}",
+        empty_key="profile.empty.no_volume",
+    ):
         latest = profile.latest_utilization(monthly)
         st.caption(
             t(
@@ -815,6 +846,6 @@ TABS = {
     "cooperation": cooperation_tab,
     "utilization": utilization_tab,
 }
-for tab, draw in zip(st.tabs([t(f"profile.tab.{name}") for name in TABS]), TABS.values(), strict=True):
-    with tab:
-        draw(summary, filters)
+open_name, open_container = open_tab(list(TABS), "profile.tab", key=TAB_KEY)
+with open_container:  # only the open tab runs: a filter change computes one tab, not seven
+    TABS[open_name](summary, filters)

@@ -36,7 +36,7 @@ from services.models import (
     Equipment,
     InstrumentType,
 )
-from services.network import centers_frame, great_circle_km, to_answering_center
+from services.network import centers_frame, great_circle_km, shares_reads, to_answering_center
 from services.traceability import (
     CERTIFICATE_COLUMNS,
     StandardVerdict,
@@ -242,8 +242,12 @@ def affected_capabilities(session: Session, chain: pd.DataFrame) -> pd.DataFrame
     ].reset_index(drop=True)
 
 
+@shares_reads  # the centers of the day and the capabilities still in force, read once for both lists
 def network_loss(session: Session, filters: Filters, *, standard_id: int) -> NetworkLoss | None:
-    """Everything the network loses on ``filters.as_of`` if the standard is out of service."""
+    """Everything the network loses on ``filters.as_of`` if the standard is out of service.
+
+    Over the whole network whatever the filters narrow (``Filters.whole_network``): callers that
+    cache it key it on ``filters.whole_network()``, so a field filter does not compute it again."""
     standard = session.get(Equipment, standard_id)
     if standard is None:
         return None

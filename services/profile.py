@@ -19,7 +19,7 @@ from sqlmodel import select as select_models
 
 from services.calibration import CalibrationStatus, equipment_status, status_counts
 from services.capability_state import LINKED_STANDARD_COLUMNS, capability_states, in_force, linked_standards
-from services.cooperation import agreement_details, agreements, event_list, stage_history
+from services.cooperation import agreement_details, event_list, pipeline_counts, stage_history
 from services.filters import Filters
 from services.holdings import held_on, status_on
 from services.models import (
@@ -31,7 +31,13 @@ from services.models import (
     Quantity,
     ServiceVolume,
 )
-from services.network import center_ids_in_scope, center_name_on, centers_frame, provinces_frame
+from services.network import (
+    center_ids_in_scope,
+    center_name_on,
+    centers_frame,
+    provinces_frame,
+    shares_reads,
+)
 from services.recognition import counted, is_accredited, is_designated, recognitions
 
 
@@ -99,6 +105,7 @@ def scope_ids(session: Session, filters: Filters) -> list[int]:
     )
 
 
+@shares_reads  # the centers of the day, read by each count below, are read once
 def center_summary(session: Session, filters: Filters) -> CenterSummary | None:
     """The chosen center with its place, status, successor/predecessors and headline numbers.
 
@@ -126,7 +133,8 @@ def center_summary(session: Session, filters: Filters) -> CenterSummary | None:
 
     references = _reference_standard_count(session, filters, ids) if ids else 0
     capabilities, accredited, designated = _capability_counts(session, filters, ids) if ids else (0, 0, 0)
-    agreement_count = len(agreements(session, filters)) if ids else 0
+    # counted in SQL by stage (the same agreements and field rule as the cooperation tab's list)
+    agreement_count = int(pipeline_counts(session, filters)["agreements"].sum()) if ids else 0
     active = center.active_to is None or center.active_to >= filters.as_of
     name_vi, name_en = center_name_on(session, center, filters.as_of)
     return CenterSummary(

@@ -21,6 +21,7 @@ from services.filters import Filters
 from services.holdings import held_on
 from services.latest import latest_rows
 from services.models import CalibrationRecord, CalibrationResult, Center, Equipment
+from services.network import shares_reads
 from services.profile import scope_ids
 
 MAX_LEVELS = 12  # a guard against cycles in imported data; real chains are 2 to 4 levels deep
@@ -456,6 +457,14 @@ class TraceabilityOverview:
     choices: pd.DataFrame
 
 
+def chain_filters(filters: Filters) -> Filters:
+    """What the center's chain and a standard's record depend on: the day, the center and the
+    boundaries (which centers it answers for). The field, type and service filters narrow neither,
+    so views cached on these filters stay cached when those change."""
+    return Filters(as_of=filters.as_of, center=filters.center, boundaries=filters.boundaries)
+
+
+@shares_reads  # the centers of the day, read for the chain and again for the choices, are read once
 def traceability_overview(session: Session, filters: Filters) -> TraceabilityOverview:
     chain = upward_chain(session, filters)
     return TraceabilityOverview(

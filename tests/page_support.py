@@ -86,3 +86,8 @@ def assert_no_raw_keys(app: AppTest) -> None:
         if token.split(".")[0] in prefixes
     }
     assert not raw, f"untranslated keys on the page: {sorted(raw)}"
+
+
+def tab_labels(label_prefix: str, lang: str = "vi") -> list[str]:
+    """Every tab a page draws with ``ui.components.open_tab(names, label_prefix)``, as ``?tab=`` takes it."""
+    return [label for key, label in catalog(lang).items() if key.startswith(f"{label_prefix}.")]

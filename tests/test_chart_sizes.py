@@ -18,6 +18,7 @@ import streamlit as st
 from services.chart_specs import MAX_CHART_ROWS
 from services.chart_specs import pipeline_bars as export_pipeline_bars
 from services.db import make_engine
+from services.i18n import translate
 from services.seed import seed
 from services.slides import SLIDE_KEYS
 from tests.page_support import PROJECT_ROOT, open_page
@@ -36,13 +37,17 @@ PAGES_WITH_CHARTS = {
     "pages/presenter.py",
     "pages/profile.py",
 }
-# pages that show more with a center chosen get one, so their charts are drawn too
-PAGE_PARAMS = {"pages/profile.py": {"center": "TTKT-01"}}
 # the presenter draws one slide per visit: each slide with a chart is visited
 CHART_SLIDES = ("map", "capacity", "coverage", "pipeline", "timeline")
+# the profile draws its open tab only, with a center chosen: each tab with a chart is visited
+CHART_TABS = ("equipment", "status", "traceability", "utilization")
 VIEWS = [
-    *((page, PAGE_PARAMS.get(page, {})) for page in PAGES if page != "pages/presenter.py"),
+    *((page, {}) for page in PAGES if page not in ("pages/presenter.py", "pages/profile.py")),
     *(("pages/presenter.py", {"slide": str(SLIDE_KEYS.index(key) + 1)}) for key in CHART_SLIDES),
+    *(
+        ("pages/profile.py", {"center": "TTKT-01", "tab": translate(f"profile.tab.{tab}", "vi")})
+        for tab in CHART_TABS
+    ),
 ]
 
 

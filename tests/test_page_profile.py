@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Iterator
 from datetime import date
 
+import pandas as pd
 import pytest
 import streamlit as st
 from sqlalchemy import create_engine, text
@@ -22,6 +23,15 @@ PAGE = "pages/profile.py"
 CENTER = "TTKT-31"  # Hai Phong: took over Hai Duong (TTKT-30) in the 2025 merger
 CLOSED = "TTKT-30"
 TODAY = SEED_DAY.isoformat()  # the day the page shows by default
+PROFILE_TABS = (
+    "overview",
+    "equipment",
+    "capabilities",
+    "status",
+    "traceability",
+    "cooperation",
+    "utilization",
+)
 
 # the center itself and, once they closed, the centers merged into it
 SCOPE = """
@@ -30,6 +40,11 @@ SCOPE = """
     SELECT id FROM center WHERE active_to < :today
        AND successor_id = (SELECT id FROM center WHERE code = :code)
 """
+
+
+def open_tab(tab: str, *, lang: str = "vi", **params: str):  # type: ignore[no-untyped-def]
+    """The profile opened on one tab through the URL, as a shared link opens it (only that tab runs)."""
+    return open_page(PAGE, lang=lang, tab=translate(f"profile.tab.{tab}", lang), **params)
 
 
 def query(url: str, sql: str, **params: object) -> list[tuple]:
@@ -80,9 +95,11 @@ def test_center_from_the_url_shows_its_name_and_equipment_count(app_database: st
     references = sql_equipment(app_database, CENTER, reference_only=True)
     assert metric(app, translate("profile.kpi.equipment", lang)) == shown(total, lang)
     assert metric(app, translate("profile.kpi.reference_standards", lang)) == shown(references, lang)
-    # the equipment tab lists exactly the pieces counted
-    assert len(table_with(app, translate("profile.col.range", lang))) == total
     assert_no_raw_keys(app)
+    # the equipment tab lists exactly the pieces counted
+    equipment_tab = open_tab("equipment", lang=lang, center=CENTER)
+    assert len(table_with(equipment_tab, translate("profile.col.range", lang))) == total
+    assert_no_raw_keys(equipment_tab)
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
@@ -102,7 +119,7 @@ def test_verifications_read_designated_and_calibrations_accredited(app_database:
     assert metric(app, translate("profile.kpi.designated", lang)) == shown(designated, lang)
     assert metric(app, translate("profile.kpi.accredited", lang)) == shown(accredited, lang)
     header = translate("profile.col.recognition", lang)
-    capabilities = table_with(app, header)
+    capabilities = table_with(open_tab("capabilities", lang=lang, center=CENTER), header)
     verification = capabilities[translate("profile.col.service", lang)] == translate(
         "service.verification", lang
     )
@@ -132,7 +149,7 @@ def test_the_real_contract_shows_only_what_its_source_published(app_database: st
         SELECT scope_fields, expires_on, source FROM agreement WHERE NOT is_demo AND center_id IN ({SCOPE})""",
         code=CENTER,
     )
-    app = open_page(PAGE, lang=lang, center=CENTER)
+    app = open_tab("cooperation", lang=lang, center=CENTER)
     agreements = table_with(app, translate("profile.col.agreement", lang))
     real = agreements[
         agreements[translate("profile.col.data", lang)] == translate("cooperation.data.real", lang)
@@ -147,7 +164,7 @@ def test_the_real_contract_shows_only_what_its_source_published(app_database: st
 
 
 def test_successor_names_the_centers_merged_into_it(app_database: str) -> None:
-    app = open_page(PAGE, lang="en", center=CENTER)
+    app = open_tab("equipment", lang="en", center=CENTER)  # the notice shows above every tab
     predecessors = [
         code
         for (code,) in query(
@@ -265,7 +282,7 @@ def test_chosen_standard_round_trips_through_the_url(app_database: str, lang: st
         )
     ]
     first, last = standards[0], standards[-1]
-    app = open_page(PAGE, lang=lang, center=CENTER, standard=str(last))
+    app = open_tab("traceability", lang=lang, center=CENTER, standard=str(last))
     picker = app.selectbox(key="profile_standard")
     assert picker.value == last
     assert app.query_params["standard"] in (str(last), [str(last)])
@@ -278,14 +295,14 @@ def test_chosen_standard_round_trips_through_the_url(app_database: str, lang: st
 
 
 def test_a_standard_the_center_does_not_hold_is_ignored_with_a_warning(app_database: str) -> None:
-    app = open_page(PAGE, lang="en", center=CENTER, standard="999999")
+    app = open_tab("traceability", lang="en", center=CENTER, standard="999999")
     assert 'The value of "standard" in the link is not valid' in texts(app.warning)
     assert app.selectbox(key="profile_standard").value != 999999
     assert app.query_params["standard"] not in ("999999", ["999999"])
 
 
 def test_traceability_lists_one_first_link_per_reference_standard(app_database: str) -> None:
-    app = open_page(PAGE, lang="en", center=CENTER)
+    app = open_tab("traceability", lang="en", center=CENTER)
     chain = table_with(app, "Level")
     assert (chain["Level"] == 1).sum() == sql_equipment(app_database, CENTER, reference_only=True)
     assert chain["Level"].max() >= 2  # provincial standards are traced to IMTS or VMI and beyond
@@ -356,7 +373,7 @@ def test_a_failed_standard_lists_what_it_calibrated_since_its_last_good_calibrat
         s=standard,
         good=last_good,
     )
-    app = open_page(PAGE, lang=lang, center=CENTER, standard=str(standard))
+    app = open_tab("traceability", lang=lang, center=CENTER, standard=str(standard))
     message = texts(app.error)
     good_day = date.fromisoformat(str(last_good)).strftime("%d/%m/%Y")
     assert good_day in message
@@ -376,7 +393,7 @@ def test_a_failed_standard_lists_what_it_calibrated_since_its_last_good_calibrat
 
 
 def test_utilization_caption_matches_the_volumes_in_sql(app_database: str) -> None:
-    app = open_page(PAGE, lang="en", center=CENTER)
+    app = open_tab("utilization", lang="en", center=CENTER)
     ((month, volume),) = query(
         app_database,
         f"""
@@ -428,7 +445,6 @@ def test_ranges_read_as_entered_in_each_language() -> None:
 
 
 def test_traceability_diagram_and_drift_chart_are_built_from_the_rows() -> None:
-    import pandas as pd
 
     from ui.charts_profile import drift_chart, traceability_dot
 
@@ -483,7 +499,7 @@ def test_the_loss_view_lists_the_capabilities_a_standard_alone_keeps_in_force(
 ) -> None:
     # the center's reference standard that is the only one in date (stored due date) for most capabilities
     standard, alone = query(app_database, SOLE_IN_DATE, code=CENTER)[0]
-    app = open_page(PAGE, lang=lang, center=CENTER, standard=str(standard))
+    app = open_tab("traceability", lang=lang, center=CENTER, standard=str(standard))
     assert translate("loss.title", lang) in texts(app.subheader)
     suspended = table_with(app, translate("loss.col.nearest", lang))
     assert len(suspended) == alone
@@ -498,8 +514,6 @@ def test_the_profiles_equipment_list_downloads_as_a_report_that_says_so(app_data
     """The profile's list looks like an import file but is a report: named so, and its second line says where
     the importable file is; the importer takes none of it."""
     import io
-
-    import pandas as pd
 
     from services.filters import Filters
     from services.imports import import_equipment_csv
@@ -522,3 +536,75 @@ def test_the_profiles_equipment_list_downloads_as_a_report_that_says_so(app_data
         )
     engine.dispose()
     assert not refused.ok and refused.written == 0
+
+
+# the open tab ----------------------------------------------------------------------------------
+def drawn_tabs(app) -> list[str]:  # type: ignore[no-untyped-def]
+    """The tabs whose content this run drew (a hidden tab's content never runs)."""
+    return [tab.label for tab in app.tabs if tab.children]
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_only_the_open_tab_runs_and_a_shared_link_opens_the_same_tab(app_database: str, lang: str) -> None:
+    labels = [translate(f"profile.tab.{name}", lang) for name in PROFILE_TABS]
+    first = open_page(PAGE, lang=lang, center=CENTER)
+    assert [tab.label for tab in first.tabs] == labels  # every tab is offered
+    assert drawn_tabs(first) == [labels[0]]
+    assert "tab" not in first.query_params  # the first tab keeps the link clean
+    assert not first.get("vega_lite_chart")  # the equipment tab's chart was not built
+    shared = open_tab("traceability", lang=lang, center=CENTER)
+    assert drawn_tabs(shared) == [translate("profile.tab.traceability", lang)]
+    assert shared.query_params["tab"] in (labels[4], [labels[4]])
+    assert translate("profile.trace.title", lang) in texts(shared.subheader)
+    assert not shared.metric  # the overview's cards belong to the first tab
+
+
+def test_a_link_naming_no_tab_opens_the_first_and_drops_the_value(app_database: str) -> None:
+    app = open_page(PAGE, lang="en", center=CENTER, tab="Nonsense")
+    assert drawn_tabs(app) == ["Overview"]
+    assert metric(app, "Equipment and standards") == shown(sql_equipment(app_database, CENTER), "en")
+    assert "tab" not in app.query_params
+
+
+def test_switching_the_language_keeps_the_open_tab(app_database: str) -> None:
+    app = open_tab("utilization", lang="vi", center=CENTER)
+    app.button_group(key="lang").set_value("en").run()
+    assert not app.exception
+    assert drawn_tabs(app) == ["Utilization"]
+    assert translate("profile.utilization.caption", "en").split("{")[0] in texts(app.caption)
+    app.run()  # Streamlit drops the Vietnamese label from the URL and writes the English one a run later
+    assert drawn_tabs(app) == ["Utilization"]
+    assert app.query_params["tab"] in ("Utilization", ["Utilization"])
+
+
+def test_the_chain_and_the_loss_do_not_depend_on_the_field_type_or_service_filters(app_database: str) -> None:
+    """Why the traceability tab caches them on fewer filters (``chain_filters``, ``whole_network``):
+    with every filter that narrows other tabs set, they come out the same."""
+    from services import network_loss, traceability
+    from services.filters import Filters
+
+    narrowed = Filters(
+        as_of=SEED_DAY, center=CENTER, field="P", instrument_type="pressure_gauge", service="calibration"
+    )
+    engine = make_engine(app_database)
+    with Session(engine) as session:
+        full = traceability.traceability_overview(session, narrowed)
+        keyed = traceability.traceability_overview(session, traceability.chain_filters(narrowed))
+        standard = int(full.choices["equipment_id"].iloc[0])
+        report = traceability.standard_report(session, narrowed, standard_id=standard)
+        report_keyed = traceability.standard_report(
+            session, traceability.chain_filters(narrowed), standard_id=standard
+        )
+        loss = network_loss.network_loss(session, narrowed, standard_id=standard)
+        loss_keyed = network_loss.network_loss(session, narrowed.whole_network(), standard_id=standard)
+    engine.dispose()
+    assert len(full.chain) > 0 and len(full.choices) > 0
+    for frame, same in ((full.chain, keyed.chain), (full.links, keyed.links), (full.choices, keyed.choices)):
+        pd.testing.assert_frame_equal(frame, same)
+    pd.testing.assert_frame_equal(report.calibrated, report_keyed.calibrated)
+    pd.testing.assert_frame_equal(report.drift, report_keyed.drift)
+    assert report.verdict == report_keyed.verdict
+    assert loss is not None and loss_keyed is not None
+    pd.testing.assert_frame_equal(loss.suspended, loss_keyed.suspended)
+    pd.testing.assert_frame_equal(loss.gaps, loss_keyed.gaps)
+    pd.testing.assert_frame_equal(loss.suspect_chain, loss_keyed.suspect_chain)

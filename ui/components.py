@@ -1,18 +1,19 @@
-"""Small pieces every page draws the same way: demo badge, KPI cards, empty states, downloads."""
+"""Small pieces every page draws the same way: demo badge, KPI cards, empty states, downloads, tabs."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from datetime import date, datetime
 
 import pandas as pd
 import streamlit as st
 from altair.typing import ChartType
+from streamlit.elements.lib.mutable_tab_container import TabContainer
 from streamlit.elements.metric import DeltaColor
 
 from services.filters import Filters
-from services.i18n import format_timestamp
+from services.i18n import LANGUAGES, format_timestamp, translate
 from services.sources import real_source_links
 from services.spreadsheet_safety import comment_line, frame_to_csv
 from ui.chart_downloads import chart_downloads
@@ -157,3 +158,31 @@ def real_sources(frame: pd.DataFrame) -> None:
     """The sources of the table's real (not demo) rows, as links under it."""
     if links := real_source_links(frame, lang()):
         st.caption(t("cooperation.sources", links="; ".join(links)))
+
+
+def open_tab(names: Sequence[str], label_prefix: str, *, key: str) -> tuple[str, TabContainer]:
+    """Tabs labelled ``t(f"{label_prefix}.{name}")``; the open one's name and container.
+
+    Only the open tab is meant to be drawn: a hidden tab's content would run on every rerun
+    and every filter change for nobody to see. The open tab lives in the URL as ``?{key}=``
+    (its label, which is what Streamlit binds), so a shared link opens the same tab; the first
+    tab is the default and leaves the URL clean.
+    """
+    labels = {name: t(f"{label_prefix}.{name}") for name in names}
+    _keep_tab_across_languages(labels, label_prefix, key)
+    containers = st.tabs(list(labels.values()), key=key, bind="query-params")
+    return next(
+        ((name, tab) for name, tab in zip(names, containers, strict=True) if tab.open),
+        (names[0], containers[0]),  # never reached: bound tabs always know which one is open
+    )
+
+
+def _keep_tab_across_languages(labels: dict[str, str], label_prefix: str, key: str) -> None:
+    """After a language switch the remembered tab is a label in the other language: the same tab."""
+    remembered = st.session_state.get(key)
+    if remembered is None or remembered in labels.values():
+        return
+    for name, label in labels.items():
+        if any(remembered == translate(f"{label_prefix}.{name}", other) for other in LANGUAGES):
+            st.session_state[key] = label
+            return

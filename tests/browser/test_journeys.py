@@ -76,6 +76,18 @@ def test_leadership_reads_the_kpis_in_both_languages_and_opens_a_center_profile(
     assert VI_NUMBER.match(profile_cards["Thiết bị, chuẩn đo lường"]), profile_cards
     app_page.screenshot("journey-1-leadership-profile")
 
+    # a tab runs when opened, and the link names it: a colleague's copy opens the same tab
+    app_page.after_run(page.get_by_role("tab", name="Liên kết chuẩn", exact=True).click)
+    assert query(page.url).get("tab") == "Liên kết chuẩn"
+    chains = page.get_by_role("heading", name=re.compile(r"^Liên kết chuẩn: "))
+    expect(chains).to_be_visible()
+    assert not app_page.metrics()  # the overview tab's cards were not drawn this time
+    app_page.open(page.url.removeprefix(running_app.base_url))
+    expect(chains).to_be_visible()
+    expect(page.get_by_role("tab", name="Liên kết chuẩn", exact=True)).to_have_attribute(
+        "aria-selected", "true"
+    )
+
 
 def test_center_staff_share_a_filtered_coverage_view_by_its_url(
     new_app_page: Callable[[], AppPage], running_app: RunningApp
