@@ -86,20 +86,17 @@ class Table:
     header: list[str]  # as typed in the file
     names: list[str | None]  # our column name for each position (None: unknown column)
     rows: list[tuple[int, list[str]]]  # (row number, cells as text)
+    # column name -> its first position, built once: cell() runs for every cell of every row
+    positions: dict[str | None, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.positions = {}
+        for index, name in enumerate(self.names):
+            self.positions.setdefault(name, index)
 
     def cell(self, cells: list[str], name: str) -> str:
-        index = self._positions().get(name, len(cells))
+        index = self.positions.get(name, len(cells))
         return cells[index] if index < len(cells) else ""
-
-    def _positions(self) -> dict[str | None, int]:
-        """Column name -> position, built once (cell() runs for every cell of every row)."""
-        cached = self.__dict__.get("_position_cache")
-        if cached is None or cached[0] != len(self.names):
-            positions: dict[str | None, int] = {}
-            for index, name in enumerate(self.names):
-                positions.setdefault(name, index)
-            cached = self.__dict__["_position_cache"] = (len(self.names), positions)
-        return cached[1]
 
     def heading(self, name: str) -> str:
         """The column's header as the file wrote it (messages quote the user's own words)."""
