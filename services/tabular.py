@@ -21,7 +21,7 @@ from typing import Any, Final
 from services.cells import CellError, clean_cell
 from services.i18n import LANGUAGES, translate
 from services.messages import TranslatableMessage
-from services.spreadsheet_safety import unescape_cell
+from services.spreadsheet_safety import unescape_cells
 from services.xlsx_reader import XlsxLimits, XlsxRefusal, column_letters, read_first_sheet
 
 # Limits, each checked before any row is kept. A legal file of MAX_ROWS rows of our widest table
@@ -155,7 +155,7 @@ def _too_long(number: int, header: list[str], index: int, length: int) -> Import
 def _records_from_xlsx(data: bytes) -> _Records:
     sheet = read_first_sheet(data, XLSX_LIMITS)
     records = _Records(pads_rows=True)
-    records.rows = [(number, [unescape_cell(cell) for cell in cells]) for number, cells in sheet.rows]
+    records.rows = [(number, unescape_cells(cells)) for number, cells in sheet.rows]
     records.data_rows = max(0, len(records.rows) - 1)
     header = records.rows[0][1] if records.rows else []
     for note in sheet.notes[:MAX_LISTED_PROBLEMS]:
@@ -219,7 +219,7 @@ def _records_from_csv(text: str, aliases: dict[str, str]) -> _Records:
                         )
                     )
                     return records
-                header = [unescape_cell(cell.strip()) for cell in cells[:end]]
+                header = unescape_cells([cell.strip() for cell in cells[:end]])
                 records.problems += [
                     _too_long(number, [], index, len(cell))
                     for index, cell in enumerate(header)
@@ -231,7 +231,7 @@ def _records_from_csv(text: str, aliases: dict[str, str]) -> _Records:
             if records.data_rows > MAX_ROWS:
                 continue  # counted for the message, never kept
             # empty cells up to the header's width are the row's own (optional values left empty)
-            kept = [unescape_cell(cell.strip()) for cell in cells[: max(end, min(len(cells), len(header)))]]
+            kept = unescape_cells([cell.strip() for cell in cells[: max(end, min(len(cells), len(header)))]])
             for index, cell in enumerate(kept):
                 if len(cell) > MAX_CELL_CHARS:
                     if len(records.problems) < MAX_LISTED_PROBLEMS:

@@ -376,8 +376,9 @@ class _SheetReader:
         self.cell_type = "n"
         self.cell_style = 0
         self.has_formula = False
-        self.value: list[str] | None = None  # characters of <v>, when inside one
-        self.inline: list[str] | None = None  # characters of an inline string, when inside <is>
+        # the characters read so far (a value arrives in one piece unless an element cuts it)
+        self.value: str | None = None  # of <v>, when inside one
+        self.inline: str | None = None  # of an inline string, when inside <is>
         self.in_text = False  # inside a <t> of the inline string
         self.phonetic = 0  # depth of <rPh> in the inline string (a phonetic guide is not its text)
         self.value_length = 0
@@ -395,9 +396,9 @@ class _SheetReader:
         elif kind == "t":
             self.in_text = self.inline is not None and not self.phonetic
         elif kind == "is":
-            self.inline, self.value_length, self.saw_value = [], 0, True
+            self.inline, self.value_length, self.saw_value = "", 0, True
         elif kind == "v":
-            self.value, self.value_length, self.saw_value = [], 0, True
+            self.value, self.value_length, self.saw_value = "", 0, True
         elif kind == "row":
             self._start_row(attrs)
         elif kind == "f":
@@ -414,23 +415,24 @@ class _SheetReader:
         elif kind == "t":
             self.in_text = False
         elif kind == "is":
-            self.value_text, self.inline = "".join(self.inline or ()), None
+            self.value_text, self.inline = self.inline or "", None
         elif kind == "v":
-            self.value_text, self.value = "".join(self.value or ()), None
+            self.value_text, self.value = self.value or "", None
         elif kind == "row":
             self._end_row()
         elif kind == "rPh":
             self.phonetic -= self.inline is not None
 
     def text(self, data: str) -> None:
-        target = self.value
-        if target is None:
-            if self.inline is None or not self.in_text:
-                return  # characters outside a value (between elements, in a phonetic guide)
-            target = self.inline
+        if self.value is None and (self.inline is None or not self.in_text):
+            return  # characters outside a value (between elements, in a phonetic guide)
         self.value_length += len(data)
-        if self.value_length <= self.limits.max_cell_chars:
-            target.append(data)
+        if self.value_length > self.limits.max_cell_chars:
+            return  # counted only: the cell is reported as too long
+        if self.value is not None:
+            self.value += data
+        elif self.inline is not None:
+            self.inline += data
 
     def _kind(self, tag: str) -> str:
         kind = self.kinds[tag] = _local(tag)
