@@ -30,7 +30,8 @@ from xml.parsers import expat
 from services.cells import as_text
 
 CHUNK_BYTES: Final = 64 * 1024
-_CELL_TAG: Final = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+_CELL_TAGS: Final = tuple(b"<c" + after for after in (b" ", b"\t", b"\r", b"\n", b"/", b">"))
+_PREFIXED_CELL_TAG: Final = re.compile(rb"<[A-Za-z_][\w.-]*:c[\s/>]")
 _CELL_REF: Final = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d{1,7})")
 _DATE_FORMAT_IDS: Final = frozenset({14, 15, 16, 17, 18, 19, 20, 21, 22, 45, 46, 47})
 
@@ -145,7 +146,10 @@ class _Archive:
         previous = b""
         for chunk in self.chunks(name, counted=False):
             tags += chunk.count(b"<") - chunk.count(b"</") - (previous == b"<" and chunk[:1] == b"/")
-            cells += len(_CELL_TAG.findall(chunk))
+            # bytes.count runs at memchr speed; the regex only for a sheet that writes <x:c>
+            cells += sum(chunk.count(tag) for tag in _CELL_TAGS)
+            if b":c" in chunk:
+                cells += len(_PREFIXED_CELL_TAG.findall(chunk))
             previous = chunk[-1:]
         return tags, cells
 

@@ -337,6 +337,19 @@ def test_an_excel_style_workbook_reads_shared_strings_dates_numbers_and_cached_f
     assert result.ok and result.written == 2, [p.located("en") for p in result.problems]
 
 
+def test_the_cell_count_before_parsing_counts_every_way_of_writing_a_cell_and_nothing_else() -> None:
+    from services.xlsx_reader import _Archive
+
+    rows = (
+        '<cols><col min="1" max="2"/></cols><row r="1"><c r="A1"><v>1</v></c><c/><c></c>'
+        '<c\n r="D1"/><c\tr="E1"/><x:c r="F1"/><x:cfRule/></row><conditionalFormatting/>'
+    )
+    archive = _Archive(hostile.xlsx(rows), tabular.XLSX_LIMITS)
+    tags, cells = archive.count_tags("xl/worksheets/sheet1.xml")
+    assert cells == 6
+    assert tags >= rows.count("<") - rows.count("</")  # never fewer than the start tags
+
+
 def test_a_workbook_written_with_namespace_prefixes_reads_like_one_without() -> None:
     # some generators write <x:c> under xmlns:x (and r:id under another prefix); names are read
     # by their local part, so the prefix changes nothing, and a namespace declaration is no id
