@@ -57,6 +57,7 @@ def _refuse(refusal: plausibility.Refusal | None) -> None:
         raise CellError(refusal.key, **refusal.params)
 
 
+@lru_cache(maxsize=1024)  # files repeat a maker, a model, a status on every row: each is tidied once
 def clean_cell(text: str, column: str) -> str:
     """A text cell of ``column`` in NFC and tidied, or refused (services.text_rules holds the rules and caps)."""
     try:

@@ -39,6 +39,11 @@ def unescape_cell(text: str) -> str:
     return text
 
 
+def unescape_cells(cells: Iterable[str]) -> list[str]:
+    """``unescape_cell`` of every cell of a row; one without a leading ``'`` (nearly all) is kept as it is."""
+    return [unescape_cell(cell) if cell.startswith("'") else cell for cell in cells]
+
+
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy whose text cells and headers are escaped; numeric and date columns are left as they are."""
     safe = frame.copy()

@@ -21,7 +21,7 @@ from typing import Any, Final
 from services.cells import CellError, clean_cell
 from services.i18n import LANGUAGES, translate
 from services.messages import TranslatableMessage
-from services.spreadsheet_safety import unescape_cell
+from services.spreadsheet_safety import unescape_cells
 from services.xlsx_reader import XlsxLimits, XlsxRefusal, column_letters, read_first_sheet
 
 # Limits, each checked before any row is kept. A legal file of MAX_ROWS rows of our widest table
@@ -86,20 +86,17 @@ class Table:
     header: list[str]  # as typed in the file
     names: list[str | None]  # our column name for each position (None: unknown column)
     rows: list[tuple[int, list[str]]]  # (row number, cells as text)
+    # column name -> its first position, built once: cell() runs for every cell of every row
+    positions: dict[str | None, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.positions = {}
+        for index, name in enumerate(self.names):
+            self.positions.setdefault(name, index)
 
     def cell(self, cells: list[str], name: str) -> str:
-        index = self._positions().get(name, len(cells))
+        index = self.positions.get(name, len(cells))
         return cells[index] if index < len(cells) else ""
-
-    def _positions(self) -> dict[str | None, int]:
-        """Column name -> position, built once (cell() runs for every cell of every row)."""
-        cached = self.__dict__.get("_position_cache")
-        if cached is None or cached[0] != len(self.names):
-            positions: dict[str | None, int] = {}
-            for index, name in enumerate(self.names):
-                positions.setdefault(name, index)
-            cached = self.__dict__["_position_cache"] = (len(self.names), positions)
-        return cached[1]
 
     def heading(self, name: str) -> str:
         """The column's header as the file wrote it (messages quote the user's own words)."""
@@ -158,7 +155,7 @@ def _too_long(number: int, header: list[str], index: int, length: int) -> Import
 def _records_from_xlsx(data: bytes) -> _Records:
     sheet = read_first_sheet(data, XLSX_LIMITS)
     records = _Records(pads_rows=True)
-    records.rows = [(number, [unescape_cell(cell) for cell in cells]) for number, cells in sheet.rows]
+    records.rows = [(number, unescape_cells(cells)) for number, cells in sheet.rows]
     records.data_rows = max(0, len(records.rows) - 1)
     header = records.rows[0][1] if records.rows else []
     for note in sheet.notes[:MAX_LISTED_PROBLEMS]:
@@ -222,7 +219,7 @@ def _records_from_csv(text: str, aliases: dict[str, str]) -> _Records:
                         )
                     )
                     return records
-                header = [unescape_cell(cell.strip()) for cell in cells[:end]]
+                header = unescape_cells([cell.strip() for cell in cells[:end]])
                 records.problems += [
                     _too_long(number, [], index, len(cell))
                     for index, cell in enumerate(header)
@@ -234,7 +231,7 @@ def _records_from_csv(text: str, aliases: dict[str, str]) -> _Records:
             if records.data_rows > MAX_ROWS:
                 continue  # counted for the message, never kept
             # empty cells up to the header's width are the row's own (optional values left empty)
-            kept = [unescape_cell(cell.strip()) for cell in cells[: max(end, min(len(cells), len(header)))]]
+            kept = unescape_cells([cell.strip() for cell in cells[: max(end, min(len(cells), len(header)))]])
             for index, cell in enumerate(kept):
                 if len(cell) > MAX_CELL_CHARS:
                     if len(records.problems) < MAX_LISTED_PROBLEMS:

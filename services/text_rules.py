@@ -116,5 +116,8 @@ def lookalike_key(text: str) -> str:
     is folded; invisible format characters and surrounding or repeated spaces do not count.
     """
     folded = unicodedata.normalize("NFKC", text).casefold()
-    visible = "".join(char for char in folded if unicodedata.category(char) != "Cf")
+    if folded.isascii():  # no format character is ASCII: the common serial skips the scan
+        visible = folded
+    else:
+        visible = "".join(char for char in folded if unicodedata.category(char) != "Cf")
     return " ".join(visible.split())

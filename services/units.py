@@ -402,7 +402,7 @@ def _read_number(match: re.Match[str], comma_context: bool, text: str) -> float:
     body = _SPACES.sub(" ", match["body"])
     decimal, thousands = _decimal_separator(body, comma_context)
     whole, _, fraction = body.partition(decimal) if decimal else (body, "", "")
-    groups = re.split(r"[ " + re.escape(thousands or " ") + "]", whole)
+    groups = (whole.replace(thousands, " ") if thousands else whole).split(" ")  # a space groups too
     grouped_badly = len(groups) > 1 and (
         not 1 <= len(groups[0]) <= 3 or any(len(group) != 3 for group in groups[1:])
     )

@@ -30,7 +30,8 @@ from xml.parsers import expat
 from services.cells import as_text
 
 CHUNK_BYTES: Final = 64 * 1024
-_CELL_TAG: Final = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+_CELL_TAGS: Final = tuple(b"<c" + after for after in (b" ", b"\t", b"\r", b"\n", b"/", b">"))
+_PREFIXED_CELL_TAG: Final = re.compile(rb"<[A-Za-z_][\w.-]*:c[\s/>]")
 _CELL_REF: Final = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d{1,7})")
 _DATE_FORMAT_IDS: Final = frozenset({14, 15, 16, 17, 18, 19, 20, 21, 22, 45, 46, 47})
 
@@ -91,15 +92,8 @@ def _column_index(letters: str) -> int:
 
 
 def _local(name: str) -> str:
-    return name.rpartition(" ")[2]
-
-
-def _ignore(attrs: dict[str, str]) -> None:
-    pass
-
-
-def _nothing() -> None:
-    pass
+    """``x:c`` -> ``c``: the parts are read without namespace processing (see ``_parse``)."""
+    return name.rpartition(":")[2]
 
 
 class _Archive:
@@ -152,7 +146,10 @@ class _Archive:
         previous = b""
         for chunk in self.chunks(name, counted=False):
             tags += chunk.count(b"<") - chunk.count(b"</") - (previous == b"<" and chunk[:1] == b"/")
-            cells += len(_CELL_TAG.findall(chunk))
+            # bytes.count runs at memchr speed; the regex only for a sheet that writes <x:c>
+            cells += sum(chunk.count(tag) for tag in _CELL_TAGS)
+            if b":c" in chunk:
+                cells += len(_PREFIXED_CELL_TAG.findall(chunk))
             previous = chunk[-1:]
         return tags, cells
 
@@ -172,8 +169,13 @@ def _parse(
     end: Callable[[str], None] | None = None,
     text: Callable[[str], None] | None = None,
 ) -> None:
-    """Stream one XML part through expat, names as ``namespace localname``; DTDs refused."""
-    parser = expat.ParserCreate(namespace_separator=" ")
+    """Stream one XML part through expat, names as written (``c`` or ``x:c``); DTDs refused.
+
+    Namespaces are not processed: every name we read is told by its local part alone (as Excel,
+    LibreOffice and openpyxl write it, with or without a prefix), and resolving them made expat
+    twice as slow on a large sheet (a ``namespace localname`` string built for every element).
+    """
+    parser = expat.ParserCreate()
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.StartDoctypeDeclHandler = _refuse_dtd
     parser.EntityDeclHandler = _refuse_dtd
@@ -221,6 +223,11 @@ def _workbook_part(archive: _Archive) -> str:
     return "xl/workbook.xml"
 
 
+def _is_relationship_id(attribute: str) -> bool:
+    """``r:id`` (under any prefix) on a ``<sheet>``; never its bare ``id`` or a namespace declaration."""
+    return ":" in attribute and _local(attribute) == "id" and not attribute.startswith("xmlns:")
+
+
 @dataclass
 class _Workbook:
     first_sheet: str
@@ -237,9 +244,7 @@ def _workbook(archive: _Archive) -> _Workbook:
     def start(tag: str, attrs: dict[str, str]) -> None:
         local = _local(tag)
         if local == "sheet" and state["sheet"] is None:
-            state["sheet"] = next(
-                (value for name, value in attrs.items() if " " in name and _local(name) == "id"), ""
-            )
+            state["sheet"] = next((value for name, value in attrs.items() if _is_relationship_id(name)), "")
         elif local == "workbookPr":
             state["date1904"] = attrs.get("date1904", "").lower() in {"1", "true"}
 
@@ -349,7 +354,14 @@ def _date_styles(archive: _Archive, part: str | None) -> frozenset[int]:
 
 
 class _SheetReader:
-    """Expat callbacks that count, check and collect one sheet's cells in a single pass."""
+    """Expat callbacks that count, check and collect one sheet's cells in a single pass.
+
+    Expat calls back at the start and the end of every element (a 20,000-row sheet of inline
+    strings has 740,000) and for every run of characters, so the callbacks do the least they can:
+    each distinct tag is resolved to its local name once, the few names that matter are told apart
+    by one chain of comparisons (no further call for the others), and characters are kept only
+    inside a value.
+    """
 
     def __init__(
         self, limits: XlsxLimits, strings: list[str | _LongText], date_styles: frozenset[int], date1904: bool
@@ -360,8 +372,7 @@ class _SheetReader:
         self.epoch = CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900
         self.rows: list[tuple[int, list[str]]] = []
         self.notes: list[CellNote] = []
-        self.start_handlers: dict[str, Callable[[dict[str, str]], None]] = {}
-        self.end_handlers: dict[str, Callable[[], None]] = {}
+        self.kinds: dict[str, str] = {}  # tag as written ("c", "x:c") -> local name
         self.columns: dict[str, int] = {}  # "AB" -> 28, checked once per column
         self.elements = self.cells = self.row_elements = 0
         self.row_number = self.column = 0
@@ -369,83 +380,67 @@ class _SheetReader:
         self.cell_type = "n"
         self.cell_style = 0
         self.has_formula = False
-        self.value: list[str] | None = None  # characters of <v>, when inside one
-        self.inline: list[str] | None = None  # characters of an inline string
+        # the characters read so far (a value arrives in one piece unless an element cuts it)
+        self.value: str | None = None  # of <v>, when inside one
+        self.inline: str | None = None  # of an inline string, when inside <is>
+        self.in_text = False  # inside a <t> of the inline string
+        self.phonetic = 0  # depth of <rPh> in the inline string (a phonetic guide is not its text)
         self.value_length = 0
-        self.inline_depth = {"t": False, "rph": 0}
         self.saw_value = False
         self.value_text = ""
 
-    # --- callbacks: expat calls these for every element, so each tag is looked up once ---
+    # --- the callbacks ---
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         self.elements += 1
         if self.elements > self.limits.max_elements:
             raise XlsxRefusal("data.limit.too_many_elements", limit=str(self.limits.max_elements))
-        handler = self.start_handlers.get(tag)
-        if handler is None:
-            handler = self.start_handlers[tag] = {
-                "c": self._start_cell,
-                "v": self._start_value,
-                "f": self._start_formula,
-                "is": self._start_inline,
-                "t": self._start_text,
-                "rPh": self._start_phonetic,
-                "row": self._start_row,
-                "dimension": self._check_dimension,
-            }.get(_local(tag), _ignore)
-        handler(attrs)
+        kind = self.kinds.get(tag) or self._kind(tag)
+        if kind == "c":
+            self._start_cell(attrs)
+        elif kind == "t":
+            self.in_text = self.inline is not None and not self.phonetic
+        elif kind == "is":
+            self.inline, self.value_length, self.saw_value = "", 0, True
+        elif kind == "v":
+            self.value, self.value_length, self.saw_value = "", 0, True
+        elif kind == "row":
+            self._start_row(attrs)
+        elif kind == "f":
+            self.has_formula = True
+        elif kind == "rPh":
+            self.phonetic += self.inline is not None
+        elif kind == "dimension":
+            self._check_dimension(attrs)
 
     def end(self, tag: str) -> None:
-        handler = self.end_handlers.get(tag)
-        if handler is None:
-            handler = self.end_handlers[tag] = {
-                "c": self._end_cell,
-                "v": self._end_value,
-                "t": self._end_text,
-                "rPh": self._end_phonetic,
-                "is": self._end_inline,
-                "row": self._end_row,
-            }.get(_local(tag), _nothing)
-        handler()
-
-    def _start_value(self, attrs: dict[str, str]) -> None:
-        self.value, self.value_length, self.saw_value = [], 0, True
-
-    def _end_value(self) -> None:
-        self.value_text = "".join(self.value or [])
-        self.value = None
-
-    def _start_formula(self, attrs: dict[str, str]) -> None:
-        self.has_formula = True
-
-    def _start_inline(self, attrs: dict[str, str]) -> None:
-        self.inline, self.value_length, self.saw_value = [], 0, True
-
-    def _end_inline(self) -> None:
-        self.value_text = "".join(self.inline or [])
-        self.inline = None
-
-    def _start_text(self, attrs: dict[str, str]) -> None:
-        if self.inline is not None and not self.inline_depth["rph"]:
-            self.inline_depth["t"] = True
-
-    def _end_text(self) -> None:
-        self.inline_depth["t"] = False
-
-    def _start_phonetic(self, attrs: dict[str, str]) -> None:
-        if self.inline is not None:
-            self.inline_depth["rph"] += 1
-
-    def _end_phonetic(self) -> None:
-        if self.inline is not None:
-            self.inline_depth["rph"] -= 1
+        kind = self.kinds[tag]  # expat reports no end without its start
+        if kind == "c":
+            self._end_cell()
+        elif kind == "t":
+            self.in_text = False
+        elif kind == "is":
+            self.value_text, self.inline = self.inline or "", None
+        elif kind == "v":
+            self.value_text, self.value = self.value or "", None
+        elif kind == "row":
+            self._end_row()
+        elif kind == "rPh":
+            self.phonetic -= self.inline is not None
 
     def text(self, data: str) -> None:
-        if self.value is not None or (self.inline is not None and self.inline_depth["t"]):
-            self.value_length += len(data)
-            target = self.value if self.value is not None else self.inline
-            if self.value_length <= self.limits.max_cell_chars and target is not None:
-                target.append(data)
+        if self.value is None and (self.inline is None or not self.in_text):
+            return  # characters outside a value (between elements, in a phonetic guide)
+        self.value_length += len(data)
+        if self.value_length > self.limits.max_cell_chars:
+            return  # counted only: the cell is reported as too long
+        if self.value is not None:
+            self.value += data
+        elif self.inline is not None:
+            self.inline += data
+
+    def _kind(self, tag: str) -> str:
+        kind = self.kinds[tag] = _local(tag)
+        return kind
 
     # --- pieces ---
     def _check_dimension(self, attrs: dict[str, str]) -> None:
@@ -500,8 +495,8 @@ class _SheetReader:
                 raise XlsxRefusal("data.limit.bad_reference", ref=ref[:20])
             self.column = column
         self.cell_type = attrs.get("t", "n")
-        style = attrs.get("s", "0")
-        self.cell_style = int(style) if style.isdigit() and len(style) < 9 else 0
+        style = attrs.get("s")
+        self.cell_style = int(style) if style is not None and style.isdigit() and len(style) < 9 else 0
         self.has_formula = self.saw_value = False
         self.value_text = ""
         self.value_length = 0

@@ -337,6 +337,41 @@ def test_an_excel_style_workbook_reads_shared_strings_dates_numbers_and_cached_f
     assert result.ok and result.written == 2, [p.located("en") for p in result.problems]
 
 
+def test_the_cell_count_before_parsing_counts_every_way_of_writing_a_cell_and_nothing_else() -> None:
+    from services.xlsx_reader import _Archive
+
+    rows = (
+        '<cols><col min="1" max="2"/></cols><row r="1"><c r="A1"><v>1</v></c><c/><c></c>'
+        '<c\n r="D1"/><c\tr="E1"/><x:c r="F1"/><x:cfRule/></row><conditionalFormatting/>'
+    )
+    archive = _Archive(hostile.xlsx(rows), tabular.XLSX_LIMITS)
+    tags, cells = archive.count_tags("xl/worksheets/sheet1.xml")
+    assert cells == 6
+    assert tags >= rows.count("<") - rows.count("</")  # never fewer than the start tags
+
+
+def test_a_workbook_written_with_namespace_prefixes_reads_like_one_without() -> None:
+    # some generators write <x:c> under xmlns:x (and r:id under another prefix); names are read
+    # by their local part, so the prefix changes nothing, and a namespace declaration is no id
+    plain = hostile.xlsx(hostile.good_sheet_rows(), dimension="A1:E2")
+    rows = hostile.good_sheet_rows().replace("<", "<x:").replace("<x:/", "</x:")
+    sheet = (
+        f'<?xml version="1.0" encoding="UTF-8"?><x:worksheet xmlns:x="{hostile.MAIN_NS}">'
+        f'<x:dimension ref="A1:E2"/><x:sheetData>{rows}</x:sheetData></x:worksheet>'
+    )
+    workbook = (
+        f'<?xml version="1.0"?><x:workbook xmlns:x="{hostile.MAIN_NS}" xmlns:rel="{hostile.REL_NS}">'
+        f'<x:sheets><x:sheet xmlns:id="urn:not-an-id" name="S" sheetId="1" rel:id="rId1"/></x:sheets></x:workbook>'
+    )
+    prefixed = hostile.xlsx("", parts={"xl/worksheets/sheet1.xml": sheet, "xl/workbook.xml": workbook})
+    read_plain, plain_problems = tabular.read_table(plain, imports.EQUIPMENT_COLUMNS)
+    read_prefixed, prefixed_problems = tabular.read_table(prefixed, imports.EQUIPMENT_COLUMNS)
+    assert plain_problems == prefixed_problems == []
+    assert read_plain is not None and read_prefixed is not None
+    assert read_prefixed.header == read_plain.header == hostile.HEADER.split(";")
+    assert read_prefixed.rows == read_plain.rows == [(2, hostile.ROW.split(";"))]
+
+
 def test_an_editor_range_with_a_900_digit_exponent_is_refused_in_both_languages(
     engine: Engine, network: dict[str, int]
 ) -> None:
