@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
@@ -15,7 +16,7 @@ from sqlmodel import Session, col
 from services.filters import Filters
 from services.holdings import held_on
 from services.models import CalibrationRecord, Equipment, Quantity
-from services.network import center_ids_in_scope, centers_frame, shares_reads, to_answering_center
+from services.network import center_ids_in_scope, centers_frame, read_once, shares_reads, to_answering_center
 
 
 class CalibrationStatus(StrEnum):
@@ -92,6 +93,12 @@ def status_query(session: Session, filters: Filters, columns: ColumnPicker) -> S
 @shares_reads
 def status_counts(session: Session, filters: Filters) -> pd.DataFrame:
     """Equipment per center and status (center = the one answering for it on the date)."""
+    # the service filter does not apply to equipment: the KPI cards, the map and its points share one read
+    key = ("status_counts", replace(filters, service=None))
+    return read_once(session, key, lambda: _status_counts(session, filters))
+
+
+def _status_counts(session: Session, filters: Filters) -> pd.DataFrame:
     query = status_query(
         session, filters, lambda status, _due, _last: [col(Equipment.center_id), status, func.count()]
     )

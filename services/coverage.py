@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import replace
 from typing import Any, Final
 
 import numpy as np
@@ -118,6 +119,13 @@ def coverage_gaps(
     Only verification is legally required for Group 2 instruments, so only it makes a gap; only a
     capability in force on the day serves. ``out_of_service``: standards to treat as out of date.
     """
+    # the service and center filters do not change the gaps (verification, by region): the KPI
+    # cards, the map and the gaps table share one read
+    key = ("coverage_gaps", replace(filters, service=None, center=None), tuple(sorted(out_of_service)))
+    return read_once(session, key, lambda: _coverage_gaps(session, filters, out_of_service))
+
+
+def _coverage_gaps(session: Session, filters: Filters, out_of_service: Collection[int]) -> pd.DataFrame:
     legal = _periodically_verified_types(session, filters)
     area = regions(session, filters)
     if filters.province:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -25,19 +27,46 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 
+class SharedReads:
+    """What ``read_once`` has read, by key: at most ``limit`` reads (the least recently used go
+    first), safe to share between the threads of several sessions."""
+
+    def __init__(self, limit: int = 256) -> None:
+        self._reads: OrderedDict[tuple[object, ...], pd.DataFrame] = OrderedDict()
+        self._lock = threading.Lock()
+        self._limit = limit
+
+    def get_or_read(self, key: tuple[object, ...], read: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        with self._lock:
+            if key in self._reads:
+                self._reads.move_to_end(key)
+                return self._reads[key]
+        # read outside the lock: a slow read must not hold up other keys (two threads asking for
+        # the same key at once may both read it; the frames are equal)
+        frame = read()
+        with self._lock:
+            self._reads[key] = frame
+            self._reads.move_to_end(key)
+            while len(self._reads) > self._limit:
+                self._reads.popitem(last=False)
+        return frame
+
+
 @contextmanager
-def shared_reads(session: Session) -> Iterator[None]:
+def shared_reads(session: Session, reads: SharedReads | None = None) -> Iterator[None]:
     """Within the block, inputs read through ``read_once`` (the centers of a day, the capabilities
     in force) are read once and reused.
 
     A view such as the KPI cards asks for the centers in many of the services it combines (eight
     times per call); nothing changes while one read-only call runs, so they share one read.
     Outside such a block every call reads afresh. Nested blocks share the outermost one.
+    ``reads``: a store kept beyond the block, for callers that know nothing changed in between
+    (``ui.data`` shares one per data version between every view of the process).
     """
     if _SNAPSHOTS in session.info:
         yield
         return
-    session.info[_SNAPSHOTS] = {}
+    session.info[_SNAPSHOTS] = reads if reads is not None else SharedReads()
     try:
         yield
     finally:
@@ -46,12 +75,10 @@ def shared_reads(session: Session) -> Iterator[None]:
 
 def read_once(session: Session, key: tuple[object, ...], read: Callable[[], pd.DataFrame]) -> pd.DataFrame:
     """``read()``, or within ``shared_reads`` a copy of what it returned for ``key`` before."""
-    reads = session.info.get(_SNAPSHOTS)
+    reads: SharedReads | None = session.info.get(_SNAPSHOTS)
     if reads is None:
         return read()
-    if key not in reads:
-        reads[key] = read()
-    return reads[key].copy()  # callers may add columns; what was read stays as read
+    return reads.get_or_read(key, read).copy()  # callers may add columns; what was read stays as read
 
 
 def shares_reads(service: Callable[_P, _R]) -> Callable[_P, _R]:
