@@ -203,11 +203,13 @@ else:
 
 st.download_button(
     t("notices.ics.download"),
-    data=cached(calendar_export.due_calendar_ics, filters, lang=lang()),
+    # made on the click only: a year of due dates is thousands of events, most of a cold visit
+    data=lambda language=lang(): cached(calendar_export.due_calendar_ics, filters, lang=language),
     file_name=calendar_export.file_name(filters),
     mime="text/calendar",
     icon=":material/calendar_month:",
     key="ics-due-dates",
+    on_click="ignore",
     help=t("notices.ics.help", months=calendar_export.DEFAULT_MONTHS),
 )
 
