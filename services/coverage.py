@@ -144,10 +144,11 @@ def _coverage_gaps(session: Session, filters: Filters, out_of_service: Collectio
         code: (group["center_code"].to_numpy(), group["lat"].to_numpy(float), group["lon"].to_numpy(float))
         for code, group in capable.groupby("instrument_type_code", sort=False)
     }
+    instruments = list(legal.itertuples())  # once, not once per region (most of this loop's time)
     gaps = [
         _gap(region, instrument, options)
         for region in area.itertuples()
-        for instrument in legal.itertuples()
+        for instrument in instruments
         if (region.code, instrument.instrument_type_code) not in served
     ]
     frame = pd.DataFrame(gaps, columns=GAP_COLUMNS)
