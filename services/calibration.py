@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from services.filters import Filters
+from services.frames import query_frame
 from services.holdings import held_on
 from services.models import CalibrationRecord, Equipment, Quantity
 from services.network import center_ids_in_scope, centers_frame, read_once, shares_reads, to_answering_center
@@ -103,7 +104,7 @@ def _status_counts(session: Session, filters: Filters) -> pd.DataFrame:
         session, filters, lambda status, _due, _last: [col(Equipment.center_id), status, func.count()]
     )
     query = query.group_by(col(Equipment.center_id), text("calibration_status"))
-    rows = pd.DataFrame(session.execute(query).all(), columns=["center_id", "status", "equipment"])
+    rows = query_frame(session, query, ["center_id", "status", "equipment"])
     columns = [
         "center_id",
         "status",
@@ -155,7 +156,7 @@ def equipment_status(session: Session, filters: Filters) -> pd.DataFrame:
         "due_on",
         "status",
     ]
-    frame = pd.DataFrame(session.execute(query).all(), columns=columns)
+    frame = query_frame(session, query, columns)
     centers = centers_frame(session, filters).set_index("id")
     frame = to_answering_center(frame, centers)
     frame["center_code"] = frame["center_id"].map(centers["code"])

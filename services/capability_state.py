@@ -32,6 +32,7 @@ from sqlmodel import Session, col
 
 from services.calibration import WITHIN_DATE_STATUSES, CalibrationStatus, status_query
 from services.filters import Filters
+from services.frames import query_frame
 from services.holdings import in_repair_on, status_on
 from services.models import Capability, CapabilityStandard, Equipment, EquipmentStatus
 
@@ -170,7 +171,7 @@ def capability_states(
         .outerjoin(per_capability, per_capability.c.capability_id == Capability.id)
         .order_by(col(Capability.id))
     )
-    frame = pd.DataFrame(session.execute(query).all(), columns=STATE_COLUMNS[:-1])
+    frame = query_frame(session, query, STATE_COLUMNS[:-1])
     for column in ("standards", "standards_in_date", "standards_clear"):
         frame[column] = frame[column].astype(int)
     frame["state"] = state_of(
@@ -236,7 +237,7 @@ def linked_standards(session: Session, filters: Filters, capability_ids: Collect
             Equipment.serial_no,
         )
     )
-    frame = pd.DataFrame(session.execute(query).all(), columns=LINKED_STANDARD_COLUMNS[:-1])
+    frame = query_frame(session, query, LINKED_STANDARD_COLUMNS[:-1])
     frame["is_reference_standard"] = frame["is_reference_standard"].astype(bool)
     frame["in_date"] = frame["status"].isin(WITHIN_DATE_STATUSES) & (
         frame["equipment_status"] != EquipmentStatus.REPAIR.value

@@ -14,6 +14,7 @@ from sqlmodel import Session, col
 from services.capability_state import in_force
 from services.catalog import instrument_types
 from services.filters import Filters
+from services.frames import query_frame
 from services.models import Capability, InstrumentType, Quantity, Service
 from services.network import (
     EARTH_RADIUS_KM,
@@ -77,10 +78,7 @@ def _capabilities(session: Session, filters: Filters, out_of_service: Collection
         )
     if filters.instrument_type:
         query = query.where(col(Capability.instrument_type_code) == filters.instrument_type)
-    return pd.DataFrame(
-        session.execute(query).all(),
-        columns=["center_id", "instrument_type_code", "service", "capabilities"],
-    )
+    return query_frame(session, query, ["center_id", "instrument_type_code", "service", "capabilities"])
 
 
 @shares_reads
@@ -160,8 +158,9 @@ def _coverage_gaps(session: Session, filters: Filters, out_of_service: Collectio
 
 def _periodically_verified_types(session: Session, filters: Filters) -> pd.DataFrame:
     """The legally controlled types that need verifying again and again, within the field and type filters."""
-    legal = pd.DataFrame(
-        session.execute(
+    legal = query_frame(
+        session,
+        (
             select(
                 col(InstrumentType.code),
                 col(InstrumentType.name_vi),
@@ -172,8 +171,8 @@ def _periodically_verified_types(session: Session, filters: Filters) -> pd.DataF
             .where(col(InstrumentType.legally_controlled))
             # verified once (a measuring tape): no periodic verification, so never a gap
             .where(col(InstrumentType.verification_interval_months).is_not(None))
-        ).all(),
-        columns=["instrument_type_code", "type_name_vi", "type_name_en", "field_code"],
+        ),
+        ["instrument_type_code", "type_name_vi", "type_name_en", "field_code"],
     )
     if filters.field:
         legal = legal[legal["field_code"] == filters.field]

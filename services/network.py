@@ -19,6 +19,7 @@ import pandas as pd
 from sqlmodel import Session, SQLModel, col, select
 
 from services.filters import Filters
+from services.frames import query_frame
 from services.models import Center, CenterNameHistory, Province
 
 EARTH_RADIUS_KM = 6371.0
@@ -107,8 +108,7 @@ def _table_frame(session: Session, model: type[SQLModel]) -> pd.DataFrame:
     dumping it again cost more than the query)."""
     columns = list(model.model_fields)
     table = model.__table__  # type: ignore[attr-defined]
-    rows = session.execute(select(*(table.c[name] for name in columns))).all()
-    return pd.DataFrame(rows, columns=columns)
+    return query_frame(session, select(*(table.c[name] for name in columns)), columns)
 
 
 def regions(session: Session, filters: Filters) -> pd.DataFrame:
