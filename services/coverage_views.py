@@ -261,7 +261,7 @@ def due_bucket_counts(session: Session, filters: Filters) -> pd.DataFrame:
             _bucket_case(due, filters).label("due_bucket"),
             func.count(),
         ],
-    ).group_by(col(Equipment.center_id), text("due_bucket"))
+    ).group_by(text("due_bucket"), col(Equipment.center_id))  # bucket first: as status_counts
     rows = query_frame(session, query, ["center_id", "bucket", "equipment"])
     if rows.empty:
         return pd.DataFrame(columns=columns)
