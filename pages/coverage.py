@@ -1,5 +1,7 @@
 """Năng lực kiểm định, hiệu chuẩn theo địa bàn — who offers which service, when things fall due, the gaps."""
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -203,11 +205,13 @@ else:
 
 st.download_button(
     t("notices.ics.download"),
-    data=cached(calendar_export.due_calendar_ics, filters, lang=lang()),
+    # made on the click only: a year of due dates is thousands of events, most of a cold visit
+    data=partial(cached, calendar_export.due_calendar_ics, filters, lang=lang()),
     file_name=calendar_export.file_name(filters),
     mime="text/calendar",
     icon=":material/calendar_month:",
     key="ics-due-dates",
+    on_click="ignore",
     help=t("notices.ics.help", months=calendar_export.DEFAULT_MONTHS),
 )
 

@@ -26,13 +26,14 @@ from collections.abc import Collection
 from enum import StrEnum
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Integer, Select, case, exists, func, select, true
+from sqlalchemy import ColumnElement, Integer, Select, case, exists, func, literal, select, true
 from sqlalchemy import cast as sql_cast
 from sqlmodel import Session, col
 
 from services.calibration import WITHIN_DATE_STATUSES, CalibrationStatus, status_query
 from services.filters import Filters
-from services.holdings import status_on
+from services.frames import query_frame
+from services.holdings import in_repair_on, status_on
 from services.models import Capability, CapabilityStandard, Equipment, EquipmentStatus
 
 
@@ -91,13 +92,36 @@ def counted_capability_ids(
     ``Capability.id.in_(...)``; None when the database records no links (every capability counts)."""
     if not links_recorded(session):
         return None
-    standards = standard_status_query(session, filters).subquery()
-    return (
-        select(col(CapabilityStandard.capability_id))
-        .join(standards, standards.c.equipment_id == CapabilityStandard.equipment_id)
-        .where(_in_date(standards, out_of_service))
-        .distinct()
+    return select(col(Capability.id)).where(_supported_on_day(session, filters, out_of_service))
+
+
+def _supported_on_day(
+    session: Session, filters: Filters, out_of_service: Collection[int]
+) -> ColumnElement[bool]:
+    """EXISTS a supporting standard of ``Capability`` held, in date and in service on the day.
+
+    The same rule as ``_in_date`` over ``standard_status_query`` (in date or due soon is a due
+    date on or after the day; held already leaves retired items out, so "not in repair" is what
+    remains of the item's status), written as one correlated probe per capability: it stops at
+    the first standard found instead of classifying every linked standard of the network first.
+    """
+    picked: dict[str, ColumnElement] = {}
+
+    def pick(_status, due, _last):
+        picked["due"] = due
+        return [literal(1)]
+
+    # a standard supports wherever the view looks: the whole network, whatever the filters
+    probe = status_query(session, filters.whole_network(), pick)
+    probe = probe.where(
+        col(Equipment.id) == col(CapabilityStandard.equipment_id),
+        col(CapabilityStandard.capability_id) == col(Capability.id),
+        picked["due"] >= filters.as_of,
+        ~in_repair_on(filters.as_of),
     )
+    if out_of_service:
+        probe = probe.where(col(Equipment.id).not_in([int(i) for i in out_of_service]))
+    return probe.correlate(Capability).exists()
 
 
 def in_force(
@@ -106,8 +130,9 @@ def in_force(
     """A condition on ``Capability.id``: the capability counts on the day (is not suspended). True for
     every capability when the database records no links. Where a query keeps only these:
     ``query.where(in_force(session, filters))``; as a column: ``in_force(...).label("in_force")``."""
-    counted = counted_capability_ids(session, filters, out_of_service=out_of_service)
-    return true() if counted is None else col(Capability.id).in_(counted)
+    if not links_recorded(session):
+        return true()
+    return _supported_on_day(session, filters, out_of_service)
 
 
 def capability_states(
@@ -146,7 +171,7 @@ def capability_states(
         .outerjoin(per_capability, per_capability.c.capability_id == Capability.id)
         .order_by(col(Capability.id))
     )
-    frame = pd.DataFrame(session.execute(query).all(), columns=STATE_COLUMNS[:-1])
+    frame = query_frame(session, query, STATE_COLUMNS[:-1])
     for column in ("standards", "standards_in_date", "standards_clear"):
         frame[column] = frame[column].astype(int)
     frame["state"] = state_of(
@@ -212,7 +237,7 @@ def linked_standards(session: Session, filters: Filters, capability_ids: Collect
             Equipment.serial_no,
         )
     )
-    frame = pd.DataFrame(session.execute(query).all(), columns=LINKED_STANDARD_COLUMNS[:-1])
+    frame = query_frame(session, query, LINKED_STANDARD_COLUMNS[:-1])
     frame["is_reference_standard"] = frame["is_reference_standard"].astype(bool)
     frame["in_date"] = frame["status"].isin(WITHIN_DATE_STATUSES) & (
         frame["equipment_status"] != EquipmentStatus.REPAIR.value

@@ -162,7 +162,9 @@ def events(session: Session, filters: Filters, *, since: date | None = None) -> 
     query = select_models(Event).where(col(Event.held_on) <= filters.as_of).order_by(col(Event.held_on))
     if since is not None:
         query = query.where(col(Event.held_on) > since)
-    scope = center_ids_in_scope(centers_frame(session, filters), filters)
+    # the centers only to find a filter's scope (unfiltered, every event counts)
+    narrowed = filters.province or filters.center
+    scope = center_ids_in_scope(centers_frame(session, filters), filters) if narrowed else None
     if scope is not None:
         involved = select(col(EventParticipant.event_id)).where(col(EventParticipant.center_id).in_(scope))
         query = query.where(col(Event.id).in_(involved))

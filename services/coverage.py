@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import replace
 from typing import Any, Final
 
 import numpy as np
@@ -13,6 +14,7 @@ from sqlmodel import Session, col
 from services.capability_state import in_force
 from services.catalog import instrument_types
 from services.filters import Filters
+from services.frames import query_frame
 from services.models import Capability, InstrumentType, Quantity, Service
 from services.network import (
     EARTH_RADIUS_KM,
@@ -76,10 +78,7 @@ def _capabilities(session: Session, filters: Filters, out_of_service: Collection
         )
     if filters.instrument_type:
         query = query.where(col(Capability.instrument_type_code) == filters.instrument_type)
-    return pd.DataFrame(
-        session.execute(query).all(),
-        columns=["center_id", "instrument_type_code", "service", "capabilities"],
-    )
+    return query_frame(session, query, ["center_id", "instrument_type_code", "service", "capabilities"])
 
 
 @shares_reads
@@ -118,6 +117,13 @@ def coverage_gaps(
     Only verification is legally required for Group 2 instruments, so only it makes a gap; only a
     capability in force on the day serves. ``out_of_service``: standards to treat as out of date.
     """
+    # the service and center filters do not change the gaps (verification, by region): the KPI
+    # cards, the map and the gaps table share one read
+    key = ("coverage_gaps", replace(filters, service=None, center=None), tuple(sorted(out_of_service)))
+    return read_once(session, key, lambda: _coverage_gaps(session, filters, out_of_service))
+
+
+def _coverage_gaps(session: Session, filters: Filters, out_of_service: Collection[int]) -> pd.DataFrame:
     legal = _periodically_verified_types(session, filters)
     area = regions(session, filters)
     if filters.province:
@@ -136,10 +142,11 @@ def coverage_gaps(
         code: (group["center_code"].to_numpy(), group["lat"].to_numpy(float), group["lon"].to_numpy(float))
         for code, group in capable.groupby("instrument_type_code", sort=False)
     }
+    instruments = list(legal.itertuples())  # once, not once per region (most of this loop's time)
     gaps = [
         _gap(region, instrument, options)
         for region in area.itertuples()
-        for instrument in legal.itertuples()
+        for instrument in instruments
         if (region.code, instrument.instrument_type_code) not in served
     ]
     frame = pd.DataFrame(gaps, columns=GAP_COLUMNS)
@@ -151,8 +158,9 @@ def coverage_gaps(
 
 def _periodically_verified_types(session: Session, filters: Filters) -> pd.DataFrame:
     """The legally controlled types that need verifying again and again, within the field and type filters."""
-    legal = pd.DataFrame(
-        session.execute(
+    legal = query_frame(
+        session,
+        (
             select(
                 col(InstrumentType.code),
                 col(InstrumentType.name_vi),
@@ -163,8 +171,8 @@ def _periodically_verified_types(session: Session, filters: Filters) -> pd.DataF
             .where(col(InstrumentType.legally_controlled))
             # verified once (a measuring tape): no periodic verification, so never a gap
             .where(col(InstrumentType.verification_interval_months).is_not(None))
-        ).all(),
-        columns=["instrument_type_code", "type_name_vi", "type_name_en", "field_code"],
+        ),
+        ["instrument_type_code", "type_name_vi", "type_name_en", "field_code"],
     )
     if filters.field:
         legal = legal[legal["field_code"] == filters.field]

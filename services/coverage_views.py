@@ -22,6 +22,7 @@ from services.capability_state import in_force
 from services.catalog import instrument_types
 from services.coverage import coverage_gaps
 from services.filters import Filters
+from services.frames import query_frame
 from services.models import Capability, Equipment, InstrumentType, Service
 from services.network import centers_frame, shares_reads, to_answering_center
 from services.recognition import counted, is_accredited, is_designated
@@ -188,10 +189,7 @@ def _offered(session: Session, filters: Filters, service_code: str) -> pd.DataFr
         .where(in_force(session, filters))  # a suspended capability serves nobody that day
         .group_by(col(Capability.center_id), col(Capability.instrument_type_code))
     )
-    offered = pd.DataFrame(
-        session.exec(query).all(),  # type: ignore[call-overload]
-        columns=["center_id", "instrument_type_code", *_OFFERED_COUNTS],
-    )
+    offered = query_frame(session, query, ["center_id", "instrument_type_code", *_OFFERED_COUNTS])
     if offered.empty:
         return offered
     offered = to_answering_center(offered, _center_info(session, filters))
@@ -263,8 +261,8 @@ def due_bucket_counts(session: Session, filters: Filters) -> pd.DataFrame:
             _bucket_case(due, filters).label("due_bucket"),
             func.count(),
         ],
-    ).group_by(col(Equipment.center_id), text("due_bucket"))
-    rows = pd.DataFrame(session.execute(query).all(), columns=["center_id", "bucket", "equipment"])
+    ).group_by(text("due_bucket"), col(Equipment.center_id))  # bucket first: as status_counts
+    rows = query_frame(session, query, ["center_id", "bucket", "equipment"])
     if rows.empty:
         return pd.DataFrame(columns=columns)
     rows = _equipment_per_answering_center(session, filters, rows, "bucket")
@@ -340,7 +338,7 @@ def action_list(session: Session, filters: Filters) -> pd.DataFrame:
 
     query = status_query(session, filters, pick)
     query = query.where(picked["due"] <= soon).order_by(picked["due"], col(Equipment.id))
-    frame = pd.DataFrame(session.execute(query).all(), columns=_DUE_QUERY_COLUMNS)
+    frame = query_frame(session, query, _DUE_QUERY_COLUMNS)
     if frame.empty:
         return pd.DataFrame(columns=ACTION_LIST_COLUMNS)
     centers = _center_info(session, filters)
@@ -395,7 +393,7 @@ def due_calendar(session: Session, filters: Filters, *, year: int, month: int) -
         "due_on",
         "equipment",
     ]
-    rows = pd.DataFrame(session.execute(query).all(), columns=["center_id", "due_on", "equipment"])
+    rows = query_frame(session, query, ["center_id", "due_on", "equipment"])
     if rows.empty:
         return pd.DataFrame(columns=columns)
     rows = _equipment_per_answering_center(session, filters, rows, "due_on")

@@ -27,7 +27,8 @@ def _retired_by(day: date) -> ColumnElement[bool]:
     )
 
 
-def _in_repair_on(day: date) -> ColumnElement[bool]:
+def in_repair_on(day: date) -> ColumnElement[bool]:
+    """In a repair span on ``day`` (the item's equipment status then, short of retired)."""
     return exists().where(
         col(_PERIOD.equipment_id) == col(Equipment.id),
         col(_PERIOD.status) == EquipmentStatus.REPAIR.value,
@@ -45,7 +46,7 @@ def status_on(day: date) -> ColumnElement[str]:
     """The item's status on ``day`` (retired, repair or in_service), labelled ``equipment_status``."""
     return case(
         (_retired_by(day), literal(EquipmentStatus.RETIRED.value)),
-        (_in_repair_on(day), literal(EquipmentStatus.REPAIR.value)),
+        (in_repair_on(day), literal(EquipmentStatus.REPAIR.value)),
         else_=literal(EquipmentStatus.IN_SERVICE.value),
     ).label("equipment_status")
 

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Iterator
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import pandas as pd
 from sqlmodel import Session, SQLModel, col, select
 
 from services.filters import Filters
+from services.frames import query_frame
 from services.models import Center, CenterNameHistory, Province
 
 EARTH_RADIUS_KM = 6371.0
@@ -25,19 +28,46 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 
+class SharedReads:
+    """What ``read_once`` has read, by key: at most ``limit`` reads (the least recently used go
+    first), safe to share between the threads of several sessions."""
+
+    def __init__(self, limit: int = 256) -> None:
+        self._reads: OrderedDict[tuple[object, ...], pd.DataFrame] = OrderedDict()
+        self._lock = threading.Lock()
+        self._limit = limit
+
+    def get_or_read(self, key: tuple[object, ...], read: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        with self._lock:
+            if key in self._reads:
+                self._reads.move_to_end(key)
+                return self._reads[key]
+        # read outside the lock: a slow read must not hold up other keys (two threads asking for
+        # the same key at once may both read it; the frames are equal)
+        frame = read()
+        with self._lock:
+            self._reads[key] = frame
+            self._reads.move_to_end(key)
+            while len(self._reads) > self._limit:
+                self._reads.popitem(last=False)
+        return frame
+
+
 @contextmanager
-def shared_reads(session: Session) -> Iterator[None]:
+def shared_reads(session: Session, reads: SharedReads | None = None) -> Iterator[None]:
     """Within the block, inputs read through ``read_once`` (the centers of a day, the capabilities
     in force) are read once and reused.
 
     A view such as the KPI cards asks for the centers in many of the services it combines (eight
     times per call); nothing changes while one read-only call runs, so they share one read.
     Outside such a block every call reads afresh. Nested blocks share the outermost one.
+    ``reads``: a store kept beyond the block, for callers that know nothing changed in between
+    (``ui.data`` shares one per data version between every view of the process).
     """
     if _SNAPSHOTS in session.info:
         yield
         return
-    session.info[_SNAPSHOTS] = {}
+    session.info[_SNAPSHOTS] = reads if reads is not None else SharedReads()
     try:
         yield
     finally:
@@ -46,12 +76,10 @@ def shared_reads(session: Session) -> Iterator[None]:
 
 def read_once(session: Session, key: tuple[object, ...], read: Callable[[], pd.DataFrame]) -> pd.DataFrame:
     """``read()``, or within ``shared_reads`` a copy of what it returned for ``key`` before."""
-    reads = session.info.get(_SNAPSHOTS)
+    reads: SharedReads | None = session.info.get(_SNAPSHOTS)
     if reads is None:
         return read()
-    if key not in reads:
-        reads[key] = read()
-    return reads[key].copy()  # callers may add columns; what was read stays as read
+    return reads.get_or_read(key, read).copy()  # callers may add columns; what was read stays as read
 
 
 def shares_reads(service: Callable[_P, _R]) -> Callable[_P, _R]:
@@ -80,8 +108,7 @@ def _table_frame(session: Session, model: type[SQLModel]) -> pd.DataFrame:
     dumping it again cost more than the query)."""
     columns = list(model.model_fields)
     table = model.__table__  # type: ignore[attr-defined]
-    rows = session.execute(select(*(table.c[name] for name in columns))).all()
-    return pd.DataFrame(rows, columns=columns)
+    return query_frame(session, select(*(table.c[name] for name in columns)), columns)
 
 
 def regions(session: Session, filters: Filters) -> pd.DataFrame:
@@ -109,22 +136,7 @@ def _read_centers(session: Session, filters: Filters) -> pd.DataFrame:
     centers = with_names_on(session, centers, filters.as_of)
     provinces = provinces_frame(session).set_index("key")
     by_id = centers.set_index("id")
-    # plain dicts: a pandas lookup per center and step was most of this function's time
-    closed_on = {int(i): day for i, day in zip(by_id.index, by_id["active_to"], strict=True) if pd.notna(day)}
-    successors = {
-        int(i): int(s) for i, s in zip(by_id.index, by_id["successor_id"], strict=True) if pd.notna(s)
-    }
-
-    def effective(center_id: int) -> int:
-        seen = set()
-        while center_id not in seen:
-            seen.add(center_id)
-            closed = center_id in closed_on and closed_on[center_id] < filters.as_of
-            if not closed or center_id not in successors:
-                return center_id
-            center_id = successors[center_id]
-        return center_id
-
+    effective = _answering(by_id.index, by_id["active_to"], by_id["successor_id"], filters.as_of)
     centers["effective_id"] = centers["id"].map(effective).astype("Int64")
     centers["active"] = centers["active_to"].isna() | (centers["active_to"] >= filters.as_of)
     effective_province = centers["effective_id"].map(by_id["province_key"])
@@ -136,6 +148,45 @@ def _read_centers(session: Session, filters: Filters) -> pd.DataFrame:
         centers[f"region_{column}"] = effective_province.map(provinces[column])
     centers["effective_code"] = centers["effective_id"].map(by_id["code"])
     return centers
+
+
+def _answering(
+    ids: Iterable[Any], closed: Iterable[Any], successor_ids: Iterable[Any], day: date
+) -> Callable[[int], int]:
+    """center id -> the center answering for it on ``day``: itself, or (closed before the day)
+    its successor's answering center."""
+    # plain dicts: a pandas lookup per center and step was most of the centers' read
+    closed_on: dict[int, date] = {}
+    successors: dict[int, int] = {}
+    for center_id, closed_day, successor in zip(ids, closed, successor_ids, strict=True):
+        if pd.notna(closed_day):
+            closed_on[int(center_id)] = closed_day
+        if pd.notna(successor):
+            successors[int(center_id)] = int(successor)
+
+    def effective(center_id: int) -> int:
+        seen = set()
+        while center_id not in seen:
+            seen.add(center_id)
+            closed_here = center_id in closed_on and closed_on[center_id] < day
+            if not closed_here or center_id not in successors:
+                return center_id
+            center_id = successors[center_id]
+        return center_id
+
+    return effective
+
+
+def answering_codes(session: Session, day: date) -> dict[int, tuple[str, str]]:
+    """center id -> (its code, the code of the center answering for it on ``day``): the
+    ``code`` and ``effective_code`` of ``centers_frame``, from one narrow read for views that
+    need only those (names, regions and the frame cost more than such a view's own query)."""
+    rows = session.execute(
+        select(col(Center.id), col(Center.code), col(Center.active_to), col(Center.successor_id))
+    ).all()
+    effective = _answering([row[0] for row in rows], [row[2] for row in rows], [row[3] for row in rows], day)
+    codes = {int(row[0]): str(row[1]) for row in rows}
+    return {center_id: (code, codes[effective(center_id)]) for center_id, code in codes.items()}
 
 
 def names_on(session: Session, day: date) -> dict[int, tuple[str, str]]:

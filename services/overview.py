@@ -12,7 +12,7 @@ from services.calibration import status_counts
 from services.cooperation import agreements, covers_field, events
 from services.filters import Filters
 from services.models import Agreement, AgreementEvent, CalibrationRecord, Equipment
-from services.network import center_ids_in_scope, centers_frame, shares_reads
+from services.network import answering_codes, center_ids_in_scope, centers_frame, shares_reads
 
 RECENT_DAYS = 30
 
@@ -50,11 +50,12 @@ def center_points(session: Session, filters: Filters) -> pd.DataFrame:
 def recent_changes(session: Session, filters: Filters) -> pd.DataFrame:
     """Dated happenings of the last 30 days up to ``as_of``: certificates, stage changes, events."""
     since = filters.as_of - timedelta(days=RECENT_DAYS)
-    centers = centers_frame(session, filters)
-    scope = center_ids_in_scope(centers, filters)
+    # the centers' codes only (a narrow read): the whole frame only to find a filter's scope
+    scope = center_ids_in_scope(centers_frame(session, filters), filters) if _narrowed(filters) else None
+    codes = answering_codes(session, filters.as_of)
     rows = [
-        *_certificate_rows(session, filters, since, centers, scope),
-        *_stage_change_rows(session, filters, since, centers, scope),
+        *_certificate_rows(session, filters, since, codes, scope),
+        *_stage_change_rows(session, filters, since, codes, scope),
         *(
             _change("event", event.held_on, "", detail_vi=event.title_vi, detail_en=event.title_en)
             for event in events(session, filters, since=since).itertuples()
@@ -62,6 +63,10 @@ def recent_changes(session: Session, filters: Filters) -> pd.DataFrame:
     ]
     frame = pd.DataFrame(rows, columns=["on", "kind", "center_code", "count", "detail_vi", "detail_en"])
     return frame.sort_values(["on", "center_code"], ascending=[False, True]).reset_index(drop=True)
+
+
+def _narrowed(filters: Filters) -> bool:
+    return bool(filters.province or filters.center)
 
 
 def _change(
@@ -78,7 +83,11 @@ def _change(
 
 
 def _certificate_rows(
-    session: Session, filters: Filters, since: date, centers: pd.DataFrame, scope: list[int] | None
+    session: Session,
+    filters: Filters,
+    since: date,
+    codes: dict[int, tuple[str, str]],
+    scope: list[int] | None,
 ) -> list[dict[str, object]]:
     """The window's certificates, one row per center answering on the day with its count and latest date."""
     calibrations = (
@@ -92,18 +101,21 @@ def _certificate_rows(
     )
     if scope is not None:
         calibrations = calibrations.where(col(Equipment.center_id).in_(scope))
-    codes = centers.set_index("id")["effective_code"]
     # one row per center answering on the day: a closed center's equipment counts at its successor
     certified: dict[str, tuple[int, object]] = {}
     for center_id, count, latest in session.execute(calibrations).all():
-        code = codes[center_id]
+        code = codes[center_id][1]
         earlier_count, earlier_latest = certified.get(code, (0, latest))
         certified[code] = (earlier_count + count, max(latest, earlier_latest))
     return [_change("calibrations", latest, code, count=count) for code, (count, latest) in certified.items()]
 
 
 def _stage_change_rows(
-    session: Session, filters: Filters, since: date, centers: pd.DataFrame, scope: list[int] | None
+    session: Session,
+    filters: Filters,
+    since: date,
+    codes: dict[int, tuple[str, str]],
+    scope: list[int] | None,
 ) -> list[dict[str, object]]:
     """The window's agreement stage changes, at the agreement's own center, within the field filter."""
     # the stage changes of the window straight from their rows (stage_history builds every
@@ -121,9 +133,8 @@ def _stage_change_rows(
     )
     if scope is not None:
         changes = changes.where(Agreement.center_id.in_(scope))  # type: ignore[attr-defined]
-    agreement_codes = centers.set_index("id")["code"]  # the agreement's own center, as stage_history
-    return [
-        _change("stage", changed_on, agreement_codes[center_id], detail_vi=stage, detail_en=stage)
+    return [  # at the agreement's own center, as stage_history
+        _change("stage", changed_on, codes[center_id][0], detail_vi=stage, detail_en=stage)
         for changed_on, stage, center_id, scope_fields in session.execute(changes).all()
         if not filters.field or covers_field(scope_fields, filters.field)
     ]

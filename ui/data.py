@@ -32,6 +32,7 @@ from services import data_version as versions
 from services.dataset import demo_as_of
 from services.db import database_url, is_empty, make_engine, upgrade_schema
 from services.filters import Filters
+from services.network import SharedReads, shared_reads
 
 T = TypeVar("T")
 # Bounds memory, not freshness: about 40 views per page and filter set, so a few dozen recent
@@ -109,10 +110,18 @@ def _call(
     options: tuple[tuple[str, Any], ...],
 ) -> Any:
     service = getattr(importlib.import_module(module), name)
-    with Session(_engine_for(url)) as session:
+    with Session(_engine_for(url)) as session, shared_reads(session, _reads_of(url, version)):
         if filters is None:
             return service(session, **dict(options))
         return service(session, filters, **dict(options))
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _reads_of(url: str, version: str) -> SharedReads:
+    """The inputs views have in common (the centers of a day, the capabilities in force, the
+    status counts), read once per data version by whichever view of any session asks first:
+    a cold page's views would otherwise each read them again. A new version starts empty."""
+    return SharedReads()
 
 
 def demo_day() -> date | None:
