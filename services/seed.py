@@ -611,7 +611,9 @@ def default_seed_day(today: date) -> date:
 
 # The tables that hold the network's bulk, written with COPY / executemany (services.bulk_insert);
 # the small ones go through SQLAlchemy, which fills their Python-side defaults.
-BULK_TABLES = frozenset({m.Equipment, m.CalibrationRecord, m.CapabilityStandard, m.ServiceVolume})
+BULK_TABLES = frozenset(
+    {m.Equipment, m.EquipmentStatusPeriod, m.CalibrationRecord, m.CapabilityStandard, m.ServiceVolume}
+)
 # `--scale national`: the whole country at this multiple of each center's kit, sized so that the
 # seed holds over 100,000 equipment and 1,000,000 certificates (tests/test_national_network.py)
 NATIONAL_SCALE = 86

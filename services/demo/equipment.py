@@ -169,7 +169,12 @@ def plus_months(day: date, months: int) -> date:
     the national seed adds a month interval a million times."""
     year, month = divmod(day.month - 1 + months, 12)
     year += day.year
-    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+    # calendar.monthrange computes the weekday too: a third of this function's time
+    length = 29 if month == 1 and calendar.isleap(year) else _MONTH_LENGTHS[month]
+    return date(year, month + 1, min(day.day, length))
+
+
+_MONTH_LENGTHS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def build_items(scale: int, network: str = NORTHERN) -> list[Item]:
@@ -255,16 +260,26 @@ class _Pool:
 
     Asked only while drawing the items such a pool calibrates, which rank below every item in it:
     those items' histories are complete by then (``Chains.draw_all`` draws best level first), so a
-    large pool lays out once the spans over which each of its items is in service and in date.
+    pool lays out once the spans over which each of its items is in service and in date. Both
+    answers change only on the days a span starts or ends; a small pool keeps each answer for the
+    stretch of days between two such changes (its centers' items ask it again and again over the
+    same years), a large pool answers with numpy.
     """
 
     def __init__(self, members: list[Item]) -> None:
         self.members = members
         self.vector = len(members) >= VECTOR_POOL_SIZE
+        service, spans = self._lay_out()
         if self.vector:
-            self._lay_out()
+            self._arrays(service, spans)
+        else:
+            changes = {day for first, last in service for day in (first, last + 1)}
+            changes.update(day for _member, first, last in spans for day in (first, last + 1))
+            self.changes = sorted(changes)
+            self.service_by_stretch: dict[int, tuple[Item, ...]] = {}
+            self.in_date_by_stretch: dict[int, tuple[Item, ...]] = {}
 
-    def _lay_out(self) -> None:
+    def _lay_out(self) -> tuple[list[tuple[int, int]], list[tuple[int, int, int]]]:
         service: list[tuple[int, int]] = []  # per member: first and last day in service (ordinals)
         spans: list[tuple[int, int, int]] = []  # (member, first, last day in date), by member
         for position, s in enumerate(self.members):
@@ -283,6 +298,9 @@ class _Pool:
                 start, end = max(certificate.day.toordinal(), first), min(end, last)
                 if start <= end:
                     spans.append((position, start, end))
+        return service, spans
+
+    def _arrays(self, service: list[tuple[int, int]], spans: list[tuple[int, int, int]]) -> None:
         self.array = numpy.empty(len(self.members), dtype=object)
         self.array[:] = self.members
         self.service_first = numpy.array([f for f, _ in service], dtype=numpy.int64)
@@ -294,17 +312,28 @@ class _Pool:
     def in_service(self, day: date, ordinal: int) -> Sequence[Item] | numpy.ndarray:
         if self.vector:
             return self.array[(self.service_first <= ordinal) & (ordinal <= self.service_last)]
-        # in_service_on, inlined: this line runs once per certificate drawn (a million nationally)
-        return [
-            s for s in self.members if s.acquired_on <= day and (s.retired_on is None or day < s.retired_on)
-        ]
+        stretch = bisect.bisect_right(self.changes, ordinal)
+        known = self.service_by_stretch.get(stretch)
+        if known is None:
+            known = self.service_by_stretch[stretch] = tuple(
+                s
+                for s in self.members
+                if s.acquired_on <= day and (s.retired_on is None or day < s.retired_on)
+            )
+        return known
 
     def in_date(self, day: date, ordinal: int) -> Sequence[Item] | numpy.ndarray:
         """The items in service and in date on ``day``, in pool order (a member's spans never overlap)."""
         if self.vector:
             hit = (self.span_first <= ordinal) & (ordinal <= self.span_last)
             return self.array[self.span_member[hit]]
-        return [s for s in self.in_service(day, ordinal) if s.in_date_on(day)]
+        stretch = bisect.bisect_right(self.changes, ordinal)
+        known = self.in_date_by_stretch.get(stretch)
+        if known is None:
+            known = self.in_date_by_stretch[stretch] = tuple(
+                s for s in self.in_service(day, ordinal) if s.in_date_on(day)
+            )
+        return known
 
 
 class Chains:
@@ -343,6 +372,13 @@ class Chains:
         return center
 
     def _standard_at(self, provider: str, item: Item, day: date, rng: random.Random) -> Item | None:
+        if provider not in self.absorbed:  # most providers took over no one: one pool, nothing to join
+            pool = self._fitting_at(provider, item.template)
+            ordinal = day.toordinal()
+            choice = pool.in_date(day, ordinal)
+            if not len(choice):
+                choice = pool.in_service(day, ordinal)
+            return rng.choice(choice) if len(choice) else None
         holders = [
             provider,
             *(code for code in self.absorbed.get(provider, ()) if not self.center[code].open_on(day)),
