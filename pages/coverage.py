@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from services import calendar_export
-from services.coverage_views import (
+from services.coverage_page import (
     SERVICES,
     action_list,
     bucket_table,

@@ -6,7 +6,6 @@ from datetime import datetime
 
 import streamlit as st
 
-from services.catalog import filter_options
 from services.equipment import (
     PAGE_SIZES,
     SORT_KEYS,
@@ -17,6 +16,7 @@ from services.equipment import (
     equipment_table,
     measurement_ranges,
 )
+from services.filter_choices import filter_options
 from services.i18n import format_timestamp
 from ui import charts_equipment as charts
 from ui.components import chart_with_data, empty_state, filters_description, kpi_cards, page_header

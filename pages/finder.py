@@ -5,8 +5,8 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from services.capabilities import SERVICES, closest_misses, find_capable_centers, finder_options
 from services.filters import Filters
+from services.finder import SERVICES, closest_misses, find_capable_centers, finder_options
 from services.units import UnitInputError
 from ui.components import csv_download, empty_state, page_header
 from ui.data import cached

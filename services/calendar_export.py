@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, SQLColumnExpression
 from sqlmodel import Session, col
 
 from services.calibration import status_query
-from services.catalog import instrument_type_names
+from services.filter_choices import instrument_type_names
 from services.filters import Filters
 from services.i18n import LANGUAGES, format_day, translate
 from services.models import Equipment

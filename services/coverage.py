@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from services.capability_state import in_force
-from services.catalog import instrument_types
+from services.filter_choices import instrument_types
 from services.filters import Filters
 from services.frames import query_frame
 from services.models import Capability, InstrumentType, Quantity, Service

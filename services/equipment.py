@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from services.calibration import status_query
-from services.catalog import measurement_fields
+from services.filter_choices import measurement_fields
 from services.filters import Filters
 from services.formatting import range_text, uncertainty_text, unit_text
 from services.holdings import held_on, status_on

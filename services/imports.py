@@ -36,12 +36,12 @@ from services.cells import (
     parse_status,
     parse_uncertainty_cell,
 )
+from services.certificates import add_calibration
 from services.dataset import default_as_of
 from services.holdings import record_status_change
 from services.i18n import format_day
 from services.models import CalibrationRecord, Center, Equipment, InstrumentType, Quantity
 from services.provider_names import Provider, ProviderMatcher
-from services.records import add_calibration
 from services.spreadsheet_safety import rows_to_csv
 from services.tabular import Column, ImportProblem, RowReader, Table, read_table, well_formed_rows
 from services.text_rules import TEXT_RULES, lookalike_key
@@ -824,7 +824,7 @@ def import_calibrations_csv(
 
     ``checked`` as for ``import_equipment_csv``.
 
-    Certificates go through services.records.add_calibration, so each equipment's stored last and
+    Certificates go through services.certificates.add_calibration, so each equipment's stored last and
     next-due dates follow its newest certificate. A certificate number is unique per provider.
     Commits the session on success, rolls it back on a write failure.
     """

@@ -24,9 +24,9 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from services.capability_state import CapabilityState, capability_states
-from services.catalog import instrument_type_names
 from services.coverage import GAP_COLUMNS as COVERAGE_GAP_COLUMNS
 from services.coverage import capabilities_by_center, coverage_gaps
+from services.filter_choices import instrument_type_names
 from services.filters import Filters
 from services.models import (
     CalibrationRecord,

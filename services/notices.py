@@ -2,7 +2,7 @@
 
 ``python -m services.notices --as-of YYYY-MM-DD [--center CODE] [--window DAYS] [--send]``
 
-What is due comes from the coverage page's action list (``services.coverage_views.action_list``,
+What is due comes from the coverage page's action list (``services.coverage_page.action_list``,
 built on ``services.calibration.status_query``), so a notice lists exactly what the app shows for
 the center on that day. Messages are bilingual, Vietnamese first. SMTP settings come from the
 environment or the ``[smtp]`` table of ``.streamlit/secrets.toml`` (the environment wins).
@@ -29,9 +29,9 @@ import pandas as pd
 from sqlmodel import Session, col, select
 
 from services.capability_state import CapabilityState, capability_states, links_recorded
-from services.catalog import instrument_type_names
-from services.coverage_views import action_list, centers_in_view
+from services.coverage_page import action_list, centers_in_view
 from services.dataset import default_as_of, demo_as_of
+from services.filter_choices import instrument_type_names
 from services.filters import Filters
 from services.i18n import LANGUAGES, format_day, translate
 from services.models import CapabilityStandard, Equipment, Role, User

@@ -20,9 +20,9 @@ from sqlmodel import Session, col
 from services import chart_specs
 from services.boundaries import boundaries_of
 from services.calibration import STATUS_ORDER, status_query
-from services.catalog import filter_options
 from services.cooperation import agreements, events, pipeline_counts, stage_history, stage_text, term_text
 from services.coverage import coverage_gaps, coverage_grid
+from services.filter_choices import filter_options
 from services.filters import Filters
 from services.i18n import format_day, format_number, format_percentage, translate, translate_plural
 from services.kpis import kpi_summary

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from services.capabilities import closest_misses, find_capable_centers
 from services.capability_state import capability_states, links_recorded
 from services.coverage import capabilities_by_center, coverage_gaps
 from services.filters import Boundaries, Filters
+from services.finder import closest_misses, find_capable_centers
 from services.kpis import kpi_summary
 from services.network_loss import network_loss
 from services.profile import capability_standards, center_summary

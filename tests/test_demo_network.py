@@ -428,7 +428,7 @@ def test_every_capability_standard_belongs_to_its_center_and_serves_its_type(lat
 
 
 def test_every_capability_lies_within_its_standards_and_is_no_better_than_the_best(later: Engine) -> None:
-    from services.capabilities import capability_uncertainty
+    from services.finder import capability_uncertainty
     from services.seed import standard_span
 
     rows = _rows(

@@ -193,7 +193,7 @@ NOT_READS = {
     "services.editing",
     "services.imports",
     "services.audit",
-    "services.records",
+    "services.certificates",
 }
 
 
@@ -251,21 +251,21 @@ def test_read_service_gives_the_same_answer_on_both_engines(
 
 def keyword_reads() -> list[tuple[str, Callable[[Session], Any]]]:
     """Reads that need an argument besides the filters, called as their pages call them."""
-    from services.capabilities import closest_misses, find_capable_centers
-    from services.coverage_views import due_calendar, service_matrix
+    from services.coverage_page import due_calendar, service_matrix
     from services.equipment import equipment_page, measurement_ranges
+    from services.finder import closest_misses, find_capable_centers
 
     today = Filters(as_of=SEED_DAY)
     return [
         *[
             (
-                f"coverage_views.service_matrix[{code}]",
+                f"coverage_page.service_matrix[{code}]",
                 lambda s, code=code: service_matrix(s, today, service_code=code),
             )
             for code in ("verification", "calibration", "testing")
         ],
         (
-            "coverage_views.due_calendar[this month]",
+            "coverage_page.due_calendar[this month]",
             lambda s: due_calendar(s, today, year=SEED_DAY.year, month=SEED_DAY.month),
         ),
         (

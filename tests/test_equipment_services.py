@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from services import models as m
+from services.certificates import add_calibration
 from services.equipment import (
     LOG_FLOOR_FRACTION,
     SORT_KEYS,
@@ -36,7 +37,6 @@ from services.equipment import (
 )
 from services.filters import Boundaries, Filters
 from services.holdings import record_status_change
-from services.records import add_calibration
 from tests import tiny_network
 from tests.tiny_network import AS_OF, BEFORE_MERGER
 

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
-from services.capabilities import find_capable_centers
 from services.filters import Filters
+from services.finder import find_capable_centers
 from services.i18n import format_number, translate, translate_plural
 from services.units import UnitInputError, parse_quantity, parse_range
 from tests.conftest import SEED_DAY

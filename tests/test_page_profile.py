@@ -12,10 +12,10 @@ import streamlit as st
 from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
+from services.certificates import add_calibration
 from services.db import make_engine
 from services.i18n import format_number, translate
 from services.models import CalibrationRecord
-from services.records import add_calibration
 from tests.conftest import SEED_DAY
 from tests.page_support import assert_no_raw_keys, open_page
 

@@ -707,7 +707,7 @@ SERVICES: Final = PROJECT_ROOT / "services"
 EXEMPT: Final = {
     # written inside the caller's transaction; the caller (a case above) checks who acts
     "services.audit.record_change": "the audit row of a change its caller made",
-    "services.records.add_calibration": "one certificate, inside an import that checked who acts",
+    "services.certificates.add_calibration": "one certificate, inside an import that checked who acts",
     "services.holdings.record_status_change": "a status period, inside an import or edit that checked",
     "services.record_imports.write_plain": "one planned row, inside run_import after its check",
     "services.oidc.map_email": "the command behind accounts.map_oidc_email (the case above)",

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from services.calibration import equipment_status, status_counts
+from services.certificates import add_calibration
 from services.cooperation import pipeline_counts
 from services.coverage import coverage_gaps, coverage_matrix
 from services.filters import Boundaries, Filters
@@ -17,7 +18,6 @@ from services.kpis import kpi_summary
 from services.models import CalibrationRecord, Equipment
 from services.network import great_circle_km
 from services.overview import recent_changes
-from services.records import add_calibration
 from tests import tiny_network
 from tests.tiny_network import AS_OF, BEFORE_MERGER, HANOI, TUYEN_QUANG
 

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from services import models as m
 from services.capability_state import in_force
-from services.catalog import INSTRUMENT_TYPE_COLUMNS, instrument_types, measurement_fields
+from services.filter_choices import INSTRUMENT_TYPE_COLUMNS, instrument_types, measurement_fields
 from services.filters import Filters
 from services.latest import latest_rows
 from tests import tiny_network

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from services import auth, editing
 from services import models as m
-from services.records import add_calibration
+from services.certificates import add_calibration
 from tests import hostile_files as hostile
 from tests import tiny_network
 from tests.test_imports import (

@@ -20,8 +20,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from services import models as m
+from services.certificates import add_calibration
 from services.filters import Filters
-from services.records import add_calibration
 from services.traceability import (
     calibrated_with,
     chain_links,

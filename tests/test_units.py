@@ -703,7 +703,7 @@ def test_any_typed_text_either_parses_or_raises_unit_input_error(text: str) -> N
 
 
 def test_a_stored_uncertainty_has_one_reading_for_the_finder_and_the_calibration_chain() -> None:
-    from services.capabilities import capability_uncertainty
+    from services.finder import capability_uncertainty
     from services.standard_fit import absolute_uncertainty_si, uncertainty_ratio
     from services.units import Uncertainty, stored_uncertainty
 

@@ -17,8 +17,8 @@ from datetime import date
 from sqlmodel import Session, select
 
 from services import models as m
+from services.certificates import add_calibration
 from services.holdings import record_status_change
-from services.records import add_calibration
 
 AS_OF = date(2026, 1, 15)
 BEFORE_MERGER = date(2025, 6, 1)

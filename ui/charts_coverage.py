@@ -1,6 +1,6 @@
 """Chart builders of the coverage page: service matrix, due buckets, due calendar.
 
-Pure functions from the aggregated rows of ``services.coverage_views`` to Altair charts, so tests
+Pure functions from the aggregated rows of ``services.coverage_page`` to Altair charts, so tests
 call them without Streamlit. Status colors and icons are the app's (``ui.charts``); the extra
 "due in 31–60 / 61–90 days" buckets get shades between "due soon" and "in date".
 """

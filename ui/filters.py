@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from services.catalog import FilterOptions, filter_options
+from services.filter_choices import FilterOptions, filter_options
 from services.filters import Boundaries, Filters
 from services.i18n import LANGUAGES
 from services.models import Service

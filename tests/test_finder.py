@@ -12,8 +12,8 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from services import models as m
-from services.capabilities import FinderQuery, closest_misses, find_capable_centers, finder_options
 from services.filters import Filters
+from services.finder import FinderQuery, closest_misses, find_capable_centers, finder_options
 from services.units import UnitInputError, parse_quantity, parse_range, to_si, to_si_difference, ureg
 from tests.conftest import SEED_DAY
 

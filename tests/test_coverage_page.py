@@ -18,7 +18,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from services import models as m
-from services.coverage_views import (
+from services.certificates import add_calibration
+from services.coverage_page import (
     action_list,
     bucket_order,
     bucket_table,
@@ -32,7 +33,6 @@ from services.coverage_views import (
     service_matrix,
 )
 from services.filters import Filters
-from services.records import add_calibration
 from tests import tiny_network
 from tests.tiny_network import AS_OF, BEFORE_MERGER
 

@@ -19,8 +19,8 @@ from sqlmodel import Session, col
 
 from services.calibration import CalibrationStatus, status_query
 from services.capability_state import in_force
-from services.catalog import instrument_types
 from services.coverage import coverage_gaps
+from services.filter_choices import instrument_types
 from services.filters import Filters
 from services.frames import query_frame
 from services.models import Capability, Equipment, InstrumentType, Service
