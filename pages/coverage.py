@@ -23,7 +23,7 @@ from services.coverage_page import (
 from services.filters import Filters
 from ui import charts_coverage as charts
 from ui.components import chart_with_data, csv_download, empty_state, kpi_cards, page_header, stamped_csv
-from ui.data import cached
+from ui.data import cached, prefetch, view
 from ui.frame import page_frame
 from ui.i18n import day, lang, num, t, tn
 
@@ -44,9 +44,9 @@ def profile_link(code: object) -> str | None:
     return f"profile?center={code}" if isinstance(code, str) and code else None
 
 
-def due_list_csv(frame: pd.DataFrame, view: Filters) -> bytes:
+def due_list_csv(frame: pd.DataFrame, scope: Filters) -> bytes:
     """The stamped CSV, its stamp line also naming the due-soon window the list was cut with."""
-    stamp, body = stamped_csv(frame, view).decode("utf-8-sig").split("\n", 1)
+    stamp, body = stamped_csv(frame, scope).decode("utf-8-sig").split("\n", 1)
     return f"{stamp}; {t('coverage.export.window', days=window)}\n{body}".encode("utf-8-sig")
 
 
@@ -76,6 +76,16 @@ def keep_in_url(param: str, value: str, default: str) -> None:
         st.query_params[param] = value
 
 
+if not filters.service:  # the matrix's own service choice, from the link when one is given
+    choice_from_url("coverage_matrix_service", "matrix", SERVICES, SERVICES[0])
+prefetch(  # what this page draws, side by side; the slowest first
+    view(action_list, filters),
+    view(due_bucket_counts, filters),
+    view(gaps_with_nearest, filters),
+    view(
+        service_matrix, filters, service_code=filters.service or st.session_state["coverage_matrix_service"]
+    ),
+)
 counts = cached(due_bucket_counts, filters)
 todo = cached(action_list, filters)
 gaps = cached(gaps_with_nearest, filters)
@@ -103,7 +113,6 @@ if filters.service:
     st.caption(t("coverage.matrix.service_from_filter", service=t(f"service.{service}")))
 else:
     service_labels = {value: t(f"service.{value}") for value in SERVICES}
-    choice_from_url("coverage_matrix_service", "matrix", SERVICES, SERVICES[0])
     service = (
         st.segmented_control(
             t("coverage.matrix.service"),

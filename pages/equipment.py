@@ -20,12 +20,13 @@ from services.filter_choices import filter_options
 from services.i18n import format_timestamp
 from ui import charts_equipment as charts
 from ui.components import chart_with_data, empty_state, filters_description, kpi_cards, page_header
-from ui.data import cached
+from ui.data import View, cached, prefetch, view
 from ui.equipment_table import DATE_COLUMNS, csv_bytes, display_frame, header
 from ui.frame import page_frame
 from ui.i18n import day, lang, num, t
 
 TRANSLATED_WIDGETS = ("equipment_sort", "equipment_ranges_by")
+DEFAULT_PAGE_SIZE = 50
 
 filters = page_frame()
 page_header("page.equipment", "equipment.subtitle")
@@ -40,6 +41,35 @@ if st.session_state.get("equipment_language") != language:
 if filters.service:
     st.caption(t("equipment.service_ignored"))
 
+
+def page_widget_key(options: dict[str, object], page_size: int) -> str:
+    """One page widget per view (filters, search, order, size): changing any of them starts at page 1."""
+    table_view = repr((filters, sorted(options.items()), page_size)).encode()
+    return f"equipment_page_{hashlib.sha256(table_view).hexdigest()[:12]}"
+
+
+def table_page_asked() -> View:
+    """The table page its widgets below hold (read before they are drawn, so that the page is
+    computed beside the charts; when they answer differently the table asks for its own)."""
+    options = {
+        "sort": st.session_state.get("equipment_sort", SORT_KEYS[0]),
+        "descending": bool(st.session_state.get("equipment_descending", False)),
+        "search": str(st.session_state.get("equipment_search") or "").strip() or None,
+        "lang": language,
+    }
+    page_size = st.session_state.get("equipment_page_size", DEFAULT_PAGE_SIZE)
+    page = max(1, int(st.session_state.get(page_widget_key(options, page_size)) or 1))
+    return view(equipment_page, filters, page=page, page_size=page_size, **options)
+
+
+st.session_state.setdefault("equipment_ranges_by", "quantity")
+prefetch(  # what this page draws, side by side; the slowest first
+    view(measurement_ranges, filters, by=st.session_state["equipment_ranges_by"]),
+    view(equipment_by_center_field, filters),
+    view(age_profile, filters),
+    table_page_asked(),
+    view(equipment_summary, filters),
+)
 summary = cached(equipment_summary, filters)
 if summary.equipment == 0:
     active = [
@@ -95,7 +125,6 @@ chart_with_data(
 )
 
 st.subheader(t("equipment.section.ranges"))
-st.session_state.setdefault("equipment_ranges_by", "quantity")
 group_by = (
     st.segmented_control(
         t("equipment.ranges.group_by"),
@@ -154,13 +183,13 @@ sort = sort_box.selectbox(
 )
 descending = order_box.toggle(t("equipment.table.descending"), key="equipment_descending")
 page_size = size_box.selectbox(
-    t("equipment.table.page_size"), PAGE_SIZES, key="equipment_page_size", index=PAGE_SIZES.index(50)
+    t("equipment.table.page_size"),
+    PAGE_SIZES,
+    key="equipment_page_size",
+    index=PAGE_SIZES.index(DEFAULT_PAGE_SIZE),
 )
 options = {"sort": sort, "descending": descending, "search": search or None, "lang": language}
-
-# One page widget per view (filters, search, order, size): changing any of them starts at page 1.
-view = repr((filters, sorted(options.items()), page_size)).encode()
-page_key = f"equipment_page_{hashlib.sha256(view).hexdigest()[:12]}"
+page_key = page_widget_key(options, page_size)
 page = max(1, int(st.session_state.get(page_key) or 1))
 rows, total = cached(equipment_page, filters, page=page, page_size=page_size, **options)
 pages = max(1, math.ceil(total / page_size))

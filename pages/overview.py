@@ -4,12 +4,12 @@ import streamlit as st
 
 from services.boundaries import boundaries_of, province_features
 from services.coverage import coverage_gaps, coverage_grid
-from services.kpis import kpi_with_year_ago
+from services.kpis import kpi_summary, year_before
 from services.overview import center_points, recent_changes
 from services.province_map import MapMeasure, province_measures
 from ui import charts
 from ui.components import chart_with_data, csv_download, empty_state, kpi_cards, page_header
-from ui.data import cached
+from ui.data import cached, prefetch, view
 from ui.frame import page_frame
 from ui.i18n import day, lang, num, pct, t
 from ui.plain import plain
@@ -18,7 +18,17 @@ MAP_PARAM = "map"
 
 filters = page_frame()
 page_header("page.overview", "overview.subtitle")
-now, year_ago = cached(kpi_with_year_ago, filters)
+year_earlier = year_before(filters)
+prefetch(  # what this page draws, side by side; the slowest first
+    view(kpi_summary, year_earlier),
+    view(kpi_summary, filters),
+    view(province_measures, filters),
+    view(coverage_gaps, filters),
+    view(center_points, filters),
+    view(coverage_grid, filters),
+    view(recent_changes, filters),
+)
+now, year_ago = cached(kpi_summary, filters), cached(kpi_summary, year_earlier)
 
 if now.centers == 0:
     empty_state("empty.no_centers")

@@ -71,7 +71,6 @@ def _capabilities_in_scope(session: Session, filters: Filters):
     return capable
 
 
-def kpi_with_year_ago(session: Session, filters: Filters) -> tuple[KpiSummary, KpiSummary]:
-    """Today's numbers and those of the same date a year earlier, for the cards' deltas."""
-    year_ago = replace(filters, as_of=filters.as_of - relativedelta(years=1))
-    return kpi_summary(session, filters), kpi_summary(session, year_ago)
+def year_before(filters: Filters) -> Filters:
+    """The same view a year earlier: what the cards' deltas compare with."""
+    return replace(filters, as_of=filters.as_of - relativedelta(years=1))

@@ -30,27 +30,45 @@ _R = TypeVar("_R")
 
 class SharedReads:
     """What ``read_once`` has read, by key: at most ``limit`` reads (the least recently used go
-    first), safe to share between the threads of several sessions."""
+    first), safe to share between the threads of several sessions.
+
+    A key is read by one thread at a time: a cold page computes its views side by side
+    (``ui.data.prefetch``) and several of them need the same status counts or capabilities, which
+    the first to ask reads while the others wait for it. Reads nest (the status counts read the
+    centers) but never in a circle, so waiting cannot deadlock.
+    """
 
     def __init__(self, limit: int = 256) -> None:
         self._reads: OrderedDict[tuple[object, ...], pd.DataFrame] = OrderedDict()
+        self._reading: dict[tuple[object, ...], threading.Lock] = {}  # held while its key is read
         self._lock = threading.Lock()
         self._limit = limit
 
     def get_or_read(self, key: tuple[object, ...], read: Callable[[], pd.DataFrame]) -> pd.DataFrame:
-        with self._lock:
-            if key in self._reads:
+        while True:
+            with self._lock:
+                if key in self._reads:
+                    self._reads.move_to_end(key)
+                    return self._reads[key]
+                reading = self._reading.get(key)
+                if reading is None:  # nobody reads it: this thread does
+                    reading = self._reading[key] = threading.Lock()
+                    reading.acquire()
+                    break
+            with reading:  # another thread reads it: wait, then look again (it may have failed)
+                pass
+        try:
+            frame = read()  # outside the store's lock: a slow read holds up no other key
+            with self._lock:
+                self._reads[key] = frame
                 self._reads.move_to_end(key)
-                return self._reads[key]
-        # read outside the lock: a slow read must not hold up other keys (two threads asking for
-        # the same key at once may both read it; the frames are equal)
-        frame = read()
-        with self._lock:
-            self._reads[key] = frame
-            self._reads.move_to_end(key)
-            while len(self._reads) > self._limit:
-                self._reads.popitem(last=False)
-        return frame
+                while len(self._reads) > self._limit:
+                    self._reads.popitem(last=False)
+            return frame
+        finally:
+            with self._lock:
+                del self._reading[key]
+            reading.release()
 
 
 @contextmanager

@@ -32,8 +32,8 @@ def test_a_page_that_raises_shows_an_incident_number_and_no_traceback(
         raise RuntimeError(f"connection to postgresql://admin:hunter2@db failed in {secret_path}")
 
     # the data cache finds a service by module and name, so the stand-in takes the real one's
-    broken.__module__, broken.__qualname__ = "services.kpis", "kpi_with_year_ago"
-    monkeypatch.setattr(kpis, "kpi_with_year_ago", broken)
+    broken.__module__, broken.__qualname__ = "services.kpis", "kpi_summary"
+    monkeypatch.setattr(kpis, "kpi_summary", broken)
     with caplog.at_level(logging.ERROR, logger="metrology.incidents"):
         app = open_app(lang=lang)  # asserts that no exception reached Streamlit
 

@@ -12,7 +12,9 @@ key says, never older, and the next run's new version reads it again anyway.
 from __future__ import annotations
 
 import importlib
+import logging
 import os
+import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date
@@ -26,7 +28,7 @@ from sqlmodel import Session
 # Streamlit's own Arrow transformer and the lock it holds around Altair's global settings: a
 # chart converted here carries the same datasets st.altair_chart would send (pinned Streamlit).
 from streamlit.elements.vega_charts import _altair_globals_lock, _to_arrow_dataset
-from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+from streamlit.runtime.scriptrunner_utils.script_run_context import add_script_run_ctx, get_script_run_ctx
 
 from services import data_version as versions
 from services.dataset import demo_as_of
@@ -42,6 +44,13 @@ MAX_CACHED_VIEWS = 2048
 # filter set
 MAX_PREPARED = 512
 _VERSION_THIS_RUN = "data_version_this_run"
+# Views computed at once by prefetch: one per core keeps a cold page's queries side by side (SQLite
+# and psycopg release the GIL while the database works); the slots are shared by every session of
+# the process, so twenty sessions' cold pages do not start a hundred queries together.
+_PREFETCH_WORKERS = max(2, os.cpu_count() or 2)
+_PREFETCH_SLOTS = threading.BoundedSemaphore(_PREFETCH_WORKERS)
+_log = logging.getLogger("metrology.prefetch")
+_PREFETCHED = "views_prefetched"  # the last views this session prefetched, with the data version
 
 
 def engine() -> Engine:
@@ -98,6 +107,72 @@ def cached(service: Callable[..., T], filters: Filters | None, /, **options: Any
         filters,
         tuple(sorted(options.items())),
     )
+
+
+@dataclass(frozen=True)
+class View:
+    """One ``cached`` call a page is about to make: ``view(service, filters, **options)``."""
+
+    service: Callable[..., Any]
+    filters: Filters | None
+    options: tuple[tuple[str, Any], ...] = ()
+
+
+def view(service: Callable[..., Any], filters: Filters | None, /, **options: Any) -> View:
+    return View(service, filters, tuple(sorted(options.items())))
+
+
+def prefetch(*views: View) -> None:
+    """Compute the views a page is about to draw side by side, so that its ``cached`` calls
+    that follow find them ready: a cold page's views (each one or two aggregations over the whole
+    network) would otherwise run one after another on one core. Give the slowest first.
+
+    Only fills the cache: a view that fails here is computed again by the page's own call, which
+    reports the failure as every run's errors are reported (an incident number, no traceback).
+    A warm run finds every view cached and starts no thread.
+    """
+    url, version = database_url(), data_version()
+    asked = (url, version, views)
+    if st.session_state.get(_PREFETCHED) == asked:  # this session's rerun: every view is cached
+        return
+    st.session_state[_PREFETCHED] = asked
+    queue = list(reversed(views))  # popped from the end: the first given is computed first
+    lock = threading.Lock()
+
+    def work() -> None:
+        while True:
+            with lock:
+                if not queue:
+                    return
+                wanted = queue.pop()
+            with _PREFETCH_SLOTS:
+                _compute(url, version, wanted)
+
+    context = get_script_run_ctx()
+    workers = [
+        threading.Thread(target=work, name="metrology-prefetch", daemon=True)
+        for _ in range(min(_PREFETCH_WORKERS, len(views)))
+    ]
+    for worker in workers:
+        if context is not None:  # Streamlit's documented way to let a thread use the run's caches
+            add_script_run_ctx(worker, context)
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+
+def _compute(url: str, version: str, wanted: View) -> None:
+    try:
+        _call(
+            url,
+            version,
+            wanted.service.__module__,
+            wanted.service.__qualname__,
+            wanted.filters,
+            wanted.options,
+        )
+    except Exception:  # the page's own call raises it again, in the run, where errors are reported
+        _log.debug("prefetch of %s failed", wanted.service.__qualname__, exc_info=True)
 
 
 @st.cache_data(show_spinner=False, max_entries=MAX_CACHED_VIEWS)
