@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from services.auth import demo_password
+from services.tabular import MAX_BYTES
 from tests.page_support import assert_no_raw_keys, open_page
 
 PAGE = "pages/data.py"
@@ -145,6 +146,14 @@ def test_center_staff_log_in_to_their_own_center(writable_database: str, lang: s
     ) in headings
     assert any(len(frame.value) == held for frame in app.dataframe)  # the export table
     assert_no_raw_keys(app)
+
+
+def test_the_file_pickers_refuse_a_file_over_the_import_limit_in_the_browser(writable_database: str) -> None:
+    """The browser checks the picker's limit before sending a byte: 10 MB for imports, not the
+    200 MB the server allows for backups (services.tabular checks the size again)."""
+    app = log_in("vi", "ttkt31", demo_password("ttkt31"))
+    limits = {uploader.key: uploader.proto.max_upload_size_mb for uploader in app.file_uploader}
+    assert limits and set(limits.values()) == {MAX_BYTES // 2**20}, limits
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])

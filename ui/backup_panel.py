@@ -18,6 +18,7 @@ from services import backup
 from services.auth import SignedInUser
 from services.db import make_engine
 from ui import i18n
+from ui.components import upload_limit
 from ui.data import engine
 from ui.i18n import num, t
 from ui.plain import plain
@@ -83,7 +84,12 @@ def backup_panel(user: SignedInUser) -> None:
     )
     st.subheader(t("backup.restore_title"))
     st.caption(t("backup.restore_help"))
-    uploaded = st.file_uploader(t("backup.upload"), type=["zip"], key="backup-upload")
+    uploaded = st.file_uploader(
+        t("backup.upload"),
+        type=["zip"],
+        key="backup-upload",
+        max_upload_size=upload_limit(backup.MAX_BACKUP_BYTES),
+    )
     url = st.text_input(t("backup.target_url"), key="backup-target-url", placeholder="postgresql+psycopg://…")
     if st.button(
         t("backup.restore"),

@@ -186,3 +186,12 @@ def _keep_tab_across_languages(labels: dict[str, str], label_prefix: str, key: s
         if any(remembered == translate(f"{label_prefix}.{name}", other) for other in LANGUAGES):
             st.session_state[key] = label
             return
+
+
+def upload_limit(limit_bytes: int) -> int:
+    """``st.file_uploader``'s ``max_upload_size`` for a limit in bytes (its "MB" is 2**20 bytes).
+
+    The browser then refuses a bigger file before sending a byte and the picker states the true
+    limit; the service checks the size again for every other caller.
+    """
+    return max(1, limit_bytes // 2**20)

@@ -15,6 +15,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from services.tabular import MAX_BYTES
+from ui.components import upload_limit
 from ui.i18n import t
 from ui.plain import plain_frame
 
@@ -69,7 +71,10 @@ def upload_and_check(
     ``{key_prefix}validate-{kind}``.
     """
     uploaded = st.file_uploader(
-        t("data.import.upload"), type=["csv", "xlsx"], key=f"{key_prefix}upload-{kind}"
+        t("data.import.upload"),
+        type=["csv", "xlsx"],
+        key=f"{key_prefix}upload-{kind}",
+        max_upload_size=upload_limit(MAX_BYTES),
     )
     if uploaded is None:
         st.caption(t("data.import.waiting"))
