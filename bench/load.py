@@ -1,6 +1,6 @@
 """Load: 20 concurrent browser sessions against one app instance, then against two behind nginx.
 
-    bash .ci/with-postgres .venv/bin/python -m bench.load [--sessions 20] [--seconds 45] [--json FILE]
+    bash .ci/with-postgres .venv/bin/python -m bench.load [--sessions 20] [--seconds 45] [--scale 1|national] [--json FILE]
 
 Starts the loopback deployment of deploy/ (PostgreSQL, two `streamlit run` instances, nginx;
 deploy/local_cluster.py), warms each instance's caches with one walk through the pages, then runs
@@ -255,13 +255,19 @@ def main() -> None:
     parser.add_argument(
         "--seconds", type=float, default=45.0, help="length of each round (default and most: 45)"
     )
+    parser.add_argument(
+        "--scale", default="1", help="the demo network's size: a number or national (default 1)"
+    )
     parser.add_argument("--json", type=Path, default=RESULTS)
     arguments = parser.parse_args()
+    scale: int | str = int(arguments.scale) if arguments.scale.isdigit() else arguments.scale
     if not 5 <= arguments.seconds <= LOAD_LIMIT_SECONDS / 2 - GRACE_SECONDS - CLOSING_SECONDS:
         parser.error("--seconds must be between 5 and 45: the load stays within 2 minutes")
     load_before = os.getloadavg()
     try:
-        with local_cluster(os.environ.get("DATABASE_URL", ""), instances=2, as_of=SEED_DAY) as cluster:
+        with local_cluster(
+            os.environ.get("DATABASE_URL", ""), instances=2, as_of=SEED_DAY, scale=scale
+        ) as cluster:
             rounds = asyncio.run(
                 load(cluster.instance_urls, cluster.front_url, arguments.sessions, arguments.seconds)
             )
@@ -280,6 +286,7 @@ def main() -> None:
         },
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "seed_day": SEED_DAY.isoformat(),
+        "scale": scale,
         "engine": "postgresql",
         "load_average_after": round(os.getloadavg()[0], 2),
         "rounds": [r.summary() for r in rounds],

@@ -83,9 +83,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def local_cluster(server_url: str, *, instances: int = 2, as_of: date | None = None) -> Iterator[Cluster]:
-    """A fresh demo database on the PostgreSQL server ``server_url`` names, ``instances`` app
-    processes over it and nginx in front, until the block ends (then all stop and the database goes)."""
+def local_cluster(
+    server_url: str, *, instances: int = 2, as_of: date | None = None, scale: int | str = 1
+) -> Iterator[Cluster]:
+    """A fresh demo database on the PostgreSQL server ``server_url`` names (the seeder's ``scale``:
+    a number or ``national``), ``instances`` app processes over it and nginx in front, until the
+    block ends (then all stop and the database goes)."""
     if not server_url.startswith("postgresql"):
         raise ClusterError(
             f"the app instances share one PostgreSQL server; DATABASE_URL names {server_url!r}"
@@ -97,7 +100,7 @@ def local_cluster(server_url: str, *, instances: int = 2, as_of: date | None = N
         # under the system temp dir, not a test's: nginx's workers must be able to reach its temp files
         directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="metrology-cluster-")))
         database_url = stack.enter_context(_throwaway_database(server_url))
-        _seed(database_url, as_of, directory)
+        _seed(database_url, as_of, scale, directory)
         cookie_secret = secrets.token_hex(32)  # one for all: a cookie signed by one instance reads on another
         urls = []
         for number in range(instances):
@@ -126,9 +129,10 @@ def _throwaway_database(server_url: str) -> Iterator[str]:
         admin.dispose()
 
 
-def _seed(database_url: str, as_of: date | None, directory: Path) -> None:
+def _seed(database_url: str, as_of: date | None, scale: int | str, directory: Path) -> None:
     """Seeded before any instance starts, so no two processes race over the schema upgrade."""
     command = [sys.executable, "-m", "services.seed", "--database-url", database_url, "--if-empty"]
+    command += ["--scale", str(scale)]
     if as_of:
         command += ["--as-of", as_of.isoformat()]
     log = directory / "seed.log"
