@@ -9,7 +9,9 @@ process, so seeding's memory does not count here) and reused by later runs: a SQ
 ``--engine postgresql`` and neither, the script runs itself again under ``.ci/with-postgres``,
 which starts a throwaway server on loopback.
 
-cold = the first visit after start (every Streamlit cache cleared, engine included); warm = the
+cold = the first visit after start (every Streamlit cache cleared, engine included; the app's modules
+already imported: a process imports them once, on its first session, and that one-off figure is
+reported apart as ``import_s``); warm = the
 same session's next run; filter change = that session choosing the pressure field (P). A query's
 floor is the same aggregation written as one bare SQL statement (``floors``), fetched the same
 way: it returns what the service returns on the default view (the same rules, the same rows), so
@@ -129,6 +131,20 @@ def run_or_fail(app: Any, page: str) -> None:
     app.run()
     if app.exception:
         raise RuntimeError(f"{page}: {[e.value for e in app.exception]}")
+
+
+def import_app_modules() -> float:
+    """Seconds to import every module of ``ui`` and ``services`` (what a process's first session pays
+    once, whatever page it opens), so that every page's cold figure means the same thing."""
+    import importlib
+    import pkgutil
+
+    started = time.perf_counter()
+    for package_name in ("ui", "services"):
+        package = importlib.import_module(package_name)
+        for module in pkgutil.walk_packages(package.__path__, f"{package_name}."):
+            importlib.import_module(module.name)
+    return time.perf_counter() - started
 
 
 def time_page(name: str, script: str, params: dict[str, str]) -> tuple[dict[str, Any], list[int], list[int]]:
@@ -365,6 +381,9 @@ def print_queries(queries: list[dict[str, Any]]) -> None:
 
 def print_table(report: dict[str, Any]) -> None:
     print(f"\n{report['engine']}, scale {report['scale']} — {report['machine']}")
+    print(
+        f"the app's modules imported in {report['import_s']:.2f} s (once per process, before the first page)"
+    )
     print(f"{'page':<14}{'cold s':>9}{'warm s':>9}{'filter s':>10}")
     for row in report["pages"]:
         print(f"{row['page']:<14}{row['cold_s']:>9.2f}{row['warm_s']:>9.2f}{row['filter_change_s']:>10.2f}")
@@ -401,6 +420,7 @@ def main(argv: list[str] | None = None) -> None:
         print(started_on)
         print_queries(time_queries(url, args.repeat))
         return
+    import_s = import_app_modules()
     pages, charts, tables = [], [], []
     for name, (script, params) in PAGES.items():
         figures, page_charts, page_tables = time_page(name, script, params)
@@ -411,6 +431,7 @@ def main(argv: list[str] | None = None) -> None:
         "machine": started_on,
         "engine": args.engine,
         "scale": args.scale,
+        "import_s": round(import_s, 3),
         "pages": pages,
         "queries": time_queries(url, args.repeat),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),  # Linux: KiB
