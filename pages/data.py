@@ -273,6 +273,7 @@ def save_edits(frame: pd.DataFrame, edits: dict, version: int, key: str) -> None
         center_code=center_code,
         changes=changes,
         base_versions=edited,
+        today=today,  # the day the imports judge a closed center by, so both refuse alike
     )
     if result.ok or result.stale:
         reload_editor(version, key)  # a fresh editor shows the rows as they are now

@@ -33,7 +33,10 @@ _READ = select(_TABLE.c.version, _TABLE.c.lineage).where(_TABLE.c.id == ROW_ID)
 _BUMP = update(_TABLE).where(_TABLE.c.id == ROW_ID).values(version=_TABLE.c.version + 1)
 _UNCOUNTED_TABLES = frozenset({_TABLE.name, LoginThrottle.__tablename__})
 _AUDIT_TABLE = AuditLog.__tablename__
-_LOGIN_ACTION_PREFIX = "login"  # login, login_failed, login_disabled, login_demo_password (services.auth)
+# audit rows of actions that change nothing a view shows: login, login_failed, login_disabled,
+# login_demo_password (services.auth), and an administrator's backup download (services.backup).
+# A restore's row still counts: restoring into the app's own empty database changes what it shows.
+_UNCOUNTED_ACTIONS = ("login", "backup_download")
 _BUMPED_IN = "data_version_bumped_in"  # connection.info: the transaction that already raised it
 
 
@@ -101,12 +104,12 @@ def _counts(statement: UpdateBase, multiparams: Sequence[Any], params: Mapping[s
     if table not in SQLModel.metadata.tables or table in _UNCOUNTED_TABLES:
         return False  # Alembic's own bookkeeping (alembic_version) is not the app's data
     if table == _AUDIT_TABLE and isinstance(statement, Insert):
-        return not _only_login_rows(statement, multiparams, params)
+        return not _only_uncounted_rows(statement, multiparams, params)
     return True
 
 
-def _only_login_rows(statement: Insert, multiparams: Sequence[Any], params: Mapping[str, Any]) -> bool:
-    """True when every audit row the INSERT adds records a login attempt."""
+def _only_uncounted_rows(statement: Insert, multiparams: Sequence[Any], params: Mapping[str, Any]) -> bool:
+    """True when every audit row the INSERT adds records a login attempt or a backup download."""
     rows: list[Mapping[str, Any]] = []
     for item in multiparams:
         rows.extend(item if isinstance(item, list | tuple) else [item])
@@ -116,4 +119,4 @@ def _only_login_rows(statement: Insert, multiparams: Sequence[Any], params: Mapp
         compiled_values = statement.compile().params
         rows = [compiled_values]
     actions = [row.get("action") if isinstance(row, Mapping) else None for row in rows]
-    return all(isinstance(action, str) and action.startswith(_LOGIN_ACTION_PREFIX) for action in actions)
+    return all(isinstance(action, str) and action.startswith(_UNCOUNTED_ACTIONS) for action in actions)

@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Engine, delete, event, insert, update
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from services import auth, data_version, editing
+from services import auth, backup, data_version, editing
 from services.audit import record_change
 from services.bulk_insert import bulk_insert
-from services.models import Center, DatasetInfo, Equipment, LoginThrottle
+from services.models import AuditLog, Center, DatasetInfo, Equipment, LoginThrottle
 from services.seed import seed
 from tests import tiny_network
 from tests.conftest import SEED_DAY
@@ -146,6 +146,20 @@ def test_login_bookkeeping_leaves_it(engine: Engine, network: dict[str, int]) ->
     with engine.begin() as connection:  # account:nobody and client:203.0.113.7 are left
         assert connection.execute(delete(LoginThrottle)).rowcount == 2
     assert data_version.current(engine) == before
+
+
+def test_a_backup_download_leaves_it_and_is_audited(engine: Engine, network: dict[str, int]) -> None:
+    """A download changes nothing a view shows: every session's caches stay warm."""
+    with Session(engine) as session:
+        auth.create_user(session, username="boss", password="a long enough password", role="admin")
+        session.commit()
+    before = data_version.current(engine)
+    with Session(engine) as session:
+        assert backup.dump_as(session, engine, actor="boss")
+    assert data_version.current(engine) == before
+    with Session(engine) as session:
+        actions = session.exec(select(AuditLog.action).where(AuditLog.username == "boss")).all()
+    assert "backup_download" in actions
 
 
 def test_a_rolled_back_transaction_leaves_it(engine: Engine, network: dict[str, int]) -> None:
