@@ -185,15 +185,15 @@ def floors(merged: bool, history: bool = False) -> dict[str, str]:
 
     Long on purpose: one SQL statement per service, side by side, so each reads against the others.
     """
-    due, latest = "e.next_due_on", ""
+    due = "e.next_due_on"
     if history:
-        due = "r.due_on"
-        latest = (
-            "LEFT JOIN calibration_record r ON r.id = (SELECT c.id FROM calibration_record c WHERE c.equipment_id "
-            "= e.id AND c.calibrated_on <= :as_of ORDER BY c.calibrated_on DESC, c.id DESC LIMIT 1) "
+        # one seek per item that the index on (equipment_id, calibrated_on, id, due_on) answers alone
+        due = (
+            "(SELECT c.due_on FROM calibration_record c WHERE c.equipment_id = e.id AND c.calibrated_on <= :as_of "
+            "ORDER BY c.calibrated_on DESC, c.id DESC LIMIT 1)"
         )
     held = (
-        f"SELECT e.id, e.center_id, {due} AS next_due_on FROM equipment e {latest}WHERE e.acquired_on <= :as_of "
+        f"SELECT e.id, e.center_id, {due} AS next_due_on FROM equipment e WHERE e.acquired_on <= :as_of "
         "AND NOT EXISTS (SELECT 1 FROM equipment_status_period p WHERE p.equipment_id = e.id "
         "AND p.status = 'retired' AND p.start_on <= :as_of)"
     )

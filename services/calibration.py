@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, case, func, literal, select, text
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Select,
+    SQLColumnExpression,
+    case,
+    func,
+    literal,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -32,30 +43,61 @@ STATUS_ORDER = [s.value for s in CalibrationStatus]
 WITHIN_DATE_STATUSES = (CalibrationStatus.IN_DATE.value, CalibrationStatus.DUE_SOON.value)
 
 
+def _status_of(due: Any, filters: Filters) -> ColumnElement:
+    """The calibration status on ``filters.as_of`` of an item due on ``due`` (None: never calibrated)."""
+    soon = filters.as_of + timedelta(days=filters.due_window_days)
+    return case(
+        (due.is_(None), literal(CalibrationStatus.NEVER.value)),
+        (due < filters.as_of, literal(CalibrationStatus.OVERDUE.value)),
+        (due <= soon, literal(CalibrationStatus.DUE_SOON.value)),
+        else_=literal(CalibrationStatus.IN_DATE.value),
+    )
+
+
 def _due_columns(
-    session: Session, as_of: date
-) -> tuple[ColumnElement, ColumnElement, tuple[Any, ColumnElement] | None]:
-    """The due date and last calibration in force on ``as_of``, and the certificate they come from
-    with the expression of its id (None: the stored columns answer, no certificate is joined).
+    session: Session, filters: Filters
+) -> tuple[ColumnElement, ColumnElement, ColumnElement, FromClause | None]:
+    """The calibration status, due date and last calibration in force on ``filters.as_of``, and
+    what to LEFT JOIN ON TRUE to the equipment for them (None: nothing to join).
 
     Equipment.next_due_on is the due date of the latest certificate; it answers for any date on
-    or after the newest certificate in the database. Earlier dates need the history.
+    or after the newest certificate in the database. Earlier dates need the history: each item's
+    latest certificate by the day (latest calibrated_on, then highest id), one seek per item read
+    from the index on (equipment_id, calibrated_on, id, due_on) alone, never the table.
     """
+    as_of = filters.as_of
     newest = session.execute(select(func.max(col(CalibrationRecord.calibrated_on)))).one()[0]
     if newest is None or newest <= as_of:
-        return Equipment.next_due_on, Equipment.last_calibrated_on, None  # type: ignore[return-value]
-    latest, earlier = aliased(CalibrationRecord), aliased(CalibrationRecord)
-    # per item one probe of the index on (equipment_id, calibrated_on) for its latest certificate by
-    # the day, rather than ranking every certificate up to the day with a window (a sort of them all)
-    latest_id = (
-        select(col(earlier.id))
-        .where(col(earlier.equipment_id) == col(Equipment.id), col(earlier.calibrated_on) <= as_of)
-        .order_by(col(earlier.calibrated_on).desc(), col(earlier.id).desc())
-        .limit(1)
-        .correlate(Equipment)
-        .scalar_subquery()
+        due: ColumnElement = Equipment.next_due_on  # type: ignore[assignment]
+        return _status_of(due, filters), due, Equipment.last_calibrated_on, None  # type: ignore[return-value]
+    earlier = aliased(CalibrationRecord)
+
+    def latest(column: Any) -> Select:
+        return (
+            select(column)
+            .where(col(earlier.equipment_id) == col(Equipment.id), col(earlier.calibrated_on) <= as_of)
+            .order_by(col(earlier.calibrated_on).desc(), col(earlier.id).desc())
+            .limit(1)
+        )
+
+    if session.get_bind().dialect.name == "postgresql":
+        # one LATERAL probe gives both dates; a scalar subquery would be probed again for every
+        # mention of the due date in the status CASE
+        certificate = (
+            latest(col(earlier.due_on)).add_columns(col(earlier.calibrated_on)).lateral("certificate")
+        )
+        due = certificate.c.due_on
+        return _status_of(due, filters), due, certificate.c.calibrated_on, certificate
+    # SQLite has no LATERAL: one scalar subquery per column read, each probe in the index alone (it
+    # beats fetching the certificate's row by its id, a table page per item). The status comes from
+    # its own probe: over a due date subquery the CASE would probe once per branch it tries.
+    found = func.coalesce(
+        latest(_status_of(col(earlier.due_on), filters)).correlate(Equipment).scalar_subquery(),
+        literal(CalibrationStatus.NEVER.value),
     )
-    return latest.due_on, latest.calibrated_on, (latest, latest_id)  # type: ignore[return-value]
+    due = latest(col(earlier.due_on)).correlate(Equipment).scalar_subquery()
+    last_on = latest(col(earlier.calibrated_on)).correlate(Equipment).scalar_subquery()
+    return found, due, last_on, None
 
 
 ColumnPicker = Callable[
@@ -65,18 +107,11 @@ ColumnPicker = Callable[
 
 def status_query(session: Session, filters: Filters, columns: ColumnPicker) -> Select:
     """Equipment in scope on ``as_of`` with ``columns(status, due_on, last_calibrated_on)``."""
-    due, last_on, latest = _due_columns(session, filters.as_of)
-    soon = filters.as_of + timedelta(days=filters.due_window_days)
-    status = case(
-        (due.is_(None), literal(CalibrationStatus.NEVER.value)),
-        (due < filters.as_of, literal(CalibrationStatus.OVERDUE.value)),
-        (due <= soon, literal(CalibrationStatus.DUE_SOON.value)),
-        else_=literal(CalibrationStatus.IN_DATE.value),
-    ).label("calibration_status")
+    status, due, last_on, latest = _due_columns(session, filters)
+    status = status.label("calibration_status")
     query = select(*columns(status, due, last_on)).select_from(Equipment)
     if latest is not None:
-        certificate, certificate_id = latest
-        query = query.outerjoin(certificate, certificate.id == certificate_id)
+        query = query.outerjoin(latest, true())
     query = query.where(held_on(filters.as_of))
     if filters.field:
         query = query.join(Quantity, col(Quantity.code) == col(Equipment.quantity_code)).where(

@@ -143,7 +143,9 @@ def capability_states(
     ``standards``: links recorded; ``standards_in_date``: of those, in date on the day;
     ``standards_clear``: in date and not due within the window.
     """
-    standards = standard_status_query(session, filters).subquery()
+    # every item's status once, then joined to the links (nearly every item is someone's standard):
+    # inlined, the status would be worked out again per link and per mention below
+    standards = standard_status_query(session, filters).cte("standards").prefix_with("MATERIALIZED")
     in_date = _in_date(standards, out_of_service)
     clear = in_date & (standards.c.calibration_status == CalibrationStatus.IN_DATE.value)
     as_int = lambda condition: func.coalesce(func.sum(sql_cast(case((condition, 1), else_=0), Integer)), 0)  # noqa: E731

@@ -192,8 +192,9 @@ class CalibrationRecord(SQLModel, table=True):
     __tablename__ = "calibration_record"
     __table_args__ = (
         UniqueConstraint("provider_name", "certificate_no"),
-        # a past day's status seeks each item's latest certificate by then (services.calibration)
-        Index("ix_calibration_record_equipment_calibrated_on", "equipment_id", "calibrated_on"),
+        # a past day's status seeks each item's latest certificate by then (services.calibration):
+        # in this order the newest comes first, the tie on id settled, the due date read in the index
+        Index("ix_calibration_record_equipment_latest", "equipment_id", "calibrated_on", "id", "due_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -62,6 +62,30 @@ def test_status_on_a_past_date_reads_the_history(tiny) -> None:
     assert before[ids["due_soon"]] == "in_date"
 
 
+@pytest.mark.date_sensitive
+def test_a_past_day_takes_the_later_recorded_of_two_certificates_of_one_day(tiny) -> None:
+    engine, ids = tiny
+    with Session(engine) as session:
+        for number, due in enumerate((date(2027, 3, 1), date(2025, 4, 1))):  # the second is recorded last
+            session.add(
+                CalibrationRecord(
+                    equipment_id=ids["overdue"],
+                    calibrated_on=date(2025, 3, 1),
+                    due_on=due,
+                    provider_name="IMTS",
+                    certificate_no=f"SAME-DAY-{number}",
+                )
+            )
+        session.commit()
+        frame = equipment_status(session, Filters(as_of=BEFORE_MERGER)).set_index("equipment_id")
+    gauge = frame.loc[ids["overdue"]]
+    assert (gauge["last_calibrated_on"], gauge["due_on"], str(gauge["status"])) == (
+        date(2025, 3, 1),
+        date(2025, 4, 1),
+        "overdue",
+    )
+
+
 def test_equipment_of_a_merged_center_counts_at_its_successor(tiny) -> None:
     engine, ids = tiny
     with Session(engine) as session:
