@@ -20,10 +20,13 @@ from tests.test_warm_reruns import StatementLog
 CAPABILITIES_QUERY = (
     "SELECT capability.center_id, capability.instrument_type_code, capability.service, count(*)"
 )
-STATUS_COUNTS_QUERY = "SELECT equipment.center_id, CASE WHEN"
+STATUS_COUNTS_QUERY = (
+    "SELECT equipment.center_id, CASE WHEN",  # the day in force: each item's stored next due date
+    "SELECT equipment.center_id, coalesce((SELECT CASE WHEN",  # a past day: its latest certificate
+)
 
 
-def _sent(log: StatementLog, start: str) -> int:
+def _sent(log: StatementLog, start: str | tuple[str, ...]) -> int:
     return sum(statement.startswith(start) for statement in log.statements)
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from services.db import driver_options, make_engine, pool_options
+from tests.conftest import POSTGRES_URL
 
 SERVER_URL = "postgresql+psycopg://metrology@127.0.0.1:5432/metrology"
 
@@ -62,3 +64,17 @@ def test_prepared_statements_can_be_turned_off_for_pgbouncer(monkeypatch: pytest
         ValueError, match=r"^DB_PREPARE_THRESHOLD='off': expected a whole number >= 0 or none$"
     ):
         driver_options(SERVER_URL)
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs PostgreSQL (DATABASE_URL)")
+def test_every_app_connection_to_postgresql_runs_without_jit() -> None:
+    """JIT compiling cost more than running the national aggregates; the setting must outlive the
+    transaction, so a second checkout of the same pooled connection still has it off."""
+    engine = make_engine(POSTGRES_URL)
+    try:
+        for _ in range(2):
+            with engine.connect() as connection:
+                assert connection.execute(text("SHOW jit")).scalar_one() == "off"
+                connection.rollback()
+    finally:
+        engine.dispose()
