@@ -191,7 +191,7 @@ def equipment_by_center_field(session: Session, filters: Filters) -> pd.DataFram
         return pd.DataFrame(columns=BY_CENTER_FIELD_COLUMNS)
     query = _scoped_select(
         filters, centers, col(Equipment.center_id), col(Quantity.field_code), func.count().label("equipment")
-    ).group_by(col(Equipment.center_id), col(Quantity.field_code))
+    ).group_by(col(Quantity.field_code), col(Equipment.center_id))  # field first: see measurement_ranges
     rows = pd.DataFrame(session.execute(query).all(), columns=["center_id", "field_code", "equipment"])
     if rows.empty:
         return pd.DataFrame(columns=BY_CENTER_FIELD_COLUMNS)
@@ -271,7 +271,10 @@ def measurement_ranges(
         func.min(Equipment.range_min_si),
         func.max(Equipment.range_max_si),
         func.count(),
-    ).group_by(col(Equipment.center_id), key_column, col(Equipment.range_unit))
+    ).group_by(col(Equipment.range_unit), col(Equipment.center_id), key_column)
+    # unit first: grouped by center first, SQLite walks the whole network's equipment through the
+    # center index (a table lookup per item) and still sorts: 0.56 s against 0.26 s at national
+    # scale; a center or type filter still seeks on its index
     if by == "instrument_type":
         query = query.where(col(Equipment.instrument_type_code).is_not(None))
     rows = pd.DataFrame(
