@@ -75,7 +75,9 @@ def cpu_seconds_by_kind() -> dict[str, float]:
         processes[int(stat.parent.name)] = (
             int(fields[1]),
             command,
-            (int(fields[11]) + int(fields[12])) / ticks,
+            # its own time (utime, stime) and that of its children it has reaped (cutime, cstime):
+            # PostgreSQL's backends end when a pool recycles them, and their time must not vanish
+            sum(int(ticks_used) for ticks_used in fields[11:15]) / ticks,
         )
     server_port = make_url(os.environ.get("DATABASE_URL", "postgresql://localhost")).port
     ours = {os.getppid()} | {

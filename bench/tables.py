@@ -27,7 +27,7 @@ MEASURES = ("cold_s", "warm_s", "filter_change_s")
 
 
 def result_path(engine: str, scale: str) -> Path:
-    """Where ``bench.pages --json`` results are committed: ``pages-sqlite-scale10.json``,
+    """Where ``bench.pages --json`` results are committed: ``pages-sqlite-scale1.json``,
     ``pages-postgresql-national.json``."""
     return RESULTS / (
         f"pages-{engine}-scale{scale}.json" if scale.isdigit() else f"pages-{engine}-{scale}.json"
