@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -138,6 +139,29 @@ def test_a_restore_holds_every_row_of_every_table_exactly(
     }
     assert len(expected["audit_log"]) == 1 and len(expected["equipment"]) > 1000
     assert restored.schema_version == backup.head_revision(target)
+
+
+@pytest.mark.parametrize("kind", ENGINES)
+def test_dump_and_restore_tell_their_progress_in_rows_up_to_the_whole(
+    seeded_urls: dict[str, str],
+    new_databases,
+    kind: str,  # type: ignore[no-untyped-def]
+) -> None:
+    dumped: list[tuple[int, int]] = []
+    restored: list[tuple[int, int]] = []
+    source = make_engine(seeded_urls[kind])
+    try:
+        data, summary = backup.dump_bytes(source, lambda done, total: dumped.append((done, total)))
+    finally:
+        source.dispose()
+    backup.restore(new_databases(kind), data, lambda done, total: restored.append((done, total)))
+    for calls in (dumped, restored):
+        done = [d for d, _ in calls]
+        assert {total for _, total in calls} == {summary.total_rows}
+        assert done[0] == 0 and done[-1] == summary.total_rows and done == sorted(done)
+        # a step every INSERT_BATCH rows at most: a bar that moves, not one that jumps at the end
+        assert max(b - a for a, b in zip(done, done[1:], strict=False)) <= backup.INSERT_BATCH
+    assert summary.total_rows > 20 * backup.INSERT_BATCH
 
 
 @pytest.mark.parametrize("kind", ENGINES)
@@ -276,6 +300,10 @@ def test_the_command_dumps_and_restores_and_refuses_a_second_restore(
     assert backup.main(["--lang", "vi", "restore", str(file), "--database-url", target_url]) == 2
     output = capsys.readouterr()
     assert "network.zip" in output.out and "Cơ sở dữ liệu đích" in output.err
+    rows = re.search(r"Wrote (\d+) rows", output.out)
+    assert (
+        rows and "dump: 100%" in output.err and f"{rows[1]}/{rows[1]} [" in output.err
+    )  # the bar ended full
     source, target = make_engine(seeded_urls["sqlite"]), make_engine(target_url)
     try:
         assert every_row(target) == every_row(source)

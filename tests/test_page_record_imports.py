@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, select, text
 from sqlmodel import Session
 
 from services import backup
@@ -171,6 +171,50 @@ def test_an_admin_restores_a_backup_into_an_empty_database_and_a_second_time_is_
     app.button(key="backup-restore").click().run()
     refusal = "Cơ sở dữ liệu đích không trống" if lang == "vi" else "The target database is not empty"
     assert any(refusal in e.value for e in app.error)
+    assert_no_raw_keys(app)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_an_admin_makes_a_backup_file_and_downloads_it(writable_database: str, lang: str) -> None:
+    app = log_in(lang, "admin", demo_password("admin"))
+    assert not [b for b in app.get("download_button") if b.key == "backup-download"]  # nothing until made
+    app.button(key="backup-prepare").click().run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    prepared = app.session_state["backup-prepared"]
+    summary = backup.inspect_backup(prepared.data)
+    rows = {table.name: table.rows for table in summary.tables}
+    assert rows["equipment"] == scalar(writable_database, "SELECT COUNT(*) FROM equipment") > 0
+    assert rows["calibration_record"] == scalar(writable_database, "SELECT COUNT(*) FROM calibration_record")
+    ready = (
+        "Bản sao lưu đã sẵn sàng: metrology-backup-" if lang == "vi" else "Backup ready: metrology-backup-"
+    )
+    assert any(ready in s.value and prepared.file_name in s.value for s in app.success)
+    labels = [b.proto.label for b in app.get("download_button") if b.key == "backup-download"]
+    assert labels == ["Tải bản sao lưu (.zip)" if lang == "vi" else "Download the backup (.zip)"]
+    audited = "SELECT COUNT(*) FROM audit_log WHERE action = 'backup_download' AND username = 'admin'"
+    assert scalar(writable_database, audited) == 1
+    app.run()  # the file outlasts a rerun, and is not made again
+    assert [b.proto.label for b in app.get("download_button") if b.key == "backup-download"] == labels
+    assert scalar(writable_database, audited) == 1
+    assert_no_raw_keys(app)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_an_admin_disabled_meanwhile_gets_no_backup_file(writable_database: str, lang: str) -> None:
+    app = log_in(lang, "admin", demo_password("admin"))
+    engine = create_engine(writable_database)
+    with engine.begin() as connection:  # another administrator disables the account after the page drew
+        connection.execute(
+            text("UPDATE app_user SET disabled = :yes WHERE username = 'admin'"), {"yes": True}
+        )
+    engine.dispose()
+    app.button(key="backup-prepare").click().run()
+    assert not app.exception
+    assert "backup-prepared" not in app.session_state
+    assert scalar(writable_database, "SELECT COUNT(*) FROM audit_log WHERE action = 'backup_download'") == 0
+    assert not [b for b in app.get("download_button") if b.key == "backup-download"]
+    refusal = "không được sao lưu hoặc khôi phục" if lang == "vi" else "may not back up or restore"
+    assert any(refusal in e.value for e in app.error), [e.value for e in app.error]
     assert_no_raw_keys(app)
 
 
