@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlmodel import Session
 
-from services import backup
+from services import auth, backup
 from services.auth import demo_password
 from services.db import make_engine
 from services.models import Capability, CapabilityStandard, Center, Equipment, InstrumentType
@@ -216,6 +216,29 @@ def test_an_admin_disabled_meanwhile_gets_no_backup_file(writable_database: str,
     refusal = "không được sao lưu hoặc khôi phục" if lang == "vi" else "may not back up or restore"
     assert any(refusal in e.value for e in app.error), [e.value for e in app.error]
     assert_no_raw_keys(app)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_backup_file_is_offered_only_to_the_administrator_who_made_it(
+    writable_database: str, cheap_password_hashes: None, lang: str
+) -> None:
+    engine = create_engine(writable_database)
+    with Session(engine) as session:
+        auth.create_user(session, username="admin2", password="Another long password 2", role="admin")
+        session.commit()
+    engine.dispose()
+    app = log_in(lang, "admin", demo_password("admin"))
+    app.button(key="backup-prepare").click().run()
+    assert [b for b in app.get("download_button") if b.key == "backup-download"]
+    app.button(key="logout").click().run()
+    labels = data_page.LABELS[lang]
+    next(w for w in app.text_input if w.label == labels["user"]).input("admin2")
+    next(w for w in app.text_input if w.label == labels["password"]).input("Another long password 2")
+    next(b for b in app.button if b.label == labels["submit"]).click().run()
+    assert not app.exception
+    assert any("admin2" in m.value for m in app.markdown)  # signed in as the other administrator
+    assert not [b for b in app.get("download_button") if b.key == "backup-download"]
+    assert "backup-prepared" not in app.session_state
 
 
 def test_staff_see_no_backup_tab(writable_database: str) -> None:

@@ -48,7 +48,6 @@ pytestmark = [
     pytest.mark.skipif(
         not Path(PGBOUNCER).exists(), reason="needs PgBouncer: sudo apt-get install pgbouncer"
     ),
-    pytest.mark.usefixtures("cheap_password_hashes"),
 ]
 
 

@@ -32,6 +32,7 @@ PREPARED_KEY = "backup-prepared"
 
 @dataclass(frozen=True)
 class PreparedBackup:
+    owner: str  # it holds the password hashes: offered to the administrator who made it, no one else
     file_name: str
     data: bytes
 
@@ -66,7 +67,7 @@ def _prepare(actor: str) -> None:
         report_incident(error)
         return
     holder.empty()
-    st.session_state[PREPARED_KEY] = PreparedBackup(f"metrology-backup-{stamp}.zip", data)
+    st.session_state[PREPARED_KEY] = PreparedBackup(actor, f"metrology-backup-{stamp}.zip", data)
 
 
 def _summary_frame(summary: backup.BackupSummary) -> pd.DataFrame:
@@ -120,7 +121,9 @@ def backup_panel(user: SignedInUser) -> None:
         st.session_state.pop(PREPARED_KEY, None)
         _prepare(user.username)
     prepared = st.session_state.get(PREPARED_KEY)
-    if isinstance(prepared, PreparedBackup):
+    if isinstance(prepared, PreparedBackup) and prepared.owner != user.username:
+        del st.session_state[PREPARED_KEY]  # its maker signed out in this browser; another signed in
+    elif isinstance(prepared, PreparedBackup):
         st.success(
             t("backup.ready", file=prepared.file_name, size=num(len(prepared.data) / 2**20, 1)),
             icon=":material/check_circle:",
