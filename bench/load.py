@@ -1,6 +1,7 @@
 """Load: 20 concurrent browser sessions against one app instance, then against two behind nginx.
 
-    bash .ci/with-postgres .venv/bin/python -m bench.load [--sessions 20] [--seconds 45] [--scale 1|national] [--json FILE]
+    bash .ci/with-postgres .venv/bin/python -m bench.load [--sessions 20] [--seconds 45] [--scale 1|national]
+        [--client browser|protocol] [--json FILE]
 
 Starts the loopback deployment of deploy/ (PostgreSQL, two `streamlit run` instances, nginx;
 deploy/local_cluster.py), warms each instance's caches with one walk through the pages, then runs
@@ -17,6 +18,11 @@ itself within 2 minutes (two rounds of at most 45 s, each with 10 s for the visi
 to open and close the contexts; a visit still running then is reported as cut off, with how long it
 had run). The warm-up walk comes before and is not timed
 against that limit: a fresh process's first run imports the app and fills its caches.
+
+``--client protocol`` runs the same rounds without a browser: each session speaks Streamlit's
+websocket protocol itself (bench/stream_client.py), and a visit lasts until the server finished
+the run and sent its deltas (default JSON bench/results/load-protocol.json). On one machine the
+browsers take most of the CPU; this measures the servers alone.
 """
 
 from __future__ import annotations
@@ -28,18 +34,22 @@ import os
 import platform
 import statistics
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy.engine import make_url
 
+from bench.stream_client import run_page, stream_session
 from deploy.local_cluster import ClusterError, local_cluster
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, QUIET_MS, RUN_COUNTER, RUN_FINISHED
 
 RESULTS = Path(__file__).with_name("results") / "load.json"
+PROTOCOL_RESULTS = RESULTS.with_name("load-protocol.json")
 FIRST_VISIT = "new session"  # the first page of a session: the front end loads, then the page runs
 PAGES = ("", "equipment", "coverage", "cooperation", "finder", "profile", "presenter")  # sidebar order
 WARM_UP_VISIT_SECONDS = 120  # a fresh process's first run imports the app and fills its caches
@@ -50,6 +60,7 @@ LOAD_LIMIT_SECONDS = 120  # both rounds, each with its grace and its contexts' o
 CPU_KINDS = (
     ("streamlit run dashboard.py", "app instances"),
     ("chromium", "browser"),
+    ("-m bench.load", "load client"),  # this process: the protocol client's sessions, Playwright's driver
     ("nginx", "nginx"),
     ("postgres", "postgresql"),
 )
@@ -187,10 +198,35 @@ async def session(browser: Browser, run: Round, number: int, stop_at: float) -> 
         await context.close()
 
 
-async def run_round(browser: Browser, run: Round) -> Round:
+async def protocol_session(run: Round, number: int, stop_at: float) -> None:
+    """``session`` without a browser: the same arrivals and walk over Streamlit's websocket protocol."""
+    await asyncio.sleep(number * RAMP_SECONDS)
+    hard_deadline = stop_at + GRACE_SECONDS
+    step = number
+    path, started = PAGES[step % len(PAGES)], time.monotonic()
+    try:
+        async with asyncio.timeout(hard_deadline - started):
+            async with stream_session(run.base_url, path, hard_deadline - started) as stream:
+                await run_page(stream, path)
+                run.first_visits.append(time.monotonic() - started)  # the page's request, the stream, the run
+                run.sessions_by_instance[stream.upstream] = (
+                    run.sessions_by_instance.get(stream.upstream, 0) + 1
+                )
+                while time.monotonic() < stop_at:
+                    step += 1
+                    path, started = PAGES[step % len(PAGES)], time.monotonic()
+                    run.samples.append((path, (await run_page(stream, path)).seconds))
+    except TimeoutError:
+        run.cut_off.append((path, time.monotonic() - started))
+
+
+Session = Callable[[Round, int, float], Awaitable[None]]
+
+
+async def run_round(visit_as: Session, run: Round) -> Round:
     stop_at = time.monotonic() + run.seconds
     cpu_before = cpu_seconds_by_kind()
-    await asyncio.gather(*(session(browser, run, number, stop_at) for number in range(run.sessions)))
+    await asyncio.gather(*(visit_as(run, number, stop_at) for number in range(run.sessions)))
     run.cpu_seconds = {
         kind: round(total - cpu_before.get(kind, 0.0), 1)
         for kind, total in sorted(cpu_seconds_by_kind().items())
@@ -198,18 +234,42 @@ async def run_round(browser: Browser, run: Round) -> Round:
     return run
 
 
-async def load(instance_urls: tuple[str, ...], front_url: str, sessions: int, seconds: float) -> list[Round]:
+async def rounds_of(
+    visit_as: Session, instance_urls: tuple[str, ...], front_url: str, sessions: int, seconds: float
+) -> list[Round]:
+    started = time.monotonic()
+    rounds = [
+        await run_round(visit_as, Round("one instance", instance_urls[0], sessions, seconds)),
+        await run_round(visit_as, Round("two instances behind nginx", front_url, sessions, seconds)),
+    ]
+    print(f"load phase {time.monotonic() - started:.0f} s")
+    return rounds
+
+
+async def load(
+    instance_urls: tuple[str, ...], front_url: str, sessions: int, seconds: float, client: str = "browser"
+) -> list[Round]:
+    if client == "protocol":
+        await asyncio.gather(*(protocol_warm_up(url) for url in instance_urls))
+        return await rounds_of(protocol_session, instance_urls, front_url, sessions, seconds)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         await asyncio.gather(*(warm_up(browser, url) for url in instance_urls))
-        started = time.monotonic()
-        rounds = [
-            await run_round(browser, Round("one instance", instance_urls[0], sessions, seconds)),
-            await run_round(browser, Round("two instances behind nginx", front_url, sessions, seconds)),
-        ]
-        print(f"load phase {time.monotonic() - started:.0f} s")
+        rounds = await rounds_of(partial(session, browser), instance_urls, front_url, sessions, seconds)
         await browser.close()
     return rounds
+
+
+async def protocol_warm_up(base_url: str) -> None:
+    """``warm_up`` over the protocol: one walk through every page on a fresh instance (not counted)."""
+    async with stream_session(base_url, "", WARM_UP_VISIT_SECONDS) as stream:
+        walk = [
+            (await asyncio.wait_for(run_page(stream, path), WARM_UP_VISIT_SECONDS)).seconds for path in PAGES
+        ]
+    print(
+        f"warm-up {base_url}: "
+        + ", ".join(f"{page or 'overview'} {s:.1f} s" for page, s in zip(PAGES, walk, strict=True))
+    )
 
 
 async def warm_up(browser: Browser, base_url: str) -> None:
@@ -260,8 +320,21 @@ def main() -> None:
     parser.add_argument(
         "--scale", default="1", help="the demo network's size: a number or national (default 1)"
     )
-    parser.add_argument("--json", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--client",
+        choices=["browser", "protocol"],
+        default="browser",
+        help="Chromium contexts (default), or Streamlit's websocket protocol without a browser (bench/stream_client.py)",
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=None,
+        help=f"default {RESULTS} ({PROTOCOL_RESULTS} for --client protocol)",
+    )
     arguments = parser.parse_args()
+    if arguments.json is None:
+        arguments.json = PROTOCOL_RESULTS if arguments.client == "protocol" else RESULTS
     scale: int | str = int(arguments.scale) if arguments.scale.isdigit() else arguments.scale
     if not 5 <= arguments.seconds <= LOAD_LIMIT_SECONDS / 2 - GRACE_SECONDS - CLOSING_SECONDS:
         parser.error("--seconds must be between 5 and 45: the load stays within 2 minutes")
@@ -271,7 +344,13 @@ def main() -> None:
             os.environ.get("DATABASE_URL", ""), instances=2, as_of=SEED_DAY, scale=scale
         ) as cluster:
             rounds = asyncio.run(
-                load(cluster.instance_urls, cluster.front_url, arguments.sessions, arguments.seconds)
+                load(
+                    cluster.instance_urls,
+                    cluster.front_url,
+                    arguments.sessions,
+                    arguments.seconds,
+                    arguments.client,
+                )
             )
     except ClusterError as problem:
         raise SystemExit(f"bench.load: {problem}") from None
@@ -290,6 +369,7 @@ def main() -> None:
         "seed_day": SEED_DAY.isoformat(),
         "scale": scale,
         "engine": "postgresql",
+        "client": arguments.client,
         "load_average_after": round(os.getloadavg()[0], 2),
         "rounds": [r.summary() for r in rounds],
     }
