@@ -8,6 +8,7 @@ it reads the database live (``ui.live``) because it edits, and its login form wr
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from services.filters import Filters
 from services.seed import seed
 from services.table_limits import MAX_TABLE_ROWS
 from tests.conftest import SEED_DAY
-from tests.page_support import open_page, tab_labels
+from tests.page_support import PROJECT_ROOT, open_page, tab_labels
 from ui.data import prepared, vega_lite_spec
 
 SCALE = 10  # TTKT-31's profile lists 1,202 capability standards here: more than a table may send
@@ -180,3 +181,14 @@ def test_the_cached_spec_is_what_st_altair_chart_would_send(app_on_larger_databa
     assert vega_lite_spec(charts_cooperation.pipeline_bars(pipeline, "en"))["datasets"], (
         "the rows travel as Arrow"
     )
+
+
+def test_the_server_skips_streamlits_full_collection_after_every_run() -> None:
+    """Streamlit's gc.collect(2) after each run was most of a warm rerun's server CPU at national
+    scale (.streamlit/config.toml says how much); the option must be one Streamlit knows, or the
+    line would be ignored with only a warning."""
+    from streamlit import config as streamlit_config
+
+    settings = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert settings["runner"]["postScriptGC"] is False
+    assert "runner.postScriptGC" in streamlit_config.get_config_options()
