@@ -1,4 +1,4 @@
-"""Load: 20 concurrent browser sessions against one app instance, then against two behind nginx.
+"""Load: 20 concurrent sessions (browsers, or Streamlit's protocol without one) on one app instance, then on two behind nginx.
 
     bash .ci/with-postgres .venv/bin/python -m bench.load [--sessions 20] [--seconds 45] [--scale 1|national]
         [--client browser|protocol] [--json FILE]
