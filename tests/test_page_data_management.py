@@ -73,7 +73,11 @@ def widget_labels_in_the_tests_language(
 
 
 def log_in(lang: str, username: str, password: str):  # type: ignore[no-untyped-def]
-    app = open_page(PAGE, lang=lang)
+    return sign_in(open_page(PAGE, lang=lang), lang, username, password)
+
+
+def sign_in(app, lang: str, username: str, password: str):  # type: ignore[no-untyped-def]
+    """Fill the login form the data page shows and submit it, in the session ``app`` already holds."""
     labels = LABELS[lang]
     next(w for w in app.text_input if w.label == labels["user"]).input(username)
     next(w for w in app.text_input if w.label == labels["password"]).input(password)

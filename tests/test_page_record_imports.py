@@ -15,7 +15,7 @@ from services.models import Capability, CapabilityStandard, Center, Equipment, I
 from services.standard_fit import covers_range
 from tests import test_page_data_management as data_page
 from tests.page_support import assert_no_raw_keys
-from tests.test_page_data_management import log_in, scalar, texts
+from tests.test_page_data_management import log_in, scalar, sign_in, texts
 
 # the data page's fixtures: a private copy of the seeded database, widget labels in the test's language
 writable_database = data_page.writable_database
@@ -25,6 +25,11 @@ DONE = {
     "vi": "Đã nhập vào TTKT-31: {added} mới, {updated} thay đổi",
     "en": "Imported into TTKT-31: {added} new, {updated} changed",
 }
+
+
+def backup_downloads(app):  # type: ignore[no-untyped-def]
+    """The backup's download button, once a file was made (an empty list before)."""
+    return [button for button in app.get("download_button") if button.key == "backup-download"]
 
 
 def a_covering_link(url: str) -> tuple[str, str, str]:
@@ -177,7 +182,7 @@ def test_an_admin_restores_a_backup_into_an_empty_database_and_a_second_time_is_
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_an_admin_makes_a_backup_file_and_downloads_it(writable_database: str, lang: str) -> None:
     app = log_in(lang, "admin", demo_password("admin"))
-    assert not [b for b in app.get("download_button") if b.key == "backup-download"]  # nothing until made
+    assert not backup_downloads(app)  # nothing until made
     app.button(key="backup-prepare").click().run()
     assert not app.exception and not app.error, [e.value for e in app.error]
     prepared = app.session_state["backup-prepared"]
@@ -189,12 +194,12 @@ def test_an_admin_makes_a_backup_file_and_downloads_it(writable_database: str, l
         "Bản sao lưu đã sẵn sàng: metrology-backup-" if lang == "vi" else "Backup ready: metrology-backup-"
     )
     assert any(ready in s.value and prepared.file_name in s.value for s in app.success)
-    labels = [b.proto.label for b in app.get("download_button") if b.key == "backup-download"]
+    labels = [b.proto.label for b in backup_downloads(app)]
     assert labels == ["Tải bản sao lưu (.zip)" if lang == "vi" else "Download the backup (.zip)"]
     audited = "SELECT COUNT(*) FROM audit_log WHERE action = 'backup_download' AND username = 'admin'"
     assert scalar(writable_database, audited) == 1
     app.run()  # the file outlasts a rerun, and is not made again
-    assert [b.proto.label for b in app.get("download_button") if b.key == "backup-download"] == labels
+    assert [b.proto.label for b in backup_downloads(app)] == labels
     assert scalar(writable_database, audited) == 1
     assert_no_raw_keys(app)
 
@@ -212,7 +217,7 @@ def test_an_admin_disabled_meanwhile_gets_no_backup_file(writable_database: str,
     assert not app.exception
     assert "backup-prepared" not in app.session_state
     assert scalar(writable_database, "SELECT COUNT(*) FROM audit_log WHERE action = 'backup_download'") == 0
-    assert not [b for b in app.get("download_button") if b.key == "backup-download"]
+    assert not backup_downloads(app)
     refusal = "không được sao lưu hoặc khôi phục" if lang == "vi" else "may not back up or restore"
     assert any(refusal in e.value for e in app.error), [e.value for e in app.error]
     assert_no_raw_keys(app)
@@ -229,15 +234,11 @@ def test_a_backup_file_is_offered_only_to_the_administrator_who_made_it(
     engine.dispose()
     app = log_in(lang, "admin", demo_password("admin"))
     app.button(key="backup-prepare").click().run()
-    assert [b for b in app.get("download_button") if b.key == "backup-download"]
+    assert backup_downloads(app)
     app.button(key="logout").click().run()
-    labels = data_page.LABELS[lang]
-    next(w for w in app.text_input if w.label == labels["user"]).input("admin2")
-    next(w for w in app.text_input if w.label == labels["password"]).input("Another long password 2")
-    next(b for b in app.button if b.label == labels["submit"]).click().run()
-    assert not app.exception
+    sign_in(app, lang, "admin2", "Another long password 2")
     assert any("admin2" in m.value for m in app.markdown)  # signed in as the other administrator
-    assert not [b for b in app.get("download_button") if b.key == "backup-download"]
+    assert not backup_downloads(app)
     assert "backup-prepared" not in app.session_state
 
 
